@@ -1,0 +1,190 @@
+import { InvalidConfigError } from './errors.js'
+
+/** Block compression algorithms (`none` stores blocks as they are). */
+export const COMPRESSION_ALGORITHMS = ['none', 'zstd', 'lz4', 'snappy'] as const
+export type CompressionAlgorithm = (typeof COMPRESSION_ALGORITHMS)[number]
+
+/** AEAD ciphers for encryption at rest. */
+export const ENCRYPTION_ALGORITHMS = ['aes-256-gcm', 'chacha20-poly1305'] as const
+export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number]
+
+/**
+ * The node's configuration: the repo's `config` file. Keys follow Kubo's spelling where Kubo has the setting
+ * (`Identity.PeerID`, `Addresses.*`, `Bootstrap`, `Datastore.*`, `Import.*`); `Compression` and `Encryption` are ours.
+ */
+export interface NodeConfig {
+  Identity: { PeerID: string }
+  Addresses: { Swarm: string[]; Announce: string[]; API: string; Gateway: string }
+  Bootstrap: string[]
+  Datastore: {
+    /** Soft limit reported by `repo stat`, e.g. `10GB`. */
+    StorageMax: string
+    /** Blocks younger than this many seconds survive GC unless `gc --min-age` says otherwise. */
+    GCMinAgeSeconds: number
+  }
+  Import: {
+    /** 0 (Kubo's default) or 1. */
+    CidVersion: 0 | 1
+    UnixFSRawLeaves: boolean
+    /** `size-<bytes>`; Kubo's default is `size-262144`. */
+    UnixFSChunker: string
+    /** Children per interior node of the balanced layout (174 in Kubo). */
+    UnixFSFileMaxLinks: number
+  }
+  Compression: {
+    Algorithm: CompressionAlgorithm
+    /** zstd level 1-19 (ignored by lz4 and snappy). */
+    Level: number
+    /** Blocks smaller than this many bytes are stored raw. */
+    MinSize: number
+  }
+  Encryption: {
+    Enabled: boolean
+    Algorithm: EncryptionAlgorithm
+  }
+}
+
+/** The defaults `ipfrs init` writes (with a fresh Peer ID). */
+export function defaultConfig(): NodeConfig {
+  return {
+    Identity: { PeerID: '' },
+    Addresses: {
+      Swarm: ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/udp/4001/quic-v1'],
+      Announce: [],
+      API: '/ip4/127.0.0.1/tcp/5001',
+      Gateway: '/ip4/127.0.0.1/tcp/8080',
+    },
+    Bootstrap: [],
+    Datastore: { StorageMax: '10GB', GCMinAgeSeconds: 0 },
+    Import: { CidVersion: 0, UnixFSRawLeaves: false, UnixFSChunker: 'size-262144', UnixFSFileMaxLinks: 174 },
+    Compression: { Algorithm: 'none', Level: 3, MinSize: 256 },
+    Encryption: { Enabled: false, Algorithm: 'aes-256-gcm' },
+  }
+}
+
+type Check = (value: unknown, field: string) => void
+
+const isString: Check = (v, f) => {
+  if (typeof v !== 'string') throw new InvalidConfigError(f, `expected a string, got ${describe(v)}`)
+}
+const isBoolean: Check = (v, f) => {
+  if (typeof v !== 'boolean') throw new InvalidConfigError(f, `expected true or false, got ${describe(v)}`)
+}
+const isMultiaddr: Check = (v, f) => {
+  isString(v, f)
+  if (!(v as string).startsWith('/')) throw new InvalidConfigError(f, `expected a multiaddr starting with "/", got "${v}"`)
+}
+const arrayOf =
+  (item: Check): Check =>
+  (v, f) => {
+    if (!Array.isArray(v)) throw new InvalidConfigError(f, `expected an array, got ${describe(v)}`)
+    v.forEach((x, i) => item(x, `${f}[${i}]`))
+  }
+const oneOf =
+  (values: readonly unknown[]): Check =>
+  (v, f) => {
+    if (!values.includes(v)) throw new InvalidConfigError(f, `expected one of ${values.join(', ')}, got ${describe(v)}`)
+  }
+const integer =
+  (min: number, max: number): Check =>
+  (v, f) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new InvalidConfigError(f, `expected an integer in [${min}, ${max}], got ${describe(v)}`)
+    }
+  }
+const matches =
+  (re: RegExp, what: string): Check =>
+  (v, f) => {
+    isString(v, f)
+    if (!re.test(v as string)) throw new InvalidConfigError(f, `expected ${what}, got "${v}"`)
+  }
+
+const SCHEMA: Record<string, Record<string, Check> | Check> = {
+  Identity: { PeerID: isString },
+  Addresses: { Swarm: arrayOf(isMultiaddr), Announce: arrayOf(isMultiaddr), API: isMultiaddr, Gateway: isMultiaddr },
+  Bootstrap: arrayOf(isMultiaddr),
+  Datastore: { StorageMax: matches(/^\d+(\.\d+)?\s*([KMGT]i?B|B)?$/i, 'a size such as 10GB'), GCMinAgeSeconds: integer(0, 2 ** 31) },
+  Import: {
+    CidVersion: oneOf([0, 1]),
+    UnixFSRawLeaves: isBoolean,
+    UnixFSChunker: matches(/^size-[1-9]\d*$/, 'size-<bytes>'),
+    UnixFSFileMaxLinks: integer(2, 65536),
+  },
+  Compression: { Algorithm: oneOf(COMPRESSION_ALGORITHMS), Level: integer(1, 22), MinSize: integer(0, 2 ** 30) },
+  Encryption: { Enabled: isBoolean, Algorithm: oneOf(ENCRYPTION_ALGORITHMS) },
+}
+
+/**
+ * Fills in defaults for missing keys and validates every known key; throws `InvalidConfigError` naming the first
+ * bad field (`Compression.Algorithm`, `Addresses.Swarm[2]`, …). Unknown top-level sections are kept as they are, so a
+ * config written by a newer version survives a round trip.
+ */
+export function validateConfig(input: unknown): NodeConfig {
+  if (input == null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidConfigError('(root)', `expected an object, got ${describe(input)}`)
+  }
+  const defaults = defaultConfig() as unknown as Record<string, unknown>
+  const out: Record<string, unknown> = { ...(input as Record<string, unknown>) }
+  for (const [section, spec] of Object.entries(SCHEMA)) {
+    const given = out[section]
+    if (typeof spec === 'function') {
+      const value = given === undefined ? defaults[section] : given
+      spec(value, section)
+      out[section] = value
+      continue
+    }
+    if (given !== undefined && (given == null || typeof given !== 'object' || Array.isArray(given))) {
+      throw new InvalidConfigError(section, `expected an object, got ${describe(given)}`)
+    }
+    const merged: Record<string, unknown> = { ...(defaults[section] as object), ...(given as object | undefined) }
+    for (const [key, check] of Object.entries(spec)) check(merged[key], `${section}.${key}`)
+    out[section] = merged
+  }
+  return out as unknown as NodeConfig
+}
+
+/** Parses `size-N` into N bytes. */
+export function chunkerSize(chunker: string): number {
+  const m = /^size-([1-9]\d*)$/.exec(chunker)
+  if (m == null) throw new InvalidConfigError('Import.UnixFSChunker', `expected size-<bytes>, got "${chunker}"`)
+  const n = Number(m[1])
+  if (n > 1024 * 1024) throw new InvalidConfigError('Import.UnixFSChunker', `chunks larger than 1 MiB are not interoperable`)
+  return n
+}
+
+/** Reads a dotted key (`Addresses.Swarm`) from a config object; `undefined` when absent. */
+export function getConfigKey(config: object, key: string): unknown {
+  let cur: unknown = config
+  for (const part of key.split('.')) {
+    if (cur == null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  return cur
+}
+
+/** Returns a copy of `config` with the dotted `key` set to `value`, validated (throws `InvalidConfigError`). */
+export function setConfigKey(config: NodeConfig, key: string, value: unknown): NodeConfig {
+  const parts = key.split('.')
+  if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+    throw new InvalidConfigError(key, 'not a valid key')
+  }
+  const copy = structuredClone(config) as unknown as Record<string, unknown>
+  let cur = copy
+  for (const part of parts.slice(0, -1)) {
+    const next = cur[part]
+    if (next == null || typeof next !== 'object' || Array.isArray(next)) {
+      if (next !== undefined) throw new InvalidConfigError(key, `${part} is not an object`)
+      cur[part] = {}
+    }
+    cur = cur[part] as Record<string, unknown>
+  }
+  cur[parts[parts.length - 1]!] = value
+  return validateConfig(copy)
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'string') return `"${v}"`
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`
+}

@@ -1,0 +1,41 @@
+/**
+ * @ipfrs/core: what every IPFRS package shares. CIDs and codecs, the Block type, hashing, typed errors,
+ * the node config schema and tensor types. Imports no other @ipfrs package.
+ */
+export { type Block, decodeBlock, encodeBlock, verifiedBlock } from './block.js'
+export { CID, type CidBase, formatCid, parseCid, sameMultihash } from './cid.js'
+export { blockLinks, CODEC_CODES, CODECS, type Codec, type CodecName, codecName, getCodec } from './codecs.js'
+export {
+  COMPRESSION_ALGORITHMS,
+  type CompressionAlgorithm,
+  chunkerSize,
+  defaultConfig,
+  ENCRYPTION_ALGORITHMS,
+  type EncryptionAlgorithm,
+  getConfigKey,
+  type NodeConfig,
+  setConfigKey,
+  validateConfig,
+} from './config.js'
+export {
+  BlockDecodeError,
+  BlockHashMismatchError,
+  InvalidCidError,
+  InvalidConfigError,
+  InvalidTensorError,
+  IpfrsError,
+  isIpfrsError,
+  UnsupportedCodecError,
+  UnsupportedHashError,
+} from './errors.js'
+export { cidOf, digest, hashMatches, SHA2_256, verifyBlock } from './hashing.js'
+export {
+  byteLength,
+  DTYPES,
+  type DType,
+  elementCount,
+  isDType,
+  rowMajorStrides,
+  type Shape,
+  type TensorInfo,
+} from './tensor.js'
