@@ -11,7 +11,16 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
 const lint = run('pnpm', ['-s', 'exec', 'biome', 'check', '.'])
 const tmp = mkdtempSync(join(tmpdir(), 'ipfrs-test-report-'))
 const report = join(tmp, 'vitest.json')
-const status = run('pnpm', ['-s', 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)])
+const status = run('pnpm', [
+  '-s',
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+])
 let passed = 0
 let failed = 0
 let skipped = 0

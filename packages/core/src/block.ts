@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid'
-import { BlockDecodeError } from './errors.js'
 import { getCodec } from './codecs.js'
+import { BlockDecodeError } from './errors.js'
 import { cidOf, SHA2_256, verifyBlock } from './hashing.js'
 
 /** A block: bytes and the CID that addresses them. */

@@ -22,7 +22,12 @@ export const CODECS: ReadonlyMap<number, Codec> = new Map<number, Codec>([
 ])
 
 /** Multicodec codes by name, for flags such as `--format dag-cbor`. */
-export const CODEC_CODES = { raw: raw.code, 'dag-pb': dagPb.code, 'dag-cbor': dagCbor.code, 'dag-json': dagJson.code } as const
+export const CODEC_CODES = {
+  raw: raw.code,
+  'dag-pb': dagPb.code,
+  'dag-cbor': dagCbor.code,
+  'dag-json': dagJson.code,
+} as const
 export type CodecName = keyof typeof CODEC_CODES
 
 /** The codec for a multicodec code or name; throws `UnsupportedCodecError` for anything else. */

@@ -72,13 +72,14 @@ const isBoolean: Check = (v, f) => {
 }
 const isMultiaddr: Check = (v, f) => {
   isString(v, f)
-  if (!(v as string).startsWith('/')) throw new InvalidConfigError(f, `expected a multiaddr starting with "/", got "${v}"`)
+  if (!(v as string).startsWith('/'))
+    throw new InvalidConfigError(f, `expected a multiaddr starting with "/", got "${v}"`)
 }
 const arrayOf =
   (item: Check): Check =>
   (v, f) => {
     if (!Array.isArray(v)) throw new InvalidConfigError(f, `expected an array, got ${describe(v)}`)
-    v.forEach((x, i) => item(x, `${f}[${i}]`))
+    for (const [i, x] of v.entries()) item(x, `${f}[${i}]`)
   }
 const oneOf =
   (values: readonly unknown[]): Check =>
@@ -103,7 +104,10 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
   Identity: { PeerID: isString },
   Addresses: { Swarm: arrayOf(isMultiaddr), Announce: arrayOf(isMultiaddr), API: isMultiaddr, Gateway: isMultiaddr },
   Bootstrap: arrayOf(isMultiaddr),
-  Datastore: { StorageMax: matches(/^\d+(\.\d+)?\s*([KMGT]i?B|B)?$/i, 'a size such as 10GB'), GCMinAgeSeconds: integer(0, 2 ** 31) },
+  Datastore: {
+    StorageMax: matches(/^\d+(\.\d+)?\s*([KMGT]i?B|B)?$/i, 'a size such as 10GB'),
+    GCMinAgeSeconds: integer(0, 2 ** 31),
+  },
   Import: {
     CidVersion: oneOf([0, 1]),
     UnixFSRawLeaves: isBoolean,
@@ -148,7 +152,8 @@ export function chunkerSize(chunker: string): number {
   const m = /^size-([1-9]\d*)$/.exec(chunker)
   if (m == null) throw new InvalidConfigError('Import.UnixFSChunker', `expected size-<bytes>, got "${chunker}"`)
   const n = Number(m[1])
-  if (n > 1024 * 1024) throw new InvalidConfigError('Import.UnixFSChunker', `chunks larger than 1 MiB are not interoperable`)
+  if (n > 1024 * 1024)
+    throw new InvalidConfigError('Import.UnixFSChunker', `chunks larger than 1 MiB are not interoperable`)
   return n
 }
 

@@ -24,7 +24,10 @@ export class InvalidCidError extends IpfrsError {
 export class UnsupportedCodecError extends IpfrsError {
   static readonly code = 'ERR_UNSUPPORTED_CODEC'
   constructor(codec: number | string) {
-    super(UnsupportedCodecError.code, `unsupported codec ${typeof codec === 'number' ? `0x${codec.toString(16)}` : codec}`)
+    super(
+      UnsupportedCodecError.code,
+      `unsupported codec ${typeof codec === 'number' ? `0x${codec.toString(16)}` : codec}`,
+    )
   }
 }
 

@@ -38,7 +38,8 @@ export function isDType(value: unknown): value is DType {
 export function elementCount(shape: Shape): number {
   let n = 1
   for (const [i, d] of shape.entries()) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new InvalidTensorError(`dimension ${i} is ${d}, not a non-negative integer`)
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new InvalidTensorError(`dimension ${i} is ${d}, not a non-negative integer`)
     n *= d
   }
   if (!Number.isSafeInteger(n)) throw new InvalidTensorError(`shape [${shape.join(', ')}] has too many elements`)

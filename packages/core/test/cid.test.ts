@@ -22,15 +22,18 @@ describe('parseCid / formatCid', () => {
     expect(parseCid(v1)).toBe(v1)
   })
 
-  it.each(['', 'hello', 'Qm123', 'bafy!!!', `${V0}x`, 'zzzzzzzzzzzzzzzzzzzzzzzzz', ' '])('rejects %j with ERR_INVALID_CID', (bad) => {
-    try {
-      parseCid(bad)
-      expect.unreachable()
-    } catch (err) {
-      expect(err).toBeInstanceOf(InvalidCidError)
-      expect((err as InvalidCidError).code).toBe('ERR_INVALID_CID')
-    }
-  })
+  it.each(['', 'hello', 'Qm123', 'bafy!!!', `${V0}x`, 'zzzzzzzzzzzzzzzzzzzzzzzzz', ' '])(
+    'rejects %j with ERR_INVALID_CID',
+    (bad) => {
+      try {
+        parseCid(bad)
+        expect.unreachable()
+      } catch (err) {
+        expect(err).toBeInstanceOf(InvalidCidError)
+        expect((err as InvalidCidError).code).toBe('ERR_INVALID_CID')
+      }
+    },
+  )
 
   it('rejects garbage bytes', () => {
     expect(() => parseCid(new Uint8Array([1, 2, 3]))).toThrow(InvalidCidError)

@@ -24,7 +24,9 @@ describe('codecs and blocks', () => {
   })
 
   it('the same value always gives the same CID (canonical encoding)', () => {
-    expect(encodeBlock({ b: 2, a: 1 }, 'dag-cbor').cid.toString()).toBe(encodeBlock({ a: 1, b: 2 }, 'dag-cbor').cid.toString())
+    expect(encodeBlock({ b: 2, a: 1 }, 'dag-cbor').cid.toString()).toBe(
+      encodeBlock({ a: 1, b: 2 }, 'dag-cbor').cid.toString(),
+    )
   })
 
   it('finds links in dag-pb, dag-cbor and dag-json blocks', () => {
@@ -46,7 +48,9 @@ describe('codecs and blocks', () => {
     const corrupt = block.bytes.slice()
     corrupt[0] = (corrupt[0] ?? 0) ^ 0xff
     expect(() => verifiedBlock(block.cid, corrupt)).toThrow(BlockHashMismatchError)
-    expect(() => verifiedBlock(block.cid, block.bytes.subarray(0, 3))).toThrow(expect.objectContaining({ code: 'ERR_BLOCK_HASH_MISMATCH' }))
+    expect(() => verifiedBlock(block.cid, block.bytes.subarray(0, 3))).toThrow(
+      expect.objectContaining({ code: 'ERR_BLOCK_HASH_MISMATCH' }),
+    )
   })
 
   it('gives typed errors for unknown codecs and undecodable bytes', () => {

@@ -1,16 +1,31 @@
 import { describe, expect, it } from 'vitest'
-import { chunkerSize, defaultConfig, getConfigKey, InvalidConfigError, setConfigKey, validateConfig } from '../src/index.js'
+import {
+  chunkerSize,
+  defaultConfig,
+  getConfigKey,
+  InvalidConfigError,
+  setConfigKey,
+  validateConfig,
+} from '../src/index.js'
 
 describe('NodeConfig', () => {
   it('fills defaults (Kubo import defaults, compression off, encryption off)', () => {
     const config = validateConfig({})
     expect(config).toEqual(defaultConfig())
-    expect(config.Import).toEqual({ CidVersion: 0, UnixFSRawLeaves: false, UnixFSChunker: 'size-262144', UnixFSFileMaxLinks: 174 })
+    expect(config.Import).toEqual({
+      CidVersion: 0,
+      UnixFSRawLeaves: false,
+      UnixFSChunker: 'size-262144',
+      UnixFSFileMaxLinks: 174,
+    })
     expect(config.Encryption.Enabled).toBe(false)
   })
 
   it('keeps given values and unknown sections', () => {
-    const config = validateConfig({ Compression: { Algorithm: 'zstd' }, Future: { x: 1 } }) as unknown as Record<string, unknown>
+    const config = validateConfig({ Compression: { Algorithm: 'zstd' }, Future: { x: 1 } }) as unknown as Record<
+      string,
+      unknown
+    >
     expect((config.Compression as { Algorithm: string; Level: number }).Algorithm).toBe('zstd')
     expect((config.Compression as { Level: number }).Level).toBe(3)
     expect(config.Future).toEqual({ x: 1 })

@@ -15,7 +15,9 @@ describe('tensor types', () => {
   it('rejects bad shapes and dtypes with ERR_INVALID_TENSOR', () => {
     expect(() => elementCount([2, -1])).toThrow(InvalidTensorError)
     expect(() => elementCount([1.5])).toThrow(InvalidTensorError)
-    expect(() => byteLength({ dtype: 'F128' as never, shape: [1] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TENSOR' }))
+    expect(() => byteLength({ dtype: 'F128' as never, shape: [1] })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_TENSOR' }),
+    )
     expect(() => elementCount([2 ** 40, 2 ** 20])).toThrow(InvalidTensorError)
   })
 })

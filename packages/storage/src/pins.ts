@@ -1,0 +1,128 @@
+import { type CID, formatCid, IpfrsError, parseCid } from '@ipfrs/core'
+import type { AbortOptions } from 'abort-error'
+import type { Blockstore } from 'interface-blockstore'
+import { type Datastore, Key } from 'interface-datastore'
+import { blockKey, walkDag } from './dag-walk.js'
+import { NotPinnedError } from './errors.js'
+
+/** Kubo's pin types: `recursive` pins a whole DAG, `direct` one block, `indirect` is a block under a recursive pin. */
+export type PinType = 'recursive' | 'direct' | 'indirect'
+
+export interface Pin {
+  readonly cid: CID
+  readonly type: PinType
+}
+
+interface PinRecord {
+  cid: string
+  type: 'recursive' | 'direct'
+  created: number
+}
+
+const PREFIX = '/pins/'
+
+/**
+ * Pins kept in the datastore (one key per pinned CID). A recursive pin is only written once every block of its DAG
+ * is present, so a pin never promises blocks the repo lacks.
+ */
+export class Pins {
+  readonly #datastore: Datastore
+  readonly #blockstore: Blockstore
+
+  constructor(init: { datastore: Datastore; blockstore: Blockstore }) {
+    this.#datastore = init.datastore
+    this.#blockstore = init.blockstore
+  }
+
+  /** Pins `cid` (recursively by default). Throws `ERR_BLOCK_NOT_FOUND` when a block of the DAG is missing. */
+  async add(cid: CID, options: AbortOptions & { recursive?: boolean } = {}): Promise<Pin> {
+    const recursive = options.recursive ?? true
+    if (recursive) {
+      await walkDag(this.#blockstore, cid, options)
+    } else if (!(await this.#blockstore.has(cid, options))) {
+      await walkDag(this.#blockstore, cid, { ...options, visited: undefined, concurrency: 1 }) // throws not-found
+    }
+    const existing = await this.#read(cid)
+    // a recursive pin already covers the block; Kubo keeps it rather than downgrading
+    const type = existing?.type === 'recursive' ? 'recursive' : recursive ? 'recursive' : 'direct'
+    const record: PinRecord = { cid: formatCid(cid), type, created: existing?.created ?? Date.now() }
+    await this.#datastore.put(keyOf(cid), new TextEncoder().encode(JSON.stringify(record)), options)
+    return { cid, type }
+  }
+
+  /** Removes the pin on `cid`; throws `ERR_NOT_PINNED` when there is none. Blocks stay until GC. */
+  async rm(cid: CID, options: AbortOptions = {}): Promise<void> {
+    if ((await this.#read(cid)) === undefined) throw new NotPinnedError(formatCid(cid))
+    await this.#datastore.delete(keyOf(cid), options)
+  }
+
+  /** The pin type of `cid` itself (direct or recursive), without looking for indirect pins. */
+  async type(cid: CID): Promise<'recursive' | 'direct' | undefined> {
+    return (await this.#read(cid))?.type
+  }
+
+  /** Lists pins: `recursive`, `direct`, `indirect` (blocks under recursive pins), or `all` (the default). */
+  async *ls(options: AbortOptions & { type?: PinType | 'all' } = {}): AsyncGenerator<Pin> {
+    const want = options.type ?? 'all'
+    const roots: PinRecord[] = []
+    for await (const { value } of this.#datastore.query({ prefix: PREFIX }, options)) {
+      const record = parseRecord(value)
+      roots.push(record)
+      if (want === 'all' || want === record.type) yield { cid: parseCid(record.cid), type: record.type }
+    }
+    if (want !== 'all' && want !== 'indirect') return
+    const named = new Set(roots.map((r) => blockKey(parseCid(r.cid))))
+    const visited = new Set<string>()
+    for (const record of roots.filter((r) => r.type === 'recursive')) {
+      const indirect: CID[] = []
+      await walkDag(this.#blockstore, parseCid(record.cid), {
+        ...options,
+        onMissing: 'skip',
+        visited,
+        onVisit: (cid) => {
+          if (!named.has(blockKey(cid))) indirect.push(cid)
+        },
+      })
+      for (const cid of indirect) yield { cid, type: 'indirect' }
+    }
+  }
+
+  /**
+   * The keys (see `blockKey`) of every block GC must keep: each direct pin and every block reachable from a recursive
+   * pin. Blocks missing from the repo are skipped.
+   */
+  async protectedKeys(options: AbortOptions = {}): Promise<Set<string>> {
+    const keep = new Set<string>()
+    for await (const { value } of this.#datastore.query({ prefix: PREFIX }, options)) {
+      const record = parseRecord(value)
+      const cid = parseCid(record.cid)
+      if (record.type === 'direct') keep.add(blockKey(cid))
+      else await walkDag(this.#blockstore, cid, { ...options, onMissing: 'skip', visited: keep })
+    }
+    return keep
+  }
+
+  async #read(cid: CID): Promise<PinRecord | undefined> {
+    try {
+      return parseRecord(await this.#datastore.get(keyOf(cid)))
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NotFoundError') return undefined
+      throw err
+    }
+  }
+}
+
+function keyOf(cid: CID): Key {
+  return new Key(`${PREFIX}${cid.toV1().toString()}`)
+}
+
+function parseRecord(value: Uint8Array): PinRecord {
+  try {
+    const record = JSON.parse(new TextDecoder().decode(value)) as PinRecord
+    if (typeof record.cid !== 'string' || (record.type !== 'recursive' && record.type !== 'direct'))
+      throw new Error('bad shape')
+    return record
+  } catch (err) {
+    throw new IpfrsError('ERR_CORRUPT_PIN', 'a pin record in the datastore is corrupt', { cause: err })
+  }
+}

@@ -1,0 +1,264 @@
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { type CID, type NodeConfig, validateConfig } from '@ipfrs/core'
+import { FsBlockstore } from 'blockstore-fs'
+import { NextToLast } from 'blockstore-fs/sharding'
+import { LevelDatastore } from 'datastore-level'
+import type { Blockstore } from 'interface-blockstore'
+import { listBlockKeys } from './block-files.js'
+import { CompressionBlockstore } from './compression.js'
+import { createEncryption, EncryptedBlockstore, type KeyCheckRecord, unlockEncryption } from './encryption.js'
+import { PassphraseRequiredError, RepoExistsError, RepoLockedError, RepoNotInitializedError } from './errors.js'
+import { OrphanGarbageCollector } from './gc.js'
+import { GcLock } from './gc-lock.js'
+import { createIdentity, type Identity, loadIdentity } from './keystore.js'
+import { RepoLock } from './lock.js'
+import { Pins } from './pins.js'
+import { type VerifyResult, verifyBlocks } from './verify.js'
+
+/** The repo format this code writes and reads. */
+export const REPO_VERSION = 1
+
+const CONFIG_FILE = 'config'
+/** Block files are named by base32 multihash, in folders named by its next-to-last two characters (as Kubo's flatfs). */
+const SHARDING = new NextToLast()
+const KEYCHECK_FILE = 'keycheck.json'
+
+/** Sections of the config given at init; each overrides the defaults key by key. */
+export type ConfigOverrides = { [S in keyof NodeConfig]?: Partial<NodeConfig[S]> } & Record<string, unknown>
+
+export interface RepoInitOptions {
+  config?: ConfigOverrides
+  /** Required when `config.Encryption.Enabled` is true. */
+  passphrase?: string
+}
+
+export interface RepoOpenOptions {
+  /** The passphrase of an encrypted repo. */
+  passphrase?: string
+}
+
+/** What `repo stat` reports, with Kubo's field names. */
+export interface RepoStat {
+  NumObjects: number
+  RepoSize: number
+  StorageMax: number
+  RepoPath: string
+  Version: string
+}
+
+/** The repo path: `$IPFRS_PATH`, else `~/.ipfrs`. */
+export function defaultRepoPath(): string {
+  return resolve(process.env.IPFRS_PATH ?? join(homedir(), '.ipfrs'))
+}
+
+/**
+ * An open IPFRS repo: config, identity, the block stack (file blocks ← encryption ← compression), the LevelDB
+ * datastore, pins and GC. Open it once per process: `open` takes the repo lock until `close`.
+ */
+export class Repo {
+  readonly path: string
+  readonly identity: Identity
+  /** The store to read and write blocks through (compressed and encrypted as configured). */
+  readonly blockstore: Blockstore
+  /** The files on disk: the stored (framed) bytes, one file per block. */
+  readonly files: FsBlockstore
+  readonly datastore: LevelDatastore
+  readonly pins: Pins
+  readonly gcLock = new GcLock()
+  readonly gc: OrphanGarbageCollector
+  #config: NodeConfig
+  readonly #lock: RepoLock
+
+  private constructor(init: {
+    path: string
+    config: NodeConfig
+    identity: Identity
+    files: FsBlockstore
+    blockstore: Blockstore
+    datastore: LevelDatastore
+    lock: RepoLock
+  }) {
+    this.path = init.path
+    this.#config = init.config
+    this.identity = init.identity
+    this.files = init.files
+    this.blockstore = init.blockstore
+    this.datastore = init.datastore
+    this.#lock = init.lock
+    this.pins = new Pins({ datastore: this.datastore, blockstore: this.blockstore })
+    this.gc = new OrphanGarbageCollector({
+      blockstore: this.files,
+      blockKeys: () => this.blockKeys(),
+      pins: this.pins,
+      lock: this.gcLock,
+      blockAgeSeconds: (cid) => this.blockAgeSeconds(cid),
+    })
+  }
+
+  /** Whether `path` holds a repo. */
+  static isInitialized(path: string): boolean {
+    return existsSync(join(path, CONFIG_FILE))
+  }
+
+  /** Creates a repo: config, Ed25519 identity, blocks/ and datastore/. Throws `ERR_REPO_EXISTS` if there is one. */
+  static async init(path: string, options: RepoInitOptions = {}): Promise<NodeConfig> {
+    const root = resolve(path)
+    if (Repo.isInitialized(root)) throw new RepoExistsError(root)
+    const overrides = options.config ?? {}
+    const base = validateConfig({})
+    const merged: Record<string, unknown> = { ...base, ...overrides }
+    for (const [section, value] of Object.entries(overrides)) {
+      const defaults = (base as unknown as Record<string, unknown>)[section]
+      if (value != null && typeof value === 'object' && !Array.isArray(value) && typeof defaults === 'object') {
+        merged[section] = { ...defaults, ...value }
+      }
+    }
+    const config = validateConfig(merged)
+    await mkdir(join(root, 'blocks'), { recursive: true })
+    await mkdir(join(root, 'datastore'), { recursive: true })
+    if (config.Encryption.Enabled) {
+      if (!options.passphrase) throw new PassphraseRequiredError()
+      const { record } = await createEncryption(options.passphrase, config.Encryption.Algorithm)
+      await writeAtomic(join(root, KEYCHECK_FILE), JSON.stringify(record, null, 2))
+    }
+    const identity = await createIdentity(root)
+    config.Identity.PeerID = identity.peerId
+    await writeFile(join(root, 'version'), `${REPO_VERSION}\n`)
+    // the config goes last: a repo without one is not initialized, so an interrupted init can simply be re-run
+    await writeAtomic(join(root, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`)
+    return config
+  }
+
+  /** Opens the repo at `path` for reading and writing; throws `ERR_REPO_LOCKED` while another process has it open. */
+  static async open(path: string, options: RepoOpenOptions = {}): Promise<Repo> {
+    const root = resolve(path)
+    if (!Repo.isInitialized(root)) throw new RepoNotInitializedError(root)
+    const lock = RepoLock.acquire(root)
+    try {
+      const config = validateConfig(JSON.parse(await readFile(join(root, CONFIG_FILE), 'utf8')))
+      const identity = await loadIdentity(root)
+      const files = new FsBlockstore(join(root, 'blocks'), { shardingStrategy: SHARDING })
+      await files.open()
+      let blockstore: Blockstore = files
+      if (config.Encryption.Enabled) {
+        if (!options.passphrase) throw new PassphraseRequiredError()
+        const record = JSON.parse(await readFile(join(root, KEYCHECK_FILE), 'utf8')) as KeyCheckRecord
+        const key = await unlockEncryption(record, options.passphrase)
+        blockstore = new EncryptedBlockstore(blockstore, { key, algorithm: record.algorithm })
+      }
+      // the compression layer is always present: it reads every frame, whatever the setting was when written
+      blockstore = new CompressionBlockstore(blockstore, {
+        algorithm: config.Compression.Algorithm,
+        level: config.Compression.Level,
+        minSize: config.Compression.MinSize,
+      })
+      const datastore = new LevelDatastore(join(root, 'datastore'))
+      try {
+        await datastore.open()
+      } catch (err) {
+        // LevelDB's own OS lock: another process got past repo.lock (it cannot, unless it ignores it)
+        if (/lock/i.test(String((err as Error).cause ?? err)))
+          throw new RepoLockedError(root, RepoLock.holder(root) ?? -1)
+        throw err
+      }
+      return new Repo({ path: root, config, identity, files, blockstore, datastore, lock })
+    } catch (err) {
+      lock.release()
+      throw err
+    }
+  }
+
+  get config(): NodeConfig {
+    return structuredClone(this.#config)
+  }
+
+  /** Validates and writes a new config (atomically: temp file, then rename). Takes effect on the next open. */
+  async saveConfig(config: NodeConfig): Promise<void> {
+    const valid = validateConfig(config)
+    await writeAtomic(join(this.path, CONFIG_FILE), `${JSON.stringify(valid, null, 2)}\n`)
+    this.#config = valid
+  }
+
+  /** Seconds since the block was last written (from its file's mtime). */
+  async blockAgeSeconds(cid: CID): Promise<number> {
+    const info = await stat(this.blockFile(cid))
+    return (Date.now() - info.mtimeMs) / 1000
+  }
+
+  /** The path of the file that holds a block. */
+  blockFile(cid: CID): string {
+    const { dir, file } = SHARDING.encode(cid)
+    return join(this.files.path, dir, file)
+  }
+
+  /** Every stored block, as raw CIDv1s (blocks are stored by multihash). */
+  blockKeys(): AsyncGenerator<CID> {
+    return listBlockKeys(this.files.path)
+  }
+
+  /** Re-hashes every block; reports the ones that are corrupt or unreadable. */
+  verify(options: Parameters<typeof verifyBlocks>[2] = {}): Promise<VerifyResult> {
+    return verifyBlocks(this.blockKeys(), this.blockstore, options)
+  }
+
+  /** Kubo's `repo stat`: object count, bytes on disk, the configured maximum. */
+  async stat(): Promise<RepoStat> {
+    let numObjects = 0
+    for await (const _ of this.blockKeys()) numObjects++
+    return {
+      NumObjects: numObjects,
+      RepoSize: await diskUsage(this.path),
+      StorageMax: parseSize(this.#config.Datastore.StorageMax),
+      RepoPath: this.path,
+      Version: `fs-repo@${REPO_VERSION}`,
+    }
+  }
+
+  /** Closes the datastore and releases the repo lock. */
+  async close(): Promise<void> {
+    try {
+      await this.files.close()
+      await this.datastore.close()
+    } finally {
+      this.#lock.release()
+    }
+  }
+}
+
+async function writeAtomic(file: string, contents: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`
+  await writeFile(tmp, contents, { mode: 0o600 })
+  await rename(tmp, file)
+}
+
+async function diskUsage(dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name)
+    if (entry.isDirectory()) total += await diskUsage(full)
+    else if (entry.isFile()) total += (await stat(full)).size
+  }
+  return total
+}
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KIB: 2 ** 10,
+  MIB: 2 ** 20,
+  GIB: 2 ** 30,
+  TIB: 2 ** 40,
+}
+
+/** Parses `10GB`, `512MiB`, `1024` into bytes. */
+export function parseSize(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?$/i.exec(size.trim())
+  if (m == null) return Number.NaN
+  return Math.round(Number(m[1]) * (UNITS[(m[2] ?? 'B').toUpperCase()] ?? 1))
+}

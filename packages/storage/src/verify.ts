@@ -1,0 +1,43 @@
+import { type CID, hashMatches } from '@ipfrs/core'
+import type { AbortOptions } from 'abort-error'
+import type { Blockstore } from 'interface-blockstore'
+import { collectBytes } from './bytes.js'
+
+export interface VerifyProblem {
+  readonly cid: CID
+  /** `ERR_BLOCK_HASH_MISMATCH`, or the code of the error reading the block (e.g. `ERR_CORRUPT_FRAME`). */
+  readonly code: string
+  readonly message: string
+}
+
+export interface VerifyResult {
+  readonly checked: number
+  readonly problems: VerifyProblem[]
+}
+
+/**
+ * Re-hashes every block: for each key in `keys` (see `listBlockKeys`), reads its bytes through `reader` (the full
+ * decompressing/decrypting stack) and checks them against the key's multihash.
+ */
+export async function verifyBlocks(
+  keys: AsyncIterable<CID>,
+  reader: Pick<Blockstore, 'get'>,
+  options: AbortOptions & { onBlock?: (cid: CID, ok: boolean) => void } = {},
+): Promise<VerifyResult> {
+  const problems: VerifyProblem[] = []
+  let checked = 0
+  for await (const cid of keys) {
+    options.signal?.throwIfAborted()
+    checked++
+    let ok = false
+    try {
+      ok = hashMatches(cid, await collectBytes(reader.get(cid, options)))
+      if (!ok) problems.push({ cid, code: 'ERR_BLOCK_HASH_MISMATCH', message: `block bytes do not hash to ${cid}` })
+    } catch (err) {
+      const e = err as { code?: string; message?: string }
+      problems.push({ cid, code: e.code ?? 'ERR_BLOCK_UNREADABLE', message: e.message ?? String(err) })
+    }
+    options.onBlock?.(cid, ok)
+  }
+  return { checked, problems }
+}
