@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander'
+import { reportError } from './output.js'
+import { buildProgram } from './program.js'
+
+const debug = process.argv.includes('--debug') || process.argv.includes('-D')
+try {
+  await buildProgram().parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // commander already printed usage errors and help; keep its exit code (0 for --help and --version)
+    process.exitCode = err.exitCode
+  } else {
+    process.exitCode = reportError(err, debug)
+  }
+}

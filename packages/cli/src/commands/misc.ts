@@ -1,0 +1,45 @@
+import type { Command } from 'commander'
+import { AGENT_VERSION } from 'ipfrs'
+import { type GlobalOptions, wantsJson, withNode } from '../context.js'
+import { printJson, println } from '../output.js'
+
+export const VERSION = AGENT_VERSION.split('/')[1] ?? '0.0.0'
+
+export function registerMisc(program: Command): void {
+  program
+    .command('id')
+    .description("Print the node's Peer ID, public key and addresses.")
+    .option('-f, --format <template>', 'print with a template: <id>, <pubkey>, <addrs>, <aver>')
+    .action(async (flags: { format?: string }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>()
+      await withNode(globals, async (node) => {
+        const id = node.id()
+        if (flags.format !== undefined) {
+          return println(
+            flags.format
+              .replaceAll('<id>', id.ID)
+              .replaceAll('<pubkey>', id.PublicKey)
+              .replaceAll('<addrs>', id.Addresses.join('\n'))
+              .replaceAll('<aver>', id.AgentVersion)
+              .replaceAll('\\n', '\n'),
+          )
+        }
+        if (wantsJson(globals)) return printJson(id)
+        println(JSON.stringify(id, null, 2))
+      })
+    })
+
+  program
+    .command('version')
+    .description('Print the version.')
+    .option('-n, --number', 'print only the version number')
+    .option('--all', 'also print the Node.js version and platform')
+    .action((flags: { number?: boolean; all?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>()
+      if (wantsJson(globals))
+        return printJson({ Version: VERSION, System: `${process.arch}/${process.platform}`, Node: process.version })
+      if (flags.number) return println(VERSION)
+      println(`ipfrs version ${VERSION}`)
+      if (flags.all) println(`node ${process.version}\nsystem ${process.arch}/${process.platform}`)
+    })
+}

@@ -1,0 +1,33 @@
+import { Command } from 'commander'
+import { registerAdd } from './commands/add.js'
+import { registerBlock } from './commands/block.js'
+import { registerConfig } from './commands/config.js'
+import { registerDag } from './commands/dag.js'
+import { registerFiles } from './commands/files.js'
+import { registerInit } from './commands/init.js'
+import { registerMisc, VERSION } from './commands/misc.js'
+import { registerPin } from './commands/pin.js'
+import { registerRepo } from './commands/repo.js'
+
+/** The `ipfrs` command tree, shaped like Kubo's `ipfs`. */
+export function buildProgram(): Command {
+  const program = new Command('ipfrs')
+    .description('IPFRS: an IPFS node with semantics built in.')
+    .version(VERSION, '-v, --version-flag', 'print the version')
+    .option('--json', 'print results as JSON (same as --enc=json)')
+    .option('--enc <encoding>', 'output encoding: text or json')
+    .option('--repo-dir <path>', 'the repo (default $IPFRS_PATH, else ~/.ipfrs)')
+    .option('-D, --debug', 'print stack traces and error codes')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  registerInit(program)
+  registerAdd(program)
+  registerFiles(program)
+  registerBlock(program)
+  registerPin(program)
+  registerRepo(program)
+  registerDag(program)
+  registerConfig(program)
+  registerMisc(program)
+  return program
+}

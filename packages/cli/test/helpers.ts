@@ -1,0 +1,64 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** The built CLI: tests run the real binary, not its functions. */
+export const BIN = new URL('../dist/bin.js', import.meta.url).pathname
+
+export interface RunResult {
+  code: number
+  stdout: Buffer
+  stderr: string
+}
+
+/** A temp dir holding `repo/`, with `ipfrs(...)` running the CLI against it. */
+export async function cliEnv(extraEnv: Record<string, string> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfrs-cli-'))
+  const repo = join(dir, 'repo')
+  const env = { ...process.env, IPFRS_PATH: repo, ...extraEnv }
+  const children = new Set<ChildProcess>()
+  const start = (args: string[], input?: Uint8Array | string, moreEnv: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...env, ...moreEnv },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    children.add(child)
+    child.once('exit', () => children.delete(child))
+    if (input !== undefined) child.stdin.end(input)
+    else child.stdin.end()
+    return child
+  }
+  const ipfrs = (
+    args: string[],
+    input?: Uint8Array | string,
+    moreEnv: Record<string, string> = {},
+  ): Promise<RunResult> =>
+    new Promise((resolve, reject) => {
+      const child = start(args, input, moreEnv)
+      const out: Buffer[] = []
+      let err = ''
+      child.stdout!.on('data', (d: Buffer) => out.push(d))
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString()
+      })
+      child.once('error', reject)
+      child.once('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }))
+    })
+  return {
+    dir,
+    repo,
+    ipfrs,
+    start,
+    /** stdout as trimmed text, failing the test with stderr when the command failed. */
+    ok: async (args: string[], input?: Uint8Array | string): Promise<string> => {
+      const r = await ipfrs(args, input)
+      if (r.code !== 0) throw new Error(`ipfrs ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+      return r.stdout.toString().trim()
+    },
+    cleanup: async () => {
+      for (const child of children) child.kill('SIGKILL')
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

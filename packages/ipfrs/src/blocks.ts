@@ -1,0 +1,77 @@
+import { type CID, cidOf, formatCid, getCodec, SHA2_256 } from '@ipfrs/core'
+import { BlockPinnedError, blockKey, collectBytes, type Repo } from '@ipfrs/storage'
+import type { AbortOptions } from 'abort-error'
+import { BlockTooLargeError } from './errors.js'
+
+/** Kubo's limit on one block (`block put` refuses more unless told otherwise); peers drop bigger blocks. */
+export const MAX_BLOCK_SIZE = 1024 * 1024
+
+export interface BlockPutOptions extends AbortOptions {
+  /** Codec name (Kubo's `--cid-codec`, default `raw`). */
+  format?: string
+  /** Multihash function code (default sha2-256). */
+  hashCode?: number
+  pin?: boolean
+  allowBigBlock?: boolean
+}
+
+export interface BlockStat {
+  readonly cid: CID
+  readonly size: number
+}
+
+/** Raw block operations on a repo: `block put/get/stat/rm`. */
+export class BlockApi {
+  readonly #repo: Repo
+
+  constructor(repo: Repo) {
+    this.#repo = repo
+  }
+
+  /** Stores bytes as one block and returns its CIDv1. */
+  async put(bytes: Uint8Array, options: BlockPutOptions = {}): Promise<BlockStat> {
+    const limit = MAX_BLOCK_SIZE
+    if (bytes.byteLength > limit && options.allowBigBlock !== true)
+      throw new BlockTooLargeError(bytes.byteLength, limit)
+    const codec = getCodec(options.format ?? 'raw')
+    if (codec.code !== 0x55) codec.decode(bytes) // refuse bytes that are not valid for the codec claimed
+    const cid = cidOf(bytes, codec.code, options.hashCode ?? SHA2_256)
+    await this.#repo.gcLock.shared(async () => {
+      await this.#repo.blockstore.put(cid, bytes, options)
+      if (options.pin === true) await this.#repo.pins.add(cid, { recursive: false })
+    })
+    return { cid, size: bytes.byteLength }
+  }
+
+  async get(cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
+    return collectBytes(this.#repo.blockstore.get(cid, options))
+  }
+
+  async has(cid: CID, options: AbortOptions = {}): Promise<boolean> {
+    return this.#repo.blockstore.has(cid, options)
+  }
+
+  async stat(cid: CID, options: AbortOptions = {}): Promise<BlockStat> {
+    return { cid, size: (await this.get(cid, options)).byteLength }
+  }
+
+  /** Removes blocks; refuses pinned ones (`ERR_BLOCK_PINNED`), missing ones fail unless `force`. */
+  async rm(cids: CID[], options: AbortOptions & { force?: boolean } = {}): Promise<CID[]> {
+    return this.#repo.gcLock.exclusive(async () => {
+      const protectedKeys = await this.#repo.pins.protectedKeys(options)
+      const removed: CID[] = []
+      for (const cid of cids) {
+        if (protectedKeys.has(blockKey(cid))) {
+          throw new BlockPinnedError(formatCid(cid), (await this.#repo.pins.type(cid)) ?? 'indirect')
+        }
+        if (!(await this.#repo.blockstore.has(cid, options))) {
+          if (options.force === true) continue
+          await this.get(cid, options) // throws ERR_BLOCK_NOT_FOUND
+        }
+        await this.#repo.blockstore.delete(cid, options)
+        removed.push(cid)
+      }
+      return removed
+    })
+  }
+}

@@ -1,0 +1,232 @@
+import { createReadStream } from 'node:fs'
+import { type CID, formatCid, type NodeConfig, parseCid } from '@ipfrs/core'
+import {
+  defaultRepoPath,
+  type GcOptions,
+  type GcResult,
+  type Pin,
+  type PinType,
+  Repo,
+  type RepoInitOptions,
+  type RepoStat,
+  type VerifyResult,
+} from '@ipfrs/storage'
+import type { AbortOptions } from 'abort-error'
+import type { ImportCandidate } from 'ipfs-unixfs-importer'
+import { BlockApi } from './blocks.js'
+import { type CarImportResult, exportCar, importCar } from './car.js'
+import { NodeNotStartedError } from './errors.js'
+import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
+import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry } from './unixfs-read.js'
+
+export interface CreateNodeOptions {
+  /** The repo path (default `$IPFRS_PATH`, else `~/.ipfrs`). */
+  repoPath?: string
+  /** The passphrase of an encrypted repo. */
+  passphrase?: string
+  /** Initialise the repo first when there is none (with these options, if an object). */
+  init?: boolean | RepoInitOptions
+}
+
+/** What `node.id()` reports, with Kubo's field names. */
+export interface NodeId {
+  ID: string
+  PublicKey: string
+  Addresses: string[]
+  AgentVersion: string
+  Protocols: string[]
+}
+
+export const AGENT_VERSION = 'ipfrs/0.1.0'
+
+/** A path to add: a file, or with `recursive` a directory. */
+export interface AddPathOptions extends AddOptions {
+  recursive?: boolean
+  /** Include files whose names start with a dot. */
+  hidden?: boolean
+}
+
+/**
+ * An IPFRS node over one repo. This issue's node works offline: content in, content out, pins, GC, blocks and CAR
+ * files; the network joins the same Node later.
+ */
+export class Node {
+  readonly #options: CreateNodeOptions
+  #repo: Repo | undefined
+  #blocks: BlockApi | undefined
+
+  constructor(options: CreateNodeOptions = {}) {
+    this.#options = options
+  }
+
+  /** Opens the repo (initialising it first when asked). Throws `ERR_REPO_LOCKED` if another process has it. */
+  async start(): Promise<void> {
+    if (this.#repo != null) return
+    const path = this.#options.repoPath ?? defaultRepoPath()
+    const init = this.#options.init
+    if (init && !Repo.isInitialized(path)) {
+      await Repo.init(path, { passphrase: this.#options.passphrase, ...(typeof init === 'object' ? init : {}) })
+    }
+    this.#repo = await Repo.open(path, { passphrase: this.#options.passphrase })
+    this.#blocks = new BlockApi(this.#repo)
+  }
+
+  /** Closes the repo and releases its lock. */
+  async stop(): Promise<void> {
+    const repo = this.#repo
+    this.#repo = undefined
+    this.#blocks = undefined
+    await repo?.close()
+  }
+
+  get isStarted(): boolean {
+    return this.#repo != null
+  }
+
+  /** The open repo. */
+  get repo(): Repo {
+    if (this.#repo == null) throw new NodeNotStartedError()
+    return this.#repo
+  }
+
+  get config(): NodeConfig {
+    return this.repo.config
+  }
+
+  get peerId(): string {
+    return this.repo.identity.peerId
+  }
+
+  /** Raw block operations (`block put/get/stat/rm`). */
+  get block(): BlockApi {
+    if (this.#blocks == null) throw new NodeNotStartedError()
+    return this.#blocks
+  }
+
+  id(): NodeId {
+    const { identity } = this.repo
+    return {
+      ID: identity.peerId,
+      PublicKey: Buffer.from(identity.privateKey.publicKey.raw).toString('base64'),
+      Addresses: [],
+      AgentVersion: AGENT_VERSION,
+      Protocols: [],
+    }
+  }
+
+  /** Adds bytes as one UnixFS file and returns its root. */
+  async addBytes(bytes: Uint8Array, options: AddOptions = {}): Promise<AddResult> {
+    return this.#addOne([{ content: countBytes(toAsync(bytes), options.onProgress, options.signal) }], options)
+  }
+
+  /** Adds a file from disk or a byte stream, streaming (memory stays constant whatever the size). */
+  async addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
+    const content = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source
+    return this.#addOne([{ content: countBytes(content, options.onProgress, options.signal) }], options)
+  }
+
+  /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
+  async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<AddResult> {
+    yield* this.addAll(diskCandidates(path, options), options)
+  }
+
+  /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */
+  async *addAll(
+    source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
+    options: AddOptions = {},
+  ): AsyncGenerator<AddResult> {
+    const repo = this.repo
+    if (options.onlyHash === true) {
+      yield* importCandidates(source, { put: async (cid) => cid }, repo.config, options)
+      return
+    }
+    // the shared GC lock is held from the first block to the pin, so GC cannot sweep a half-added DAG
+    const results: AddResult[] = []
+    await repo.gcLock.shared(async () => {
+      for await (const result of importCandidates(source, repo.blockstore, repo.config, options)) results.push(result)
+      const root = results.at(-1)
+      if (root != null && options.pin !== false)
+        await repo.pins.add(root.cid, { recursive: true, signal: options.signal })
+    })
+    yield* results
+  }
+
+  async #addOne(source: ImportCandidate[], options: AddOptions): Promise<AddResult> {
+    let last: AddResult | undefined
+    for await (const result of this.addAll(source, options)) last = result
+    return last!
+  }
+
+  /** The bytes of the file at `<cid>[/path]`. */
+  cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
+    return catEntry(this.repo.blockstore, pathOf(path), options)
+  }
+
+  /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
+  get(path: string | CID, out: string, options: AbortOptions & { onProgress?: (bytes: number) => void } = {}) {
+    return getToDisk(this.repo.blockstore, pathOf(path), out, options)
+  }
+
+  /** Lists the directory at `<cid>[/path]`. */
+  ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
+    return lsEntry(this.repo.blockstore, pathOf(path), options)
+  }
+
+  /** Pins: add (recursive by default), rm, ls. */
+  get pin() {
+    const repo = this.repo
+    return {
+      add: (cid: CID | string, options: AbortOptions & { recursive?: boolean } = {}): Promise<Pin> =>
+        repo.gcLock.shared(() => repo.pins.add(parseCid(cid), options)),
+      rm: (cid: CID | string, options: AbortOptions = {}): Promise<void> => repo.pins.rm(parseCid(cid), options),
+      ls: (options: AbortOptions & { type?: PinType | 'all' } = {}): AsyncGenerator<Pin> => repo.pins.ls(options),
+    }
+  }
+
+  /** Removes every block no pin reaches (see `OrphanGarbageCollector`). */
+  gc(options: GcOptions = {}): Promise<GcResult> {
+    return this.repo.gc.run({ minAgeSeconds: this.repo.config.Datastore.GCMinAgeSeconds, ...options })
+  }
+
+  /** CAR export/import (`dag export`, `dag import`). Import pins the CAR's roots unless `pinRoots` is false. */
+  get dag() {
+    const repo = this.repo
+    return {
+      export: (cid: CID | string, options: AbortOptions = {}): AsyncGenerator<Uint8Array> =>
+        exportCar(repo.blockstore, parseCid(cid), options),
+      import: (
+        source: AsyncIterable<Uint8Array>,
+        options: AbortOptions & { pinRoots?: boolean } = {},
+      ): Promise<CarImportResult> =>
+        repo.gcLock.shared(async () => {
+          const result = await importCar(repo.blockstore, source, options)
+          if (options.pinRoots !== false) for (const root of result.roots) await repo.pins.add(root, options)
+          return result
+        }),
+    }
+  }
+
+  repoStat(): Promise<RepoStat> {
+    return this.repo.stat()
+  }
+
+  repoVerify(options: Parameters<Repo['verify']>[0] = {}): Promise<VerifyResult> {
+    return this.repo.verify(options)
+  }
+}
+
+/** Builds a node over the repo at `options.repoPath` (not started: call `start()`). */
+export function createNode(options: CreateNodeOptions = {}): Node {
+  return new Node(options)
+}
+
+function pathOf(path: string | CID): string {
+  if (typeof path !== 'string') return formatCid(path)
+  const trimmed = path.replace(/^\/?ipfs\//, '')
+  const [first, ...rest] = trimmed.split('/')
+  return [formatCid(parseCid(first ?? '')), ...rest].join('/')
+}
+
+async function* toAsync(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes
+}

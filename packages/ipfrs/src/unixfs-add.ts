@@ -1,0 +1,113 @@
+import { createReadStream } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { type CID, chunkerSize, type NodeConfig } from '@ipfrs/core'
+import type { AbortOptions } from 'abort-error'
+import { type ImportCandidate, type ImporterOptions, importer, type WritableStorage } from 'ipfs-unixfs-importer'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
+import { balanced } from 'ipfs-unixfs-importer/layout'
+import { IsDirectoryError } from './errors.js'
+
+/** How content is cut into blocks; every field defaults from the config's `Import` section (Kubo's defaults). */
+export interface AddOptions extends AbortOptions {
+  cidVersion?: 0 | 1
+  /** Raw leaves; defaults to true for CIDv1 and false for CIDv0, as in Kubo. */
+  rawLeaves?: boolean
+  /** `size-<bytes>`. */
+  chunker?: string
+  /** Compute the CIDs without storing anything. */
+  onlyHash?: boolean
+  /** Pin the root recursively (default true). */
+  pin?: boolean
+  /** Wrap the added entries in a directory (Kubo's `-w`). */
+  wrapWithDirectory?: boolean
+  /** Called with the number of bytes read so far. */
+  onProgress?: (bytes: number) => void
+}
+
+/** One imported file or directory. */
+export interface AddResult {
+  readonly cid: CID
+  /** The path it was added under ('' for bare bytes). */
+  readonly path: string
+  /** Cumulative size of the DAG's blocks: content plus encoding overhead (what Kubo reports as `Size`). */
+  readonly size: bigint
+}
+
+/** The importer options for Kubo-identical CIDs under the given config and flags. */
+export function importerOptions(config: NodeConfig, options: AddOptions): ImporterOptions {
+  const cidVersion = options.cidVersion ?? config.Import.CidVersion
+  const rawLeaves = options.rawLeaves ?? (options.cidVersion === 1 ? true : config.Import.UnixFSRawLeaves)
+  return {
+    profile: 'unixfs-v0-2015',
+    cidVersion,
+    rawLeaves,
+    leafType: 'file',
+    reduceSingleLeafToSelf: true,
+    chunker: fixedSize({ chunkSize: chunkerSize(options.chunker ?? config.Import.UnixFSChunker) }),
+    layout: balanced({ maxChildrenPerNode: config.Import.UnixFSFileMaxLinks }),
+    wrapWithDirectory: options.wrapWithDirectory ?? false,
+  }
+}
+
+/** Imports candidates and yields one result per file and directory, the root last. */
+export async function* importCandidates(
+  source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
+  blockstore: WritableStorage,
+  config: NodeConfig,
+  options: AddOptions,
+): AsyncGenerator<AddResult> {
+  for await (const entry of importer(source, blockstore, importerOptions(config, options))) {
+    yield { cid: entry.cid, path: entry.path ?? '', size: entry.size }
+  }
+}
+
+/** Counts bytes flowing through, for progress reporting; stops the import when `signal` aborts. */
+export async function* countBytes(
+  source: AsyncIterable<Uint8Array>,
+  onProgress?: (bytes: number) => void,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  let total = 0
+  for await (const chunk of source) {
+    signal?.throwIfAborted()
+    total += chunk.byteLength
+    onProgress?.(total)
+    yield chunk
+  }
+}
+
+/**
+ * Import candidates for a path on disk: a file streams from disk (never held in memory); a directory (only with
+ * `recursive`) yields every file and sub-directory under its own name, so the directory itself is the root, as in Kubo.
+ */
+export async function* diskCandidates(
+  path: string,
+  options: { recursive?: boolean; hidden?: boolean; onProgress?: (bytes: number) => void; signal?: AbortSignal },
+): AsyncGenerator<ImportCandidate> {
+  let read = 0
+  const progress = (n: number) => options.onProgress?.(read + n)
+  async function* walk(abs: string, rel: string): AsyncGenerator<ImportCandidate> {
+    const info = await stat(abs)
+    if (info.isFile()) {
+      yield {
+        path: rel,
+        content: (async function* () {
+          yield* countBytes(createReadStream(abs, { highWaterMark: 1024 * 1024 }), progress, options.signal)
+          read += info.size
+        })(),
+      }
+      return
+    }
+    if (!info.isDirectory()) return
+    if (!options.recursive) {
+      throw new IsDirectoryError(abs)
+    }
+    const names = (await readdir(abs)).filter((n) => options.hidden || !n.startsWith('.')).sort()
+    // the importer creates a directory from its entries' paths; only an empty one needs an entry of its own
+    // (an entry for a directory that has children would replace them)
+    if (names.length === 0) yield { path: rel }
+    for (const name of names) yield* walk(join(abs, name), `${rel}/${name}`)
+  }
+  yield* walk(path, basename(path))
+}

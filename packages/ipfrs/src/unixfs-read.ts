@@ -1,0 +1,122 @@
+import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import type { AbortOptions } from 'abort-error'
+import { exporter, type ReadableStorage, type UnixFSEntry } from 'ipfs-unixfs-exporter'
+import { NotAFileError, NotUnixFsError, PathNotFoundError, UnsafePathError } from './errors.js'
+
+export interface CatOptions extends AbortOptions {
+  offset?: number
+  length?: number
+}
+
+/** Resolves `<cid>[/path]` to its UnixFS entry, with IPFRS error codes for what the exporter reports. */
+export async function resolveEntry(
+  blockstore: ReadableStorage,
+  path: string,
+  options: AbortOptions = {},
+): Promise<UnixFSEntry> {
+  try {
+    return await exporter(path.replace(/^\/?ipfs\//, ''), blockstore, options)
+  } catch (err) {
+    throw translate(err, path)
+  }
+}
+
+/** The bytes of the file at `<cid>[/path]`, streamed block by block. */
+export async function* catEntry(
+  blockstore: ReadableStorage,
+  path: string,
+  options: CatOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const entry = await resolveEntry(blockstore, path, options)
+  if (entry.type === 'directory' || entry.type === 'object') throw new NotAFileError(path, entry.type)
+  try {
+    yield* entry.content({ offset: options.offset, length: options.length, signal: options.signal })
+  } catch (err) {
+    throw translate(err, path)
+  }
+}
+
+/** One entry of a directory listing. */
+export interface LsEntry {
+  readonly name: string
+  readonly cid: string
+  readonly size: bigint
+  readonly type: 'file' | 'directory' | 'raw' | 'object' | 'identity'
+}
+
+/** Lists a directory (or a single file) at `<cid>[/path]`. */
+export async function* lsEntry(
+  blockstore: ReadableStorage,
+  path: string,
+  options: AbortOptions = {},
+): AsyncGenerator<LsEntry> {
+  const entry = await resolveEntry(blockstore, path, options)
+  if (entry.type !== 'directory') {
+    yield { name: entry.name, cid: entry.cid.toString(), size: entry.size, type: entry.type }
+    return
+  }
+  for await (const child of entry.entries(options)) {
+    const full = await resolveEntry(blockstore, child.cid.toString(), options)
+    yield { name: child.name, cid: child.cid.toString(), size: full.size, type: full.type }
+  }
+}
+
+/** Writes the file or directory tree at `<cid>[/path]` to `out` on disk; returns the number of bytes written. */
+export async function getToDisk(
+  blockstore: ReadableStorage,
+  path: string,
+  out: string,
+  options: AbortOptions & { onProgress?: (bytes: number) => void } = {},
+): Promise<number> {
+  let written = 0
+  const write = async (entry: UnixFSEntry, target: string): Promise<void> => {
+    if (entry.type === 'directory') {
+      await mkdir(target, { recursive: true })
+      for await (const child of entry.entries({ signal: options.signal })) {
+        if (!isSafeName(child.name)) throw new UnsafePathError(child.name)
+        await write(await resolveEntry(blockstore, child.cid.toString(), options), join(target, child.name))
+      }
+      return
+    }
+    if (entry.type === 'object') throw new NotUnixFsError(entry.cid.toString())
+    const content = entry.content({ signal: options.signal })
+    await pipeline(
+      (async function* () {
+        for await (const chunk of content) {
+          written += chunk.byteLength
+          options.onProgress?.(written)
+          yield chunk
+        }
+      })(),
+      createWriteStream(target),
+    )
+  }
+  try {
+    await write(await resolveEntry(blockstore, path, options), out)
+  } catch (err) {
+    throw translate(err, path)
+  }
+  return written
+}
+
+function isSafeName(name: string): boolean {
+  return (
+    name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0')
+  )
+}
+
+/** Maps the exporter's errors to ours; block-level errors (`ERR_BLOCK_NOT_FOUND`, corrupt frames, …) pass through. */
+function translate(err: unknown, path: string): unknown {
+  switch ((err as { code?: string }).code) {
+    case 'ERR_NOT_FOUND':
+      return new PathNotFoundError(path, { cause: err })
+    case 'ERR_NOT_UNIXFS':
+    case 'ERR_NO_RESOLVER':
+      return new NotUnixFsError(path, { cause: err })
+    default:
+      return err
+  }
+}

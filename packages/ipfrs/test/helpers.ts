@@ -1,0 +1,43 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createNode, type Node } from '../src/index.js'
+
+/** A temp dir removed by the returned cleanup. */
+export async function tempDir(prefix = 'ipfrs-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** A started node over a fresh repo in a temp dir. */
+export async function tempNode(
+  init: Parameters<typeof createNode>[0] = {},
+): Promise<{ node: Node; dir: string; cleanup: () => Promise<void> }> {
+  const { dir, cleanup } = await tempDir()
+  const node = createNode({ repoPath: join(dir, 'repo'), init: true, ...init })
+  await node.start()
+  return {
+    node,
+    dir,
+    cleanup: async () => {
+      await node.stop()
+      await cleanup()
+    },
+  }
+}
+
+/** The test-vector generator: byte i = (i * a + b) mod 251, produced in pieces so big files never sit in memory. */
+export async function* vectorBytes(size: number, a: number, b: number, piece = 1 << 20): AsyncGenerator<Uint8Array> {
+  for (let start = 0; start < size; start += piece) {
+    const n = Math.min(piece, size - start)
+    const out = new Uint8Array(n)
+    for (let j = 0; j < n; j++) out[j] = ((start + j) * a + b) % 251
+    yield out
+  }
+}
+
+export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const p of source) parts.push(p)
+  return new Uint8Array(Buffer.concat(parts))
+}
