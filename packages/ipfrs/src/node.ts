@@ -145,8 +145,10 @@ export class Node {
     await repo.gcLock.shared(async () => {
       for await (const result of importCandidates(source, repo.blockstore, repo.config, options)) results.push(result)
       const root = results.at(-1)
-      if (root != null && options.pin !== false)
-        await repo.pins.add(root.cid, { recursive: true, signal: options.signal })
+      // the importer has just written every block of the DAG, so the pin need not walk it again
+      if (root != null && options.pin !== false) {
+        await repo.pins.add(root.cid, { complete: true, signal: options.signal })
+      }
     })
     yield* results
   }
@@ -158,8 +160,8 @@ export class Node {
   }
 
   /** The bytes of the file at `<cid>[/path]`. */
-  cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
-    return catEntry(this.repo.blockstore, pathOf(path), options)
+  async *cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
+    yield* catEntry(this.repo.blockstore, pathOf(path), options)
   }
 
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
@@ -168,8 +170,8 @@ export class Node {
   }
 
   /** Lists the directory at `<cid>[/path]`. */
-  ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
-    return lsEntry(this.repo.blockstore, pathOf(path), options)
+  async *ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
+    yield* lsEntry(this.repo.blockstore, pathOf(path), options)
   }
 
   /** Pins: add (recursive by default), rm, ls. */
@@ -193,7 +195,9 @@ export class Node {
     const repo = this.repo
     return {
       export: (cid: CID | string, options: AbortOptions = {}): AsyncGenerator<Uint8Array> =>
-        exportCar(repo.blockstore, parseCid(cid), options),
+        (async function* () {
+          yield* exportCar(repo.blockstore, parseCid(cid), options)
+        })(),
       import: (
         source: AsyncIterable<Uint8Array>,
         options: AbortOptions & { pinRoots?: boolean } = {},

@@ -7,6 +7,7 @@ import { type ImportCandidate, type ImporterOptions, importer, type WritableStor
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { IsDirectoryError } from './errors.js'
+import { leafImporter } from './leaf-importer.js'
 
 /** How content is cut into blocks; every field defaults from the config's `Import` section (Kubo's defaults). */
 export interface AddOptions extends AbortOptions {
@@ -47,6 +48,7 @@ export function importerOptions(config: NodeConfig, options: AddOptions): Import
     chunker: fixedSize({ chunkSize: chunkerSize(options.chunker ?? config.Import.UnixFSChunker) }),
     layout: balanced({ maxChildrenPerNode: config.Import.UnixFSFileMaxLinks }),
     wrapWithDirectory: options.wrapWithDirectory ?? false,
+    bufferImporter: leafImporter({ cidVersion, rawLeaves }),
   }
 }
 

@@ -34,10 +34,15 @@ export class Pins {
     this.#blockstore = init.blockstore
   }
 
-  /** Pins `cid` (recursively by default). Throws `ERR_BLOCK_NOT_FOUND` when a block of the DAG is missing. */
-  async add(cid: CID, options: AbortOptions & { recursive?: boolean } = {}): Promise<Pin> {
+  /**
+   * Pins `cid` (recursively by default). Throws `ERR_BLOCK_NOT_FOUND` when a block of the DAG is missing.
+   * `complete: true` skips that check, for a caller that has just written the whole DAG itself under the GC lock.
+   */
+  async add(cid: CID, options: AbortOptions & { recursive?: boolean; complete?: boolean } = {}): Promise<Pin> {
     const recursive = options.recursive ?? true
-    if (recursive) {
+    if (options.complete === true) {
+      // the caller vouches for every block
+    } else if (recursive) {
       await walkDag(this.#blockstore, cid, options)
     } else if (!(await this.#blockstore.has(cid, options))) {
       await walkDag(this.#blockstore, cid, { ...options, visited: undefined, concurrency: 1 }) // throws not-found

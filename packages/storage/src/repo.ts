@@ -117,10 +117,10 @@ export class Repo {
       }
     }
     const config = validateConfig(merged)
+    if (config.Encryption.Enabled && !options.passphrase) throw new PassphraseRequiredError()
     await mkdir(join(root, 'blocks'), { recursive: true })
     await mkdir(join(root, 'datastore'), { recursive: true })
-    if (config.Encryption.Enabled) {
-      if (!options.passphrase) throw new PassphraseRequiredError()
+    if (config.Encryption.Enabled && options.passphrase) {
       const { record } = await createEncryption(options.passphrase, config.Encryption.Algorithm)
       await writeAtomic(join(root, KEYCHECK_FILE), JSON.stringify(record, null, 2))
     }
