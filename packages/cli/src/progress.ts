@@ -26,6 +26,9 @@ export function progressBar(
     format: `${label} [{bar}] {percentage}% | {value_mb}/{total_mb} MiB | {speed} MiB/s`,
     hideCursor: true,
     clearOnComplete: true,
+    // --progress on a pipe: print a line now and then instead of redrawing one
+    noTTYOutput: options.force === true,
+    notTTYSchedule: 250,
   })
   const started = Date.now()
   const mb = (n: number) => (n / 2 ** 20).toFixed(1)
