@@ -1,0 +1,20 @@
+// Runs the benchmarks (all, or those named: `node bench/run.ts add compression`), each in its own process.
+import { spawnSync } from 'node:child_process'
+
+const BENCHES: Record<string, string> = {
+  add: new URL('./add.ts', import.meta.url).pathname,
+  compression: new URL('../packages/storage/bench/compression.ts', import.meta.url).pathname,
+}
+const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES)
+let failed = 0
+for (const name of names) {
+  const file = BENCHES[name]
+  if (file === undefined) {
+    console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`)
+    process.exit(2)
+  }
+  console.log(`\n## bench: ${name}`)
+  const r = spawnSync(process.execPath, [file], { stdio: 'inherit' })
+  if (r.status !== 0) failed++
+}
+process.exit(failed === 0 ? 0 : 1)
