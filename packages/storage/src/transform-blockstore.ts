@@ -2,6 +2,7 @@ import type { AbortOptions } from 'abort-error'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { type BytesInput, collectBytes, once } from './bytes.js'
+import { blockKey } from './dag-walk.js'
 import { BlockNotFoundError } from './errors.js'
 
 /**
@@ -11,6 +12,7 @@ import { BlockNotFoundError } from './errors.js'
  */
 export abstract class TransformBlockstore<Inner extends Blockstore = Blockstore> implements Blockstore {
   readonly inner: Inner
+  readonly #writing = new Map<string, Promise<CID>>()
 
   constructor(inner: Inner) {
     this.inner = inner
@@ -21,10 +23,21 @@ export abstract class TransformBlockstore<Inner extends Blockstore = Blockstore>
   /** Turns the stored form back into the caller's bytes; throws a typed error for stored bytes it cannot read. */
   protected abstract decode(cid: CID, stored: Uint8Array): Uint8Array | Promise<Uint8Array>
 
+  /**
+   * Stores a block. Concurrent puts of the same block (a file of repeated chunks) share one write: blockstore-fs
+   * writes through a temp file per block name, and racing renames of it back off for a second each.
+   */
   async put(cid: CID, bytes: BytesInput, options?: AbortOptions): Promise<CID> {
-    const stored = await this.encode(cid, await collectBytes(bytes))
-    await this.inner.put(cid, stored, options)
-    return cid
+    const key = blockKey(cid)
+    const running = this.#writing.get(key)
+    if (running !== undefined) return running
+    const write = (async () => {
+      const stored = await this.encode(cid, await collectBytes(bytes))
+      await this.inner.put(cid, stored, options)
+      return cid
+    })().finally(() => this.#writing.delete(key))
+    this.#writing.set(key, write)
+    return write
   }
 
   async *putMany(source: Iterable<InputPair> | AsyncIterable<InputPair>, options?: AbortOptions): AsyncGenerator<CID> {
