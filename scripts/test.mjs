@@ -8,7 +8,7 @@ import { join } from 'node:path'
 const root = new URL('..', import.meta.url).pathname
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status ?? 1
 
-const lint = run('pnpm', ['-s', 'exec', 'biome', 'check', '.'])
+const lint = run('pnpm', ['-s', 'exec', 'biome', 'check', '--error-on-warnings', '.'])
 const tmp = mkdtempSync(join(tmpdir(), 'ipfrs-test-report-'))
 const report = join(tmp, 'vitest.json')
 const status = run('pnpm', [

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { type CID, cidOf } from '@ipfrs/core'
-import { FsBlockstore } from 'blockstore-fs'
-import { NextToLast } from 'blockstore-fs/sharding'
+import type { FsBlockstore } from 'blockstore-fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   CompressionBlockstore,
@@ -14,7 +12,7 @@ import {
   detectFrame,
   MAGIC,
 } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { tempFiles } from './helpers.js'
 
 const ALGORITHMS = ['zstd', 'lz4', 'snappy'] as const
 
@@ -33,20 +31,13 @@ function textLike(size: number): Uint8Array {
 }
 
 describe('CompressionBlockstore', () => {
-  let dir: string
-  let cleanup: () => Promise<void>
   let files: FsBlockstore
+  let fileOf: (cid: CID) => string
+  let cleanup: () => Promise<void>
   beforeEach(async () => {
-    ;({ dir, cleanup } = await tempDir())
-    files = new FsBlockstore(join(dir, 'blocks'))
-    await files.open()
+    ;({ files, fileOf, cleanup } = await tempFiles())
   })
   afterEach(async () => cleanup())
-
-  const fileOf = (cid: CID) => {
-    const { dir: shard, file } = new NextToLast().encode(cid)
-    return join(dir, 'blocks', shard, file)
-  }
 
   it.each(ALGORITHMS)(
     '%s: text shrinks, random stays readable, tiny blocks stay raw; the CID hashes the original',

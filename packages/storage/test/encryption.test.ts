@@ -1,8 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { type CID, cidOf } from '@ipfrs/core'
-import { FsBlockstore } from 'blockstore-fs'
-import { NextToLast } from 'blockstore-fs/sharding'
+import type { FsBlockstore } from 'blockstore-fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   CompressionBlockstore,
@@ -13,25 +11,18 @@ import {
   unlockEncryption,
   WrongKeyError,
 } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { tempFiles } from './helpers.js'
 
 const FAST_KDF = { N: 2 ** 10, r: 8, p: 1 } // the default (2^15) is for real repos; tests only need the mechanism
 
 describe('EncryptedBlockstore', () => {
-  let dir: string
-  let cleanup: () => Promise<void>
   let files: FsBlockstore
+  let fileOf: (cid: CID) => string
+  let cleanup: () => Promise<void>
   beforeEach(async () => {
-    ;({ dir, cleanup } = await tempDir())
-    files = new FsBlockstore(join(dir, 'blocks'))
-    await files.open()
+    ;({ files, fileOf, cleanup } = await tempFiles())
   })
   afterEach(async () => cleanup())
-
-  const fileOf = (cid: CID) => {
-    const { dir: shard, file } = new NextToLast().encode(cid)
-    return join(dir, 'blocks', shard, file)
-  }
   const plaintext = new TextEncoder().encode('attack at dawn; '.repeat(64))
 
   it.each(['aes-256-gcm', 'chacha20-poly1305'] as const)(

@@ -1,9 +1,29 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { CID } from '@ipfrs/core'
+import { FsBlockstore } from 'blockstore-fs'
+import { NextToLast } from 'blockstore-fs/sharding'
 
 /** A temp dir removed by the returned cleanup. */
 export async function tempDir(prefix = 'ipfrs-storage-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** A stock blockstore-fs in a temp dir, and the path of the file that holds a given block. */
+export async function tempFiles(): Promise<{
+  files: FsBlockstore
+  fileOf: (cid: CID) => string
+  cleanup: () => Promise<void>
+}> {
+  const { dir, cleanup } = await tempDir()
+  const files = new FsBlockstore(join(dir, 'blocks'))
+  await files.open()
+  const sharding = new NextToLast()
+  const fileOf = (cid: CID) => {
+    const { dir: shard, file } = sharding.encode(cid)
+    return join(dir, 'blocks', shard, file)
+  }
+  return { files, fileOf, cleanup }
 }
