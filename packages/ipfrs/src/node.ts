@@ -17,7 +17,7 @@ import { BlockApi } from './blocks.js'
 import { type CarImportResult, exportCar, importCar } from './car.js'
 import { NodeNotStartedError } from './errors.js'
 import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
-import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry } from './unixfs-read.js'
+import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry, statEntry } from './unixfs-read.js'
 
 export interface CreateNodeOptions {
   /** The repo path (default `$IPFRS_PATH`, else `~/.ipfrs`). */
@@ -167,6 +167,11 @@ export class Node {
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
   get(path: string | CID, out: string, options: AbortOptions & { onProgress?: (bytes: number) => void } = {}) {
     return getToDisk(this.repo.blockstore, pathOf(path), out, options)
+  }
+
+  /** The type and size of `<cid>[/path]`. */
+  async stat(path: string | CID, options: AbortOptions = {}) {
+    return statEntry(this.repo.blockstore, pathOf(path), options)
   }
 
   /** Lists the directory at `<cid>[/path]`. */

@@ -39,6 +39,16 @@ export async function* catEntry(
   }
 }
 
+/** What `<cid>[/path]` is, and its size (file bytes; for a directory, the DAG size). */
+export async function statEntry(
+  blockstore: ReadableStorage,
+  path: string,
+  options: AbortOptions = {},
+): Promise<{ cid: string; type: UnixFSEntry['type']; size: bigint }> {
+  const entry = await resolveEntry(blockstore, path, options)
+  return { cid: entry.cid.toString(), type: entry.type, size: entry.size }
+}
+
 /** One entry of a directory listing. */
 export interface LsEntry {
   readonly name: string

@@ -3,7 +3,7 @@ import type { AbortOptions } from 'abort-error'
 import type { Blockstore } from 'interface-blockstore'
 import { type Datastore, Key } from 'interface-datastore'
 import { blockKey, walkDag } from './dag-walk.js'
-import { NotPinnedError } from './errors.js'
+import { BlockNotFoundError, NotPinnedError } from './errors.js'
 
 /** Kubo's pin types: `recursive` pins a whole DAG, `direct` one block, `indirect` is a block under a recursive pin. */
 export type PinType = 'recursive' | 'direct' | 'indirect'
@@ -40,12 +40,9 @@ export class Pins {
    */
   async add(cid: CID, options: AbortOptions & { recursive?: boolean; complete?: boolean } = {}): Promise<Pin> {
     const recursive = options.recursive ?? true
-    if (options.complete === true) {
-      // the caller vouches for every block
-    } else if (recursive) {
-      await walkDag(this.#blockstore, cid, options)
-    } else if (!(await this.#blockstore.has(cid, options))) {
-      await walkDag(this.#blockstore, cid, { ...options, visited: undefined, concurrency: 1 }) // throws not-found
+    if (options.complete !== true) {
+      if (recursive) await walkDag(this.#blockstore, cid, options)
+      else if (!(await this.#blockstore.has(cid, options))) throw new BlockNotFoundError(formatCid(cid))
     }
     const existing = await this.#read(cid)
     // a recursive pin already covers the block; Kubo keeps it rather than downgrading

@@ -107,16 +107,7 @@ export class Repo {
   static async init(path: string, options: RepoInitOptions = {}): Promise<NodeConfig> {
     const root = resolve(path)
     if (Repo.isInitialized(root)) throw new RepoExistsError(root)
-    const overrides = options.config ?? {}
-    const base = validateConfig({})
-    const merged: Record<string, unknown> = { ...base, ...overrides }
-    for (const [section, value] of Object.entries(overrides)) {
-      const defaults = (base as unknown as Record<string, unknown>)[section]
-      if (value != null && typeof value === 'object' && !Array.isArray(value) && typeof defaults === 'object') {
-        merged[section] = { ...defaults, ...value }
-      }
-    }
-    const config = validateConfig(merged)
+    const config = validateConfig(options.config ?? {}) // fills every section's missing keys with defaults
     if (config.Encryption.Enabled && !options.passphrase) throw new PassphraseRequiredError()
     await mkdir(join(root, 'blocks'), { recursive: true })
     await mkdir(join(root, 'datastore'), { recursive: true })

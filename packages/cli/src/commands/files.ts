@@ -32,8 +32,8 @@ export function registerFiles(program: Command): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withNode(globals, async (node) => {
         const out = resolve(flags.output ?? path.replace(/^\/?ipfs\//, '').replaceAll('/', '_'))
-        const root = await node.ls(path).next()
-        const total = root.value?.type === 'file' || root.value?.type === 'raw' ? Number(root.value.size) : undefined
+        const root = await node.stat(path)
+        const total = root.type === 'file' || root.type === 'raw' ? Number(root.size) : undefined
         const bar = progressBar('getting', total, { quiet: flags.quiet, force: flags.progress })
         let bytes: number
         try {
