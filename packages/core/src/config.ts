@@ -31,6 +31,24 @@ export interface NodeConfig {
     /** Children per interior node of the balanced layout (174 in Kubo). */
     UnixFSFileMaxLinks: number
   }
+  Swarm: {
+    /** Kubo's connection manager watermarks: trim to LowWater once HighWater connections are open. */
+    ConnMgr: { LowWater: number; HighWater: number }
+    /** Which transports listen and dial (Kubo's `Swarm.Transports.Network`). */
+    Transports: { Network: { TCP: boolean; QUIC: boolean } }
+  }
+  Routing: {
+    /** `dht` (server when reachable), `dhtclient` (never serves), or `none` (no DHT). */
+    Type: 'dht' | 'dhtclient' | 'dhtserver' | 'none'
+    /** Announce added content to the DHT. */
+    AutoProvide: boolean
+    /** How long a provider record we store for others stays valid, in seconds (Kubo: 48 h). */
+    ProviderTTLSeconds: number
+    /** How often our own provider records are re-announced, in seconds (Kubo's Reprovider.Interval: 22 h). */
+    ReprovideIntervalSeconds: number
+    /** How long a network fetch may take before giving up, in seconds. */
+    FetchTimeoutSeconds: number
+  }
   Compression: {
     Algorithm: CompressionAlgorithm
     /** zstd level 1-19 (ignored by lz4 and snappy). */
@@ -57,6 +75,14 @@ export function defaultConfig(): NodeConfig {
     Bootstrap: [],
     Datastore: { StorageMax: '10GB', GCMinAgeSeconds: 0 },
     Import: { CidVersion: 0, UnixFSRawLeaves: false, UnixFSChunker: 'size-262144', UnixFSFileMaxLinks: 174 },
+    Swarm: { ConnMgr: { LowWater: 32, HighWater: 96 }, Transports: { Network: { TCP: true, QUIC: true } } },
+    Routing: {
+      Type: 'dht',
+      AutoProvide: true,
+      ProviderTTLSeconds: 48 * 3600,
+      ReprovideIntervalSeconds: 22 * 3600,
+      FetchTimeoutSeconds: 60,
+    },
     Compression: { Algorithm: 'none', Level: 3, MinSize: 256 },
     Encryption: { Enabled: false, Algorithm: 'aes-256-gcm' },
   }
@@ -100,6 +126,15 @@ const matches =
     if (!re.test(v as string)) throw new InvalidConfigError(f, `expected ${what}, got "${v}"`)
   }
 
+/** A nested object whose keys are all required and checked. */
+const object =
+  (spec: Record<string, Check>): Check =>
+  (v, f) => {
+    if (v == null || typeof v !== 'object' || Array.isArray(v))
+      throw new InvalidConfigError(f, `expected an object, got ${describe(v)}`)
+    for (const [key, check] of Object.entries(spec)) check((v as Record<string, unknown>)[key], `${f}.${key}`)
+  }
+
 const SCHEMA: Record<string, Record<string, Check> | Check> = {
   Identity: { PeerID: isString },
   Addresses: { Swarm: arrayOf(isMultiaddr), Announce: arrayOf(isMultiaddr), API: isMultiaddr, Gateway: isMultiaddr },
@@ -113,6 +148,17 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     UnixFSRawLeaves: isBoolean,
     UnixFSChunker: matches(/^size-[1-9]\d*$/, 'size-<bytes>'),
     UnixFSFileMaxLinks: integer(2, 65536),
+  },
+  Swarm: {
+    ConnMgr: object({ LowWater: integer(0, 100_000), HighWater: integer(1, 100_000) }),
+    Transports: object({ Network: object({ TCP: isBoolean, QUIC: isBoolean }) }),
+  },
+  Routing: {
+    Type: oneOf(['dht', 'dhtclient', 'dhtserver', 'none']),
+    AutoProvide: isBoolean,
+    ProviderTTLSeconds: integer(1, 2 ** 31),
+    ReprovideIntervalSeconds: integer(1, 2 ** 31),
+    FetchTimeoutSeconds: integer(1, 86_400),
   },
   Compression: { Algorithm: oneOf(COMPRESSION_ALGORITHMS), Level: integer(1, 22), MinSize: integer(0, 2 ** 30) },
   Encryption: { Enabled: isBoolean, Algorithm: oneOf(ENCRYPTION_ALGORITHMS) },

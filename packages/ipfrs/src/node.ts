@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { type CID, formatCid, type NodeConfig, parseCid } from '@ipfrs/core'
+import { Network, OfflineError } from '@ipfrs/network'
 import {
   defaultRepoPath,
   type GcOptions,
@@ -26,6 +27,11 @@ export interface CreateNodeOptions {
   passphrase?: string
   /** Initialise the repo first when there is none (with these options, if an object). */
   init?: boolean | RepoInitOptions
+  /**
+   * Join the network on start (libp2p, DHT, Bitswap, GossipSub, as the repo config says). Offline (the default), the
+   * node only reads and writes its repo.
+   */
+  online?: boolean
 }
 
 /** What `node.id()` reports, with Kubo's field names. */
@@ -54,6 +60,7 @@ export class Node {
   readonly #options: CreateNodeOptions
   #repo: Repo | undefined
   #blocks: BlockApi | undefined
+  #network: Network | undefined
 
   constructor(options: CreateNodeOptions = {}) {
     this.#options = options
@@ -67,16 +74,48 @@ export class Node {
     if (init && !Repo.isInitialized(path)) {
       await Repo.init(path, { passphrase: this.#options.passphrase, ...(typeof init === 'object' ? init : {}) })
     }
-    this.#repo = await Repo.open(path, { passphrase: this.#options.passphrase })
-    this.#blocks = new BlockApi(this.#repo)
+    const repo = await Repo.open(path, { passphrase: this.#options.passphrase })
+    try {
+      if (this.#options.online === true) {
+        const network = Network.create({
+          config: repo.config,
+          privateKey: repo.identity.privateKey,
+          blockstore: repo.blockstore,
+          datastore: repo.datastore,
+        })
+        await network.start()
+        this.#network = network
+      }
+    } catch (err) {
+      await repo.close()
+      throw err
+    }
+    this.#repo = repo
+    this.#blocks = new BlockApi(repo)
   }
 
-  /** Closes the repo and releases its lock. */
+  /** Leaves the network, closes the repo and releases its lock. */
   async stop(): Promise<void> {
     const repo = this.#repo
+    const network = this.#network
     this.#repo = undefined
     this.#blocks = undefined
-    await repo?.close()
+    this.#network = undefined
+    try {
+      await network?.stop()
+    } finally {
+      await repo?.close()
+    }
+  }
+
+  /** The network side, when the node was started online. */
+  get network(): Network {
+    if (this.#network == null) throw new OfflineError('the network (the node was started offline)')
+    return this.#network
+  }
+
+  get isOnline(): boolean {
+    return this.#network != null
   }
 
   get isStarted(): boolean {
@@ -150,6 +189,15 @@ export class Node {
         await repo.pins.add(root.cid, { complete: true, signal: options.signal })
       }
     })
+    const root = results.at(-1)
+    if (
+      root != null &&
+      this.#network != null &&
+      repo.config.Routing.AutoProvide &&
+      repo.config.Routing.Type !== 'none'
+    ) {
+      await this.#network.provide(root.cid, { signal: options.signal })
+    }
     yield* results
   }
 
@@ -161,22 +209,33 @@ export class Node {
 
   /** The bytes of the file at `<cid>[/path]`. */
   async *cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
-    yield* catEntry(this.repo.blockstore, pathOf(path), options)
+    const p = pathOf(path)
+    yield* catEntry(this.#reader(p, options), p, options)
   }
 
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
   get(path: string | CID, out: string, options: AbortOptions & { onProgress?: (bytes: number) => void } = {}) {
-    return getToDisk(this.repo.blockstore, pathOf(path), out, options)
+    const p = pathOf(path)
+    return getToDisk(this.#reader(p, options), p, out, options)
   }
 
   /** The type and size of `<cid>[/path]`. */
   async stat(path: string | CID, options: AbortOptions = {}) {
-    return statEntry(this.repo.blockstore, pathOf(path), options)
+    const p = pathOf(path)
+    return statEntry(this.#reader(p, options), p, options)
   }
 
   /** Lists the directory at `<cid>[/path]`. */
   async *ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
-    yield* lsEntry(this.repo.blockstore, pathOf(path), options)
+    const p = pathOf(path)
+    yield* lsEntry(this.#reader(p, options), p, options)
+  }
+
+  /** Where reads of a DAG come from: the repo, and online also peers (one Bitswap session per DAG read). */
+  #reader(path: string, options: AbortOptions) {
+    const network = this.#network
+    if (network == null) return this.repo.blockstore
+    return network.session(parseCid(path.split('/')[0] ?? ''), options)
   }
 
   /** Pins: add (recursive by default), rm, ls. */

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { formatCid } from '@ipfrs/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createNode, type Node } from '../src/index.js'
+import { tempDir, vectorBytes } from './helpers.js'
+
+type Transport = 'tcp' | 'quic'
+
+const listenOn = (t: Transport) => (t === 'tcp' ? ['/ip4/127.0.0.1/tcp/0'] : ['/ip4/127.0.0.1/udp/0/quic-v1'])
+
+/** A started online node on 127.0.0.1 with a fresh repo, bootstrapping from `bootstrap` only (never the public list). */
+async function onlineNode(dir: string, name: string, transport: Transport, bootstrap: string[]): Promise<Node> {
+  const node = createNode({
+    repoPath: join(dir, name),
+    online: true,
+    init: {
+      config: {
+        Addresses: {
+          Swarm: listenOn(transport),
+          Announce: [],
+          API: '/ip4/127.0.0.1/tcp/0',
+          Gateway: '/ip4/127.0.0.1/tcp/0',
+        },
+        Swarm: {
+          ConnMgr: { LowWater: 10, HighWater: 50 },
+          Transports: { Network: { TCP: transport === 'tcp', QUIC: transport === 'quic' } },
+        },
+        Bootstrap: bootstrap,
+      },
+    },
+  })
+  await node.start()
+  return node
+}
+
+async function sha256Of(source: AsyncIterable<Uint8Array>): Promise<string> {
+  const h = createHash('sha256')
+  for await (const chunk of source) h.update(chunk)
+  return h.digest('hex')
+}
+
+describe.each(['tcp', 'quic'] as const)('five nodes over %s on 127.0.0.1', (transport) => {
+  const nodes: Node[] = []
+  let cleanup: (() => Promise<void>) | undefined
+  afterEach(async () => {
+    await Promise.allSettled(nodes.map((n) => n.stop()))
+    nodes.length = 0
+    await cleanup?.()
+  })
+
+  it('E, knowing only the bootstrap node, finds A through the DHT and fetches A’s 20 MiB file over Bitswap', async () => {
+    const t = await tempDir()
+    cleanup = t.cleanup
+    const b = await onlineNode(t.dir, 'b', transport, [])
+    nodes.push(b)
+    const bootstrap = b.network.addresses().filter((a) => a.includes(transport === 'tcp' ? '/tcp/' : '/quic-v1'))
+    expect(bootstrap.length).toBeGreaterThan(0)
+    for (const name of ['a', 'c', 'd', 'e']) nodes.push(await onlineNode(t.dir, name, transport, bootstrap))
+    const [, a, , , e] = nodes as [Node, Node, Node, Node, Node]
+    // everyone has joined through B
+    await waitFor(() => nodes.every((n) => n.network.peers().length > 0))
+    expect(e.network.peers().map((p) => p.peer)).toEqual([b.peerId])
+
+    const size = 20 * 1024 * 1024
+    const { cid } = await a.addFile(vectorBytes(size, 17, 3)) // auto-provides the root
+
+    const providers = []
+    for await (const p of e.network.findProviders(cid, { signal: AbortSignal.timeout(30_000) })) {
+      providers.push(p.id.toString())
+      if (p.id.toString() === a.peerId) break
+    }
+    expect(providers).toContain(a.peerId)
+
+    expect(await sha256Of(e.cat(cid))).toBe(await sha256Of(vectorBytes(size, 17, 3)))
+    // what E fetched is in its repo now, whole and verified
+    expect((await e.repoVerify()).problems).toEqual([])
+    expect(formatCid(cid)).toMatch(/^Qm/)
+  })
+})
+
+describe('offline behaviour of an online node', () => {
+  it('a fetch with no peers connected answers ERR_OFFLINE at once instead of hanging', async () => {
+    const t = await tempDir()
+    const node = await onlineNode(t.dir, 'alone', 'tcp', [])
+    try {
+      const started = Date.now()
+      const err = await (async () => {
+        for await (const _ of node.cat('QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN')) break
+      })().catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'ERR_OFFLINE' })
+      expect(Date.now() - started).toBeLessThan(2000) // the issue's bound: offline is reported within 2 seconds
+    } finally {
+      await node.stop()
+      await t.cleanup()
+    }
+  })
+})
+
+async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the network to form')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}

@@ -1,0 +1,41 @@
+import { IpfrsError } from '@ipfrs/core'
+
+/** A network fetch with no peer connected to ask: the node is offline. */
+export class OfflineError extends IpfrsError {
+  static readonly code = 'ERR_OFFLINE'
+  constructor(what: string) {
+    super(OfflineError.code, `cannot fetch ${what}: no peers are connected (the node is offline)`)
+  }
+}
+
+/** A network fetch that did not complete in time. */
+export class FetchTimeoutError extends IpfrsError {
+  static readonly code = 'ERR_FETCH_TIMEOUT'
+  constructor(what: string, seconds: number, options?: { cause?: unknown }) {
+    super(FetchTimeoutError.code, `could not fetch ${what} from the network within ${seconds} s`, options)
+  }
+}
+
+/** A multiaddr or peer ID that does not parse. */
+export class InvalidAddressError extends IpfrsError {
+  static readonly code = 'ERR_INVALID_MULTIADDR'
+  constructor(input: string, options?: { cause?: unknown }) {
+    super(InvalidAddressError.code, `invalid multiaddr or peer ID "${input}"`, options)
+  }
+}
+
+/** A peer that cannot be found or reached. */
+export class PeerNotFoundError extends IpfrsError {
+  static readonly code = 'ERR_PEER_NOT_FOUND'
+  constructor(peer: string, options?: { cause?: unknown }) {
+    super(PeerNotFoundError.code, `peer ${peer} not found`, options)
+  }
+}
+
+/** An operation that needs the DHT on a node configured with `Routing.Type: none`. */
+export class RoutingDisabledError extends IpfrsError {
+  static readonly code = 'ERR_ROUTING_DISABLED'
+  constructor() {
+    super(RoutingDisabledError.code, 'the DHT is disabled (Routing.Type is "none")')
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * @ipfrs/network: the libp2p side of an IPFRS node. TCP and QUIC, Noise, Yamux, identify, ping, AutoNAT, the
+ * Kademlia DHT (`/ipfs/kad/1.0.0`), Bitswap 1.2.0 through Helia, and GossipSub block announcements.
+ */
+export { type Announcement, BLOCKS_TOPIC, BlockAnnouncements } from './announcements.js'
+export {
+  FetchTimeoutError,
+  InvalidAddressError,
+  OfflineError,
+  PeerNotFoundError,
+  RoutingDisabledError,
+} from './errors.js'
+export { KAD_PROTOCOL, libp2pOptions } from './libp2p-options.js'
+export { Network, type NetworkInit, type PeerConnection } from './network.js'

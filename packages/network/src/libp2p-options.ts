@@ -1,0 +1,64 @@
+import { quic } from '@chainsafe/libp2p-quic'
+import type { NodeConfig } from '@ipfrs/core'
+import { autoNAT } from '@libp2p/autonat'
+import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify, identifyPush } from '@libp2p/identify'
+import type { PrivateKey } from '@libp2p/interface'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import type { Datastore } from 'interface-datastore'
+import type { Libp2pOptions } from 'libp2p'
+
+/** The Kademlia protocol of the public IPFS DHT. */
+export const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
+
+/**
+ * libp2p options from the node config, and nothing else: no public bootstrap list, delegated routing, UPnP, relay
+ * or AutoTLS sneaks in from a library default. What listens and what the DHT does is exactly what the config says.
+ */
+export function libp2pOptions(
+  config: NodeConfig,
+  init: { privateKey: PrivateKey; datastore: Datastore },
+): Libp2pOptions {
+  const { TCP, QUIC } = config.Swarm.Transports.Network
+  const listen = config.Addresses.Swarm.filter((a) => (a.includes('/quic') ? QUIC : a.includes('/tcp/') ? TCP : true))
+  const routing = config.Routing
+  const services: Record<string, (components: never) => unknown> = {
+    identify: identify(),
+    identifyPush: identifyPush(),
+    ping: ping(),
+    autoNAT: autoNAT(),
+    pubsub: gossipsub({
+      // our own announcements are not echoed back; a lone node may still publish
+      emitSelf: false,
+      allowPublishToZeroTopicPeers: true,
+    }),
+  }
+  if (routing.Type !== 'none') {
+    services.dht = kadDHT({
+      protocol: KAD_PROTOCOL,
+      clientMode: routing.Type === 'dhtclient',
+      // keep loopback and private addresses: a local network is still a network (Kubo's LAN DHT does the same)
+      peerInfoMapper: passthroughMapper,
+      providers: { provideValidity: routing.ProviderTTLSeconds * 1000 },
+      reprovide: { interval: routing.ReprovideIntervalSeconds * 1000, validity: routing.ProviderTTLSeconds * 1000 },
+    })
+  }
+  const peerDiscovery: unknown[] = []
+  if (config.Bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: config.Bootstrap }))
+  return {
+    privateKey: init.privateKey,
+    datastore: init.datastore,
+    addresses: { listen, announce: config.Addresses.Announce },
+    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : [])],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: { maxConnections: config.Swarm.ConnMgr.HighWater },
+    services,
+  } as unknown as Libp2pOptions
+}

@@ -1,0 +1,225 @@
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight } from '@helia/libp2p'
+import { type CID, formatCid, type NodeConfig } from '@ipfrs/core'
+import type { Message } from '@libp2p/gossipsub'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { AbortOptions } from 'abort-error'
+import { createHeliaLight, type Helia } from 'helia'
+import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
+import { type Announcement, BlockAnnouncements } from './announcements.js'
+import { InvalidAddressError, OfflineError, PeerNotFoundError, RoutingDisabledError } from './errors.js'
+import { libp2pOptions } from './libp2p-options.js'
+
+export interface NetworkInit {
+  config: NodeConfig
+  privateKey: PrivateKey
+  /** Where fetched blocks are stored and served from (the repo's block stack). */
+  blockstore: Blockstore
+  datastore: Datastore
+}
+
+/** One open connection, as `swarm peers` lists it. */
+export interface PeerConnection {
+  readonly peer: string
+  readonly addr: string
+  readonly direction: 'inbound' | 'outbound'
+}
+
+type HeliaNode = Helia & { libp2p: Libp2p<Record<string, unknown>> }
+
+/**
+ * The node's network side: a libp2p host (TCP and/or QUIC, Noise, Yamux, identify, ping, AutoNAT, Kademlia DHT,
+ * GossipSub) under a Helia instance that brings Bitswap and sessions. Blocks fetched from peers go through Helia's
+ * Bitswap, which derives each block's CID from its bytes, so a block that does not hash to what was asked is never
+ * accepted; they are stored in the blockstore given here.
+ */
+export class Network {
+  readonly helia: HeliaNode
+  readonly #config: NodeConfig
+  #announcements: BlockAnnouncements | undefined
+
+  private constructor(helia: HeliaNode, config: NodeConfig) {
+    this.helia = helia
+    this.#config = config
+  }
+
+  /** Builds the network (not started). */
+  static create(init: NetworkInit): Network {
+    const light = createHeliaLight({ blockstore: init.blockstore, datastore: init.datastore })
+    const withNet = withLibp2pLight(light, libp2pOptions(init.config, init) as never)
+    const helia = withBitswap(withNet as never) as unknown as HeliaNode
+    return new Network(helia, init.config)
+  }
+
+  async start(): Promise<void> {
+    await this.helia.start()
+    this.#announcements = new BlockAnnouncements(this.libp2p.services.pubsub as never)
+    this.#announcements.start()
+  }
+
+  async stop(): Promise<void> {
+    this.#announcements?.stop()
+    this.#announcements = undefined
+    await this.helia.stop()
+  }
+
+  get libp2p(): Libp2p<Record<string, unknown>> {
+    return this.helia.libp2p
+  }
+
+  get peerId(): PeerId {
+    return this.libp2p.peerId
+  }
+
+  /** The addresses peers can dial, each ending in `/p2p/<our id>`. */
+  addresses(): string[] {
+    return this.libp2p.getMultiaddrs().map((a) => a.toString())
+  }
+
+  /** Dials a multiaddr (with `/p2p/<id>`) or a known peer ID. */
+  async connect(address: string, options: AbortOptions = {}): Promise<string> {
+    const target = parseTarget(address)
+    const connection = await this.libp2p.dial(target as never, options)
+    return connection.remotePeer.toString()
+  }
+
+  /** Closes every connection to a peer (given by ID or by a multiaddr ending in `/p2p/<id>`). */
+  async disconnect(address: string, options: AbortOptions = {}): Promise<void> {
+    const target = parseTarget(address)
+    const peer = typeof target === 'string' ? peerIdFromString(target) : peerOf(target as never)
+    await this.libp2p.hangUp(peer as never, options)
+  }
+
+  /** Open connections. */
+  peers(): PeerConnection[] {
+    return this.libp2p.getConnections().map((c) => ({
+      peer: c.remotePeer.toString(),
+      addr: c.remoteAddr.toString(),
+      direction: c.direction,
+    }))
+  }
+
+  /** Announces to the DHT that this node provides `cid`, and tells GossipSub subscribers. */
+  async provide(cid: CID, options: AbortOptions = {}): Promise<void> {
+    await Promise.all([this.#dht(), this.#announcements?.announce(cid)])
+    await this.helia.routing.provide(cid, options)
+  }
+
+  /** Stops re-announcing `cid`; its records expire from the DHT after their TTL. */
+  async stopProviding(cid: CID, options: AbortOptions = {}): Promise<void> {
+    const dht = (await this.#dht()) as { cancelReprovide?: (key: CID, o?: AbortOptions) => Promise<void> }
+    await dht.cancelReprovide?.(cid, options)
+  }
+
+  /** Peers that provide `cid`, as found through the DHT (each at most once). */
+  async *findProviders(cid: CID, options: AbortOptions = {}): AsyncGenerator<{ id: PeerId; multiaddrs: string[] }> {
+    await this.#dht()
+    const seen = new Set<string>()
+    for await (const provider of this.helia.routing.findProviders(cid, options)) {
+      const id = peerIdFromString(provider.id.toString())
+      if (seen.has(id.toString())) continue
+      seen.add(id.toString())
+      yield { id, multiaddrs: [...new Set(provider.multiaddrs.map((a) => a.toString()))] }
+    }
+  }
+
+  /** The addresses of a peer, from the peer store or the DHT. */
+  async findPeer(peer: string, options: AbortOptions = {}): Promise<string[]> {
+    let id: PeerId
+    try {
+      id = peerIdFromString(peer)
+    } catch (err) {
+      throw new InvalidAddressError(peer, { cause: err })
+    }
+    try {
+      const info = await this.libp2p.peerRouting.findPeer(id, options)
+      return info.multiaddrs.map((a) => a.toString())
+    } catch (err) {
+      throw new PeerNotFoundError(peer, { cause: err })
+    }
+  }
+
+  /** Subscribes to a GossipSub topic; returns a function that unsubscribes. */
+  subscribe(topic: string, handler: (data: Uint8Array, from: string) => void): () => void {
+    const pubsub = this.libp2p.services.pubsub as {
+      subscribe(t: string): void
+      unsubscribe(t: string): void
+      addEventListener(e: 'message', l: (evt: CustomEvent<Message>) => void): void
+      removeEventListener(e: 'message', l: (evt: CustomEvent<Message>) => void): void
+    }
+    const listener = (evt: CustomEvent<Message>) => {
+      const m = evt.detail
+      if (m.topic === topic) handler(m.data, m.type === 'signed' ? m.from.toString() : '')
+    }
+    pubsub.subscribe(topic)
+    pubsub.addEventListener('message', listener)
+    return () => {
+      pubsub.removeEventListener('message', listener)
+      pubsub.unsubscribe(topic)
+    }
+  }
+
+  async publish(topic: string, data: Uint8Array): Promise<void> {
+    await (this.libp2p.services.pubsub as { publish(t: string, d: Uint8Array): Promise<unknown> }).publish(topic, data)
+  }
+
+  /** Block announcements from other nodes, each (CID, announcer) once. */
+  onAnnouncement(listener: (a: Announcement) => void): () => void {
+    if (this.#announcements == null) throw new OfflineError('announcements')
+    return this.#announcements.onAnnouncement(listener)
+  }
+
+  /**
+   * A blockstore for reading one DAG: local blocks first, missing ones from peers through a Bitswap session rooted at
+   * `root` (providers found once, then asked for every block). Fails fast with `ERR_OFFLINE` when no peer is
+   * connected, and each fetch gives up after `Routing.FetchTimeoutSeconds`.
+   */
+  session(root: CID, options: AbortOptions = {}): Pick<Blockstore, 'get' | 'has'> {
+    const local = this.helia.blockstore
+    let session: ReturnType<typeof local.createSession> | undefined
+    const timeoutSeconds = this.#config.Routing.FetchTimeoutSeconds
+    return {
+      has: (cid, o) => local.has(cid, o),
+      get: async function* (this: Network, cid: CID, o?: AbortOptions) {
+        if (await local.has(cid, o)) {
+          yield* local.get(cid, o)
+          return
+        }
+        if (this.libp2p.getConnections().length === 0) throw new OfflineError(formatCid(cid))
+        session ??= local.createSession(root, options)
+        const signal = AbortSignal.any([AbortSignal.timeout(timeoutSeconds * 1000), ...(o?.signal ? [o.signal] : [])])
+        yield* session.get(cid, { ...o, signal })
+      }.bind(this),
+    }
+  }
+
+  async #dht(): Promise<unknown> {
+    const dht = this.libp2p.services.dht
+    if (dht == null) throw new RoutingDisabledError()
+    return dht
+  }
+}
+
+function parseTarget(address: string): unknown {
+  if (!address.startsWith('/')) {
+    try {
+      return peerIdFromString(address)
+    } catch (err) {
+      throw new InvalidAddressError(address, { cause: err })
+    }
+  }
+  try {
+    return multiaddr(address)
+  } catch (err) {
+    throw new InvalidAddressError(address, { cause: err })
+  }
+}
+
+function peerOf(addr: { getComponents(): Array<{ name: string; value?: string }> }): PeerId {
+  const p2p = addr.getComponents().findLast((c) => c.name === 'p2p')
+  if (p2p?.value == null) throw new InvalidAddressError(addr.toString())
+  return peerIdFromString(p2p.value)
+}
