@@ -79,6 +79,24 @@ describe.each(['tcp', 'quic'] as const)('five nodes over %s on 127.0.0.1', (tran
   })
 })
 
+describe('identity', () => {
+  it('an online node keeps its Peer ID across restarts: the repo key is the libp2p key', async () => {
+    const t = await tempDir()
+    try {
+      const node = await onlineNode(t.dir, 'same', 'tcp', [])
+      const first = node.network.peerId.toString()
+      expect(first).toBe(node.peerId)
+      await node.stop()
+      await node.start()
+      expect(node.network.peerId.toString()).toBe(first)
+      expect(node.network.addresses().every((a) => a.endsWith(`/p2p/${first}`))).toBe(true)
+      await node.stop()
+    } finally {
+      await t.cleanup()
+    }
+  })
+})
+
 describe('offline behaviour of an online node', () => {
   it('a fetch with no peers connected answers ERR_OFFLINE at once instead of hanging', async () => {
     const t = await tempDir()

@@ -12,3 +12,4 @@ export {
 } from './errors.js'
 export { KAD_PROTOCOL, libp2pOptions } from './libp2p-options.js'
 export { Network, type NetworkInit, type PeerConnection } from './network.js'
+export { type PeerScore, PeerScores, type PeerScoresInit, type WantListEvents } from './peer-scores.js'

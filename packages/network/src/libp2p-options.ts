@@ -4,7 +4,7 @@ import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
@@ -22,8 +22,9 @@ export const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
  */
 export function libp2pOptions(
   config: NodeConfig,
-  init: { privateKey: PrivateKey; datastore: Datastore },
+  init: { privateKey: PrivateKey; datastore: Datastore; isBanned?: (peer: PeerId) => boolean },
 ): Libp2pOptions {
+  const banned = init.isBanned ?? (() => false)
   const { TCP, QUIC } = config.Swarm.Transports.Network
   const listen = config.Addresses.Swarm.filter((a) => (a.includes('/quic') ? QUIC : a.includes('/tcp/') ? TCP : true))
   const routing = config.Routing
@@ -39,13 +40,21 @@ export function libp2pOptions(
     }),
   }
   if (routing.Type !== 'none') {
+    // Provider records live ProviderTTLSeconds; ours are re-announced once older than ReprovideIntervalSeconds (as in
+    // Kubo). kad-dht's reprovider pass does both jobs, deleting others' expired records and re-announcing ours, so it
+    // runs a few times per TTL for records to disappear close to their expiry.
+    const ttl = routing.ProviderTTLSeconds * 1000
+    const every = routing.ReprovideIntervalSeconds * 1000
     services.dht = kadDHT({
       protocol: KAD_PROTOCOL,
       clientMode: routing.Type === 'dhtclient',
       // keep loopback and private addresses: a local network is still a network (Kubo's LAN DHT does the same)
       peerInfoMapper: passthroughMapper,
-      providers: { provideValidity: routing.ProviderTTLSeconds * 1000 },
-      reprovide: { interval: routing.ReprovideIntervalSeconds * 1000, validity: routing.ProviderTTLSeconds * 1000 },
+      reprovide: {
+        validity: ttl,
+        interval: Math.max(250, Math.min(every, ttl / 4)),
+        threshold: every < ttl ? ttl - every : ttl / 2,
+      },
     })
   }
   const peerDiscovery: unknown[] = []
@@ -59,6 +68,12 @@ export function libp2pOptions(
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionManager: { maxConnections: config.Swarm.ConnMgr.HighWater },
+    // peers banned for sending bad blocks can neither be dialled nor dial in
+    connectionGater: {
+      denyDialPeer: (peer: PeerId) => banned(peer),
+      denyInboundEncryptedConnection: (peer: PeerId) => banned(peer),
+      denyOutboundEncryptedConnection: (peer: PeerId) => banned(peer),
+    },
     services,
   } as unknown as Libp2pOptions
 }

@@ -12,6 +12,7 @@ import type { Datastore } from 'interface-datastore'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
 import { InvalidAddressError, OfflineError, PeerNotFoundError, RoutingDisabledError } from './errors.js'
 import { libp2pOptions } from './libp2p-options.js'
+import { PeerScores, type WantListEvents } from './peer-scores.js'
 
 export interface NetworkInit {
   config: NodeConfig
@@ -38,31 +39,51 @@ type HeliaNode = Helia & { libp2p: Libp2p<Record<string, unknown>> }
  */
 export class Network {
   readonly helia: HeliaNode
+  /** Bitswap delivery scores; peers that send bad blocks are banned. */
+  readonly scores: PeerScores
   readonly #config: NodeConfig
   #announcements: BlockAnnouncements | undefined
+  /** Who announced which root lately (CID string → peer IDs), to seed sessions with peers known to have it. */
+  readonly #announcers = new Map<string, Set<string>>()
 
-  private constructor(helia: HeliaNode, config: NodeConfig) {
+  private constructor(helia: HeliaNode, config: NodeConfig, scores: PeerScores) {
     this.helia = helia
     this.#config = config
+    this.scores = scores
   }
 
   /** Builds the network (not started). */
   static create(init: NetworkInit): Network {
+    let network: Network | undefined
+    const scores = new PeerScores({
+      onBan: (peer) => {
+        void network?.libp2p.hangUp(peer).catch(() => undefined)
+      },
+    })
     const light = createHeliaLight({ blockstore: init.blockstore, datastore: init.datastore })
-    const withNet = withLibp2pLight(light, libp2pOptions(init.config, init) as never)
+    const options = libp2pOptions(init.config, { ...init, isBanned: (peer) => scores.isBanned(peer) })
+    const withNet = withLibp2pLight(light, options as never)
     const helia = withBitswap(withNet as never) as unknown as HeliaNode
-    return new Network(helia, init.config)
+    network = new Network(helia, init.config, scores)
+    return network
   }
 
   async start(): Promise<void> {
     await this.helia.start()
+    const bitswap = (
+      this.helia as unknown as { blockBrokers: Array<{ name: string; bitswap?: { wantList?: unknown } }> }
+    ).blockBrokers.find((b) => b.name === 'bitswap')?.bitswap?.wantList
+    if (bitswap != null) this.scores.attach(bitswap as WantListEvents)
     this.#announcements = new BlockAnnouncements(this.libp2p.services.pubsub as never)
+    this.#announcements.onAnnouncement(({ cid, from }) => this.#rememberAnnouncer(cid, from))
     this.#announcements.start()
   }
 
   async stop(): Promise<void> {
+    this.scores.detach()
     this.#announcements?.stop()
     this.#announcements = undefined
+    this.#announcers.clear()
     await this.helia.stop()
   }
 
@@ -189,11 +210,31 @@ export class Network {
           return
         }
         if (this.libp2p.getConnections().length === 0) throw new OfflineError(formatCid(cid))
-        session ??= local.createSession(root, options)
+        // peers that announced the root, fastest first, are asked before the DHT is
+        session ??= local.createSession(root, { ...options, providers: this.#seedProviders(root) })
+        this.scores.asking(cid)
         const signal = AbortSignal.any([AbortSignal.timeout(timeoutSeconds * 1000), ...(o?.signal ? [o.signal] : [])])
         yield* session.get(cid, { ...o, signal })
       }.bind(this),
     }
+  }
+
+  #seedProviders(root: CID): CID[] {
+    const announced = [...(this.#announcers.get(root.toString()) ?? [])]
+    return this.scores
+      .rank(announced)
+      .slice(0, 5)
+      .map((p) => peerIdFromString(p).toCID())
+  }
+
+  #rememberAnnouncer(cid: CID, from: string): void {
+    const key = cid.toString()
+    const peers = this.#announcers.get(key) ?? new Set<string>()
+    peers.add(from)
+    this.#announcers.delete(key)
+    this.#announcers.set(key, peers)
+    // bounded: the oldest announced roots are forgotten first
+    while (this.#announcers.size > 10_000) this.#announcers.delete(this.#announcers.keys().next().value as string)
   }
 
   async #dht(): Promise<unknown> {
