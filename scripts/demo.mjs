@@ -30,7 +30,12 @@ function node(dir, name, bootstrap, extra = {}) {
     online: true,
     init: {
       config: {
-        Addresses: { Swarm: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/quic-v1'], Announce: [], API: '/ip4/127.0.0.1/tcp/5001', Gateway: '/ip4/127.0.0.1/tcp/8080' },
+        Addresses: {
+          Swarm: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/quic-v1'],
+          Announce: [],
+          API: '/ip4/127.0.0.1/tcp/5001',
+          Gateway: '/ip4/127.0.0.1/tcp/8080',
+        },
         Bootstrap: bootstrap,
         ...extra,
       },
@@ -46,7 +51,9 @@ try {
   nodes.push(b)
   const bootstrap = b.network.addresses().filter((a) => a.includes('/tcp/'))
   step(`bootstrap node B ${b.peerId} listening on ${b.network.addresses().join(', ')}`)
-  const [a, c, e] = ['a', 'c', 'e'].map((n) => node(dir, n, bootstrap, n === 'a' ? { Compression: { Algorithm: 'zstd' } } : {}))
+  const [a, c, e] = ['a', 'c', 'e'].map((n) =>
+    node(dir, n, bootstrap, n === 'a' ? { Compression: { Algorithm: 'zstd' } } : {}),
+  )
   for (const n of [a, c, e]) {
     await n.start()
     nodes.push(n)
@@ -54,13 +61,20 @@ try {
   for (let waited = 0; [a, c, e].some((n) => n.network.peers().length === 0) && waited < 10_000; waited += 50) {
     await new Promise((r) => setTimeout(r, 50))
   }
-  step(`A ${a.peerId}, C ${c.peerId}, E ${e.peerId} joined through B; E is connected to: ${e.network.peers().map((p) => p.peer.slice(-6)).join(', ')}`)
+  step(
+    `A ${a.peerId}, C ${c.peerId}, E ${e.peerId} joined through B; E is connected to: ${e.network
+      .peers()
+      .map((p) => p.peer.slice(-6))
+      .join(', ')}`,
+  )
 
   const hello = await a.addBytes(new TextEncoder().encode('hello\n'))
   step(`A adds "hello\\n" → ${formatCid(hello.cid)} (Kubo: QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN)`)
   let t = performance.now()
   const file = await a.addFile(generated(SIZE))
-  step(`A adds a 20 MiB file → ${formatCid(file.cid)} and provides it to the DHT (${((performance.now() - t) / 1000).toFixed(2)} s)`)
+  step(
+    `A adds a 20 MiB file → ${formatCid(file.cid)} and provides it to the DHT (${((performance.now() - t) / 1000).toFixed(2)} s)`,
+  )
 
   t = performance.now()
   let found
@@ -68,16 +82,24 @@ try {
     found = p
     if (p.id.toString() === a.peerId) break
   }
-  step(`E asks the DHT who has it → ${found?.id.toString() === a.peerId ? 'A' : found?.id.toString()} at ${found?.multiaddrs[0]} (${(performance.now() - t).toFixed(0)} ms)`)
+  step(
+    `E asks the DHT who has it → ${found?.id.toString() === a.peerId ? 'A' : found?.id.toString()} at ${found?.multiaddrs[0]} (${(performance.now() - t).toFixed(0)} ms)`,
+  )
 
   t = performance.now()
   const got = await sha256(e.cat(file.cid))
   const seconds = (performance.now() - t) / 1000
   const want = await sha256(generated(SIZE))
-  step(`E fetches it over Bitswap: ${(SIZE / MiB / seconds).toFixed(0)} MiB/s, ${got === want ? 'bytes identical' : 'BYTES DIFFER'}`)
+  step(
+    `E fetches it over Bitswap: ${(SIZE / MiB / seconds).toFixed(0)} MiB/s, ${got === want ? 'bytes identical' : 'BYTES DIFFER'}`,
+  )
   const verify = await e.repoVerify()
   step(`E verifies its repo: ${verify.checked} blocks re-hashed, ${verify.problems.length} corrupt`)
-  const ok = got === want && verify.problems.length === 0 && found?.id.toString() === a.peerId && formatCid(hello.cid) === 'QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN'
+  const ok =
+    got === want &&
+    verify.problems.length === 0 &&
+    found?.id.toString() === a.peerId &&
+    formatCid(hello.cid) === 'QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN'
   console.log(ok ? 'demo ok' : 'demo FAILED')
   if (!ok) process.exitCode = 1
 } finally {

@@ -118,6 +118,26 @@ export class Node {
     return this.#network != null
   }
 
+  /** Subscribes to a GossipSub topic (online only); returns a function that unsubscribes. */
+  subscribe(topic: string, handler: (data: Uint8Array, from: string) => void): () => void {
+    return this.network.subscribe(topic, handler)
+  }
+
+  /** Publishes to a GossipSub topic (online only). */
+  publish(topic: string, data: Uint8Array): Promise<void> {
+    return this.network.publish(topic, data)
+  }
+
+  /** Announces to the DHT (and to GossipSub subscribers) that this node has `cid` (online only). */
+  provide(cid: CID | string, options: AbortOptions = {}): Promise<void> {
+    return this.network.provide(parseCid(cid), options)
+  }
+
+  /** Peers that provide `cid`, found through the DHT (online only). */
+  findProviders(cid: CID | string, options: AbortOptions = {}) {
+    return this.network.findProviders(parseCid(cid), options)
+  }
+
   get isStarted(): boolean {
     return this.#repo != null
   }

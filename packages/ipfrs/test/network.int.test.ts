@@ -66,7 +66,7 @@ describe.each(['tcp', 'quic'] as const)('five nodes over %s on 127.0.0.1', (tran
     const { cid } = await a.addFile(vectorBytes(size, 17, 3)) // auto-provides the root
 
     const providers = []
-    for await (const p of e.network.findProviders(cid, { signal: AbortSignal.timeout(30_000) })) {
+    for await (const p of e.findProviders(cid, { signal: AbortSignal.timeout(30_000) })) {
       providers.push(p.id.toString())
       if (p.id.toString() === a.peerId) break
     }

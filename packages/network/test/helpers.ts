@@ -12,6 +12,7 @@ export async function localNetwork(
   const config = defaultConfig()
   config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
   config.Swarm.Transports.Network = { TCP: true, QUIC: false }
+  config.Bootstrap = [] // never the public list in tests
   options.configure?.(config)
   const network = Network.create({
     config,
