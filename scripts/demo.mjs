@@ -72,6 +72,7 @@ try {
   step(`A adds "hello\\n" → ${formatCid(hello.cid)} (Kubo: QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN)`)
   let t = performance.now()
   const file = await a.addFile(generated(SIZE))
+  await a.whenProvided()
   step(
     `A adds a 20 MiB file → ${formatCid(file.cid)} and provides it to the DHT (${((performance.now() - t) / 1000).toFixed(2)} s)`,
   )

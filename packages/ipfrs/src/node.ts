@@ -61,6 +61,9 @@ export class Node {
   #repo: Repo | undefined
   #blocks: BlockApi | undefined
   #network: Network | undefined
+  /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
+  readonly #provides = new Set<Promise<void>>()
+  #stopping = new AbortController()
 
   constructor(options: CreateNodeOptions = {}) {
     this.#options = options
@@ -96,6 +99,9 @@ export class Node {
 
   /** Leaves the network, closes the repo and releases its lock. */
   async stop(): Promise<void> {
+    this.#stopping.abort()
+    await Promise.allSettled(this.#provides)
+    this.#stopping = new AbortController()
     const repo = this.#repo
     const network = this.#network
     this.#repo = undefined
@@ -126,6 +132,21 @@ export class Node {
   /** Publishes to a GossipSub topic (online only). */
   publish(topic: string, data: Uint8Array): Promise<void> {
     return this.network.publish(topic, data)
+  }
+
+  /** Resolves once the provides started by earlier adds have finished (or failed). */
+  async whenProvided(): Promise<void> {
+    await Promise.allSettled(this.#provides)
+  }
+
+  #provideLater(cid: CID): void {
+    const network = this.#network
+    if (network == null) return
+    const job: Promise<void> = network
+      .provide(cid, { signal: this.#stopping.signal })
+      .catch(() => undefined) // best effort: the reprovider announces it again later
+      .finally(() => this.#provides.delete(job))
+    this.#provides.add(job)
   }
 
   /** Announces to the DHT (and to GossipSub subscribers) that this node has `cid` (online only). */
@@ -210,14 +231,8 @@ export class Node {
       }
     })
     const root = results.at(-1)
-    if (
-      root != null &&
-      this.#network != null &&
-      repo.config.Routing.AutoProvide &&
-      repo.config.Routing.Type !== 'none'
-    ) {
-      await this.#network.provide(root.cid, { signal: options.signal })
-    }
+    if (root != null && repo.config.Routing.AutoProvide && repo.config.Routing.Type !== 'none')
+      this.#provideLater(root.cid)
     yield* results
   }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { formatCid } from '@ipfrs/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
-import { tempDir, vectorBytes } from './helpers.js'
+import { collect, tempDir, vectorBytes } from './helpers.js'
 
 type Transport = 'tcp' | 'quic'
 
@@ -63,7 +63,8 @@ describe.each(['tcp', 'quic'] as const)('five nodes over %s on 127.0.0.1', (tran
     expect(e.network.peers().map((p) => p.peer)).toEqual([b.peerId])
 
     const size = 20 * 1024 * 1024
-    const { cid } = await a.addFile(vectorBytes(size, 17, 3)) // auto-provides the root
+    const { cid } = await a.addFile(vectorBytes(size, 17, 3)) // auto-provides the root, in the background
+    await a.whenProvided()
 
     const providers = []
     for await (const p of e.findProviders(cid, { signal: AbortSignal.timeout(30_000) })) {
@@ -102,6 +103,9 @@ describe('offline behaviour of an online node', () => {
     const t = await tempDir()
     const node = await onlineNode(t.dir, 'alone', 'tcp', [])
     try {
+      // an add with nobody to provide to still returns (the DHT announcement waits in the background)
+      const { cid } = await node.addBytes(new TextEncoder().encode('alone'))
+      expect(new TextDecoder().decode(await collect(node.cat(cid)))).toBe('alone')
       const started = Date.now()
       const err = await (async () => {
         for await (const _ of node.cat('QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN')) break

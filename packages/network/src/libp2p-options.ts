@@ -67,7 +67,9 @@ export function libp2pOptions(
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    connectionManager: { maxConnections: config.Swarm.ConnMgr.HighWater },
+    // libp2p's default of 5 inbound connections per second per host is too few for a LAN or a local cluster whose
+    // nodes all bootstrap from one peer at once; the connection cap (HighWater) still bounds the total
+    connectionManager: { maxConnections: config.Swarm.ConnMgr.HighWater, inboundConnectionThreshold: 50 },
     // peers banned for sending bad blocks can neither be dialled nor dial in
     connectionGater: {
       denyDialPeer: (peer: PeerId) => banned(peer),

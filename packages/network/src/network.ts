@@ -210,7 +210,6 @@ export class Network {
           return
         }
         if (this.libp2p.getConnections().length === 0) throw new OfflineError(formatCid(cid))
-        // peers that announced the root, fastest first, are asked before the DHT is
         session ??= local.createSession(root, { ...options, providers: this.#seedProviders(root) })
         this.scores.asking(cid)
         const signal = AbortSignal.any([AbortSignal.timeout(timeoutSeconds * 1000), ...(o?.signal ? [o.signal] : [])])
@@ -219,12 +218,14 @@ export class Network {
     }
   }
 
+  /**
+   * The peers a session asks first: those that announced the root, then the ones we are connected to (as Kubo's
+   * Bitswap asks its connected peers before the DHT answers), each group fastest first, banned peers never.
+   */
   #seedProviders(root: CID): CID[] {
-    const announced = [...(this.#announcers.get(root.toString()) ?? [])]
-    return this.scores
-      .rank(announced)
-      .slice(0, 5)
-      .map((p) => peerIdFromString(p).toCID())
+    const announced = this.scores.rank([...(this.#announcers.get(root.toString()) ?? [])])
+    const connected = this.scores.rank([...new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString()))])
+    return [...new Set([...announced, ...connected])].slice(0, 8).map((p) => peerIdFromString(p).toCID())
   }
 
   #rememberAnnouncer(cid: CID, from: string): void {

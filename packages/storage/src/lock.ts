@@ -10,10 +10,22 @@ export const LOCK_FILE = 'repo.lock'
  * that no longer runs (killed with -9, say) is stale and is taken over. The LevelDB datastore's own OS-level lock
  * backs this up; this file exists so the second process gets an error that names the holder.
  */
+/** Locks this process holds, released together if it exits without closing its repos (one listener for all). */
+const held = new Set<RepoLock>()
+let exitHookInstalled = false
+
+function releaseOnExit(lock: RepoLock): void {
+  held.add(lock)
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const l of held) l.release()
+  })
+}
+
 export class RepoLock {
   readonly file: string
   #held = false
-  readonly #onExit = () => this.release()
 
   private constructor(file: string) {
     this.file = file
@@ -25,7 +37,7 @@ export class RepoLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (lock.#tryCreate()) {
         lock.#held = true
-        process.once('exit', lock.#onExit)
+        releaseOnExit(lock)
         return lock
       }
       const holder = readHolder(lock.file)
@@ -49,7 +61,7 @@ export class RepoLock {
   release(): void {
     if (!this.#held) return
     this.#held = false
-    process.removeListener('exit', this.#onExit)
+    held.delete(this)
     try {
       if (readHolder(this.file) === process.pid) unlinkSync(this.file)
     } catch {
