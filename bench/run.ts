@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process'
 const BENCHES: Record<string, string> = {
   add: new URL('./add.ts', import.meta.url).pathname,
   compression: new URL('../packages/storage/bench/compression.ts', import.meta.url).pathname,
+  transfer: new URL('./transfer.ts', import.meta.url).pathname,
+  'find-providers': new URL('./find-providers.ts', import.meta.url).pathname,
 }
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES)
 let failed = 0
