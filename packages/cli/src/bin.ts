@@ -14,3 +14,5 @@ try {
     process.exitCode = reportError(err, debug)
   }
 }
+// libp2p leaves timers behind after stop() that would hold the process for about a second; the command is done
+process.stdout.write('', () => process.exit(process.exitCode ?? 0))

@@ -1,3 +1,4 @@
+import { IpfrsError } from '@ipfrs/core'
 import { defaultRepoPath } from '@ipfrs/storage'
 import { createNode, type Node } from 'ipfrs'
 
@@ -22,9 +23,22 @@ export function passphrase(): string | undefined {
   return process.env.IPFRS_PASSPHRASE || undefined
 }
 
+/** How `withNode` starts the node. */
+export interface NodeOptions {
+  /**
+   * Join the network for the command's duration: listen on `Addresses.Swarm`, bootstrap from `Bootstrap`, run the DHT
+   * as `Routing.*` says. The node leaves the network when the command ends (there is no daemon yet).
+   */
+  online?: boolean
+}
+
 /** Opens the repo as a node for one command, runs `fn`, and always closes it (releasing the repo lock). */
-export async function withNode<T>(globals: GlobalOptions, fn: (node: Node) => Promise<T>): Promise<T> {
-  const node = createNode({ repoPath: repoPath(globals), passphrase: passphrase() })
+export async function withNode<T>(
+  globals: GlobalOptions,
+  fn: (node: Node) => Promise<T>,
+  options: NodeOptions = {},
+): Promise<T> {
+  const node = createNode({ repoPath: repoPath(globals), passphrase: passphrase(), online: options.online === true })
   await node.start()
   const stop = () => {
     void node.stop().finally(() => process.exit(130))
@@ -38,4 +52,40 @@ export async function withNode<T>(globals: GlobalOptions, fn: (node: Node) => Pr
     process.removeListener('SIGTERM', stop)
     await node.stop()
   }
+}
+
+/**
+ * Dials every peer of the repo's Bootstrap list at once (rather than after libp2p's bootstrap timer) and resolves
+ * when each dial has succeeded or failed, or when `signal` aborts. Returns the peer IDs connected then.
+ */
+export async function joinNetwork(node: Node, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+  const { signal } = options
+  const dials = Promise.allSettled(node.config.Bootstrap.map((addr) => node.network.connect(addr, { signal })))
+  if (signal != null) {
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve()
+      signal.addEventListener('abort', () => resolve(), { once: true })
+    })
+    await Promise.race([dials, aborted])
+  } else {
+    await dials
+  }
+  return [...new Set(node.network.peers().map((p) => p.peer))]
+}
+
+/** Throws `ERR_OFFLINE` unless the (online) node has at least one peer connected. */
+export function requirePeers(node: Node, what: string): void {
+  if (node.network.peers().length > 0) return
+  const why =
+    node.config.Bootstrap.length === 0
+      ? 'the Bootstrap list is empty (see "ipfrs bootstrap add")'
+      : 'no peer of the Bootstrap list answered (see "ipfrs bootstrap list")'
+  throw new IpfrsError('ERR_OFFLINE', `cannot ${what}: no peers are connected; ${why}`)
+}
+
+/** Parses a `--timeout` style value: a positive number of seconds. */
+export function parseSeconds(value: string, flag = '--timeout'): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number of seconds, got ${value}`)
+  return n
 }

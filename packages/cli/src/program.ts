@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { registerAdd } from './commands/add.js'
 import { registerBlock } from './commands/block.js'
+import { registerBootstrap } from './commands/bootstrap.js'
 import { registerConfig } from './commands/config.js'
 import { registerDag } from './commands/dag.js'
 import { registerFiles } from './commands/files.js'
@@ -8,6 +9,8 @@ import { registerInit } from './commands/init.js'
 import { registerMisc, VERSION } from './commands/misc.js'
 import { registerPin } from './commands/pin.js'
 import { registerRepo } from './commands/repo.js'
+import { registerRouting } from './commands/routing.js'
+import { registerSwarm } from './commands/swarm.js'
 
 /** The `ipfrs` command tree, shaped like Kubo's `ipfs`. */
 export function buildProgram(): Command {
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerRepo(program)
   registerDag(program)
   registerConfig(program)
+  registerBootstrap(program)
+  registerSwarm(program)
+  registerRouting(program)
   registerMisc(program)
   return program
 }

@@ -189,6 +189,23 @@ describe('ipfrs CLI end to end (real process, temp repo)', () => {
     expect(unknown.code).toBe(1)
   })
 
+  it('init writes the public bootstrap list as Kubo does; --profile test starts closed on 127.0.0.1', async () => {
+    const list = (await env.ok(['bootstrap', 'list'])).split('\n')
+    expect(list).toHaveLength(7)
+    expect(list).toContain('/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ')
+    const closed = await cliEnv()
+    try {
+      await closed.ok(['init', '--profile', 'test'])
+      expect(await closed.ok(['bootstrap', 'list'])).toBe('')
+      expect(JSON.parse(await closed.ok(['config', 'Addresses.Swarm']))).toEqual([
+        '/ip4/127.0.0.1/tcp/0',
+        '/ip4/127.0.0.1/udp/0/quic-v1',
+      ])
+    } finally {
+      await closed.cleanup()
+    }
+  })
+
   it('every command has --help', async () => {
     const top = await env.ok(['--help'])
     for (const cmd of [

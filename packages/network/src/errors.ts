@@ -19,8 +19,13 @@ export class FetchTimeoutError extends IpfrsError {
 /** A multiaddr or peer ID that does not parse. */
 export class InvalidAddressError extends IpfrsError {
   static readonly code = 'ERR_INVALID_MULTIADDR'
-  constructor(input: string, options?: { cause?: unknown }) {
-    super(InvalidAddressError.code, `invalid multiaddr or peer ID "${input}"`, options)
+  constructor(input: string, options?: { cause?: unknown; reason?: string; what?: string }) {
+    const what = options?.what ?? 'multiaddr or peer ID'
+    super(
+      InvalidAddressError.code,
+      `invalid ${what} "${input}"${options?.reason ? `: ${options.reason}` : ''}`,
+      options,
+    )
   }
 }
 

@@ -2,6 +2,7 @@
  * @ipfrs/network: the libp2p side of an IPFRS node. TCP and QUIC, Noise, Yamux, identify, ping, AutoNAT, the
  * Kademlia DHT (`/ipfs/kad/1.0.0`), Bitswap 1.2.0 through Helia, and GossipSub block announcements.
  */
+export { isPeerId, type PeerAddress, parsePeerAddress } from './addresses.js'
 export { type Announcement, BLOCKS_TOPIC, BlockAnnouncements } from './announcements.js'
 export {
   FetchTimeoutError,

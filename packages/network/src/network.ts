@@ -9,6 +9,7 @@ import type { AbortOptions } from 'abort-error'
 import { createHeliaLight, type Helia } from 'helia'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
+import { parsePeerAddress } from './addresses.js'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
 import { InvalidAddressError, OfflineError, PeerNotFoundError, RoutingDisabledError } from './errors.js'
 import { libp2pOptions } from './libp2p-options.js'
@@ -52,8 +53,9 @@ export class Network {
     this.scores = scores
   }
 
-  /** Builds the network (not started). */
+  /** Builds the network (not started). Throws `ERR_INVALID_MULTIADDR` naming a bad `Bootstrap` entry. */
   static create(init: NetworkInit): Network {
+    for (const entry of init.config.Bootstrap) parsePeerAddress(entry, { requirePeer: true })
     let network: Network | undefined
     const scores = new PeerScores({
       onBan: (peer) => {
@@ -109,9 +111,14 @@ export class Network {
 
   /** Closes every connection to a peer (given by ID or by a multiaddr ending in `/p2p/<id>`). */
   async disconnect(address: string, options: AbortOptions = {}): Promise<void> {
-    const target = parseTarget(address)
-    const peer = typeof target === 'string' ? peerIdFromString(target) : peerOf(target as never)
-    await this.libp2p.hangUp(peer as never, options)
+    const { peer } = address.startsWith('/') ? parsePeerAddress(address, { requirePeer: true }) : { peer: address }
+    let id: PeerId
+    try {
+      id = peerIdFromString(peer ?? '')
+    } catch (err) {
+      throw new InvalidAddressError(address, { cause: err })
+    }
+    await this.libp2p.hangUp(id, options)
   }
 
   /** Open connections. */
@@ -253,15 +260,5 @@ function parseTarget(address: string): unknown {
       throw new InvalidAddressError(address, { cause: err })
     }
   }
-  try {
-    return multiaddr(address)
-  } catch (err) {
-    throw new InvalidAddressError(address, { cause: err })
-  }
-}
-
-function peerOf(addr: { getComponents(): Array<{ name: string; value?: string }> }): PeerId {
-  const p2p = addr.getComponents().findLast((c) => c.name === 'p2p')
-  if (p2p?.value == null) throw new InvalidAddressError(addr.toString())
-  return peerIdFromString(p2p.value)
+  return multiaddr(parsePeerAddress(address).address)
 }

@@ -3,6 +3,7 @@ import { Repo } from '@ipfrs/storage'
 import { type Command, Option } from 'commander'
 import { type GlobalOptions, passphrase, repoPath, wantsJson } from '../context.js'
 import { printJson, println } from '../output.js'
+import { DEFAULT_BOOTSTRAP } from './bootstrap.js'
 
 export function registerInit(program: Command): void {
   program
@@ -14,14 +15,35 @@ export function registerInit(program: Command): void {
       new Option('--encryption-algorithm <name>', 'the cipher for --encrypt').choices([...ENCRYPTION_ALGORITHMS]),
     )
     .option('--cid-version <n>', 'default CID version for adds (0 as Kubo, or 1)')
+    .addOption(
+      new Option(
+        '--profile <name>',
+        'test: no bootstrap peers, listen on 127.0.0.1 only (for tests and local clusters)',
+      ).choices(['test']),
+    )
     .action(
       async (
-        opts: { compression?: string; encrypt?: boolean; encryptionAlgorithm?: string; cidVersion?: string },
+        opts: {
+          compression?: string
+          encrypt?: boolean
+          encryptionAlgorithm?: string
+          cidVersion?: string
+          profile?: string
+        },
         cmd: Command,
       ) => {
         const globals = cmd.optsWithGlobals<GlobalOptions>()
         const path = repoPath(globals)
-        const config: Record<string, Record<string, unknown>> = {}
+        const config: Record<string, unknown> = { Bootstrap: [...DEFAULT_BOOTSTRAP] }
+        if (opts.profile === 'test') {
+          config.Bootstrap = []
+          config.Addresses = {
+            Swarm: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/quic-v1'],
+            Announce: [],
+            API: '/ip4/127.0.0.1/tcp/0',
+            Gateway: '/ip4/127.0.0.1/tcp/0',
+          }
+        }
         if (opts.compression) config.Compression = { Algorithm: opts.compression }
         if (opts.encrypt)
           config.Encryption = {

@@ -10,23 +10,41 @@ export function registerMisc(program: Command): void {
     .command('id')
     .description("Print the node's Peer ID, public key and addresses.")
     .option('-f, --format <template>', 'print with a template: <id>, <pubkey>, <addrs>, <aver>')
-    .action(async (flags: { format?: string }, cmd: Command) => {
+    .option('--online', 'start the network for the command, to list the addresses it listens on')
+    .addHelpText(
+      'after',
+      `
+Offline (the default, as there is no daemon yet) the node does not listen, so Addresses is empty; --online starts it
+on Addresses.Swarm for the command's duration and reports its listen addresses and protocols.`,
+    )
+    .action(async (flags: { format?: string; online?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
-        const id = node.id()
-        if (flags.format !== undefined) {
-          return println(
-            flags.format
-              .replaceAll('<id>', id.ID)
-              .replaceAll('<pubkey>', id.PublicKey)
-              .replaceAll('<addrs>', id.Addresses.join('\n'))
-              .replaceAll('<aver>', id.AgentVersion)
-              .replaceAll('\\n', '\n'),
-          )
-        }
-        if (wantsJson(globals)) return printJson(id)
-        println(JSON.stringify(id, null, 2))
-      })
+      const online = flags.online === true
+      await withNode(
+        globals,
+        async (node) => {
+          const id = node.id()
+          if (online) {
+            id.Addresses = node.network.addresses().sort()
+            id.Protocols = node.network.libp2p.getProtocols().sort()
+          }
+          if (flags.format !== undefined) {
+            return println(
+              flags.format
+                .replaceAll('<id>', id.ID)
+                .replaceAll('<pubkey>', id.PublicKey)
+                .replaceAll('<addrs>', id.Addresses.join('\n'))
+                .replaceAll('<aver>', id.AgentVersion)
+                .replaceAll('\\n', '\n'),
+            )
+          }
+          if (wantsJson(globals)) return printJson(id)
+          println(JSON.stringify(id, null, 2))
+          // stdout stays JSON (as Kubo's `ipfs id`); the note goes to stderr
+          if (!online) process.stderr.write('(offline: no listen addresses; "ipfrs id --online" lists them)\n')
+        },
+        { online },
+      )
     })
 
   program

@@ -1,0 +1,118 @@
+import { type PeerAddress, parsePeerAddress } from '@ipfrs/network'
+import type { Command } from 'commander'
+import type { Node } from 'ipfrs'
+import { type GlobalOptions, wantsJson, withNode } from '../context.js'
+import { printJson, println } from '../output.js'
+
+/**
+ * The public IPFS bootstrap peers, as Kubo ships them: `ipfrs init` writes them (unless `--profile test`), and
+ * `ipfrs bootstrap add default` restores them. Library nodes (`createNode`) start with an empty list.
+ */
+export const DEFAULT_BOOTSTRAP: readonly string[] = [
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt',
+  '/dnsaddr/va1.bootstrap.libp2p.io/p2p/12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8',
+  '/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ',
+  '/ip4/104.131.131.82/udp/4001/quic-v1/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ',
+]
+
+const WARNING = `Only edit this list if you understand the risks: bootstrap peers are the trusted peers from which the node
+learns about the rest of the network.`
+
+export function registerBootstrap(program: Command): void {
+  const bootstrap = program
+    .command('bootstrap')
+    .description('Show or edit the list of bootstrap peers (the config\'s Bootstrap). "ipfrs bootstrap" lists them.')
+    .addHelpText('after', `\n${WARNING}`)
+    .action(async (_flags: object, cmd: Command) => list(cmd))
+
+  bootstrap
+    .command('list')
+    .description('Show the peers in the bootstrap list, as <multiaddr>/p2p/<peer ID>.')
+    .action(async (_flags: object, cmd: Command) => list(cmd))
+
+  const add = bootstrap
+    .command('add')
+    .description('Add peers (<multiaddr>/p2p/<peer ID>) to the bootstrap list; prints those that were not in it yet.')
+    .argument('[peers...]', 'multiaddrs ending in /p2p/<peer ID>')
+    .option('--default', "add the public IPFS bootstrap peers Kubo ships (same as 'ipfrs bootstrap add default')")
+    .addHelpText('after', `\n${WARNING}`)
+    .action(async (peers: string[], flags: { default?: boolean }, cmd: Command) => {
+      if (flags.default && peers.length > 0) throw new Error('give either peers or --default, not both')
+      if (!flags.default && peers.length === 0)
+        throw new Error('no bootstrap peers to add (give multiaddrs or --default)')
+      await addPeers(cmd, flags.default ? DEFAULT_BOOTSTRAP : peers)
+    })
+  add
+    .command('default')
+    .description('Add the public IPFS bootstrap peers Kubo ships.')
+    .action(async (_flags: object, cmd: Command) => addPeers(cmd, DEFAULT_BOOTSTRAP))
+
+  const rm = bootstrap
+    .command('rm')
+    .description(
+      'Remove peers from the bootstrap list; prints those removed. /p2p/<peer ID> alone removes every entry of that peer.',
+    )
+    .argument('[peers...]', 'multiaddrs ending in /p2p/<peer ID>')
+    .option('--all', "remove every bootstrap peer (same as 'ipfrs bootstrap rm all')")
+    .action(async (peers: string[], flags: { all?: boolean }, cmd: Command) => {
+      if (flags.all && peers.length > 0) throw new Error('give either peers or --all, not both')
+      if (!flags.all && peers.length === 0) throw new Error('no bootstrap peers to remove (give multiaddrs or --all)')
+      await removePeers(cmd, flags.all ? 'all' : peers)
+    })
+  rm.command('all')
+    .description('Remove every bootstrap peer.')
+    .action(async (_flags: object, cmd: Command) => removePeers(cmd, 'all'))
+}
+
+async function list(cmd: Command): Promise<void> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>()
+  await withNode(globals, async (node) => printPeers(globals, '', node.config.Bootstrap))
+}
+
+async function addPeers(cmd: Command, peers: readonly string[]): Promise<void> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>()
+  // every address is checked before the config changes, so a bad one leaves the list as it was
+  const given = peers.map((p) => parsePeerAddress(p, { requirePeer: true }).address)
+  await withNode(globals, async (node) => {
+    const current = node.config.Bootstrap
+    const added = [...new Set(given)].filter((p) => !current.includes(p))
+    if (added.length > 0) await saveBootstrap(node, [...current, ...added])
+    printPeers(globals, 'added ', added)
+  })
+}
+
+async function removePeers(cmd: Command, peers: readonly string[] | 'all'): Promise<void> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>()
+  const given = peers === 'all' ? [] : peers.map((p) => parsePeerAddress(p, { requirePeer: true }))
+  await withNode(globals, async (node) => {
+    const current = node.config.Bootstrap
+    const matches = (entry: string) => {
+      const e = parsed(entry)
+      return given.some((g) => g.address === e?.address || (g.address === `/p2p/${g.peer}` && e?.peer === g.peer))
+    }
+    const removed = peers === 'all' ? current : current.filter(matches)
+    if (removed.length > 0) await saveBootstrap(node, peers === 'all' ? [] : current.filter((e) => !matches(e)))
+    printPeers(globals, 'removed ', removed)
+  })
+}
+
+async function saveBootstrap(node: Node, list: string[]): Promise<void> {
+  await node.repo.saveConfig({ ...node.config, Bootstrap: list })
+}
+
+/** Kubo's output: `{"Peers": [...]}`, or one `<prefix><peer>` line each, sorted. */
+function printPeers(globals: GlobalOptions, prefix: string, peers: readonly string[]): void {
+  if (wantsJson(globals)) printJson({ Peers: peers })
+  else for (const peer of [...peers].sort()) println(prefix + peer)
+}
+
+function parsed(entry: string): PeerAddress | undefined {
+  try {
+    return parsePeerAddress(entry)
+  } catch {
+    return undefined
+  }
+}
