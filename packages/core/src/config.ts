@@ -33,7 +33,7 @@ export interface NodeConfig {
   }
   Swarm: {
     /** Kubo's connection manager watermarks: trim to LowWater once HighWater connections are open. */
-    ConnMgr: { LowWater: number; HighWater: number }
+    ConnMgr: { LowWater: number; HighWater: number; GracePeriodSeconds?: number }
     /** Which transports listen and dial (Kubo's `Swarm.Transports.Network`). */
     Transports: { Network: { TCP: boolean; QUIC: boolean } }
   }
@@ -75,7 +75,10 @@ export function defaultConfig(): NodeConfig {
     Bootstrap: [],
     Datastore: { StorageMax: '10GB', GCMinAgeSeconds: 0 },
     Import: { CidVersion: 0, UnixFSRawLeaves: false, UnixFSChunker: 'size-262144', UnixFSFileMaxLinks: 174 },
-    Swarm: { ConnMgr: { LowWater: 32, HighWater: 96 }, Transports: { Network: { TCP: true, QUIC: true } } },
+    Swarm: {
+      ConnMgr: { LowWater: 32, HighWater: 96, GracePeriodSeconds: 20 },
+      Transports: { Network: { TCP: true, QUIC: true } },
+    },
     Routing: {
       Type: 'dht',
       AutoProvide: true,
@@ -126,7 +129,14 @@ const matches =
     if (!re.test(v as string)) throw new InvalidConfigError(f, `expected ${what}, got "${v}"`)
   }
 
-/** A nested object whose keys are all required and checked. */
+/** A key that may be absent; when present it must pass `check`. */
+const optional =
+  (check: Check): Check =>
+  (v, f) => {
+    if (v !== undefined) check(v, f)
+  }
+
+/** A nested object whose keys are all checked. */
 const object =
   (spec: Record<string, Check>): Check =>
   (v, f) => {
@@ -150,7 +160,11 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     UnixFSFileMaxLinks: integer(2, 65536),
   },
   Swarm: {
-    ConnMgr: object({ LowWater: integer(0, 100_000), HighWater: integer(1, 100_000) }),
+    ConnMgr: object({
+      LowWater: integer(0, 100_000),
+      HighWater: integer(1, 100_000),
+      GracePeriodSeconds: optional(integer(0, 86_400)),
+    }),
     Transports: object({ Network: object({ TCP: isBoolean, QUIC: isBoolean }) }),
   },
   Routing: {

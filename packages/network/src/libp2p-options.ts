@@ -69,7 +69,8 @@ export function libp2pOptions(
     peerDiscovery,
     // libp2p's default of 5 inbound connections per second per host is too few for a LAN or a local cluster whose
     // nodes all bootstrap from one peer at once; the connection cap (HighWater) still bounds the total
-    connectionManager: { maxConnections: config.Swarm.ConnMgr.HighWater, inboundConnectionThreshold: 50 },
+    // HighWater/LowWater trimming is ours (see Network); libp2p's own cap sits above it as a hard limit
+    connectionManager: { maxConnections: config.Swarm.ConnMgr.HighWater + 32, inboundConnectionThreshold: 50 },
     // peers banned for sending bad blocks can neither be dialled nor dial in
     connectionGater: {
       denyDialPeer: (peer: PeerId) => banned(peer),

@@ -79,9 +79,34 @@ export class Network {
     this.#announcements = new BlockAnnouncements(this.libp2p.services.pubsub as never)
     this.#announcements.onAnnouncement(({ cid, from }) => this.#rememberAnnouncer(cid, from))
     this.#announcements.start()
+    this.libp2p.addEventListener('connection:open', this.#trim)
+  }
+
+  /**
+   * Kubo's connection manager: once more than `Swarm.ConnMgr.HighWater` peers are connected, close the least useful
+   * down to `LowWater` (banned first, then those that never delivered, slowest first); connections younger than
+   * `GracePeriodSeconds` are kept so a peer that just connected can be useful.
+   */
+  readonly #trim = () => {
+    const { LowWater, HighWater, GracePeriodSeconds = 20 } = this.#config.Swarm.ConnMgr
+    const byPeer = new Map<string, { opened: number }>()
+    for (const c of this.libp2p.getConnections()) {
+      const prev = byPeer.get(c.remotePeer.toString())
+      byPeer.set(c.remotePeer.toString(), { opened: Math.min(prev?.opened ?? Infinity, c.timeline.open) })
+    }
+    if (byPeer.size <= HighWater) return
+    const ranked = this.scores.rank([...byPeer.keys()]) // best first, banned left out
+    const banned = [...byPeer.keys()].filter((p) => !ranked.includes(p))
+    const graceMs = GracePeriodSeconds * 1000
+    const now = Date.now()
+    const victims = [...banned, ...ranked.reverse()].filter((p) => now - (byPeer.get(p)?.opened ?? 0) > graceMs)
+    for (const peer of victims.slice(0, byPeer.size - LowWater)) {
+      void this.libp2p.hangUp(peerIdFromString(peer)).catch(() => undefined)
+    }
   }
 
   async stop(): Promise<void> {
+    this.libp2p.removeEventListener('connection:open', this.#trim)
     this.scores.detach()
     this.#announcements?.stop()
     this.#announcements = undefined
