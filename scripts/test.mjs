@@ -27,7 +27,8 @@ let skipped = 0
 try {
   const r = JSON.parse(readFileSync(report, 'utf8'))
   passed = r.numPassedTests
-  failed = r.numFailedTests + (r.numFailedTestSuites ?? 0)
+  // a file that fails to load has no failed tests, only a failed suite: count it then
+  failed = r.numFailedTests || r.numFailedTestSuites || 0
   skipped = r.numPendingTests + r.numTodoTests
 } catch {
   failed = Math.max(failed, 1)
