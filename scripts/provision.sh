@@ -35,5 +35,7 @@ if [ ! -f "$stamp" ] || [ pnpm-lock.yaml -nt "$stamp" ] || [ ! -d node_modules ]
   pnpm install --frozen-lockfile --reporter=append-only >&2
   touch "$stamp"
 fi
+# shellcheck source=scripts/provision-swipl.sh
+. "$IPFRS_ROOT/scripts/provision-swipl.sh"
 echo "provision: building (turbo, incremental)" >&2
 pnpm -s turbo run build --output-logs=errors-only >&2

@@ -1,0 +1,2 @@
+// @ipfrs/interface: under construction
+export {}

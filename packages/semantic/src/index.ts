@@ -1,0 +1,2 @@
+// @ipfrs/semantic: under construction
+export {}

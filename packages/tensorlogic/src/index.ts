@@ -1,0 +1,2 @@
+// @ipfrs/tensorlogic: under construction
+export {}

@@ -1,0 +1,2 @@
+// @ipfrs/transport: under construction
+export {}
