@@ -1,6 +1,9 @@
 import { IpfrsError } from '@ipfrs/core'
 import { defaultRepoPath } from '@ipfrs/storage'
-import { createNode, type Node } from 'ipfrs'
+import { createNode } from 'ipfrs'
+import { ApiClient } from './api-client.js'
+import type { CliNode } from './cli-node.js'
+import { RemoteNode } from './remote-node.js'
 
 /** Options every command understands (Kubo's global flags, where Kubo has them). */
 export interface GlobalOptions {
@@ -27,17 +30,23 @@ export function passphrase(): string | undefined {
 export interface NodeOptions {
   /**
    * Join the network for the command's duration: listen on `Addresses.Swarm`, bootstrap from `Bootstrap`, run the DHT
-   * as `Routing.*` says. The node leaves the network when the command ends (there is no daemon yet).
+   * as `Routing.*` says. The node leaves the network when the command ends. (With a daemon running, the command
+   * uses the daemon's node, which is already online.)
    */
   online?: boolean
 }
 
-/** Opens the repo as a node for one command, runs `fn`, and always closes it (releasing the repo lock). */
+/**
+ * Runs `fn` with a node: the running daemon's (through its RPC API, as Kubo's CLI does) when one answers on the
+ * repo's `api` address, else the repo opened for this one command (and always closed after, releasing its lock).
+ */
 export async function withNode<T>(
   globals: GlobalOptions,
-  fn: (node: Node) => Promise<T>,
+  fn: (node: CliNode) => Promise<T>,
   options: NodeOptions = {},
 ): Promise<T> {
+  const api = await ApiClient.forRepo(repoPath(globals))
+  if (api != null) return fn(await RemoteNode.connect(api, repoPath(globals)))
   const node = createNode({ repoPath: repoPath(globals), passphrase: passphrase(), online: options.online === true })
   await node.start()
   const stop = () => {
@@ -58,8 +67,10 @@ export async function withNode<T>(
  * Dials every peer of the repo's Bootstrap list at once (rather than after libp2p's bootstrap timer) and resolves
  * when each dial has succeeded or failed, or when `signal` aborts. Returns the peer IDs connected then.
  */
-export async function joinNetwork(node: Node, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+export async function joinNetwork(node: CliNode, options: { signal?: AbortSignal } = {}): Promise<string[]> {
   const { signal } = options
+  // a daemon is already in the network: just learn whom it is connected to
+  if (node instanceof RemoteNode) return [...new Set((await node.refreshPeers(options)).map((p) => p.peer))]
   const dials = Promise.allSettled(node.config.Bootstrap.map((addr) => node.network.connect(addr, { signal })))
   if (signal != null) {
     const aborted = new Promise<void>((resolve) => {
@@ -74,7 +85,7 @@ export async function joinNetwork(node: Node, options: { signal?: AbortSignal } 
 }
 
 /** Throws `ERR_OFFLINE` unless the (online) node has at least one peer connected. */
-export function requirePeers(node: Node, what: string): void {
+export function requirePeers(node: CliNode, what: string): void {
   if (node.network.peers().length > 0) return
   const why =
     node.config.Bootstrap.length === 0

@@ -3,6 +3,7 @@ import { registerAdd } from './commands/add.js'
 import { registerBlock } from './commands/block.js'
 import { registerBootstrap } from './commands/bootstrap.js'
 import { registerConfig } from './commands/config.js'
+import { registerDaemon } from './commands/daemon.js'
 import { registerDag } from './commands/dag.js'
 import { registerFiles } from './commands/files.js'
 import { registerInit } from './commands/init.js'
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
   registerInit(program)
+  registerDaemon(program)
   registerAdd(program)
   registerFiles(program)
   registerBlock(program)

@@ -60,6 +60,25 @@ export interface NodeConfig {
     Enabled: boolean
     Algorithm: EncryptionAlgorithm
   }
+  /** The RPC API's access rules (Kubo's `API` section where Kubo has the key). */
+  API: {
+    /**
+     * Bearer tokens allowed to call the RPC API, as Kubo's `API.Authorizations`: `{ name: { AuthSecret:
+     * "bearer:<token>", AllowedPaths: ["/api/v0"] } }`. Empty (the default): no token needed (loopback only).
+     */
+    Authorizations: Record<string, { AuthSecret: string; AllowedPaths: string[] }>
+    /** Origins (scheme://host:port) whose browser pages may call the API; every other Origin gets 403. */
+    AllowedOrigins: string[]
+    /** Largest request body accepted, in bytes (uploads for `add` and `dag import` stream and are not limited). */
+    MaxRequestBodyBytes: number
+  }
+  /** How `ipfrs daemon` runs. */
+  Daemon: {
+    /** For small devices: slower DHT refresh, fewer connections, less frequent health polling. */
+    LowPower: boolean
+    /** Seconds between subsystem health checks (a failed subsystem is restarted with backoff). */
+    HealthIntervalSeconds: number
+  }
 }
 
 /** The defaults `ipfrs init` writes (with a fresh Peer ID). */
@@ -88,6 +107,8 @@ export function defaultConfig(): NodeConfig {
     },
     Compression: { Algorithm: 'none', Level: 3, MinSize: 256 },
     Encryption: { Enabled: false, Algorithm: 'aes-256-gcm' },
+    API: { Authorizations: {}, AllowedOrigins: [], MaxRequestBodyBytes: 4 * 1024 * 1024 },
+    Daemon: { LowPower: false, HealthIntervalSeconds: 5 },
   }
 }
 
@@ -127,6 +148,15 @@ const matches =
   (v, f) => {
     isString(v, f)
     if (!re.test(v as string)) throw new InvalidConfigError(f, `expected ${what}, got "${v}"`)
+  }
+
+/** An object whose every value passes `check` (keys are free-form names). */
+const recordOf =
+  (check: Check): Check =>
+  (v, f) => {
+    if (v == null || typeof v !== 'object' || Array.isArray(v))
+      throw new InvalidConfigError(f, `expected an object, got ${describe(v)}`)
+    for (const [key, value] of Object.entries(v)) check(value, `${f}.${key}`)
   }
 
 /** A key that may be absent; when present it must pass `check`. */
@@ -176,6 +206,17 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
   },
   Compression: { Algorithm: oneOf(COMPRESSION_ALGORITHMS), Level: integer(1, 22), MinSize: integer(0, 2 ** 30) },
   Encryption: { Enabled: isBoolean, Algorithm: oneOf(ENCRYPTION_ALGORITHMS) },
+  API: {
+    Authorizations: recordOf(
+      object({
+        AuthSecret: matches(/^(bearer:)?\S{8,}$/, '"bearer:<token>" with a token of at least 8 characters'),
+        AllowedPaths: arrayOf(matches(/^\/api\/v0(\/|$)/, 'a path under /api/v0')),
+      }),
+    ),
+    AllowedOrigins: arrayOf(matches(/^https?:\/\/[^/\s]+$/, 'an origin such as http://localhost:3000')),
+    MaxRequestBodyBytes: integer(1024, 2 ** 31),
+  },
+  Daemon: { LowPower: isBoolean, HealthIntervalSeconds: integer(1, 3600) },
 }
 
 /**

@@ -1,2 +1,23 @@
-// @ipfrs/interface: under construction
-export {}
+/**
+ * @ipfrs/interface: the HTTP face of an IPFRS node. A Kubo-compatible RPC API (`POST /api/v0/...`), a read-only
+ * gateway (`GET /ipfs/<cid>[/path]`, trustless raw and CAR responses), `GET /health`, and Prometheus metrics.
+ */
+export { API_FILE, Daemon, type DaemonInit, GATEWAY_FILE, tcpAddress } from './daemon.js'
+export { ApiRequestError, errorResponse } from './errors.js'
+export { type GatewayOptions, gatewayHandler, parseRange } from './gateway.js'
+export {
+  HEALTH_CATEGORIES,
+  type HealthCategory,
+  type HealthReport,
+  type HealthStatus,
+  HealthSupervisor,
+  type Subsystem,
+} from './health.js'
+export { ERROR_CODE_HEADER } from './http-util.js'
+export { DaemonMetrics } from './metrics.js'
+export type * from './node-api.js'
+export type { RpcCommand, RpcContext } from './rpc-context.js'
+export { IPFRS_VERSION } from './rpc-network.js'
+export { RPC_COMMANDS, type RpcHandlerOptions, rpcHandler } from './rpc-server.js'
+export { defaultSubsystems, type FeatureHealth } from './subsystems.js'
+export { type TarEntry, tarStream } from './tar.js'

@@ -14,5 +14,5 @@ export {
   UnsafePathError,
 } from './errors.js'
 export { type AddPathOptions, AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
-export { type AddOptions, type AddResult, importerOptions } from './unixfs-add.js'
+export { type AddOptions, type AddResult, diskCandidates, importerOptions } from './unixfs-add.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'

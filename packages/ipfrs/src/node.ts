@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { type CID, formatCid, type NodeConfig, parseCid } from '@ipfrs/core'
-import { Network, OfflineError } from '@ipfrs/network'
+import { Network, type NetworkInit, OfflineError } from '@ipfrs/network'
 import {
   defaultRepoPath,
   type GcOptions,
@@ -32,6 +32,8 @@ export interface CreateNodeOptions {
    * node only reads and writes its repo.
    */
   online?: boolean
+  /** Publish libp2p's metrics into this prom-client registry (the daemon's /metrics). */
+  metricsRegistry?: NetworkInit['metricsRegistry']
 }
 
 /** What `node.id()` reports, with Kubo's field names. */
@@ -85,6 +87,7 @@ export class Node {
           privateKey: repo.identity.privateKey,
           blockstore: repo.blockstore,
           datastore: repo.datastore,
+          metricsRegistry: this.#options.metricsRegistry,
         })
         await network.start()
         this.#network = network

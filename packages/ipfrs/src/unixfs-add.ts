@@ -24,6 +24,11 @@ export interface AddOptions extends AbortOptions {
   wrapWithDirectory?: boolean
   /** Called with the number of bytes read so far. */
   onProgress?: (bytes: number) => void
+  /**
+   * Read each file's content to its end before asking the source for the next file. Needed when the files come one
+   * after another from a single stream (an HTTP multipart upload); otherwise files are read in parallel.
+   */
+  sequentialFiles?: boolean
 }
 
 /** One imported file or directory. */
@@ -49,6 +54,7 @@ export function importerOptions(config: NodeConfig, options: AddOptions): Import
     layout: balanced({ maxChildrenPerNode: config.Import.UnixFSFileMaxLinks }),
     wrapWithDirectory: options.wrapWithDirectory ?? false,
     bufferImporter: leafImporter({ cidVersion, rawLeaves }),
+    ...(options.sequentialFiles === true ? { fileImportConcurrency: 1 } : {}),
   }
 }
 

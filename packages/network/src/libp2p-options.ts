@@ -8,10 +8,12 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
+import type { Registry } from 'prom-client'
 
 /** The Kademlia protocol of the public IPFS DHT. */
 export const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
@@ -22,7 +24,13 @@ export const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
  */
 export function libp2pOptions(
   config: NodeConfig,
-  init: { privateKey: PrivateKey; datastore: Datastore; isBanned?: (peer: PeerId) => boolean },
+  init: {
+    privateKey: PrivateKey
+    datastore: Datastore
+    isBanned?: (peer: PeerId) => boolean
+    /** A prom-client registry to publish libp2p's own metrics (connections, streams, DHT, Bitswap) into. */
+    metricsRegistry?: Registry
+  },
 ): Libp2pOptions {
   const banned = init.isBanned ?? (() => false)
   const { TCP, QUIC } = config.Swarm.Transports.Network
@@ -50,6 +58,8 @@ export function libp2pOptions(
       clientMode: routing.Type === 'dhtclient',
       // keep loopback and private addresses: a local network is still a network (Kubo's LAN DHT does the same)
       peerInfoMapper: passthroughMapper,
+      // Daemon.LowPower: the self-query that refreshes the routing table runs every 30 min instead of kad-dht's 5 min
+      ...(config.Daemon.LowPower ? { querySelfInterval: 30 * 60_000, initialQuerySelfInterval: 10_000 } : {}),
       reprovide: {
         validity: ttl,
         interval: Math.max(250, Math.min(every, ttl / 4)),
@@ -67,6 +77,15 @@ export function libp2pOptions(
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    ...(init.metricsRegistry != null
+      ? {
+          metrics: prometheusMetrics({
+            registry: init.metricsRegistry,
+            collectDefaultMetrics: false,
+            preserveExistingMetrics: true,
+          }),
+        }
+      : {}),
     // libp2p's default of 5 inbound connections per second per host is too few for a LAN or a local cluster whose
     // nodes all bootstrap from one peer at once; the connection cap (HighWater) still bounds the total
     // HighWater/LowWater trimming is ours (see Network); libp2p's own cap sits above it as a hard limit

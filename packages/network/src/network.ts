@@ -9,6 +9,7 @@ import type { AbortOptions } from 'abort-error'
 import { createHeliaLight, type Helia } from 'helia'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
+import type { Registry } from 'prom-client'
 import { parsePeerAddress } from './addresses.js'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
 import { InvalidAddressError, OfflineError, PeerNotFoundError, RoutingDisabledError } from './errors.js'
@@ -21,6 +22,8 @@ export interface NetworkInit {
   /** Where fetched blocks are stored and served from (the repo's block stack). */
   blockstore: Blockstore
   datastore: Datastore
+  /** Publish libp2p's metrics (connections, streams, DHT, Bitswap) into this prom-client registry. */
+  metricsRegistry?: Registry
 }
 
 /** One open connection, as `swarm peers` lists it. */

@@ -1,6 +1,6 @@
 import { type PeerAddress, parsePeerAddress } from '@ipfrs/network'
 import type { Command } from 'commander'
-import type { Node } from 'ipfrs'
+import type { CliNode } from '../cli-node.js'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 
@@ -99,7 +99,7 @@ async function removePeers(cmd: Command, peers: readonly string[] | 'all'): Prom
   })
 }
 
-async function saveBootstrap(node: Node, list: string[]): Promise<void> {
+async function saveBootstrap(node: CliNode, list: string[]): Promise<void> {
   await node.repo.saveConfig({ ...node.config, Bootstrap: list })
 }
 

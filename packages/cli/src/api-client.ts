@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { IpfrsError } from '@ipfrs/core'
+import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface'
+
+/** One part of a multipart upload: a file (with content) or a directory. */
+export interface UploadPart {
+  path: string
+  content?: AsyncIterable<Uint8Array>
+}
+
+/**
+ * A small client for a running daemon's RPC API: POST /api/v0/<command>?arg=…, Kubo's error bodies turned back into
+ * IpfrsErrors (with the code the daemon sent in X-Ipfrs-Error-Code).
+ */
+export class ApiClient {
+  readonly url: string
+  readonly #token: string | undefined
+
+  constructor(url: string, token?: string) {
+    this.url = url.replace(/\/+$/, '')
+    this.#token = token
+  }
+
+  /**
+   * The client of the daemon running on `repoPath`, or undefined when none answers. A leftover `api` file whose
+   * daemon is gone is not an error: the CLI then opens the repo itself.
+   */
+  static async forRepo(repoPath: string): Promise<ApiClient | undefined> {
+    let addr: string
+    try {
+      addr = (await readFile(join(repoPath, API_FILE), 'utf8')).trim()
+    } catch {
+      return undefined
+    }
+    const { host, port } = tcpAddress(addr)
+    const client = new ApiClient(
+      `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      process.env.IPFRS_API_TOKEN,
+    )
+    try {
+      await client.json('version', {}, { signal: AbortSignal.timeout(5000) })
+      return client
+    } catch (err) {
+      if (err instanceof IpfrsError) throw err // it answered, with an error (e.g. 401): say so
+      return undefined
+    }
+  }
+
+  /** POSTs a command; resolves with the response once its status is 2xx, else throws the daemon's error. */
+  async call(
+    command: string,
+    params: Record<string, string | number | boolean | string[] | undefined> = {},
+    init: { signal?: AbortSignal; parts?: AsyncIterable<UploadPart> } = {},
+  ): Promise<Response> {
+    const search = new URLSearchParams()
+    for (const [key, value] of Object.entries(params)) {
+      if (value === undefined) continue
+      for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v))
+    }
+    const headers: Record<string, string> = {}
+    if (this.#token != null) headers.Authorization = `Bearer ${this.#token}`
+    let body: ReadableStream<Uint8Array> | undefined
+    if (init.parts != null) {
+      const boundary = `ipfrs-${crypto.randomUUID()}`
+      headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`
+      body = ReadableStream.from(multipartBody(init.parts, boundary))
+    }
+    let res: Response
+    try {
+      res = await fetch(`${this.url}/api/v0/${command}?${search}`, {
+        method: 'POST',
+        headers,
+        body,
+        signal: init.signal,
+        ...(body != null ? { duplex: 'half' } : {}),
+      } as RequestInit)
+    } catch (err) {
+      if (init.signal?.aborted) throw err
+      throw new IpfrsError('ERR_API_UNREACHABLE', `the daemon's API at ${this.url} did not answer`, { cause: err })
+    }
+    if (res.ok) return res
+    const text = await res.text()
+    let message = text.trim()
+    try {
+      message = (JSON.parse(text) as { Message?: string }).Message ?? message
+    } catch {}
+    throw new IpfrsError(res.headers.get(ERROR_CODE_HEADER) ?? `ERR_HTTP_${res.status}`, message)
+  }
+
+  async json<T = Record<string, unknown>>(
+    command: string,
+    params: Parameters<ApiClient['call']>[1] = {},
+    init: Parameters<ApiClient['call']>[2] = {},
+  ): Promise<T> {
+    return (await (await this.call(command, params, init)).json()) as T
+  }
+
+  /** The response's newline-delimited JSON values, as they arrive. */
+  async *ndjson<T = Record<string, unknown>>(
+    command: string,
+    params: Parameters<ApiClient['call']>[1] = {},
+    init: Parameters<ApiClient['call']>[2] = {},
+  ): AsyncGenerator<T> {
+    const res = await this.call(command, params, init)
+    let buffered = ''
+    const decoder = new TextDecoder()
+    for await (const chunk of bodyOf(res)) {
+      buffered += decoder.decode(chunk, { stream: true })
+      let nl = buffered.indexOf('\n')
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl).trim()
+        buffered = buffered.slice(nl + 1)
+        if (line !== '') yield JSON.parse(line) as T
+        nl = buffered.indexOf('\n')
+      }
+    }
+    if (buffered.trim() !== '') yield JSON.parse(buffered) as T
+  }
+
+  /** The response body's bytes, streamed. */
+  async *bytes(
+    command: string,
+    params: Parameters<ApiClient['call']>[1] = {},
+    init: Parameters<ApiClient['call']>[2] = {},
+  ): AsyncGenerator<Uint8Array> {
+    yield* bodyOf(await this.call(command, params, init))
+  }
+}
+
+async function* bodyOf(res: Response): AsyncGenerator<Uint8Array> {
+  if (res.body == null) return
+  try {
+    for await (const chunk of res.body) yield chunk
+  } catch (err) {
+    throw new IpfrsError('ERR_API_STREAM', `the daemon's response broke off: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+async function* multipartBody(parts: AsyncIterable<UploadPart>, boundary: string): AsyncGenerator<Uint8Array> {
+  const enc = new TextEncoder()
+  for await (const part of parts) {
+    const type = part.content == null ? 'application/x-directory' : 'application/octet-stream'
+    yield enc.encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${encodeURIComponent(part.path)}"\r\nContent-Type: ${type}\r\n\r\n`,
+    )
+    if (part.content != null) for await (const chunk of part.content) yield chunk
+    yield enc.encode('\r\n')
+  }
+  yield enc.encode(`--${boundary}--\r\n`)
+}

@@ -1,0 +1,357 @@
+import { createWriteStream } from 'node:fs'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { type CID, IpfrsError, type NodeConfig, parseCid, validateConfig } from '@ipfrs/core'
+import type { PeerConnection } from '@ipfrs/network'
+import type { GcResult, Pin, PinType, RepoStat, VerifyResult } from '@ipfrs/storage'
+import {
+  type AddOptions,
+  type AddPathOptions,
+  type AddResult,
+  type BlockPutOptions,
+  type BlockStat,
+  type CarImportResult,
+  type CatOptions,
+  diskCandidates,
+  type LsEntry,
+  type NodeId,
+} from 'ipfrs'
+import type { ApiClient, UploadPart } from './api-client.js'
+import type { CliNode } from './cli-node.js'
+
+interface Signal {
+  signal?: AbortSignal
+}
+
+const HASH_NAMES: Record<number, string> = { 18: 'sha2-256', 19: 'sha2-512' }
+
+/** The commands' node when a daemon runs on the repo: every call goes through the daemon's RPC API. */
+export class RemoteNode implements CliNode {
+  readonly #api: ApiClient
+  readonly #repoPath: string
+  readonly #id: NodeId
+  #config: NodeConfig
+  #peers: PeerConnection[] = []
+
+  private constructor(api: ApiClient, repoPath: string, id: NodeId, config: NodeConfig) {
+    this.#api = api
+    this.#repoPath = repoPath
+    this.#id = id
+    this.#config = config
+  }
+
+  static async connect(api: ApiClient, repoPath: string): Promise<RemoteNode> {
+    const id = await api.json<NodeId>('id')
+    return new RemoteNode(api, repoPath, id, await readConfig(repoPath))
+  }
+
+  get peerId(): string {
+    return this.#id.ID
+  }
+
+  get config(): NodeConfig {
+    return structuredClone(this.#config)
+  }
+
+  /** The config file; changes are written to the repo and take effect when the daemon restarts. */
+  get repo() {
+    return {
+      config: this.config,
+      saveConfig: async (config: NodeConfig) => {
+        const valid = validateConfig(config)
+        const file = join(this.#repoPath, 'config')
+        await writeFile(`${file}.tmp`, `${JSON.stringify(valid, null, 2)}\n`)
+        await rename(`${file}.tmp`, file)
+        this.#config = valid
+        process.stderr.write('(a daemon is running: the new config takes effect when it restarts)\n')
+      },
+    }
+  }
+
+  id(): NodeId {
+    return structuredClone(this.#id)
+  }
+
+  /** Re-reads the daemon's connections (what `peers()` then returns). */
+  async refreshPeers(options: Signal = {}): Promise<PeerConnection[]> {
+    const out = await this.#api.json<{ Peers: Array<{ Addr: string; Peer: string; Direction: number }> }>(
+      'swarm/peers',
+      {},
+      options,
+    )
+    this.#peers = (out.Peers ?? []).map((p) => ({
+      peer: p.Peer,
+      addr: `${p.Addr}/p2p/${p.Peer}`,
+      direction: p.Direction === 1 ? 'inbound' : 'outbound',
+    }))
+    return this.#peers
+  }
+
+  async addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
+    const parts: AsyncIterable<UploadPart> =
+      typeof source === 'string'
+        ? (diskCandidates(source, {
+            onProgress: options.onProgress,
+            signal: options.signal,
+          }) as AsyncIterable<UploadPart>)
+        : one({ path: '', content: source })
+    let last: AddResult | undefined
+    for await (const r of this.#add(parts, options)) last = r
+    if (last == null) throw new IpfrsError('ERR_API_STREAM', 'the daemon returned no result for add')
+    return { ...last, path: typeof source === 'string' ? last.path : '' }
+  }
+
+  addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<AddResult> {
+    return this.#add(diskCandidates(path, options) as AsyncIterable<UploadPart>, options)
+  }
+
+  async *#add(parts: AsyncIterable<UploadPart>, options: AddOptions): AsyncGenerator<AddResult> {
+    const params = {
+      'cid-version': options.cidVersion,
+      'raw-leaves': options.rawLeaves,
+      chunker: options.chunker,
+      'only-hash': options.onlyHash,
+      pin: options.pin,
+      'wrap-with-directory': options.wrapWithDirectory,
+    }
+    for await (const line of this.#api.ndjson<{ Name: string; Hash?: string; Size?: string }>('add', params, {
+      parts,
+      signal: options.signal,
+    })) {
+      if (line.Hash == null) continue
+      yield { cid: parseCid(line.Hash), path: line.Name === line.Hash ? '' : line.Name, size: BigInt(line.Size ?? 0) }
+    }
+  }
+
+  cat(path: string, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
+    return this.#api.bytes('cat', { arg: path, offset: options.offset, length: options.length }, options)
+  }
+
+  async stat(path: string, options: Signal = {}) {
+    const out = await this.#api.json<{ Hash: string; Size: number; Type: string }>(
+      'files/stat',
+      { arg: `/ipfs/${path.replace(/^\/?ipfs\//, '')}` },
+      options,
+    )
+    return {
+      cid: out.Hash,
+      type: out.Type === 'directory' ? ('directory' as const) : ('file' as const),
+      size: BigInt(out.Size),
+    }
+  }
+
+  async *ls(path: string, options: Signal = {}): AsyncGenerator<LsEntry> {
+    const out = await this.#api.json<{
+      Objects: Array<{ Hash: string; Links: Array<{ Name: string; Hash: string; Size: number; Type: number }> }>
+    }>('ls', { arg: path }, options)
+    for (const object of out.Objects) {
+      if (object.Links.length === 0) {
+        const stat = await this.stat(path, options)
+        yield { name: path.split('/').at(-1) ?? path, cid: stat.cid, size: stat.size, type: stat.type }
+      }
+      for (const link of object.Links) {
+        yield { name: link.Name, cid: link.Hash, size: BigInt(link.Size), type: link.Type === 1 ? 'directory' : 'file' }
+      }
+    }
+  }
+
+  /** Writes the file or tree at `path` to `out`, reading it through the daemon (files/stat, ls and cat). */
+  async get(path: string, out: string, options: Signal & { onProgress?: (bytes: number) => void } = {}) {
+    let written = 0
+    const write = async (src: string, target: string): Promise<void> => {
+      if ((await this.stat(src, options)).type !== 'directory') {
+        await pipeline(
+          (async function* (chunks: AsyncIterable<Uint8Array>) {
+            for await (const chunk of chunks) {
+              written += chunk.byteLength
+              options.onProgress?.(written)
+              yield chunk
+            }
+          })(this.cat(src, options)),
+          createWriteStream(target),
+        )
+        return
+      }
+      await mkdir(target, { recursive: true })
+      const entries: LsEntry[] = []
+      for await (const e of this.ls(src, options)) entries.push(e)
+      for (const e of entries) {
+        if (e.name === '' || e.name === '.' || e.name === '..' || /[/\\\0]/.test(e.name))
+          throw new IpfrsError('ERR_UNSAFE_PATH', `refusing unsafe directory entry name "${e.name}"`)
+        await write(`${src}/${e.name}`, join(target, e.name))
+      }
+    }
+    await write(path, out)
+    return written
+  }
+
+  get block() {
+    const api = this.#api
+    return {
+      put: async (bytes: Uint8Array, options: BlockPutOptions = {}): Promise<BlockStat> => {
+        const out = await api.json<{ Key: string; Size: number }>(
+          'block/put',
+          {
+            'cid-codec': options.format,
+            mhtype: options.hashCode != null ? (HASH_NAMES[options.hashCode] ?? String(options.hashCode)) : undefined,
+            pin: options.pin,
+            'allow-big-block': options.allowBigBlock,
+          },
+          { parts: one({ path: 'block', content: one(bytes) }), signal: options.signal },
+        )
+        return { cid: parseCid(out.Key), size: out.Size }
+      },
+      get: async (cid: CID, options: Signal = {}): Promise<Uint8Array> =>
+        new Uint8Array(await (await api.call('block/get', { arg: cid.toString() }, options)).arrayBuffer()),
+      has: async (cid: CID, options: Signal = {}): Promise<boolean> => {
+        try {
+          await api.json('block/stat', { arg: cid.toString(), offline: true }, options)
+          return true
+        } catch (err) {
+          if (err instanceof IpfrsError && err.code === 'ERR_BLOCK_NOT_FOUND') return false
+          throw err
+        }
+      },
+      stat: async (cid: CID, options: Signal = {}): Promise<BlockStat> => {
+        const out = await api.json<{ Key: string; Size: number }>('block/stat', { arg: cid.toString() }, options)
+        return { cid: parseCid(out.Key), size: out.Size }
+      },
+      rm: async (cids: CID[], options: Signal & { force?: boolean } = {}): Promise<CID[]> => {
+        const removed: CID[] = []
+        for await (const line of api.ndjson<{ Hash: string; Error?: string }>(
+          'block/rm',
+          { arg: cids.map(String), force: options.force },
+          options,
+        )) {
+          if (line.Error) throw new IpfrsError('ERR_BLOCK_RM', line.Error)
+          removed.push(parseCid(line.Hash))
+        }
+        return removed
+      },
+    }
+  }
+
+  get pin() {
+    const api = this.#api
+    return {
+      add: async (cid: CID | string, options: Signal & { recursive?: boolean } = {}): Promise<Pin> => {
+        const out = await api.json<{ Pins: string[] }>(
+          'pin/add',
+          { arg: String(cid), recursive: options.recursive },
+          options,
+        )
+        return { cid: parseCid(out.Pins[0] ?? String(cid)), type: options.recursive === false ? 'direct' : 'recursive' }
+      },
+      rm: async (cid: CID | string, options: Signal = {}): Promise<void> => {
+        await api.json('pin/rm', { arg: String(cid) }, options)
+      },
+      ls: async function* (options: Signal & { type?: PinType | 'all' } = {}): AsyncGenerator<Pin> {
+        for await (const line of api.ndjson<{ Cid: string; Type: PinType }>(
+          'pin/ls',
+          { type: options.type, stream: true },
+          options,
+        )) {
+          yield { cid: parseCid(line.Cid), type: line.Type }
+        }
+      },
+    }
+  }
+
+  async gc(options: Signal & { dryRun?: boolean; minAgeSeconds?: number } = {}): Promise<GcResult> {
+    const removed: CID[] = []
+    for await (const line of this.#api.ndjson<{ Key: { '/': string } }>(
+      'repo/gc',
+      { 'dry-run': options.dryRun },
+      options,
+    ))
+      removed.push(parseCid(line.Key['/']))
+    return { removed, pinned: 0, tooYoung: 0, dryRun: options.dryRun === true }
+  }
+
+  get dag() {
+    const api = this.#api
+    return {
+      export: (cid: CID | string, options: Signal = {}) => api.bytes('dag/export', { arg: String(cid) }, options),
+      import: async (
+        source: AsyncIterable<Uint8Array>,
+        options: Signal & { pinRoots?: boolean } = {},
+      ): Promise<CarImportResult> => {
+        const roots: CID[] = []
+        let blocks = 0
+        for await (const line of api.ndjson<{ Root?: { Cid: { '/': string } }; Stats?: { BlockCount: number } }>(
+          'dag/import',
+          { 'pin-roots': options.pinRoots, stats: true },
+          { parts: one({ path: 'import.car', content: source }), signal: options.signal },
+        )) {
+          if (line.Root != null) roots.push(parseCid(line.Root.Cid['/']))
+          if (line.Stats != null) blocks = line.Stats.BlockCount
+        }
+        return { roots, blocks }
+      },
+    }
+  }
+
+  repoStat(): Promise<RepoStat> {
+    return this.#api.json<RepoStat>('repo/stat')
+  }
+
+  async repoVerify(): Promise<VerifyResult> {
+    throw new IpfrsError(
+      'ERR_DAEMON_RUNNING',
+      'repo verify reads every block with the repo to itself; stop the daemon first ("ipfrs daemon stop")',
+    )
+  }
+
+  async provide(cid: CID | string, options: Signal = {}): Promise<void> {
+    for await (const _ of this.#api.ndjson('routing/provide', { arg: String(cid) }, options)) {
+      // one line per provided CID
+    }
+  }
+
+  async *findProviders(cid: CID | string, options: Signal = {}) {
+    for await (const line of this.#api.ndjson<{ Type: number; Responses: Array<{ ID: string; Addrs: string[] }> }>(
+      'routing/findprovs',
+      { arg: String(cid), 'num-providers': 100 },
+      options,
+    )) {
+      for (const r of line.Responses ?? []) yield { id: r.ID, multiaddrs: r.Addrs ?? [] }
+    }
+  }
+
+  get network() {
+    const api = this.#api
+    const id = this.#id
+    const peers = () => this.#peers
+    return {
+      addresses: (): string[] => [...id.Addresses],
+      peers: (): PeerConnection[] => peers(),
+      connect: async (address: string, options: Signal = {}): Promise<string> => {
+        const out = await api.json<{ Strings: string[] }>('swarm/connect', { arg: address }, options)
+        return /^connect (\S+) success$/.exec(out.Strings[0] ?? '')?.[1] ?? ''
+      },
+      disconnect: async (address: string, options: Signal = {}): Promise<void> => {
+        await api.json('swarm/disconnect', { arg: address }, options)
+      },
+      findPeer: async (peer: string, options: Signal = {}): Promise<string[]> => {
+        for await (const line of api.ndjson<{ Responses: Array<{ Addrs: string[] }> }>(
+          'routing/findpeer',
+          { arg: peer },
+          options,
+        )) {
+          return line.Responses?.[0]?.Addrs ?? []
+        }
+        return []
+      },
+      libp2p: { getProtocols: (): string[] => [...id.Protocols] },
+    }
+  }
+}
+
+async function readConfig(repoPath: string): Promise<NodeConfig> {
+  return validateConfig(JSON.parse(await readFile(join(repoPath, 'config'), 'utf8')))
+}
+
+async function* one<T>(value: T): AsyncGenerator<T> {
+  yield value
+}

@@ -1,0 +1,134 @@
+import { once } from 'node:events'
+import { rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { badArgument } from './errors.js'
+import { gatewayHandler } from './gateway.js'
+import { HealthSupervisor, type Subsystem } from './health.js'
+import { DaemonMetrics } from './metrics.js'
+import type { NodeApi } from './node-api.js'
+import type { RpcCommand } from './rpc-context.js'
+import { rpcHandler } from './rpc-server.js'
+import { defaultSubsystems } from './subsystems.js'
+
+/** The file in the repo naming the running daemon's API address (Kubo's `$IPFS_PATH/api`). */
+export const API_FILE = 'api'
+/** The file in the repo naming the running daemon's gateway URL. */
+export const GATEWAY_FILE = 'gateway'
+
+/** Node's own header limit, stated: requests with bigger headers get 431 before any handler runs. */
+const MAX_HEADER_BYTES = 16 * 1024
+
+export interface DaemonInit {
+  /** A started node. The daemon serves it; starting and stopping the node is the caller's job. */
+  node: NodeApi
+  /** Where to write the `api` and `gateway` files (the repo); omit to write none. */
+  repoPath?: string
+  /** Subsystems /health reports and the supervisor restarts (default: checks built from the node). */
+  subsystems?: Subsystem[]
+  /** Metrics registry; pass the one given to the node so libp2p's metrics appear too. */
+  metrics?: DaemonMetrics
+  /** Extra RPC commands. */
+  commands?: Record<string, RpcCommand>
+  /** Overrides `Addresses.API` / `Addresses.Gateway` (multiaddrs; port 0 picks a free port). */
+  apiAddress?: string
+  gatewayAddress?: string
+}
+
+/**
+ * The HTTP face of a node: the Kubo-compatible RPC API (`Addresses.API`, default 127.0.0.1:5001), the read-only
+ * gateway (`Addresses.Gateway`, default 127.0.0.1:8080), `/health`, and Prometheus metrics.
+ */
+export class Daemon {
+  readonly metrics: DaemonMetrics
+  readonly health: HealthSupervisor
+  readonly #api: Server
+  readonly #gateway: Server
+  readonly #repoPath: string | undefined
+
+  private constructor(init: DaemonInit, metrics: DaemonMetrics, health: HealthSupervisor) {
+    this.metrics = metrics
+    this.health = health
+    this.#repoPath = init.repoPath
+    const api = init.node.config.API
+    const limits = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: 30_000 }
+    this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands: init.commands }))
+    this.#gateway = createServer(limits, gatewayHandler(init.node, { metrics, health }))
+  }
+
+  /** Listens on both addresses and writes the `api` and `gateway` files; resolves once both accept requests. */
+  static async start(init: DaemonInit): Promise<Daemon> {
+    const metrics = init.metrics ?? new DaemonMetrics()
+    metrics.watch(init.node)
+    const config = init.node.config
+    const intervalSeconds = config.Daemon.HealthIntervalSeconds * (config.Daemon.LowPower ? 6 : 1)
+    const health = new HealthSupervisor(init.subsystems ?? defaultSubsystems(init.node), {
+      intervalMs: intervalSeconds * 1000,
+    })
+    const daemon = new Daemon(init, metrics, health)
+    await listen(daemon.#api, init.apiAddress ?? config.Addresses.API)
+    try {
+      await listen(daemon.#gateway, init.gatewayAddress ?? config.Addresses.Gateway)
+    } catch (err) {
+      daemon.#api.close()
+      throw err
+    }
+    if (daemon.#repoPath != null) {
+      await writeFile(join(daemon.#repoPath, API_FILE), `${daemon.apiMultiaddr}\n`)
+      await writeFile(join(daemon.#repoPath, GATEWAY_FILE), `${daemon.gatewayUrl}\n`)
+    }
+    health.start()
+    return daemon
+  }
+
+  /** e.g. `http://127.0.0.1:5001` */
+  get apiUrl(): string {
+    return urlOf(this.#api)
+  }
+
+  get apiMultiaddr(): string {
+    const a = this.#api.address() as AddressInfo
+    return `/${a.family === 'IPv6' ? 'ip6' : 'ip4'}/${a.address}/tcp/${a.port}`
+  }
+
+  get gatewayUrl(): string {
+    return urlOf(this.#gateway)
+  }
+
+  /** Stops answering (open connections are closed), stops the supervisor, removes the `api` and `gateway` files. */
+  async stop(): Promise<void> {
+    await this.health.stop()
+    for (const server of [this.#api, this.#gateway]) {
+      server.closeIdleConnections()
+      const closed = once(server, 'close')
+      server.close()
+      server.closeAllConnections()
+      await closed
+    }
+    if (this.#repoPath != null) {
+      await rm(join(this.#repoPath, API_FILE), { force: true })
+      await rm(join(this.#repoPath, GATEWAY_FILE), { force: true })
+    }
+  }
+}
+
+/** `/ip4/<host>/tcp/<port>`, `/ip6/…`, `/dns4|dns6|dns/<name>/tcp/<port>` → host and port. */
+export function tcpAddress(multiaddr: string): { host: string; port: number } {
+  const m = /^\/(ip4|ip6|dns4|dns6|dns)\/([^/]+)\/tcp\/(\d+)\/?$/.exec(multiaddr)
+  if (m == null) throw badArgument(`expected a TCP multiaddr such as /ip4/127.0.0.1/tcp/5001, got "${multiaddr}"`)
+  const port = Number(m[3])
+  if (port > 65535) throw badArgument(`port out of range in ${multiaddr}`)
+  return { host: m[2] ?? '127.0.0.1', port }
+}
+
+async function listen(server: Server, multiaddr: string): Promise<void> {
+  const { host, port } = tcpAddress(multiaddr)
+  server.listen(port, host)
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))])
+}
+
+function urlOf(server: Server): string {
+  const a = server.address() as AddressInfo
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+}

@@ -1,0 +1,203 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { extname } from 'node:path'
+import { formatCid, parseCid } from '@ipfrs/core'
+import { ApiRequestError, badArgument, methodNotAllowed } from './errors.js'
+import { errorResponseText } from './gateway-errors.js'
+import { directoryListing } from './gateway-listing.js'
+import type { HealthSupervisor } from './health.js'
+import { sendBytes } from './http-util.js'
+import type { DaemonMetrics } from './metrics.js'
+import type { ListEntry, NodeApi } from './node-api.js'
+
+const IMMUTABLE = 'public, max-age=29030400, immutable'
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.json': 'application/json',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.pdf': 'application/pdf',
+  '.wasm': 'application/wasm',
+  '.mp4': 'video/mp4',
+  '.car': 'application/vnd.ipld.car',
+}
+
+export interface GatewayOptions {
+  metrics?: DaemonMetrics
+  health?: HealthSupervisor
+}
+
+/**
+ * A read-only path gateway: `GET /ipfs/<cid>[/path]` serves files (with Range, ETag and immutable caching) and
+ * directory listings (or the directory's index.html), and trustless responses: `?format=raw|car` or
+ * `Accept: application/vnd.ipld.raw|car`.
+ */
+export function gatewayHandler(node: NodeApi, options: GatewayOptions = {}): RequestListener {
+  return (req, res) => {
+    const done = options.metrics?.startRequest('gateway', 'ipfs')
+    res.once('close', () => done?.(res.statusCode))
+    void serve(node, options, req, res).catch((err) => sendGatewayError(res, err))
+  }
+}
+
+async function serve(node: NodeApi, options: GatewayOptions, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req.method ?? '?')
+  if (url.pathname === '/health' && options.health != null) {
+    const report = await options.health.report()
+    res.writeHead(report.healthy ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(report))
+    return
+  }
+  const m = /^\/ipfs\/([^/]+)(\/.*)?$/.exec(url.pathname)
+  if (m == null) throw new ApiRequestError('ERR_NOT_FOUND', 404, 'only /ipfs/<cid>[/path] is served')
+  let rest: string
+  try {
+    rest = decodeURIComponent(m[2] ?? '')
+  } catch {
+    throw badArgument('malformed percent-encoding in the path')
+  }
+  if (rest.split('/').some((s) => s === '..' || s === '.')) throw badArgument('"." and ".." are not allowed in paths')
+  const cid = formatCid(parseCid(m[1] ?? ''))
+  const path = `${cid}${rest.replace(/\/+$/, '')}`
+  const format = responseFormat(url, req)
+  const stat = await node.stat(path)
+  res.setHeader('X-Ipfs-Path', `/ipfs/${path}`)
+  res.setHeader('X-Content-Type-Options', 'nosniff')
+  if (format === 'raw' || format === 'car') {
+    await serveTrustless(node, req, res, stat.cid, format)
+    return
+  }
+  if (stat.type === 'directory') {
+    if (!url.pathname.endsWith('/')) {
+      res.writeHead(301, { Location: `${url.pathname}/${url.search}` }).end()
+      return
+    }
+    const entries: ListEntry[] = []
+    for await (const entry of node.ls(path)) entries.push(entry)
+    const index = entries.find((e) => e.name === 'index.html' && e.type !== 'directory')
+    if (index != null) {
+      await serveFile(node, req, res, `${path}/index.html`, index.cid, Number(index.size))
+      return
+    }
+    if (notModified(req, res, `"DirIndex-${stat.cid}"`)) return
+    const html = directoryListing(`/ipfs/${path}`, entries)
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) })
+    res.end(req.method === 'HEAD' ? undefined : html)
+    return
+  }
+  await serveFile(node, req, res, path, stat.cid, Number(stat.size))
+}
+
+async function serveFile(
+  node: NodeApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  cid: string,
+  size: number,
+): Promise<void> {
+  if (notModified(req, res, `"${cid}"`)) return
+  res.setHeader('Accept-Ranges', 'bytes')
+  res.setHeader('Cache-Control', IMMUTABLE)
+  res.setHeader('Content-Type', CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream')
+  const range = parseRange(req.headers.range, size)
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()
+    return
+  }
+  const [start, end] = range ?? [0, size - 1]
+  const length = size === 0 ? 0 : end - start + 1
+  const headers: Record<string, string | number> = { 'Content-Length': length }
+  if (range != null) headers['Content-Range'] = `bytes ${start}-${end}/${size}`
+  const status = range != null ? 206 : 200
+  if (req.method === 'HEAD' || length === 0) {
+    res.writeHead(status, headers).end()
+    return
+  }
+  await sendBytes(res, node.cat(path, { offset: start, length }), headers, status)
+}
+
+async function serveTrustless(
+  node: NodeApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  cid: string,
+  format: 'raw' | 'car',
+): Promise<void> {
+  const etag = `"${cid}.${format}"`
+  if (notModified(req, res, etag)) return
+  res.setHeader('Cache-Control', IMMUTABLE)
+  if (format === 'raw') {
+    const bytes = await node.block.get(parseCid(cid))
+    res.setHeader('Content-Disposition', `attachment; filename="${cid}.bin"`)
+    res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.raw', 'Content-Length': bytes.byteLength })
+    res.end(req.method === 'HEAD' ? undefined : bytes)
+    return
+  }
+  res.setHeader('Content-Disposition', `attachment; filename="${cid}.car"`)
+  if (req.method === 'HEAD') {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.car; version=1' }).end()
+    return
+  }
+  await sendBytes(res, node.dag.export(cid), { 'Content-Type': 'application/vnd.ipld.car; version=1' })
+}
+
+/** `?format=` wins over `Accept`; undefined means a normal (deserialized) response. */
+function responseFormat(url: URL, req: IncomingMessage): 'raw' | 'car' | undefined {
+  const format = url.searchParams.get('format')
+  if (format === 'raw' || format === 'car') return format
+  if (format != null && format !== '') throw badArgument(`unsupported format "${format}" (raw or car)`)
+  const accept = req.headers.accept ?? ''
+  if (accept.includes('application/vnd.ipld.raw')) return 'raw'
+  if (accept.includes('application/vnd.ipld.car')) return 'car'
+  return undefined
+}
+
+function notModified(req: IncomingMessage, res: ServerResponse, etag: string): boolean {
+  res.setHeader('ETag', etag)
+  const given = req.headers['if-none-match']
+  if (given == null) return false
+  if (!given.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) return false
+  res.writeHead(304).end()
+  return true
+}
+
+/** One `bytes=a-b` range (also `a-` and `-n`); multiple ranges are served whole (allowed by RFC 9110). */
+export function parseRange(header: string | undefined, size: number): [number, number] | 'unsatisfiable' | undefined {
+  if (header == null) return undefined
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (m == null) return undefined
+  const [a, b] = [m[1] ?? '', m[2] ?? '']
+  if (a === '' && b === '') return undefined
+  let start: number
+  let end: number
+  if (a === '') {
+    const suffix = Number(b)
+    if (suffix === 0) return 'unsatisfiable'
+    start = Math.max(0, size - suffix)
+    end = size - 1
+  } else {
+    start = Number(a)
+    end = b === '' ? size - 1 : Math.min(Number(b), size - 1)
+  }
+  if (start >= size || start > end) return 'unsatisfiable'
+  return [start, end]
+}
+
+function sendGatewayError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const { status, text } = errorResponseText(err)
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`)
+}

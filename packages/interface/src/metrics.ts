@@ -1,0 +1,83 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { NodeApi } from './node-api.js'
+
+/** Repo totals are read from disk at most this often (a scrape every second must not walk the blockstore). */
+const REPO_STAT_TTL_MS = 15_000
+
+/**
+ * The daemon's Prometheus metrics: process defaults, HTTP request latencies, DHT queries made through the API, peers,
+ * repo blocks and bytes, and (through the registry handed to the node) libp2p's own connection, stream, DHT and
+ * Bitswap metrics.
+ */
+export class DaemonMetrics {
+  readonly registry = new Registry()
+  readonly #requests: Histogram<'server' | 'command' | 'status'>
+  readonly #dhtQueries: Counter<'kind'>
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ipfrs_' })
+    this.#requests = new Histogram({
+      name: 'ipfrs_http_request_duration_seconds',
+      help: 'HTTP requests served by the RPC API and the gateway, by command and status',
+      labelNames: ['server', 'command', 'status'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [this.registry],
+    })
+    this.#dhtQueries = new Counter({
+      name: 'ipfrs_dht_queries_total',
+      help: 'DHT queries started on behalf of API clients, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    })
+  }
+
+  /** Starts the per-scrape gauges that read from `node`. */
+  watch(node: NodeApi): void {
+    let cached: { at: number; blocks: number; bytes: number } | undefined
+    const repoTotals = async () => {
+      if (cached == null || Date.now() - cached.at > REPO_STAT_TTL_MS) {
+        const stat = await node.repoStat()
+        cached = { at: Date.now(), blocks: stat.NumObjects, bytes: stat.RepoSize }
+      }
+      return cached
+    }
+    new Gauge({
+      name: 'ipfrs_repo_blocks',
+      help: 'Blocks stored in the repo',
+      registers: [this.registry],
+      async collect() {
+        this.set((await repoTotals()).blocks)
+      },
+    })
+    new Gauge({
+      name: 'ipfrs_repo_bytes',
+      help: 'Bytes the repo takes on disk',
+      registers: [this.registry],
+      async collect() {
+        this.set((await repoTotals()).bytes)
+      },
+    })
+    new Gauge({
+      name: 'ipfrs_peers_connected',
+      help: 'Peers with an open connection',
+      registers: [this.registry],
+      collect() {
+        this.set(node.isOnline ? new Set(node.network.peers().map((p) => p.peer)).size : 0)
+      },
+    })
+  }
+
+  /** Times one request; call the returned function with the response status when it ends. */
+  startRequest(server: 'api' | 'gateway', command: string): (status: number) => void {
+    const end = this.#requests.startTimer({ server, command })
+    return (status) => end({ status: String(status) })
+  }
+
+  countDhtQuery(kind: string): void {
+    this.#dhtQueries.inc({ kind })
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics()
+  }
+}

@@ -1,0 +1,124 @@
+import { formatCid, parseCid } from '@ipfrs/core'
+import { ApiRequestError, badArgument } from './errors.js'
+import { sendBytes, sendJson, sendNdjson } from './http-util.js'
+import { multipartParts } from './multipart.js'
+import type { AddFlags, ListEntry, NodeApi } from './node-api.js'
+import { AsyncQueue, type RpcCommand, type RpcContext } from './rpc-context.js'
+import { type TarEntry, tarStream } from './tar.js'
+
+/** `add`: files and directories from a multipart upload; one `{Name, Hash, Size}` line per entry, the root last. */
+export const add: RpcCommand = async (ctx) => {
+  const { params, node, signal } = ctx
+  const hash = params.string('hash')
+  if (hash != null && hash !== 'sha2-256') throw badArgument(`unsupported hash function ${hash} (only sha2-256)`)
+  if (params.bool('trickle', false)) throw badArgument('the trickle layout is not supported')
+  const cidVersion = params.int('cid-version')
+  if (cidVersion != null && cidVersion !== 0 && cidVersion !== 1) throw badArgument('cid-version must be 0 or 1')
+  const progress = params.bool('progress', false)
+  const quieter = params.bool('quieter', false)
+  const flags: AddFlags = {
+    signal,
+    sequentialFiles: true,
+    cidVersion: cidVersion as 0 | 1 | undefined,
+    rawLeaves: params.bool('raw-leaves'),
+    chunker: params.string('chunker'),
+    onlyHash: params.bool('only-hash', false),
+    pin: params.bool('pin', true),
+    wrapWithDirectory: params.bool('wrap-with-directory', false),
+  }
+  const out = new AsyncQueue<Record<string, unknown>>()
+  if (progress) {
+    let last = 0
+    flags.onProgress = (bytes) => {
+      if (bytes - last >= 256 * 1024) {
+        last = bytes
+        out.push({ Name: '', Bytes: bytes })
+      }
+    }
+  }
+  const run = (async () => {
+    const results = []
+    for await (const entry of node.addAll(multipartParts(ctx.req), flags)) results.push(entry)
+    const shown = quieter ? results.slice(-1) : results
+    for (const entry of shown) {
+      const cid = formatCid(entry.cid)
+      out.push({ Name: entry.path === '' ? cid : entry.path, Hash: cid, Size: String(entry.size) })
+    }
+  })()
+  run.then(
+    () => out.end(),
+    (err) => out.end(err),
+  )
+  await sendNdjson(ctx.res, out)
+}
+
+/** `cat`: the bytes of a file (`offset`, `length`). */
+export const cat: RpcCommand = async ({ params, node, res, signal }) => {
+  const path = params.arg('path')
+  await sendBytes(res, node.cat(path, { signal, offset: params.int('offset'), length: params.int('length') }), {
+    'Content-Type': 'text/plain',
+  })
+}
+
+/** `ls`: Kubo's `{Objects: [{Hash, Links: [{Name, Hash, Size, Type}]}]}` (Type 1 = directory, 2 = file). */
+export const ls: RpcCommand = async ({ params, node, res, signal }) => {
+  const objects = []
+  for (const path of params.args().length > 0 ? params.args() : [params.arg('path')]) {
+    const stat = await node.stat(path, { signal })
+    const links = []
+    if (stat.type === 'directory') {
+      for await (const entry of node.ls(path, { signal })) {
+        links.push({ Name: entry.name, Hash: entry.cid, Size: Number(entry.size), Type: kuboType(entry), Target: '' })
+      }
+    }
+    objects.push({ Hash: path, Links: links })
+  }
+  sendJson(res, { Objects: objects })
+}
+
+/** `get`: a tar archive of a file or directory tree, named by its last path segment (as Kubo's). */
+export const get: RpcCommand = async ({ params, node, res, signal }) => {
+  const path = params.arg('path')
+  if (params.bool('compress', false)) throw badArgument('compressed archives are not supported (omit compress)')
+  const root = path.replace(/^\/?ipfs\//, '').replace(/\/+$/, '')
+  const name = root.split('/').at(-1) ?? root
+  parseCid(root.split('/')[0] ?? '') // 400 on a bad CID before anything is sent
+  await sendBytes(res, tarStream(walk(node, root, name, signal)), { 'Content-Type': 'application/x-tar' })
+}
+
+async function* walk(node: NodeApi, path: string, name: string, signal: AbortSignal): AsyncGenerator<TarEntry> {
+  const stat = await node.stat(path, { signal })
+  if (stat.type !== 'directory') {
+    yield { path: name, type: 'file', size: Number(stat.size), content: node.cat(path, { signal }) }
+    return
+  }
+  yield { path: name, type: 'directory' }
+  const children: ListEntry[] = []
+  for await (const entry of node.ls(path, { signal })) children.push(entry)
+  for (const child of children) {
+    if (child.name === '' || child.name === '.' || child.name === '..' || /[/\\\0]/.test(child.name)) {
+      throw new ApiRequestError(
+        'ERR_UNSAFE_PATH',
+        400,
+        `refusing unsafe directory entry name "${child.name}" in ${path}`,
+      )
+    }
+  }
+  for (const child of children) yield* walk(node, `${path}/${child.name}`, `${name}/${child.name}`, signal)
+}
+
+function kuboType(entry: ListEntry): number {
+  return entry.type === 'directory' ? 1 : 2
+}
+
+/** `files/stat` of an `/ipfs/<cid>[/path]`: Kubo's `{Hash, Size, CumulativeSize, Blocks, Type}`. */
+export const filesStat: RpcCommand = async ({ params, node, res, signal }) => {
+  const path = params.arg('path').replace(/^\/?ipfs\//, '')
+  const stat = await node.stat(path, { signal })
+  const type = stat.type === 'directory' ? 'directory' : 'file'
+  sendJson(res, { Hash: stat.cid, Size: Number(stat.size), CumulativeSize: Number(stat.size), Blocks: 0, Type: type })
+}
+
+export const FILE_COMMANDS: Record<string, RpcCommand> = { add, cat, ls, get, 'files/stat': filesStat }
+
+export type { RpcContext }
