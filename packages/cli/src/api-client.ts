@@ -42,8 +42,9 @@ export class ApiClient {
       await client.json('version', {}, { signal: AbortSignal.timeout(5000) })
       return client
     } catch (err) {
-      if (err instanceof IpfrsError) throw err // it answered, with an error (e.g. 401): say so
-      return undefined
+      // nobody listening: a leftover from a daemon that was killed
+      if (!(err instanceof IpfrsError) || err.code === 'ERR_API_UNREACHABLE') return undefined
+      throw err // it answered, with an error (e.g. 401): say so
     }
   }
 

@@ -154,7 +154,7 @@ describe('ipfrs bootstrap (config only, no network)', () => {
     // --help opens no repo, so the processes can run side by side
     const helps = await Promise.all(commands.map((args) => env.ok([...args, '--help'])))
     for (const help of helps) expect(help).toMatch(/^Usage: ipfrs /)
-    expect(await env.ok(['swarm', 'peers', '--help'])).toContain('no daemon yet')
+    expect(await env.ok(['swarm', 'peers', '--help'])).toContain('With a daemon running')
     expect(await env.ok(['routing', 'findprovs', '--help'])).toContain('--num-providers')
     expect(await env.ok(['id', '--help'])).toContain('--online')
   })

@@ -18,8 +18,9 @@ export function registerInit(program: Command): void {
     .addOption(
       new Option(
         '--profile <name>',
-        'test: no bootstrap peers, listen on 127.0.0.1 only (for tests and local clusters)',
-      ).choices(['test']),
+        'test: no bootstrap peers, listen on 127.0.0.1 only (for tests and local clusters); lowpower: for small ' +
+          'devices (Daemon.LowPower, DHT client only, 20-40 connections, health checks every 30 s)',
+      ).choices(['test', 'lowpower']),
     )
     .action(
       async (
@@ -43,6 +44,11 @@ export function registerInit(program: Command): void {
             API: '/ip4/127.0.0.1/tcp/0',
             Gateway: '/ip4/127.0.0.1/tcp/0',
           }
+        }
+        if (opts.profile === 'lowpower') {
+          config.Daemon = { LowPower: true }
+          config.Routing = { Type: 'dhtclient' }
+          config.Swarm = { ConnMgr: { LowWater: 20, HighWater: 40, GracePeriodSeconds: 60 } }
         }
         if (opts.compression) config.Compression = { Algorithm: opts.compression }
         if (opts.encrypt)

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { AGENT_VERSION } from 'ipfrs'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
+import { RemoteNode } from '../remote-node.js'
 
 export const VERSION = AGENT_VERSION.split('/')[1] ?? '0.0.0'
 
@@ -14,8 +15,9 @@ export function registerMisc(program: Command): void {
     .addHelpText(
       'after',
       `
-Offline (the default, as there is no daemon yet) the node does not listen, so Addresses is empty; --online starts it
-on Addresses.Swarm for the command's duration and reports its listen addresses and protocols.`,
+With a daemon running, this is the daemon's identity and listen addresses. Without one, the repo is opened offline
+and Addresses is empty; --online starts the node on Addresses.Swarm for the command's duration and reports its
+listen addresses and protocols.`,
     )
     .action(async (flags: { format?: string; online?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
@@ -24,7 +26,8 @@ on Addresses.Swarm for the command's duration and reports its listen addresses a
         globals,
         async (node) => {
           const id = node.id()
-          if (online) {
+          const remote = node instanceof RemoteNode
+          if (online && !remote) {
             id.Addresses = node.network.addresses().sort()
             id.Protocols = node.network.libp2p.getProtocols().sort()
           }
@@ -41,7 +44,8 @@ on Addresses.Swarm for the command's duration and reports its listen addresses a
           if (wantsJson(globals)) return printJson(id)
           println(JSON.stringify(id, null, 2))
           // stdout stays JSON (as Kubo's `ipfs id`); the note goes to stderr
-          if (!online) process.stderr.write('(offline: no listen addresses; "ipfrs id --online" lists them)\n')
+          if (!online && !remote)
+            process.stderr.write('(offline: no listen addresses; "ipfrs id --online" lists them)\n')
         },
         { online },
       )

@@ -9,8 +9,9 @@ const FINAL_PEER = 2
 const PROVIDER = 4
 
 const ONLINE_NOTE = `
-The command starts the node online for its duration (there is no daemon yet): it listens on Addresses.Swarm, dials
-the Bootstrap list, queries the DHT, and leaves the network when it ends.`
+With a daemon running (ipfrs daemon), the daemon's node runs the query. Without one, the command starts the node
+online for its duration: it listens on Addresses.Swarm, dials the Bootstrap list, queries the DHT, and leaves the
+network when it ends.`
 
 /** `ipfrs routing …`, and the same commands under Kubo's older spelling `ipfrs dht …`. */
 export function registerRouting(program: Command): void {

@@ -4,8 +4,8 @@ import { type GlobalOptions, joinNetwork, parseSeconds, wantsJson, withNode } fr
 import { printJson, println } from '../output.js'
 
 const SHORT_LIVED = `
-There is no daemon yet: the command starts the node online (listening on Addresses.Swarm), does its work, and leaves
-the network when it ends, closing every connection it made.`
+With a daemon running (ipfrs daemon), the command asks the daemon. Without one, it starts the node online (listening
+on Addresses.Swarm), does its work, and leaves the network when it ends, closing every connection it made.`
 
 /** Kubo's `network.Direction` numbers, as `swarm peers --json` reports them. */
 const DIRECTION = { inbound: 1, outbound: 2 } as const
