@@ -4,6 +4,11 @@ import { reportError } from './output.js'
 import { buildProgram } from './program.js'
 
 const debug = process.argv.includes('--debug') || process.argv.includes('-D')
+// `ipfrs cat x | head`: the reader went away; stop quietly as other Unix tools do
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
 try {
   await buildProgram().parseAsync(process.argv)
 } catch (err) {

@@ -209,7 +209,10 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
   API: {
     Authorizations: recordOf(
       object({
-        AuthSecret: matches(/^(bearer:)?\S{8,}$/, '"bearer:<token>" with a token of at least 8 characters'),
+        AuthSecret: matches(
+          /^(?:bearer:)?(?!bearer:)\S{8,}$/,
+          '"bearer:<token>" with a token of at least 8 characters',
+        ),
         AllowedPaths: arrayOf(matches(/^\/api\/v0(\/|$)/, 'a path under /api/v0')),
       }),
     ),

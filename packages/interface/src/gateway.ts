@@ -108,7 +108,6 @@ async function serveFile(
   if (notModified(req, res, `"${cid}"`)) return
   res.setHeader('Accept-Ranges', 'bytes')
   res.setHeader('Cache-Control', IMMUTABLE)
-  res.setHeader('Content-Type', CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream')
   const range = parseRange(req.headers.range, size)
   if (range === 'unsatisfiable') {
     res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()
@@ -116,7 +115,10 @@ async function serveFile(
   }
   const [start, end] = range ?? [0, size - 1]
   const length = size === 0 ? 0 : end - start + 1
-  const headers: Record<string, string | number> = { 'Content-Length': length }
+  const headers: Record<string, string | number> = {
+    'Content-Length': length,
+    'Content-Type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+  }
   if (range != null) headers['Content-Range'] = `bytes ${start}-${end}/${size}`
   const status = range != null ? 206 : 200
   if (req.method === 'HEAD' || length === 0) {

@@ -16,7 +16,7 @@ export interface TarEntry {
 /** Yields the archive's bytes for the given entries (file content is streamed through, never buffered whole). */
 export async function* tarStream(entries: AsyncIterable<TarEntry>): AsyncGenerator<Uint8Array> {
   for await (const entry of entries) {
-    const name = entry.type === 'directory' ? `${entry.path.replace(/\/+$/, '')}/` : entry.path
+    const name = entry.path.replace(/\/+$/, '') // directories without a trailing slash, as Kubo writes them
     const size = entry.type === 'file' ? (entry.size ?? 0) : 0
     if (Buffer.byteLength(name) > 100) yield paxHeader(name)
     yield header(truncateName(name), entry.type === 'file' ? '0' : '5', size)

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { formatCid } from '@ipfrs/core'
+import { type CID, formatCid } from '@ipfrs/core'
 import type { Command } from 'commander'
 import type { AddOptions, AddResult } from 'ipfrs'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
@@ -80,6 +80,10 @@ export function registerAdd(program: Command): void {
             }
             bar.stop()
             for (const [i, r] of results.entries()) print(r, i === results.length - 1)
+            // a .safetensors file also got per-tensor manifests: name the model manifest on a line of its own
+            const model = (results.at(-1) as { model?: CID } | undefined)?.model
+            if (model != null && !flags.quieter && !wantsJson(globals))
+              println(quiet ? formatCid(model) : `model ${formatCid(model)}`)
           } finally {
             bar.stop()
           }

@@ -1,0 +1,154 @@
+import { rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HEALTH_CATEGORIES } from '../src/index.js'
+import { rpc, startDaemon, type TestDaemon } from './helpers.js'
+
+/** A strict reading of the Prometheus text format: every line is a comment (HELP/TYPE) or `name{labels} value`. */
+function parsePrometheus(text: string): Map<string, number[]> {
+  const metrics = new Map<string, number[]>()
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    if (line.startsWith('#')) {
+      expect(line).toMatch(/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$/)
+      continue
+    }
+    const m =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|[Nn]a[Nn]|\+Inf|-Inf)( \d+)?$/.exec(
+        line,
+      )
+    if (m == null) throw new Error(`not Prometheus text: ${line}`)
+    const values = metrics.get(m[1]!) ?? []
+    values.push(Number(m[3]))
+    metrics.set(m[1]!, values)
+  }
+  return metrics
+}
+
+describe('/health and /metrics', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startDaemon()
+  })
+  afterAll(async () => {
+    await d?.stop()
+  })
+
+  const health = async () => {
+    const res = await fetch(`${d.daemon.apiUrl}/health`)
+    return { status: res.status, body: await res.json() }
+  }
+
+  it('reports the five categories, all ok on a healthy node', async () => {
+    const { status, body } = await health()
+    expect(status).toBe(200)
+    expect(Object.keys(body.checks).sort()).toEqual([...HEALTH_CATEGORIES].sort())
+    for (const name of HEALTH_CATEGORIES) expect(body.checks[name].status).toBe('ok')
+    const viaGateway = await fetch(`${d.daemon.gatewayUrl}/health`)
+    expect(viaGateway.status).toBe(200)
+  })
+
+  it('goes 503 when storage breaks and back to 200 once it is repaired', async () => {
+    const blocks = join(d.node.repo.path, 'blocks')
+    await rename(blocks, `${blocks}.away`)
+    await writeFile(blocks, 'not a directory')
+    try {
+      await d.daemon.health.poll()
+      const broken = await health()
+      expect(broken.status).toBe(503)
+      expect(broken.body.checks.storage.status).not.toBe('ok')
+    } finally {
+      await rm(blocks)
+      await rename(`${blocks}.away`, blocks)
+    }
+    await d.daemon.health.poll()
+    const fixed = await health()
+    expect(fixed.status).toBe(200)
+    expect(fixed.body.checks.storage.status).toBe('ok')
+  })
+
+  it('restarts a stopped DHT service and counts the restart', async () => {
+    const dht = d.node.network.libp2p.services.dht as { stop(): Promise<void>; isStarted(): boolean }
+    await dht.stop()
+    expect(dht.isStarted()).toBe(false)
+    await d.daemon.health.poll() // sees it down and restarts it
+    expect(dht.isStarted()).toBe(true)
+    const { status, body } = await health()
+    expect(status).toBe(200)
+    expect(body.checks.dht.details.restarts).toBeGreaterThanOrEqual(1)
+  })
+
+  it('serves Prometheus text with our metrics and libp2p’s at both paths', async () => {
+    await rpc(d, 'version')
+    for (const path of ['/metrics', '/debug/metrics/prometheus']) {
+      const res = await fetch(`${d.daemon.apiUrl}${path}`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toContain('text/plain')
+      const metrics = parsePrometheus(await res.text())
+      for (const name of [
+        'ipfrs_http_request_duration_seconds_count',
+        'ipfrs_peers_connected',
+        'ipfrs_repo_blocks',
+        'ipfrs_repo_bytes',
+        'ipfrs_process_resident_memory_bytes',
+      ]) {
+        expect(metrics.has(name), name).toBe(true)
+      }
+      expect([...metrics.keys()].some((k) => k.startsWith('libp2p_'))).toBe(true)
+      expect(metrics.get('ipfrs_repo_blocks')?.[0]).toBeGreaterThan(0)
+    }
+  })
+})
+
+describe('security: origins and bearer tokens', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startDaemon({
+      configure: (c) => {
+        c.API = {
+          AllowedOrigins: ['http://localhost:3000'],
+          Authorizations: {
+            full: { AuthSecret: 'bearer:s3cret-full-token', AllowedPaths: ['/api/v0'] },
+            reader: { AuthSecret: 'bearer:reader-only-token', AllowedPaths: ['/api/v0/cat', '/api/v0/version'] },
+          },
+        }
+      },
+    })
+  })
+  afterAll(async () => {
+    await d?.stop()
+  })
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` })
+
+  it('refuses cross-origin browser requests with 403 and lets configured origins in with CORS headers', async () => {
+    const evil = await rpc(d, 'version', { headers: { Origin: 'http://evil.example', ...auth('s3cret-full-token') } })
+    expect(evil.status).toBe(403)
+    expect((await evil.json()).Type).toBe('error')
+    const viaReferer = await rpc(d, 'version', {
+      headers: { Referer: 'http://evil.example/page', ...auth('s3cret-full-token') },
+    })
+    expect(viaReferer.status).toBe(403)
+    const ok = await rpc(d, 'version', { headers: { Origin: 'http://localhost:3000', ...auth('s3cret-full-token') } })
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000')
+  })
+
+  it('needs a valid bearer token (401) allowed for the path (403)', async () => {
+    expect((await rpc(d, 'version')).status).toBe(401)
+    expect((await rpc(d, 'version', { headers: auth('wrong-token-xyz') })).status).toBe(401)
+    expect((await rpc(d, 'version', { headers: { Authorization: 'Basic abc' } })).status).toBe(401)
+    expect((await rpc(d, 'version', { headers: auth('s3cret-full-token') })).status).toBe(200)
+    expect((await rpc(d, 'version', { headers: auth('reader-only-token') })).status).toBe(200)
+    expect((await rpc(d, 'repo/gc', { headers: auth('reader-only-token') })).status).toBe(403)
+  })
+
+  it('rejects invalid Authorizations config at init with an error naming the field', async () => {
+    await expect(
+      startDaemon({
+        configure: (c) => {
+          c.API = { Authorizations: { x: { AuthSecret: 'bearer:short', AllowedPaths: ['/api/v0'] } } }
+        },
+      }),
+    ).rejects.toThrow(/API\.Authorizations\.x\.AuthSecret/)
+  })
+})

@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { NodeConfig } from '@ipfrs/core'
+import { createNode, type Node } from 'ipfrs'
+import { Daemon, DaemonMetrics, type NodeApi } from '../src/index.js'
+
+export interface TestDaemon {
+  node: Node
+  daemon: Daemon
+  dir: string
+  stop: () => Promise<void>
+}
+
+/** A started online node on 127.0.0.1 (no bootstrap peers) served by a daemon on free ports. */
+export async function startDaemon(
+  options: { configure?: (config: Partial<NodeConfig> & Record<string, unknown>) => void } = {},
+): Promise<TestDaemon> {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfrs-iface-'))
+  const config: Record<string, unknown> = {
+    Bootstrap: [],
+    Addresses: {
+      Swarm: ['/ip4/127.0.0.1/tcp/0'],
+      Announce: [],
+      API: '/ip4/127.0.0.1/tcp/0',
+      Gateway: '/ip4/127.0.0.1/tcp/0',
+    },
+    Swarm: { Transports: { Network: { TCP: true, QUIC: false } } },
+  }
+  options.configure?.(config)
+  const metrics = new DaemonMetrics()
+  const node = createNode({
+    repoPath: join(dir, 'repo'),
+    init: { config: config as never },
+    online: true,
+    metricsRegistry: metrics.registry,
+  })
+  await node.start()
+  const api: NodeApi = node // ipfrs's Node is what the interface serves
+  const daemon = await Daemon.start({ node: api, repoPath: join(dir, 'repo'), metrics })
+  return {
+    node,
+    daemon,
+    dir,
+    stop: async () => {
+      await daemon.stop()
+      await node.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** POSTs to the RPC API. */
+export function rpc(d: TestDaemon, command: string, init: RequestInit & { query?: string } = {}): Promise<Response> {
+  const { query, ...rest } = init
+  return fetch(`${d.daemon.apiUrl}/api/v0/${command}${query ? `?${query}` : ''}`, { method: 'POST', ...rest })
+}
+
+export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = []
+  for await (const p of source) parts.push(p)
+  return Buffer.concat(parts)
+}

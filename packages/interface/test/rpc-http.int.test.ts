@@ -1,0 +1,109 @@
+import { encode, prepare } from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
+import { CID } from 'multiformats/cid'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rpc, startDaemon, type TestDaemon } from './helpers.js'
+
+describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', () => {
+  let d: TestDaemon
+  beforeAll(async () => {
+    d = await startDaemon({
+      configure: (c) => {
+        c.Routing = { Type: 'none' } as never
+      },
+    })
+  })
+  afterAll(async () => {
+    await d?.stop()
+  })
+
+  const stillWorks = async () => expect((await rpc(d, 'version')).status).toBe(200)
+
+  it('400 with {Message, Code, Type} and the stable code for a malformed CID', async () => {
+    const res = await rpc(d, 'cat', { query: 'arg=not-a-cid' })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-ipfrs-error-code')).toBe('ERR_INVALID_CID')
+    const body = await res.json()
+    expect(body).toEqual({ Message: expect.stringContaining('invalid CID'), Code: 1, Type: 'error' })
+    await stillWorks()
+  })
+
+  it('400 for a missing argument and for a bad option value', async () => {
+    expect((await rpc(d, 'cat')).status).toBe(400)
+    expect((await rpc(d, 'pin/ls', { query: 'type=everything' })).status).toBe(400)
+    expect(
+      (await rpc(d, 'cat', { query: 'arg=QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN&offset=-3' })).status,
+    ).toBe(400)
+    await stillWorks()
+  })
+
+  it('404 for an unknown command, 405 for GET, 500 for a block that is not there', async () => {
+    const unknown = await rpc(d, 'no/such/command')
+    expect(unknown.status).toBe(404)
+    expect((await unknown.json()).Type).toBe('error')
+    const get = await fetch(`${d.daemon.apiUrl}/api/v0/version`)
+    expect(get.status).toBe(405)
+    const missing = await rpc(d, 'block/get', {
+      query: 'arg=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+    })
+    expect(missing.status).toBe(500)
+    expect(missing.headers.get('x-ipfrs-error-code')).toBe('ERR_BLOCK_NOT_FOUND')
+    await stillWorks()
+  })
+
+  it('413 for an oversized body on a non-upload command, 431 for oversized headers', async () => {
+    const big = await rpc(d, 'version', { body: new Uint8Array(5 * 1024 * 1024) })
+    expect(big.status).toBe(413)
+    const huge = await fetch(`${d.daemon.apiUrl}/api/v0/version`, {
+      method: 'POST',
+      headers: { 'X-Big': 'x'.repeat(20_000) },
+    })
+    expect(huge.status).toBe(431)
+    await stillWorks()
+  })
+
+  it('rejects malformed multipart uploads with 400 and stores nothing', async () => {
+    const before = (await (await rpc(d, 'repo/stat')).json()).NumObjects
+    const notMultipart = await rpc(d, 'add', { body: 'plain text', headers: { 'Content-Type': 'text/plain' } })
+    expect(notMultipart.status).toBe(400)
+    const broken = await rpc(d, 'add', {
+      body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nunterminated',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' },
+    })
+    expect(broken.status).toBeGreaterThanOrEqual(400)
+    expect((await (await rpc(d, 'repo/stat')).json()).NumObjects).toBeLessThanOrEqual(before + 1)
+    await stillWorks()
+  })
+
+  it('refuses a get of a tree whose names could escape the target directory', async () => {
+    // a dag-pb directory with an entry named ".." cannot come from an add; build it as blocks
+    const file = await (await rpc(d, 'add', { body: form('x', 'evil\n'), headers: formHeaders })).json()
+    const dir = encode(
+      prepare({
+        Data: new UnixFS({ type: 'directory' }).marshal(),
+        Links: [{ Name: '..', Hash: CID.parse(file.Hash), Tsize: 14 }],
+      }),
+    )
+    const put = await (
+      await rpc(d, 'block/put', { query: 'cid-codec=dag-pb', body: formBytes('b', dir), headers: formHeaders })
+    ).json()
+    const res = await rpc(d, 'get', { query: `arg=${put.Key}` })
+    await expect(res.arrayBuffer()).rejects.toThrow()
+    await stillWorks()
+  })
+})
+
+const BOUNDARY = 'ipfrs-test-boundary'
+const formHeaders = { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` }
+function formBytes(name: string, bytes: Uint8Array): Uint8Array {
+  return Buffer.concat([
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
+    bytes,
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ])
+}
+function form(name: string, text: string): Uint8Array {
+  return formBytes(name, Buffer.from(text))
+}
