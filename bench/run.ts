@@ -6,6 +6,8 @@ const BENCHES: Record<string, string> = {
   compression: new URL('../packages/storage/bench/compression.ts', import.meta.url).pathname,
   transfer: new URL('./transfer.ts', import.meta.url).pathname,
   'find-providers': new URL('./find-providers.ts', import.meta.url).pathname,
+  gateway: new URL('./gateway.ts', import.meta.url).pathname,
+  'tensor-decode': new URL('../packages/transport/bench/decode.ts', import.meta.url).pathname,
 }
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES)
 let failed = 0

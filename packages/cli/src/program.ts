@@ -12,6 +12,7 @@ import { registerPin } from './commands/pin.js'
 import { registerRepo } from './commands/repo.js'
 import { registerRouting } from './commands/routing.js'
 import { registerSwarm } from './commands/swarm.js'
+import { registerTensor } from './commands/tensor.js'
 
 /** The `ipfrs` command tree, shaped like Kubo's `ipfs`. */
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerConfig(program)
   registerBootstrap(program)
   registerSwarm(program)
+  registerTensor(program)
   registerRouting(program)
   registerMisc(program)
   return program

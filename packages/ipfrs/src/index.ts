@@ -14,5 +14,6 @@ export {
   UnsafePathError,
 } from './errors.js'
 export { type AddPathOptions, AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
+export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 export { type AddOptions, type AddResult, diskCandidates, importerOptions } from './unixfs-add.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'

@@ -17,6 +17,7 @@ import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { BlockApi } from './blocks.js'
 import { type CarImportResult, exportCar, importCar } from './car.js'
 import { NodeNotStartedError } from './errors.js'
+import { addSafetensorsModel, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
 import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry, statEntry } from './unixfs-read.js'
 
@@ -62,6 +63,7 @@ export class Node {
   readonly #options: CreateNodeOptions
   #repo: Repo | undefined
   #blocks: BlockApi | undefined
+  #tensor: TensorLayer | undefined
   #network: Network | undefined
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
@@ -98,6 +100,7 @@ export class Node {
     }
     this.#repo = repo
     this.#blocks = new BlockApi(repo)
+    this.#tensor = new TensorLayer(repo)
   }
 
   /** Leaves the network, closes the repo and releases its lock. */
@@ -109,6 +112,7 @@ export class Node {
     const network = this.#network
     this.#repo = undefined
     this.#blocks = undefined
+    this.#tensor = undefined
     this.#network = undefined
     try {
       await network?.stop()
@@ -180,6 +184,12 @@ export class Node {
     return this.repo.identity.peerId
   }
 
+  /** Tensors, blobs and safetensors models as content (`tensor ls/get/export`). */
+  get tensor(): TensorLayer {
+    if (this.#tensor == null) throw new NodeNotStartedError()
+    return this.#tensor
+  }
+
   /** Raw block operations (`block put/get/stat/rm`). */
   get block(): BlockApi {
     if (this.#blocks == null) throw new NodeNotStartedError()
@@ -209,8 +219,9 @@ export class Node {
   }
 
   /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
-  async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<AddResult> {
-    yield* this.addAll(diskCandidates(path, options), options)
+  async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<TensorAddResult> {
+    // a .safetensors file also gets tensor manifests; its root result then carries `model` (TensorAddResult)
+    yield* addSafetensorsModel(path, this.addAll(diskCandidates(path, options), options), () => this.tensor, options)
   }
 
   /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */

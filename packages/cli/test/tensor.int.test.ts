@@ -1,0 +1,70 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { cliEnv } from './helpers.js'
+
+type Env = Awaited<ReturnType<typeof cliEnv>>
+
+/** A safetensors file as the format documents it: u64-LE header length, JSON header (space-padded), tensor data. */
+function safetensors(): Buffer {
+  const w = Float32Array.from({ length: 50_000 }, (_, i) => Math.sin(i))
+  const header = JSON.stringify({
+    __metadata__: { format: 'pt' },
+    w: { dtype: 'F32', shape: [500, 100], data_offsets: [0, w.byteLength] },
+    b: { dtype: 'BF16', shape: [4], data_offsets: [w.byteLength, w.byteLength + 8] },
+  })
+  const h = Buffer.from(header.padEnd(Math.ceil(header.length / 8) * 8, ' '))
+  const len = Buffer.alloc(8)
+  len.writeBigUInt64LE(BigInt(h.byteLength))
+  return Buffer.concat([len, h, Buffer.from(w.buffer), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8])])
+}
+
+describe('ipfrs tensor (real process, temp repo)', () => {
+  let env: Env
+  beforeEach(async () => {
+    env = await cliEnv()
+    await env.ok(['init'])
+  })
+  afterEach(async () => env.cleanup())
+
+  it('import, ls, get and export a safetensors model; add still cats the file byte for byte', async () => {
+    const file = safetensors()
+    const path = join(env.dir, 'model.safetensors')
+    await writeFile(path, file)
+    const root = await env.ok(['add', '-Q', path])
+    expect(Buffer.compare((await env.ipfrs(['cat', root])).stdout, file)).toBe(0)
+    const model = await env.ok(['tensor', 'import', path])
+    expect(model.startsWith('bafyrei')).toBe(true)
+    const lines = (await env.ok(['tensor', 'ls', model])).split('\n')
+    expect(lines.map((l) => l.split(' ').slice(1).join(' '))).toEqual(['F32 [500, 100] 200000 w', 'BF16 [4] 8 b'])
+    const json = (await env.ok(['--json', 'tensor', 'ls', model])).split('\n').map((l) => JSON.parse(l))
+    expect(json[1]).toMatchObject({ Name: 'b', Dtype: 'BF16', Shape: [4], Size: 8 })
+    const out = join(env.dir, 'out.safetensors')
+    await env.ok(['tensor', 'export', model, '-o', out])
+    expect(Buffer.compare(await readFile(out), file)).toBe(0)
+    const b = (await env.ipfrs(['tensor', 'get', lines[1]!.split(' ')[0]!])).stdout
+    expect([...b]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    const raw = join(env.dir, 'w.raw')
+    await env.ok(['tensor', 'get', lines[0]!.split(' ')[0]!, '-o', raw])
+    expect(Buffer.compare(await readFile(raw), file.subarray(file.byteLength - 8 - 200_000, file.byteLength - 8))).toBe(
+      0,
+    )
+  })
+
+  it('bad input: one line on stderr, exit 1', async () => {
+    const bad = join(env.dir, 'bad.safetensors')
+    await writeFile(bad, Buffer.from('{"not": "safetensors"}'))
+    for (const args of [
+      ['tensor', 'import', bad],
+      ['tensor', 'ls', 'nope'],
+      ['tensor', 'get', 'bafyreia'],
+    ]) {
+      const r = await env.ipfrs(args)
+      expect(r.code).toBe(1)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stderr.startsWith('Error: ')).toBe(true)
+    }
+    const r = await env.ipfrs(['--debug', 'tensor', 'import', bad])
+    expect(r.stderr).toContain('ERR_INVALID_SAFETENSORS')
+  })
+})

@@ -1,0 +1,139 @@
+/**
+ * The Node's tensor side: tensors, blobs and safetensors models stored as @ipfrs/transport manifests in the repo's
+ * blockstore, written under the shared GC lock and pinned (recursively: manifest → chunks) unless told not to.
+ */
+import { stat } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { type CID, isIpfrsError, parseCid } from '@ipfrs/core'
+import type { Repo } from '@ipfrs/storage'
+import {
+  exportSafetensors,
+  type GetTensorOptions,
+  type ImportedModel,
+  InvalidSafetensorsError,
+  importSafetensors,
+  type LoadedTensor,
+  listModel,
+  type ModelTensor,
+  type PutTensorOptions,
+  type ArrowTable as Table,
+  type TensorManifest,
+  TensorStore,
+  type TensorTypedArray,
+  type ArrowVector as Vector,
+} from '@ipfrs/transport'
+import type { AbortOptions } from 'abort-error'
+import type { AddResult } from './unixfs-add.js'
+
+/** Whether a path names a safetensors file (by its extension, as `ipfrs add` decides). */
+export function isSafetensorsPath(path: string): boolean {
+  return basename(path).toLowerCase().endsWith('.safetensors')
+}
+
+/** Tensor operations over a repo; `node.tensor` of a started Node. */
+export class TensorLayer {
+  readonly #repo: Repo
+  readonly #store: TensorStore
+
+  constructor(repo: Repo) {
+    this.#repo = repo
+    this.#store = new TensorStore({ blockstore: repo.blockstore })
+  }
+
+  /** Stores a tensor (typed array, Arrow Table or Vector) as an Arrow IPC stream; pins it unless `pin` is false. */
+  putTensor(input: ArrayBufferView | Table | Vector, options: PutTensorOptions & { pin?: boolean } = {}): Promise<CID> {
+    return this.#pinned(() => this.#store.putTensor(input, options), options)
+  }
+
+  /** Stores opaque bytes as a 'bytes' manifest; pins it unless `pin` is false. */
+  putBytes(bytes: Uint8Array, options: AbortOptions & { name?: string; chunkSize?: number; pin?: boolean } = {}) {
+    return this.#pinned(() => this.#store.putBytes(bytes, options), options)
+  }
+
+  /** Loads a tensor (a typed array, or with `as: 'arrow'` a Table), every chunk hash-verified. */
+  getTensor(cid: CID | string, options?: GetTensorOptions & { as?: 'typed' }): Promise<LoadedTensor<TensorTypedArray>>
+  getTensor(cid: CID | string, options: GetTensorOptions & { as: 'arrow' }): Promise<LoadedTensor<Table>>
+  getTensor(cid: CID | string, options: GetTensorOptions = {}): Promise<LoadedTensor<TensorTypedArray | Table>> {
+    return this.#store.getTensor(parseCid(cid), options as GetTensorOptions & { as?: 'typed' })
+  }
+
+  /** The stored bytes of any tensor manifest (the Arrow stream, the raw elements or the blob). */
+  getBytes(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
+    return this.#store.getBytes(parseCid(cid), options)
+  }
+
+  /** A validated tensor manifest. */
+  getManifest(cid: CID | string, options: AbortOptions = {}): Promise<TensorManifest> {
+    return this.#store.getManifest(parseCid(cid), options)
+  }
+
+  /** Imports a safetensors file (bytes or path): tensor manifests plus the model manifest, pinned unless `pin` is false. */
+  async importSafetensors(
+    input: Uint8Array | string,
+    options: AbortOptions & { name?: string; chunkSize?: number; pin?: boolean } = {},
+  ): Promise<ImportedModel> {
+    let result: ImportedModel | undefined
+    await this.#pinned(async () => {
+      result = await importSafetensors(input, this.#repo.blockstore, {
+        ...options,
+        ...(options.name === undefined && typeof input === 'string' ? { name: basename(input) } : {}),
+      })
+      return result.cid
+    }, options)
+    return result as ImportedModel
+  }
+
+  /** The tensors of a model, in file order, with their manifests. */
+  listModel(cid: CID | string, options: AbortOptions = {}): Promise<ModelTensor[]> {
+    return listModel(this.#repo.blockstore, parseCid(cid), options)
+  }
+
+  /** Rebuilds the safetensors file of a model, byte for byte. */
+  exportSafetensors(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
+    return exportSafetensors(parseCid(cid), this.#repo.blockstore, options)
+  }
+
+  /** Runs a write under the shared GC lock, then pins its root (its blocks are all written, so no walk is needed). */
+  async #pinned(write: () => Promise<CID>, options: AbortOptions & { pin?: boolean }): Promise<CID> {
+    return this.#repo.gcLock.shared(async () => {
+      const cid = await write()
+      if (options.pin !== false) await this.#repo.pins.add(cid, { complete: true, signal: options.signal })
+      return cid
+    })
+  }
+}
+
+/** What `node.addPath` yields: for a `.safetensors` file, the root also names the model manifest it stored. */
+export interface TensorAddResult extends AddResult {
+  /** The model manifest CID (`ipfrs tensor ls <model>`), when the added file is a valid safetensors file. */
+  readonly model?: CID
+}
+
+/**
+ * Passes `results` (an add of `path`) through; when `path` is a `.safetensors` file that parses, also imports its
+ * tensors and gives the root result a `model` field. A malformed file is still added as UnixFS, just without `model`.
+ */
+export async function* addSafetensorsModel(
+  path: string,
+  results: AsyncIterable<AddResult>,
+  layer: () => TensorLayer,
+  options: AbortOptions & { onlyHash?: boolean; pin?: boolean } = {},
+): AsyncGenerator<TensorAddResult> {
+  if (!isSafetensorsPath(path) || options.onlyHash === true) {
+    yield* results
+    return
+  }
+  let last: AddResult | undefined
+  for await (const r of results) {
+    if (last !== undefined) yield last
+    last = r
+  }
+  if (last === undefined) return
+  let model: CID | undefined
+  try {
+    if ((await stat(path)).isFile()) model = (await layer().importSafetensors(path, options)).cid
+  } catch (err) {
+    if (!isIpfrsError(err, InvalidSafetensorsError.code)) throw err
+  }
+  yield model === undefined ? last : { ...last, model }
+}
