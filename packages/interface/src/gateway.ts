@@ -42,14 +42,50 @@ export interface GatewayOptions {
  * `Accept: application/vnd.ipld.raw|car`.
  */
 export function gatewayHandler(node: NodeApi, options: GatewayOptions = {}): RequestListener {
+  const stats = new StatCache(node)
   return (req, res) => {
     const done = options.metrics?.startRequest('gateway', 'ipfs')
     res.once('close', () => done?.(res.statusCode))
-    void serve(node, options, req, res).catch((err) => sendGatewayError(res, err))
+    void serve(node, stats, options, req, res).catch((err) => sendGatewayError(res, err))
   }
 }
 
-async function serve(node: NodeApi, options: GatewayOptions, req: IncomingMessage, res: ServerResponse) {
+type Stat = Awaited<ReturnType<NodeApi['stat']>>
+
+/**
+ * What `<cid>/<path>` resolves to never changes (content addressing), so resolutions are kept (the most recent
+ * 10,000): a repeated request skips walking the DAG before it streams the file.
+ */
+class StatCache {
+  readonly #node: NodeApi
+  readonly #entries = new Map<string, Stat>()
+  static readonly MAX = 10_000
+
+  constructor(node: NodeApi) {
+    this.#node = node
+  }
+
+  async stat(path: string): Promise<Stat> {
+    const hit = this.#entries.get(path)
+    if (hit != null) {
+      this.#entries.delete(path)
+      this.#entries.set(path, hit)
+      return hit
+    }
+    const stat = await this.#node.stat(path)
+    this.#entries.set(path, stat)
+    if (this.#entries.size > StatCache.MAX) this.#entries.delete(this.#entries.keys().next().value as string)
+    return stat
+  }
+}
+
+async function serve(
+  node: NodeApi,
+  stats: StatCache,
+  options: GatewayOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const url = new URL(req.url ?? '/', 'http://localhost')
   if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req.method ?? '?')
   if (url.pathname === '/health' && options.health != null) {
@@ -69,7 +105,7 @@ async function serve(node: NodeApi, options: GatewayOptions, req: IncomingMessag
   const cid = formatCid(parseCid(m[1] ?? ''))
   const path = `${cid}${rest.replace(/\/+$/, '')}`
   const format = responseFormat(url, req)
-  const stat = await node.stat(path)
+  const stat = await stats.stat(path)
   res.setHeader('X-Ipfs-Path', `/ipfs/${path}`)
   res.setHeader('X-Content-Type-Options', 'nosniff')
   if (format === 'raw' || format === 'car') {
@@ -125,7 +161,7 @@ async function serveFile(
     res.writeHead(status, headers).end()
     return
   }
-  await sendBytes(res, node.cat(path, { offset: start, length }), headers, status)
+  await sendBytes(res, node.cat(cid, { offset: start, length }), headers, status)
 }
 
 async function serveTrustless(
