@@ -46,6 +46,11 @@ export class RemoteNode implements CliNode {
     return new RemoteNode(api, repoPath, id, await readConfig(repoPath))
   }
 
+  /** The daemon's API client, for commands beyond the node surface (e.g. `tensor/*`). */
+  get api(): ApiClient {
+    return this.#api
+  }
+
   get peerId(): string {
     return this.#id.ID
   }

@@ -67,4 +67,27 @@ describe('ipfrs tensor (real process, temp repo)', () => {
     const r = await env.ipfrs(['--debug', 'tensor', 'import', bad])
     expect(r.stderr).toContain('ERR_INVALID_SAFETENSORS')
   })
+
+  it('works the same through a running daemon (tensor/* RPC commands)', async () => {
+    const d = await cliEnv()
+    try {
+      await d.ok(['init', '--profile', 'test'])
+      await d.ok(['daemon', '-d'])
+      const file = safetensors()
+      const path = join(d.dir, 'model.safetensors')
+      await writeFile(path, file)
+      const model = await d.ok(['tensor', 'import', path])
+      const lines = (await d.ok(['tensor', 'ls', model])).split('\n')
+      expect(lines.map((l) => l.split(' ').slice(1).join(' '))).toEqual(['F32 [500, 100] 200000 w', 'BF16 [4] 8 b'])
+      const out = join(d.dir, 'again.safetensors')
+      await d.ok(['tensor', 'export', model, '-o', out])
+      expect(Buffer.compare(await readFile(out), file)).toBe(0)
+      const w = lines[0]!.split(' ')[0]!
+      const raw = (await d.ipfrs(['tensor', 'get', w])).stdout
+      expect(raw.byteLength).toBe(200_000)
+    } finally {
+      await d.ipfrs(['daemon', 'stop'])
+      await d.cleanup()
+    }
+  })
 })

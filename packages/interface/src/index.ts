@@ -15,6 +15,7 @@ export {
 } from './health.js'
 export { ERROR_CODE_HEADER } from './http-util.js'
 export { DaemonMetrics } from './metrics.js'
+export { type MultipartLimits, multipartParts } from './multipart.js'
 export type * from './node-api.js'
 export type { RpcCommand, RpcContext } from './rpc-context.js'
 export { IPFRS_VERSION } from './rpc-network.js'

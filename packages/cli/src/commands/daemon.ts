@@ -9,6 +9,7 @@ import { createNode } from 'ipfrs'
 import { ApiClient } from '../api-client.js'
 import { type GlobalOptions, joinNetwork, passphrase, repoPath } from '../context.js'
 import { println } from '../output.js'
+import { tensorRpcCommands } from '../tensor-api.js'
 
 const PID_FILE = 'daemon.pid'
 const LOG_FILE = 'daemon.log'
@@ -95,7 +96,14 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
   await node.start() // ERR_REPO_LOCKED names the holder if another process has the repo
   let daemon: Daemon
   try {
-    daemon = await Daemon.start({ node, repoPath: repo, metrics, apiAddress: flags.api, gatewayAddress: flags.gateway })
+    daemon = await Daemon.start({
+      node,
+      repoPath: repo,
+      metrics,
+      apiAddress: flags.api,
+      gatewayAddress: flags.gateway,
+      commands: tensorRpcCommands(node),
+    })
   } catch (err) {
     await node.stop()
     throw err

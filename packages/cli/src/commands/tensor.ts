@@ -1,18 +1,16 @@
 import { writeFile } from 'node:fs/promises'
-import { formatCid, IpfrsError } from '@ipfrs/core'
+import { formatCid } from '@ipfrs/core'
 import type { Command } from 'commander'
-import { Node } from 'ipfrs'
+import type { Node } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println, writeStdout } from '../output.js'
+import { RemoteNode } from '../remote-node.js'
+import { type CliTensorApi, localTensorApi, remoteTensorApi } from '../tensor-api.js'
 
-/** The tensor commands work on the repo itself; a running daemon holds it and has no tensor RPC yet. */
-function localNode(node: CliNode): Node {
-  if (node instanceof Node) return node
-  throw new IpfrsError(
-    'ERR_NOT_SUPPORTED_BY_DAEMON',
-    'tensor commands need the repo: stop the daemon ("ipfrs shutdown") and run them again',
-  )
+/** The repo's tensor layer, or with a daemon running its `tensor/*` RPC commands. */
+function tensorApi(node: CliNode): CliTensorApi {
+  return node instanceof RemoteNode ? remoteTensorApi(node.api) : localTensorApi(node as Node)
 }
 
 /** `ipfrs tensor import|ls|get|export`: tensors and safetensors models as content. */
@@ -29,11 +27,11 @@ export function registerTensor(program: Command): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize)
       await withNode(globals, async (node) => {
-        const { cid, manifest } = await localNode(node).tensor.importSafetensors(file, {
+        const { cid, tensors } = await tensorApi(node).importSafetensors(file, {
           pin: flags.pin,
           ...(chunkSize === undefined ? {} : { chunkSize }),
         })
-        if (wantsJson(globals)) printJson({ Model: formatCid(cid), Tensors: Object.keys(manifest.tensors).length })
+        if (wantsJson(globals)) printJson({ Model: formatCid(cid), Tensors: tensors })
         else println(formatCid(cid))
       })
     })
@@ -45,11 +43,10 @@ export function registerTensor(program: Command): void {
     .action(async (cid: string, _flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withNode(globals, async (node) => {
-        for (const t of await localNode(node).tensor.listModel(cid)) {
-          const m = t.manifest
+        for (const t of await tensorApi(node).listModel(cid)) {
           if (wantsJson(globals))
-            printJson({ Name: t.name, Dtype: m.dtype, Shape: m.shape, Size: m.byteLength, Hash: formatCid(t.cid) })
-          else println(`${formatCid(t.cid)} ${m.dtype} [${m.shape.join(', ')}] ${m.byteLength} ${t.name}`)
+            printJson({ Name: t.name, Dtype: t.dtype, Shape: t.shape, Size: t.byteLength, Hash: formatCid(t.cid) })
+          else println(`${formatCid(t.cid)} ${t.dtype} [${t.shape.join(', ')}] ${t.byteLength} ${t.name}`)
         }
       })
     })
@@ -62,12 +59,12 @@ export function registerTensor(program: Command): void {
     .action(async (cid: string, flags: { output?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withNode(globals, async (node) => {
-        const layer = localNode(node).tensor
+        const layer = tensorApi(node)
         const bytes = await layer.getBytes(cid)
         if (flags.output === undefined) await writeStdout(bytes)
         else {
           await writeFile(flags.output, bytes)
-          const m = await layer.getManifest(cid)
+          const m = await layer.describe(cid)
           process.stderr.write(`${m.encoding} ${m.dtype} [${m.shape.join(', ')}] ${bytes.byteLength} bytes\n`)
         }
       })
@@ -81,7 +78,7 @@ export function registerTensor(program: Command): void {
     .action(async (cid: string, flags: { output: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withNode(globals, async (node) => {
-        const bytes = await localNode(node).tensor.exportSafetensors(cid)
+        const bytes = await tensorApi(node).exportSafetensors(cid)
         await writeFile(flags.output, bytes)
         if (wantsJson(globals)) printJson({ Output: flags.output, Size: bytes.byteLength })
       })

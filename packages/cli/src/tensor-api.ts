@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises'
+import { type CID, formatCid, parseCid } from '@ipfrs/core'
+import { multipartParts, type RpcCommand } from '@ipfrs/interface'
+import type { Node } from 'ipfrs'
+import type { ApiClient } from './api-client.js'
+
+/** One tensor of a model, as `tensor ls` shows it. */
+export interface TensorEntry {
+  name: string
+  cid: CID
+  dtype: string
+  shape: number[]
+  byteLength: number
+}
+
+/** What the `tensor` commands need, from the repo (local) or from a running daemon (its `tensor/*` commands). */
+export interface CliTensorApi {
+  importSafetensors(
+    file: string,
+    options: { pin?: boolean; chunkSize?: number },
+  ): Promise<{ cid: CID; tensors: number }>
+  listModel(cid: string): Promise<TensorEntry[]>
+  getBytes(cid: string): Promise<Uint8Array>
+  describe(cid: string): Promise<{ encoding: string; dtype: string; shape: number[] }>
+  exportSafetensors(cid: string): Promise<Uint8Array>
+}
+
+/** The tensor commands on an opened repo. */
+export function localTensorApi(node: Node): CliTensorApi {
+  const layer = () => node.tensor
+  return {
+    async importSafetensors(file, options) {
+      const { cid, manifest } = await layer().importSafetensors(file, options)
+      return { cid, tensors: Object.keys(manifest.tensors).length }
+    },
+    async listModel(cid) {
+      return (await layer().listModel(cid)).map((t) => ({
+        name: t.name,
+        cid: t.cid,
+        dtype: t.manifest.dtype,
+        shape: [...t.manifest.shape],
+        byteLength: t.manifest.byteLength,
+      }))
+    },
+    getBytes: (cid) => layer().getBytes(cid),
+    async describe(cid) {
+      const m = await layer().getManifest(cid)
+      return { encoding: m.encoding, dtype: m.dtype, shape: [...m.shape] }
+    },
+    exportSafetensors: (cid) => layer().exportSafetensors(cid),
+  }
+}
+
+/** The tensor commands through a daemon's RPC API. */
+export function remoteTensorApi(api: ApiClient): CliTensorApi {
+  const bytes = async (command: string, cid: string) =>
+    new Uint8Array(await (await api.call(command, { arg: cid })).arrayBuffer())
+  return {
+    async importSafetensors(file, options) {
+      const content = (async function* () {
+        yield await readFile(file)
+      })()
+      const out = await api.json<{ Model: string; Tensors: number }>(
+        'tensor/import',
+        { pin: options.pin, 'chunk-size': options.chunkSize },
+        {
+          parts: (async function* () {
+            yield { path: 'model.safetensors', content }
+          })(),
+        },
+      )
+      return { cid: parseCid(out.Model), tensors: out.Tensors }
+    },
+    async listModel(cid) {
+      const out = await api.json<{ Tensors: Array<Omit<TensorEntry, 'cid'> & { cid: string }> }>('tensor/ls', {
+        arg: cid,
+      })
+      return out.Tensors.map((t) => ({ ...t, cid: parseCid(t.cid) }))
+    },
+    getBytes: (cid) => bytes('tensor/get', cid),
+    describe: (cid) => api.json('tensor/stat', { arg: cid }),
+    exportSafetensors: (cid) => bytes('tensor/export', cid),
+  }
+}
+
+/** The daemon's `tensor/*` RPC commands, served from `node`'s tensor layer. */
+export function tensorRpcCommands(node: Node): Record<string, RpcCommand> {
+  const local = localTensorApi(node)
+  const sendBytes = (res: Parameters<RpcCommand>[0]['res'], bytes: Uint8Array) => {
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.byteLength }).end(bytes)
+  }
+  const json = (res: Parameters<RpcCommand>[0]['res'], value: unknown) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(`${JSON.stringify(value)}\n`)
+  }
+  return {
+    'tensor/ls': async ({ params, res }) => {
+      const tensors = await local.listModel(params.arg('model CID'))
+      json(res, { Tensors: tensors.map((t) => ({ ...t, cid: formatCid(t.cid) })) })
+    },
+    'tensor/stat': async ({ params, res }) => json(res, await local.describe(params.arg('tensor CID'))),
+    'tensor/get': async ({ params, res }) => sendBytes(res, await local.getBytes(params.arg('tensor CID'))),
+    'tensor/export': async ({ params, res }) => sendBytes(res, await local.exportSafetensors(params.arg('model CID'))),
+    'tensor/import': async ({ params, req, res, signal }) => {
+      const chunkSize = params.int('chunk-size')
+      for await (const part of multipartParts(req, { maxParts: 1 })) {
+        if (part.content == null) continue
+        const chunks: Uint8Array[] = []
+        for await (const c of part.content) chunks.push(c)
+        const { cid, manifest } = await node.tensor.importSafetensors(Buffer.concat(chunks), {
+          pin: params.bool('pin', true),
+          signal,
+          ...(chunkSize != null ? { chunkSize } : {}),
+        })
+        json(res, { Model: formatCid(cid), Tensors: Object.keys(manifest.tensors).length })
+        return
+      }
+      throw new Error('no safetensors file in the request')
+    },
+  }
+}
