@@ -88,7 +88,7 @@ export async function* multipartParts(
         next.stream.resume()
         yield { path: next.path }
       } else {
-        yield { path: next.path, content: next.stream }
+        yield { path: next.path, content: partContent(next.stream) }
       }
       continue
     }
@@ -96,5 +96,14 @@ export async function* multipartParts(
     await new Promise<void>((resolve) => {
       wake = resolve
     })
+  }
+}
+
+/** A part's bytes; a part cut short by a malformed body is the caller's error (400), not the daemon's (500). */
+async function* partContent(stream: Readable): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array
+  } catch (err) {
+    throw badArgument(`malformed multipart request: ${(err as Error).message}`)
   }
 }

@@ -2,7 +2,7 @@ import { formatCid, parseCid } from '@ipfrs/core'
 import { ApiRequestError, badArgument } from './errors.js'
 import { sendBytes, sendJson, sendNdjson } from './http-util.js'
 import { multipartParts } from './multipart.js'
-import type { AddFlags, ListEntry, NodeApi } from './node-api.js'
+import type { AddCandidate, AddFlags, ListEntry, NodeApi } from './node-api.js'
 import { AsyncQueue, type RpcCommand, type RpcContext } from './rpc-context.js'
 import { type TarEntry, tarStream } from './tar.js'
 
@@ -27,18 +27,10 @@ export const add: RpcCommand = async (ctx) => {
     wrapWithDirectory: params.bool('wrap-with-directory', false),
   }
   const out = new AsyncQueue<Record<string, unknown>>()
-  if (progress) {
-    let last = 0
-    flags.onProgress = (bytes) => {
-      if (bytes - last >= 256 * 1024) {
-        last = bytes
-        out.push({ Name: '', Bytes: bytes })
-      }
-    }
-  }
+  const parts = multipartParts(ctx.req)
   const run = (async () => {
     const results = []
-    for await (const entry of node.addAll(multipartParts(ctx.req), flags)) results.push(entry)
+    for await (const entry of node.addAll(progress ? withProgress(parts, out) : parts, flags)) results.push(entry)
     const shown = quieter ? results.slice(-1) : results
     for (const entry of shown) {
       const cid = formatCid(entry.cid)
@@ -52,10 +44,49 @@ export const add: RpcCommand = async (ctx) => {
   await sendNdjson(ctx.res, out)
 }
 
+/**
+ * Kubo's progress lines, `{Name, Bytes}` with the bytes of that file read so far, every 256 KiB and at each file's end
+ * (counted here, as the upload streams in, so they do not depend on the node reporting progress for a generic source).
+ */
+async function* withProgress(
+  parts: AsyncIterable<AddCandidate>,
+  out: AsyncQueue<Record<string, unknown>>,
+): AsyncGenerator<AddCandidate> {
+  for await (const part of parts) {
+    const content = part.content
+    if (content == null) {
+      yield part
+      continue
+    }
+    yield {
+      path: part.path,
+      content: (async function* () {
+        let bytes = 0
+        let last = 0
+        for await (const chunk of content) {
+          bytes += chunk.byteLength
+          if (bytes - last >= 256 * 1024) {
+            last = bytes
+            out.push({ Name: part.path, Bytes: bytes })
+          }
+          yield chunk
+        }
+        if (bytes !== last) out.push({ Name: part.path, Bytes: bytes })
+      })(),
+    }
+  }
+}
+
 /** `cat`: the bytes of a file (`offset`, `length`). */
 export const cat: RpcCommand = async ({ params, node, res, signal }) => {
   const path = params.arg('path')
-  await sendBytes(res, node.cat(path, { signal, offset: params.int('offset'), length: params.int('length') }), {
+  const offset = params.int('offset')
+  if (offset != null && offset > 0) {
+    const stat = await node.stat(path, { signal })
+    if (stat.type !== 'directory' && BigInt(offset) > stat.size)
+      throw badArgument(`offset ${offset} is past the end of the file (${stat.size} bytes)`)
+  }
+  await sendBytes(res, node.cat(path, { signal, offset, length: params.int('length') }), {
     'Content-Type': 'text/plain',
   })
 }

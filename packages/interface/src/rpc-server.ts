@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { isIP } from 'node:net'
 import type { NodeConfig } from '@ipfrs/core'
 import {
   bodyTooLarge,
@@ -65,11 +66,12 @@ async function handle(
     checkOrigin(req, options.api.AllowedOrigins)
     if (await serveOperational(url.pathname, req, res, options)) return
     if (!url.pathname.startsWith('/api/v0/')) throw unknownCommand(url.pathname)
-    checkAuth(req, url.pathname, options.api.Authorizations)
     if (req.method === 'OPTIONS') {
+      // a browser's CORS preflight never carries the Authorization header; the real request that follows does
       res.writeHead(204, corsHeaders(req, options.api.AllowedOrigins)).end()
       return
     }
+    checkAuth(req, url.pathname, options.api.Authorizations)
     if (req.method !== 'POST') throw methodNotAllowed(req.method ?? '?')
     const command = commands[name]
     if (command == null) throw unknownCommand(url.pathname)
@@ -121,8 +123,11 @@ async function serveOperational(
 function checkOrigin(req: IncomingMessage, allowed: string[]): void {
   const origin = req.headers.origin
   const referer = req.headers.referer
-  const own = `http://${req.headers.host ?? ''}`
-  const ok = (o: string) => o === own || allowed.includes(o)
+  // the API's own origin passes only when addressed by IP or localhost: a DNS-rebound name (evil.example resolving
+  // to 127.0.0.1) would otherwise make an attacker's page "same-origin" with the API
+  const host = req.headers.host ?? ''
+  const own = isIP(host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')) !== 0 || /^localhost(:\d+)?$/i.test(host)
+  const ok = (o: string) => (own && o === `http://${host}`) || allowed.includes(o)
   if (origin != null && origin !== '' && !ok(origin)) throw forbiddenOrigin(origin)
   if (origin == null && referer != null && referer !== '') {
     let refOrigin: string

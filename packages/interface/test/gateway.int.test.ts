@@ -112,4 +112,17 @@ describe('gateway', () => {
     expect((await get(`/ipfs/${file}`, {}, 'POST')).status).toBe(405)
     expect((await get(`/ipfs/${file}`)).status).toBe(200)
   })
+
+  it('keeps serving after clients hang up mid-download (gateway and RPC)', async () => {
+    for (const url of [`${d.daemon.gatewayUrl}/ipfs/${file}`, `${d.daemon.apiUrl}/api/v0/cat?arg=${file}`]) {
+      const ac = new AbortController()
+      const res = await fetch(url, { method: url.includes('/api/') ? 'POST' : 'GET', signal: ac.signal })
+      const reader = res.body!.getReader()
+      expect((await reader.read()).done).toBe(false)
+      ac.abort()
+      await reader.cancel().catch(() => {})
+    }
+    const res = await get(`/ipfs/${file}`)
+    expect(Buffer.from(await res.arrayBuffer()).equals(content)).toBe(true)
+  })
 })

@@ -29,15 +29,23 @@ export async function startDaemon(
   }
   options.configure?.(config)
   const metrics = new DaemonMetrics()
-  const node = createNode({
-    repoPath: join(dir, 'repo'),
-    init: { config: config as never },
-    online: true,
-    metricsRegistry: metrics.registry,
-  })
-  await node.start()
-  const api: NodeApi = node // ipfrs's Node is what the interface serves
-  const daemon = await Daemon.start({ node: api, repoPath: join(dir, 'repo'), metrics })
+  let node: Node | undefined
+  let daemon: Daemon
+  try {
+    node = createNode({
+      repoPath: join(dir, 'repo'),
+      init: { config: config as never },
+      online: true,
+      metricsRegistry: metrics.registry,
+    })
+    await node.start()
+    const api: NodeApi = node // ipfrs's Node is what the interface serves
+    daemon = await Daemon.start({ node: api, repoPath: join(dir, 'repo'), metrics })
+  } catch (err) {
+    await node?.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+    throw err
+  }
   return {
     node,
     daemon,

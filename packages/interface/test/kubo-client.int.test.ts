@@ -55,6 +55,17 @@ describe('the stock kubo-rpc-client against our daemon', () => {
     expect(Buffer.concat(await Array.fromAsync(kubo.cat(added.cid, { offset: 1, length: 3 }))).toString()).toBe('ell')
     const v1 = await kubo.add(new TextEncoder().encode('hello\n'), { cidVersion: 1 })
     expect(v1.cid.toString()).toBe(formatCid(cidOf(new TextEncoder().encode('hello\n'), 0x55)))
+    const progress: number[] = []
+    const big = new Uint8Array(700_000).fill(3)
+    // a streamed source has no known length, so the client asks the daemon for progress lines
+    const stream = (async function* () {
+      for (let i = 0; i < big.length; i += 100_000) yield big.subarray(i, i + 100_000)
+    })()
+    const withProgress = await kubo.add(stream, { progress: (bytes) => progress.push(bytes) })
+    expect(withProgress.cid.toString()).toBe((await a.node.addBytes(big, { onlyHash: true } as never)).cid.toString())
+    expect(progress.length).toBeGreaterThanOrEqual(2) // every 256 KiB and at the end
+    expect(progress.every((b, i) => i === 0 || b > (progress[i - 1] ?? 0))).toBe(true)
+    expect(progress.at(-1)).toBe(700_000)
   })
 
   it('adds a directory tree with the same CIDs the node gives, and lists and gets it', async () => {
@@ -99,6 +110,20 @@ describe('the stock kubo-rpc-client against our daemon', () => {
       [`${root.cid}/sub/deeper/c.bin`, '0'],
     ])
     expect(entries[5]?.data.equals(Buffer.alloc(300_000, 7))).toBe(true)
+  })
+
+  it('adds one file with a path wrapped in a directory, as the node does, and surfaces errors', async () => {
+    const content = new TextEncoder().encode('greetings\n')
+    const viaKubo = await kubo.add({ path: 'notes/greeting.txt', content }, { wrapWithDirectory: true })
+    const local = await Array.fromAsync(
+      a.node.addAll([{ path: 'notes/greeting.txt', content }], { onlyHash: true, wrapWithDirectory: true }),
+    )
+    expect(viaKubo.cid.toString()).toBe(local.at(-1)?.cid.toString())
+    expect((await collect(kubo.cat(`/ipfs/${viaKubo.cid}/notes/greeting.txt`))).toString()).toBe('greetings\n')
+    // the daemon's {Message} reaches the caller as the client's error; the daemon keeps serving
+    await expect(collect(kubo.cat(viaKubo.cid))).rejects.toThrow(/director/i)
+    await expect(collect(kubo.cat(`/ipfs/${viaKubo.cid}/nope.txt`))).rejects.toThrow()
+    expect((await kubo.version()).version).toBe('0.1.0')
   })
 
   it('pins, lists pins (streamed and not) and unpins', async () => {
@@ -175,5 +200,47 @@ describe('the stock kubo-rpc-client against our daemon', () => {
     const peer = await Array.fromAsync(kuboB.routing.findPeer(a.node.peerId as never))
     expect(JSON.stringify(peer)).toContain(a.node.peerId)
     expect(Buffer.concat(await Array.fromAsync(kuboB.cat(cid))).toString()).toBe('provided by A\n')
+  })
+})
+
+describe('routing across three daemons with the stock client', () => {
+  const ds: TestDaemon[] = []
+  afterAll(async () => {
+    await Promise.all(ds.map((d) => d.stop()))
+  })
+
+  it('C, introduced only to B, finds A’s provider record and A’s addresses, then fetches from A', async () => {
+    for (let i = 0; i < 3; i++) ds.push(await startDaemon())
+    const [a, b] = ds as [TestDaemon, TestDaemon, TestDaemon]
+    const [ka, kb, kc] = ds.map((d) => create({ url: d.daemon.apiUrl })) as [
+      KuboRPCClient,
+      KuboRPCClient,
+      KuboRPCClient,
+    ]
+    // A–B and B–C; C learns of A only through B's DHT (it may then dial A by itself, as DHT peers do)
+    await kb.swarm.connect(a.node.network.addresses()[0] as never)
+    await kc.swarm.connect(b.node.network.addresses()[0] as never)
+    const { cid } = await ka.add('three hops\n')
+    await Array.fromAsync(ka.routing.provide(cid))
+    // findpeer answers from the peer store first, where a peer whose identify is still running has no addresses
+    // yet (network's findPeer; see the report): ask again until A's addresses are known
+    let addrs: string[] = []
+    for (let i = 0; i < 50 && addrs.length === 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100))
+      const final = (await Array.fromAsync(kc.routing.findPeer(a.node.peerId as never))).find(
+        (e) => e.name === 'FINAL_PEER',
+      )
+      expect(final?.name === 'FINAL_PEER' && final.peer.id.toString()).toBe(a.node.peerId)
+      addrs = final?.name === 'FINAL_PEER' ? final.peer.multiaddrs.map(String) : []
+    }
+    expect(addrs.some((m) => a.node.network.addresses().some((x) => x.startsWith(m)))).toBe(true)
+    let found: string | undefined
+    for await (const event of kc.routing.findProvs(cid, { timeout: 20_000 })) {
+      if (event.name === 'PROVIDER')
+        found = event.providers.find((p) => p.id.toString() === a.node.peerId)?.id.toString()
+      if (found) break
+    }
+    expect(found).toBe(a.node.peerId)
+    expect((await collect(kc.cat(cid))).toString()).toBe('three hops\n')
   })
 })

@@ -34,6 +34,12 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
     expect(
       (await rpc(d, 'cat', { query: 'arg=QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN&offset=-3' })).status,
     ).toBe(400)
+    const hello = (await d.node.addBytes(new TextEncoder().encode('hello\n'))).cid.toString()
+    const past = await rpc(d, 'cat', { query: `arg=${hello}&offset=7` })
+    expect(past.status).toBe(400)
+    expect((await past.json()).Message).toContain('past the end')
+    const atEnd = await rpc(d, 'cat', { query: `arg=${hello}&offset=6` })
+    expect([atEnd.status, await atEnd.text()]).toEqual([200, ''])
     await stillWorks()
   })
 
@@ -70,8 +76,21 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
       body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nunterminated',
       headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' },
     })
-    expect(broken.status).toBeGreaterThanOrEqual(400)
-    expect((await (await rpc(d, 'repo/stat')).json()).NumObjects).toBeLessThanOrEqual(before + 1)
+    expect(broken.status).toBe(400)
+    expect(await broken.json()).toMatchObject({ Message: expect.stringContaining('malformed multipart'), Code: 1 })
+    const noFinalBoundary = await rpc(d, 'add', {
+      body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\ncomplete part\r\n',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' },
+    })
+    expect(noFinalBoundary.status).toBe(400)
+    const badHeader = await rpc(d, 'add', {
+      body: '--xyz\r\nnot a header line\r\n',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' },
+    })
+    expect(badHeader.status).toBe(400)
+    const noBoundary = await rpc(d, 'add', { body: 'x', headers: { 'Content-Type': 'multipart/form-data' } })
+    expect(noBoundary.status).toBe(400)
+    expect((await (await rpc(d, 'repo/stat')).json()).NumObjects).toBe(before)
     await stillWorks()
   })
 

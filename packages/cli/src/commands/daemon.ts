@@ -91,9 +91,17 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
   const running = await livePid(pidFile)
   if (running != null && running !== process.pid)
     throw new IpfrsError('ERR_DAEMON_RUNNING', `a daemon is already running on this repo (PID ${running})`)
+  // listen for the stop signal before anyone can learn that we exist (the api file, "Daemon is ready"): a signal with
+  // no listener would kill the process without a graceful stop; one that comes during start-up stops us once started
+  const stopSignal = new Promise<string>((resolve) => {
+    process.on('SIGINT', () => resolve('SIGINT'))
+    process.on('SIGTERM', () => resolve('SIGTERM'))
+  })
   const metrics = new DaemonMetrics()
   const node = createNode({ repoPath: repo, passphrase: passphrase(), online: true, metricsRegistry: metrics.registry })
   await node.start() // ERR_REPO_LOCKED names the holder if another process has the repo
+  // the PID file exists before the API answers, so `daemon -d` followed at once by `daemon stop` finds it
+  await writeFile(pidFile, `${process.pid}\n`)
   let daemon: Daemon
   try {
     daemon = await Daemon.start({
@@ -105,20 +113,17 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
       commands: tensorRpcCommands(node),
     })
   } catch (err) {
+    await rm(pidFile, { force: true })
     await node.stop()
     throw err
   }
-  await writeFile(pidFile, `${process.pid}\n`)
   void joinNetwork(node, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined)
   println(`Peer ID: ${node.peerId}`)
   for (const addr of node.network.addresses()) println(`Swarm listening on ${addr}`)
   println(`RPC API server listening on ${daemon.apiMultiaddr}`)
   println(`Gateway server listening on ${daemon.gatewayUrl}`)
   println('Daemon is ready')
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
+  const signal = await stopSignal
   println(`Received ${signal}, shutting down...`)
   try {
     await daemon.stop()
