@@ -9,8 +9,8 @@ export class ApiRequestError extends IpfrsError {
   }
 }
 
-export const methodNotAllowed = (method: string) =>
-  new ApiRequestError('ERR_METHOD_NOT_ALLOWED', 405, `${method} is not allowed: the RPC API takes POST only`)
+export const methodNotAllowed = (method: string, allowed = 'the RPC API takes POST only') =>
+  new ApiRequestError('ERR_METHOD_NOT_ALLOWED', 405, `${method} is not allowed: ${allowed}`)
 export const forbiddenOrigin = (origin: string) =>
   new ApiRequestError('ERR_FORBIDDEN_ORIGIN', 403, `cross-origin request from ${origin} refused`)
 export const unauthorized = () =>

@@ -87,7 +87,8 @@ async function serve(
   res: ServerResponse,
 ) {
   const url = new URL(req.url ?? '/', 'http://localhost')
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req.method ?? '?')
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    throw methodNotAllowed(req.method ?? '?', 'the gateway is read-only (GET and HEAD)')
   if (url.pathname === '/health' && options.health != null) {
     const report = await options.health.report()
     res.writeHead(report.healthy ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(report))

@@ -107,6 +107,7 @@ describe('gateway', () => {
     expect((await get('/ipfs/not-a-cid')).status).toBe(400)
     expect((await get(`/ipfs/${file}?format=tar`)).status).toBe(400)
     expect((await get(`/ipfs/${dir}/nope.txt`)).status).toBe(404)
+    expect((await get(`/ipfs/${file}/anything`)).status).toBe(404) // a file has no children
     expect((await get(`/ipfs/${dir}/../x`)).status).toBeGreaterThanOrEqual(400)
     expect((await get('/elsewhere')).status).toBe(404)
     expect((await get(`/ipfs/${file}`, {}, 'POST')).status).toBe(405)

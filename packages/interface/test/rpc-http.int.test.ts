@@ -68,6 +68,17 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
     await stillWorks()
   })
 
+  it('400 for block bytes that do not decode with the codec claimed', async () => {
+    const res = await rpc(d, 'block/put', {
+      query: 'cid-codec=dag-pb',
+      body: form('b', 'not protobuf'),
+      headers: formHeaders,
+    })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-ipfrs-error-code')).toBe('ERR_BLOCK_DECODE')
+    await stillWorks()
+  })
+
   it('rejects malformed multipart uploads with 400 and stores nothing', async () => {
     const before = (await (await rpc(d, 'repo/stat')).json()).NumObjects
     const notMultipart = await rpc(d, 'add', { body: 'plain text', headers: { 'Content-Type': 'text/plain' } })

@@ -1,4 +1,4 @@
-import { type CID, cidOf, formatCid, getCodec, SHA2_256 } from '@ipfrs/core'
+import { BlockDecodeError, type CID, cidOf, formatCid, getCodec, SHA2_256 } from '@ipfrs/core'
 import { BlockPinnedError, blockKey, collectBytes, type Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
 import { BlockTooLargeError } from './errors.js'
@@ -34,7 +34,14 @@ export class BlockApi {
     if (bytes.byteLength > limit && options.allowBigBlock !== true)
       throw new BlockTooLargeError(bytes.byteLength, limit)
     const codec = getCodec(options.format ?? 'raw')
-    if (codec.code !== 0x55) codec.decode(bytes) // refuse bytes that are not valid for the codec claimed
+    if (codec.code !== 0x55) {
+      // refuse bytes that are not valid for the codec claimed
+      try {
+        codec.decode(bytes)
+      } catch (err) {
+        throw new BlockDecodeError(`new ${options.format ?? 'raw'} block`, { cause: err })
+      }
+    }
     const cid = cidOf(bytes, codec.code, options.hashCode ?? SHA2_256)
     await this.#repo.gcLock.shared(async () => {
       await this.#repo.blockstore.put(cid, bytes, options)

@@ -17,11 +17,21 @@ export async function resolveEntry(
   path: string,
   options: AbortOptions = {},
 ): Promise<UnixFSEntry> {
+  const wanted = path.replace(/^\/?ipfs\//, '')
+  const depth = (p: string) => p.split('/').filter((s) => s !== '').length
+  let entry: UnixFSEntry
   try {
-    return await exporter(path.replace(/^\/?ipfs\//, ''), blockstore, options)
+    entry = await exporter(wanted, blockstore, options)
   } catch (err) {
-    throw translate(err, path)
+    const translated = translate(err, path)
+    // a path that goes on below a multi-block file: the exporter looks for a named link in the file's root and
+    // reports the file as not UnixFS; what is really wrong is the path
+    if (translated instanceof NotUnixFsError && depth(wanted) > 1) throw new PathNotFoundError(path, { cause: err })
+    throw translated
   }
+  // the exporter stops at a single-block file and ignores what is left of the path (`<file>/x` gave the file)
+  if (depth(entry.path) !== depth(wanted)) throw new PathNotFoundError(path)
+  return entry
 }
 
 /** The bytes of the file at `<cid>[/path]`, streamed block by block. */
