@@ -8,6 +8,10 @@ const BENCHES: Record<string, string> = {
   'find-providers': new URL('./find-providers.ts', import.meta.url).pathname,
   gateway: new URL('./gateway.ts', import.meta.url).pathname,
   'tensor-decode': new URL('../packages/transport/bench/decode.ts', import.meta.url).pathname,
+  tensorswap: new URL('../packages/transport/bench/transfer.ts', import.meta.url).pathname,
+  temporal: new URL('../packages/tensorlogic/bench/temporal.ts', import.meta.url).pathname,
+  'semantic-index': new URL('../packages/semantic/bench/index.ts', import.meta.url).pathname,
+  'semantic-dht': new URL('../packages/semantic/bench/network-search.ts', import.meta.url).pathname,
 }
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES)
 let failed = 0

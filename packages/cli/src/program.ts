@@ -11,6 +11,7 @@ import { registerMisc, VERSION } from './commands/misc.js'
 import { registerPin } from './commands/pin.js'
 import { registerRepo } from './commands/repo.js'
 import { registerRouting } from './commands/routing.js'
+import { registerSemantic } from './commands/semantic.js'
 import { registerSwarm } from './commands/swarm.js'
 import { registerTensor } from './commands/tensor.js'
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerSwarm(program)
   registerTensor(program)
   registerRouting(program)
+  registerSemantic(program)
   registerMisc(program)
   return program
 }

@@ -79,6 +79,17 @@ export interface NodeConfig {
     /** Seconds between subsystem health checks (a failed subsystem is restarted with backoff). */
     HealthIntervalSeconds: number
   }
+  /** The node's vector index (`node.semantic`), persisted under `<repo>/semantic`. */
+  Semantic: {
+    Enabled: boolean
+    /** Vector dimension of the index and of the built-in text embedder. */
+    Dimension: number
+    Metric: 'cosine' | 'l2' | 'ip'
+    /** HNSW graph out-degree. */
+    M: number
+    EfConstruction: number
+    EfSearch: number
+  }
 }
 
 /** The defaults `ipfrs init` writes (with a fresh Peer ID). */
@@ -109,6 +120,7 @@ export function defaultConfig(): NodeConfig {
     Encryption: { Enabled: false, Algorithm: 'aes-256-gcm' },
     API: { Authorizations: {}, AllowedOrigins: [], MaxRequestBodyBytes: 4 * 1024 * 1024 },
     Daemon: { LowPower: false, HealthIntervalSeconds: 5 },
+    Semantic: { Enabled: true, Dimension: 384, Metric: 'cosine', M: 16, EfConstruction: 200, EfSearch: 100 },
   }
 }
 
@@ -220,6 +232,14 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     MaxRequestBodyBytes: integer(1024, 2 ** 31),
   },
   Daemon: { LowPower: isBoolean, HealthIntervalSeconds: integer(1, 3600) },
+  Semantic: {
+    Enabled: isBoolean,
+    Dimension: integer(2, 65_536),
+    Metric: oneOf(['cosine', 'l2', 'ip']),
+    M: integer(2, 256),
+    EfConstruction: integer(1, 100_000),
+    EfSearch: integer(1, 100_000),
+  },
 }
 
 /**

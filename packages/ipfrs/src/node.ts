@@ -17,6 +17,7 @@ import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { BlockApi } from './blocks.js'
 import { type CarImportResult, exportCar, importCar } from './car.js'
 import { NodeNotStartedError } from './errors.js'
+import { SemanticLayer } from './semantic-layer.js'
 import { addSafetensorsModel, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
 import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry, statEntry } from './unixfs-read.js'
@@ -65,6 +66,7 @@ export class Node {
   #blocks: BlockApi | undefined
   #tensor: TensorLayer | undefined
   #network: Network | undefined
+  #semantic: SemanticLayer | undefined
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
   #stopping = new AbortController()
@@ -83,6 +85,9 @@ export class Node {
     }
     const repo = await Repo.open(path, { passphrase: this.#options.passphrase })
     try {
+      if (repo.config.Semantic?.Enabled === true) {
+        this.#semantic = await SemanticLayer.open(path, repo.config, (p, o) => this.cat(p, o))
+      }
       if (this.#options.online === true) {
         const network = Network.create({
           config: repo.config,
@@ -114,10 +119,16 @@ export class Node {
     this.#blocks = undefined
     this.#tensor = undefined
     this.#network = undefined
+    const semantic = this.#semantic
+    this.#semantic = undefined
     try {
-      await network?.stop()
+      await semantic?.stop() // saves the index (a delta or a full snapshot)
     } finally {
-      await repo?.close()
+      try {
+        await network?.stop()
+      } finally {
+        await repo?.close()
+      }
     }
   }
 
@@ -125,6 +136,12 @@ export class Node {
   get network(): Network {
     if (this.#network == null) throw new OfflineError('the network (the node was started offline)')
     return this.#network
+  }
+
+  /** The semantic index (`ipfrs semantic`), when the config's `Semantic.Enabled` is true. */
+  get semantic(): SemanticLayer {
+    if (this.#semantic == null) throw this.#repo == null ? new NodeNotStartedError() : SemanticLayer.disabledError()
+    return this.#semantic
   }
 
   get isOnline(): boolean {

@@ -1,2 +1,72 @@
-// @ipfrs/semantic: under construction
-export {}
+/**
+ * @ipfrs/semantic: vector indexes (exact FlatIndex, HNSW on hnswlib-node), offline embedders, crash-safe index
+ * persistence with delta snapshots, and the semantic DHT.
+ */
+
+export {
+  BadMessageError,
+  BadPeerError,
+  DhtNotStartedError,
+  InvalidRecordError,
+  MessageTooLargeError,
+  PeerRequestError,
+  PeerTimeoutError,
+} from './dht-errors.js'
+export type { SemanticDhtMetrics } from './dht-metrics.js'
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type DhtMessage,
+  decodeMessage,
+  encodeMessage,
+  SEMANTIC_PROTOCOL,
+  type WireRecord,
+} from './dht-protocol.js'
+export {
+  dequantizeInt8,
+  embeddingOf,
+  type ProvidedHit,
+  type QuantizedEmbedding,
+  quantizeInt8,
+  RecordStore,
+  type RecordStoreInit,
+  type VectorAnnotatedRecord,
+} from './dht-records.js'
+export type { Embedder, EmbedOptions } from './embedder.js'
+export {
+  CorruptSnapshotError,
+  DimensionMismatchError,
+  EmbedderUnavailableError,
+  InvalidParameterError,
+  InvalidVectorError,
+  SnapshotMismatchError,
+  StoreNotStartedError,
+} from './errors.js'
+export { FlatIndex, type FlatIndexOptions } from './flat-index.js'
+export { HnswIndex, type HnswIndexOptions, type HnswParams } from './hnsw-index.js'
+export { loadOnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js'
+export { computeBuckets, type PartialSyncResult } from './partial-sync.js'
+export { kmeans, type PeerRank, type PeerSummary, type RoutingConvergence, rankSummary } from './peer-summaries.js'
+export {
+  decodeSnapshot,
+  encodeSnapshot,
+  FULL_FILE,
+  IndexPersistence,
+  type IndexPersistenceOptions,
+  type LoadResult,
+  type PersistenceStep,
+  type SaveResult,
+  type SnapshotHeader,
+  type SnapshotRecord,
+  writeFileAtomic,
+} from './persistence.js'
+export { RecordsLog, type ReplayResult } from './records-log.js'
+export {
+  type NetworkSearchOptions,
+  SemanticDht,
+  type SemanticDhtInit,
+  type SemanticLibp2p,
+} from './semantic-dht.js'
+export { type RecoveryReport, SemanticStore, type SemanticStoreOptions } from './semantic-store.js'
+export { HashingTextEmbedder, type HashingTextEmbedderOptions } from './text-embedder.js'
+export type { Metric, SearchFilter, SearchHit, VectorIndex } from './vector-index.js'
+export { METRICS, normalized, score, validateVector } from './vectors.js'

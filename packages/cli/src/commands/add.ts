@@ -5,6 +5,7 @@ import type { AddOptions, AddResult } from 'ipfrs'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 import { progressBar } from '../progress.js'
+import { indexAdded } from './semantic.js'
 
 interface AddFlags {
   quiet?: boolean
@@ -18,6 +19,7 @@ interface AddFlags {
   chunker?: string
   pin: boolean
   progress?: boolean
+  index?: boolean
 }
 
 export function registerAdd(program: Command): void {
@@ -38,6 +40,7 @@ export function registerAdd(program: Command): void {
     .option('--pin', 'pin the added root (default)', true)
     .option('--no-pin', 'do not pin')
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
+    .option('--index', 'also embed the text of each added file into the semantic index')
     .action(async (paths: string[], flags: AddFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const options: AddOptions = {
@@ -80,6 +83,8 @@ export function registerAdd(program: Command): void {
             }
             bar.stop()
             for (const [i, r] of results.entries()) print(r, i === results.length - 1)
+            const added = results.map((r) => formatCid(r.cid))
+            if (flags.index && !flags.onlyHash) await indexAdded(node, added)
             // a .safetensors file also got per-tensor manifests: name the model manifest on a line of its own
             const model = (results.at(-1) as { model?: CID } | undefined)?.model
             if (model != null && !flags.quieter && !wantsJson(globals))

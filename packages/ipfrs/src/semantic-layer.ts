@@ -1,0 +1,113 @@
+/**
+ * The Node's semantic layer (`node.semantic`): a SemanticStore persisted under `<repo>/semantic`, configured by the
+ * repo config's `Semantic` section, restored on start and saved on stop, plus indexing of UnixFS text files by CID.
+ */
+import { join } from 'node:path'
+import { formatCid, InvalidConfigError, type NodeConfig, parseCid } from '@ipfrs/core'
+import {
+  HashingTextEmbedder,
+  HnswIndex,
+  InvalidParameterError,
+  type SearchFilter,
+  type SearchHit,
+  SemanticStore,
+} from '@ipfrs/semantic'
+import type { AbortOptions } from 'abort-error'
+
+/** Reads the bytes of the UnixFS file at a path (`node.cat`). */
+export type CatFn = (path: string, options: AbortOptions) => AsyncIterable<Uint8Array>
+
+/** What `indexCid` stored. */
+export interface IndexCidResult {
+  readonly cid: string
+  /** Bytes of text embedded (at most `maxBytes`). */
+  readonly bytes: number
+  /** Whether the file was longer than `maxBytes` and only its start was embedded. */
+  readonly truncated: boolean
+}
+
+/** Files longer than this are embedded by their first MiB. */
+export const DEFAULT_MAX_INDEX_BYTES = 1024 * 1024
+
+/** `node.semantic`: the store plus CID-aware indexing. */
+export class SemanticLayer {
+  readonly store: SemanticStore
+  readonly #cat: CatFn
+
+  constructor(store: SemanticStore, cat: CatFn) {
+    this.store = store
+    this.#cat = cat
+  }
+
+  /**
+   * Opens (and starts) the semantic store of the repo at `repoPath` as `config.Semantic` says. Throws
+   * InvalidConfigError when the section is disabled; ERR_SNAPSHOT_MISMATCH when the saved index has another
+   * dimension or metric than the config.
+   */
+  static async open(repoPath: string, config: NodeConfig, cat: CatFn): Promise<SemanticLayer> {
+    const c = config.Semantic
+    if (c?.Enabled !== true) throw SemanticLayer.disabledError()
+    const store = new SemanticStore({
+      dir: join(repoPath, 'semantic'),
+      embedder: new HashingTextEmbedder({ dimension: c.Dimension }),
+      index: new HnswIndex({
+        dimension: c.Dimension,
+        metric: c.Metric,
+        M: c.M,
+        efConstruction: c.EfConstruction,
+        efSearch: c.EfSearch,
+      }),
+    })
+    await store.start()
+    return new SemanticLayer(store, cat)
+  }
+
+  /** The error `node.semantic` throws when the config disables the semantic index. */
+  static disabledError(): InvalidConfigError {
+    return new InvalidConfigError('Semantic.Enabled', 'the semantic index is disabled')
+  }
+
+  /** Embeds the UTF-8 text of the UnixFS file at `cid` (its first `maxBytes`) and stores it under the CID. */
+  async indexCid(cid: string, options: AbortOptions & { maxBytes?: number } = {}): Promise<IndexCidResult> {
+    const key = formatCid(parseCid(cid))
+    const max = options.maxBytes ?? DEFAULT_MAX_INDEX_BYTES
+    const chunks: Uint8Array[] = []
+    let bytes = 0
+    let truncated = false
+    for await (const chunk of this.#cat(key, options)) {
+      const room = max - bytes
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room))
+        bytes = max
+        truncated = true
+        break
+      }
+      chunks.push(chunk)
+      bytes += chunk.length
+    }
+    let text: string
+    try {
+      // a cut inside a multi-byte character at the end is dropped (stream mode), any other bad byte is an error
+      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks), { stream: truncated })
+    } catch (err) {
+      throw new InvalidParameterError('content', `${key} is not UTF-8 text (${(err as Error).message})`)
+    }
+    await this.store.indexText(key, text, options)
+    return { cid: key, bytes, truncated }
+  }
+
+  /** Embeds `text` and returns the `k` nearest indexed CIDs. */
+  query(text: string, k = 10, filter: SearchFilter = {}): Promise<SearchHit[]> {
+    return this.store.query(text, k, filter)
+  }
+
+  /** Removes `cid` from the index. */
+  delete(cid: string): boolean {
+    return this.store.delete(formatCid(parseCid(cid)))
+  }
+
+  /** Saves and closes the store. */
+  async stop(): Promise<void> {
+    await this.store.stop()
+  }
+}

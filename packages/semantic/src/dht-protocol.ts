@@ -1,0 +1,403 @@
+import { isIpfrsError } from '@ipfrs/core'
+import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
+import { decode, encode } from '@msgpack/msgpack'
+import {
+  BadMessageError,
+  BadPeerError,
+  MessageTooLargeError,
+  PeerRequestError,
+  PeerTimeoutError,
+} from './dht-errors.js'
+import type { VectorAnnotatedRecord } from './dht-records.js'
+import type { PeerSummary } from './peer-summaries.js'
+import type { Metric } from './vector-index.js'
+
+/** The semantic DHT's libp2p protocol id (fixed: it is the interoperability contract). */
+export const SEMANTIC_PROTOCOL = '/ipfrs/semantic/1.0.0'
+
+/** The default hard limit on one wire message (after the length prefix). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024
+
+/** A record as it travels: the provider is always the sending peer, so it is not on the wire. */
+export interface WireRecord {
+  readonly cid: string
+  readonly embedding: VectorAnnotatedRecord['embedding']
+  readonly created: number
+  readonly ttlMs: number
+}
+
+/**
+ * Every message of `/ipfrs/semantic/1.0.0`. Each stream carries one exchange: `sumreq` → `sum`; `query` → `hits`;
+ * `announce` → `ok`; `offer` → `want`, then one or more `bucket` (the last with `fin`) → `ok`. Any request may
+ * instead be answered with `err`.
+ */
+export type DhtMessage =
+  | { readonly t: 'sumreq' }
+  | { readonly t: 'sum'; readonly summary: PeerSummary }
+  | { readonly t: 'query'; readonly vector: Float32Array; readonly k: number }
+  | { readonly t: 'hits'; readonly version: number; readonly hits: Array<[string, number, string]> }
+  | { readonly t: 'announce'; readonly records: WireRecord[] }
+  | { readonly t: 'ok'; readonly n: number }
+  | { readonly t: 'offer'; readonly epoch: number; readonly buckets: Array<[number, string, number]> }
+  | { readonly t: 'want'; readonly ids: number[] }
+  | { readonly t: 'bucket'; readonly id: number; readonly hash: string; readonly records: WireRecord[]; fin: boolean }
+  | { readonly t: 'err'; readonly code: string; readonly message: string }
+
+const METRICS: readonly Metric[] = ['cosine', 'l2', 'ip']
+
+function f32Bytes(v: Float32Array): Uint8Array {
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+}
+
+function f32From(bytes: unknown, what: string): Float32Array {
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength % 4 !== 0) throw new BadMessageError(`${what}: not float32`)
+  return new Float32Array(new Uint8Array(bytes).buffer) // copy: the view may be unaligned or pooled
+}
+
+function fail(what: string): never {
+  throw new BadMessageError(what)
+}
+
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x)
+const isInt = (x: unknown, max = Number.MAX_SAFE_INTEGER): x is number =>
+  Number.isInteger(x) && (x as number) >= 0 && (x as number) <= max
+const isStr = (x: unknown, max = 512): x is string => typeof x === 'string' && x.length <= max
+
+function toWire(m: DhtMessage): unknown {
+  switch (m.t) {
+    case 'sum': {
+      const s = m.summary
+      const cen = new Float32Array(s.centroids.length * s.dimension)
+      for (const [i, c] of s.centroids.entries()) cen.set(c, i * s.dimension)
+      return {
+        t: 'sum',
+        v: s.version,
+        ep: s.epoch,
+        d: s.dimension,
+        m: s.metric,
+        c: f32Bytes(cen),
+        n: s.counts,
+        r: s.radii,
+      }
+    }
+    case 'query':
+      return { t: 'query', v: f32Bytes(m.vector), k: m.k }
+    case 'announce':
+      return { t: 'announce', r: m.records.map(recordToWire) }
+    case 'bucket':
+      return { t: 'bucket', id: m.id, h: m.hash, r: m.records.map(recordToWire), fin: m.fin }
+    default:
+      return m
+  }
+}
+
+function recordToWire(r: WireRecord): unknown {
+  const e = r.embedding
+  return e instanceof Float32Array
+    ? { c: r.cid, e: f32Bytes(e), t: r.created, l: r.ttlMs }
+    : {
+        c: r.cid,
+        q: new Uint8Array(e.values.buffer, e.values.byteOffset, e.values.byteLength),
+        s: e.scale,
+        t: r.created,
+        l: r.ttlMs,
+      }
+}
+
+function recordFromWire(x: unknown): WireRecord {
+  const o = x as Record<string, unknown>
+  if (typeof o !== 'object' || o === null) fail('record is not a map')
+  if (!isStr(o.c, 256) || !isNum(o.t) || !isNum(o.l)) fail('record fields')
+  let embedding: WireRecord['embedding']
+  if (o.e !== undefined) embedding = f32From(o.e, 'record embedding')
+  else if (o.q instanceof Uint8Array && isNum(o.s) && o.s > 0) {
+    embedding = { values: new Int8Array(new Uint8Array(o.q).buffer), scale: o.s }
+  } else fail('record has no embedding')
+  return { cid: o.c, embedding, created: o.t, ttlMs: o.l }
+}
+
+function recordsFromWire(x: unknown): WireRecord[] {
+  if (!Array.isArray(x)) fail('records is not a list')
+  return x.map(recordFromWire)
+}
+
+/** Checks the shape of a decoded msgpack value and turns it into a DhtMessage; throws `ERR_SEMANTIC_BAD_MESSAGE`. */
+export function parseMessage(x: unknown): DhtMessage {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) fail('not a map')
+  const o = x as Record<string, unknown>
+  switch (o.t) {
+    case 'sumreq':
+      return { t: 'sumreq' }
+    case 'sum': {
+      if (!isInt(o.v) || !isInt(o.ep) || !isInt(o.d, 65536) || !METRICS.includes(o.m as Metric)) fail('summary header')
+      const d = o.d as number
+      const flat = f32From(o.c, 'centroids')
+      const k = d === 0 ? 0 : flat.length / d
+      const counts = o.n
+      const radii = o.r
+      if (!Number.isInteger(k) || k > 1024) fail('centroid count')
+      if (!Array.isArray(counts) || counts.length !== k || !counts.every((c) => isInt(c))) fail('summary counts')
+      if (!Array.isArray(radii) || radii.length !== k || !radii.every((r) => isNum(r) && r >= 0)) fail('radii')
+      if (!flat.every(Number.isFinite)) fail('centroid values')
+      const centroids = Array.from({ length: k }, (_, i) => flat.slice(i * d, (i + 1) * d))
+      return {
+        t: 'sum',
+        summary: { version: o.v, epoch: o.ep, dimension: d, metric: o.m as Metric, centroids, counts, radii },
+      }
+    }
+    case 'query':
+      if (!isInt(o.k, 10_000) || (o.k as number) < 1) fail('query k')
+      return { t: 'query', vector: f32From(o.v, 'query vector'), k: o.k }
+    case 'hits': {
+      if (!isInt(o.version) || !Array.isArray(o.hits)) fail('hits')
+      for (const h of o.hits as unknown[]) {
+        if (!Array.isArray(h) || h.length !== 3 || !isStr(h[0], 256) || !isNum(h[1]) || !isStr(h[2], 256)) {
+          fail('hit')
+        }
+      }
+      return { t: 'hits', version: o.version, hits: o.hits as Array<[string, number, string]> }
+    }
+    case 'announce':
+      return { t: 'announce', records: recordsFromWire(o.r) }
+    case 'ok':
+      if (!isInt(o.n)) fail('ok')
+      return { t: 'ok', n: o.n }
+    case 'offer': {
+      if (!isInt(o.epoch) || !Array.isArray(o.buckets)) fail('offer')
+      for (const b of o.buckets as unknown[]) {
+        if (!Array.isArray(b) || b.length !== 3 || !isInt(b[0], 1024) || !isStr(b[1], 128) || !isInt(b[2])) {
+          fail('offer bucket')
+        }
+      }
+      return { t: 'offer', epoch: o.epoch, buckets: o.buckets as Array<[number, string, number]> }
+    }
+    case 'want':
+      if (!Array.isArray(o.ids) || !o.ids.every((i) => isInt(i, 1024))) fail('want')
+      return { t: 'want', ids: o.ids as number[] }
+    case 'bucket':
+      if (!isInt(o.id, 1024) || !isStr(o.h, 128) || typeof o.fin !== 'boolean') fail('bucket')
+      return { t: 'bucket', id: o.id, hash: o.h, records: recordsFromWire(o.r), fin: o.fin }
+    case 'err':
+      if (!isStr(o.code, 128) || !isStr(o.message, 2048)) fail('err')
+      return { t: 'err', code: o.code, message: o.message }
+    default:
+      fail(`unknown message type ${JSON.stringify(String(o.t)).slice(0, 40)}`)
+  }
+}
+
+/** Encodes a message; throws `ERR_SEMANTIC_MESSAGE_TOO_LARGE` past `maxBytes`. */
+export function encodeMessage(m: DhtMessage, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Uint8Array {
+  const bytes = encode(toWire(m))
+  if (bytes.byteLength > maxBytes) throw new MessageTooLargeError(maxBytes, bytes.byteLength)
+  return bytes
+}
+
+/** Decodes bytes into a message; throws `ERR_SEMANTIC_BAD_MESSAGE` for anything that is not one. */
+export function decodeMessage(bytes: Uint8Array, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): DhtMessage {
+  if (bytes.byteLength > maxBytes) throw new MessageTooLargeError(maxBytes, bytes.byteLength)
+  let value: unknown
+  try {
+    value = decode(bytes, { maxStrLength: maxBytes, maxBinLength: maxBytes, maxArrayLength: 1 << 20, maxMapLength: 64 })
+  } catch (err) {
+    throw new BadMessageError('does not decode as msgpack', { cause: err })
+  }
+  try {
+    return parseMessage(value)
+  } catch (err) {
+    if (err instanceof BadMessageError) throw err
+    throw new BadMessageError('malformed fields', { cause: err })
+  }
+}
+
+function varintLength(n: number): number {
+  let len = 1
+  while (n >= 128) {
+    n = Math.floor(n / 128)
+    len++
+  }
+  return len
+}
+
+/** Counts bytes moving over channels. */
+export interface ByteCounter {
+  sent(n: number): void
+  received(n: number): void
+}
+
+/**
+ * One length-prefixed msgpack exchange over a libp2p stream, with the size limit enforced on both directions and
+ * stream errors turned into typed errors (`MessageTooLargeError`, `BadMessageError`, `PeerRequestError`).
+ */
+export class Channel {
+  readonly stream: Stream
+  readonly #lp: LengthPrefixedStream<Stream>
+  readonly #max: number
+  readonly #counter: ByteCounter | undefined
+  readonly #peer: string
+
+  constructor(stream: Stream, peer: string, maxBytes: number, counter?: ByteCounter) {
+    this.stream = stream
+    this.#peer = peer
+    this.#max = maxBytes
+    this.#counter = counter
+    this.#lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: maxBytes + 16 })
+  }
+
+  /** Sends one message. */
+  async send(m: DhtMessage, options: AbortOptions = {}): Promise<void> {
+    const bytes = encodeMessage(m, this.#max)
+    await this.#lp.write(bytes, options)
+    this.#counter?.sent(bytes.byteLength + varintLength(bytes.byteLength))
+  }
+
+  /** Receives one message; a remote `err` message is returned, not thrown. */
+  async receive(options: AbortOptions = {}): Promise<DhtMessage> {
+    let data: Uint8Array
+    try {
+      data = (await this.#lp.read(options)).subarray()
+    } catch (err) {
+      options.signal?.throwIfAborted()
+      const name = (err as Error).name
+      if (
+        name === 'InvalidDataLengthError' ||
+        name === 'InvalidDataLengthLengthError' ||
+        name === 'StreamBufferError'
+      ) {
+        throw new MessageTooLargeError(this.#max, undefined, { cause: err })
+      }
+      if (name === 'InvalidMessageLengthError') throw new BadMessageError('bad length prefix', { cause: err })
+      throw new PeerRequestError(this.#peer, (err as Error).message, { cause: err })
+    }
+    this.#counter?.received(data.byteLength + varintLength(data.byteLength))
+    return decodeMessage(data, this.#max)
+  }
+
+  /** Closes our side gracefully (errors ignored). */
+  async close(options: AbortOptions = {}): Promise<void> {
+    await this.stream.close(options).catch(() => this.stream.abort(new Error('close failed')))
+  }
+}
+
+/** Bytes moved by one exchange. */
+export interface Tally {
+  sent: number
+  received: number
+}
+
+/** What a PeerLink needs from libp2p and from its owner. */
+export interface PeerLinkInit {
+  readonly libp2p: Pick<Libp2p, 'dialProtocol' | 'hangUp'>
+  readonly maxMessageBytes: number
+  /** How long a dropped peer stays bad. */
+  readonly badPeerMs: number
+  /** Every byte moved, in both directions (for metrics). */
+  readonly counter: ByteCounter
+  /** Called once per drop (after the hang-up was started). */
+  readonly onDrop: (peer: string) => void
+  readonly onTimeout: () => void
+}
+
+/**
+ * The transport side of the DHT: opens one stream per exchange with a per-request timeout, wraps inbound streams,
+ * and drops peers that send garbage or oversized messages (hang up, and refuse them for `badPeerMs`).
+ */
+export class PeerLink {
+  readonly #init: PeerLinkInit
+  readonly #bad = new Map<string, number>()
+
+  constructor(init: PeerLinkInit) {
+    this.#init = init
+  }
+
+  /** Whether `peer` is currently remembered as bad. */
+  isBad(peer: { toString(): string }): boolean {
+    const until = this.#bad.get(peer.toString())
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    this.#bad.delete(peer.toString())
+    return false
+  }
+
+  /** Hangs up on `id` and remembers it as bad. */
+  drop(id: PeerId): void {
+    const peer = id.toString()
+    const fresh = !this.isBad(peer)
+    this.#bad.set(peer, Date.now() + this.#init.badPeerMs)
+    void this.#init.libp2p.hangUp(id).catch(() => undefined)
+    if (fresh) this.#init.onDrop(peer)
+  }
+
+  /** A channel over an inbound stream. */
+  channel(stream: Stream, peer: string, tally?: Tally): Channel {
+    return new Channel(stream, peer, this.#init.maxMessageBytes, this.#count(tally))
+  }
+
+  /**
+   * One outgoing exchange on a new stream. Throws `PeerTimeoutError` after `timeoutMs`, `BadPeerError` for a dropped
+   * peer, the typed error of bad input (dropping the peer for garbage), or `PeerRequestError`.
+   */
+  async request<T>(
+    id: PeerId,
+    timeoutMs: number,
+    options: AbortOptions,
+    exchange: (ch: Channel, signal: AbortSignal) => Promise<T>,
+    tally?: Tally,
+  ): Promise<T> {
+    const peer = id.toString()
+    if (this.isBad(peer)) throw new BadPeerError(peer)
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout
+    let stream: Stream | undefined
+    try {
+      stream = await this.#init.libp2p.dialProtocol(id, SEMANTIC_PROTOCOL, { signal })
+      const ch = this.channel(stream, peer, tally)
+      const result = await exchange(ch, signal)
+      await ch.close({ signal })
+      return result
+    } catch (err) {
+      stream?.abort(err instanceof Error ? err : new Error(String(err)))
+      options.signal?.throwIfAborted()
+      if (timeout.aborted) {
+        this.#init.onTimeout()
+        throw new PeerTimeoutError(peer, timeoutMs, { cause: err })
+      }
+      if (err instanceof BadMessageError || err instanceof MessageTooLargeError) this.drop(id)
+      if (isIpfrsError(err)) throw err
+      throw new PeerRequestError(peer, (err as Error).message, { cause: err })
+    }
+  }
+
+  /** Sends one request and returns the reply, which must be of type `expect` (an `err` reply throws). */
+  async ask<T extends DhtMessage['t']>(
+    id: PeerId,
+    timeoutMs: number,
+    request: DhtMessage,
+    expect: T,
+    options: AbortOptions,
+    tally?: Tally,
+  ): Promise<Extract<DhtMessage, { t: T }>> {
+    const exchange = async (ch: Channel, signal: AbortSignal) => {
+      await ch.send(request, { signal })
+      const m = await ch.receive({ signal })
+      if (m.t === 'err') throw new PeerRequestError(id.toString(), `${m.code}: ${m.message}`)
+      if (m.t !== expect) throw new BadMessageError(`expected ${expect}, got ${m.t}`)
+      return m as Extract<DhtMessage, { t: T }>
+    }
+    return this.request(id, timeoutMs, options, exchange, tally)
+  }
+
+  #count(tally?: Tally): ByteCounter {
+    const { counter } = this.#init
+    return {
+      sent: (n) => {
+        counter.sent(n)
+        if (tally) tally.sent += n
+      },
+      received: (n) => {
+        counter.received(n)
+        if (tally) tally.received += n
+      },
+    }
+  }
+}

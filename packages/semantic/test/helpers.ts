@@ -1,0 +1,128 @@
+import { cidOf, defaultConfig } from '@ipfrs/core'
+import { Network } from '@ipfrs/network'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { MemoryBlockstore } from 'blockstore-core'
+import { MemoryDatastore } from 'datastore-core'
+import { FlatIndex } from '../src/flat-index.js'
+import { SemanticDht, type SemanticDhtInit } from '../src/semantic-dht.js'
+import type { Metric } from '../src/vector-index.js'
+
+/** A started Network on 127.0.0.1 over TCP with in-memory stores, no bootstrap peers and no Kademlia DHT. */
+export async function localNetwork(): Promise<Network> {
+  const config = defaultConfig()
+  config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
+  config.Swarm.Transports.Network = { TCP: true, QUIC: false }
+  config.Bootstrap = [] // never the public list in tests
+  config.Routing.Type = 'none'
+  const network = Network.create({
+    config,
+    privateKey: await generateKeyPair('Ed25519'),
+    blockstore: new MemoryBlockstore(),
+    datastore: new MemoryDatastore(),
+  })
+  await network.start()
+  return network
+}
+
+/** A network node with a started SemanticDht over an exact FlatIndex. */
+export interface DhtNode {
+  readonly network: Network
+  readonly index: FlatIndex
+  readonly dht: SemanticDht
+}
+
+/** Starts `n` nodes, each with its own index and DHT (options passed to every SemanticDht). */
+export async function dhtNodes(
+  n: number,
+  dimension: number,
+  options: Partial<Omit<SemanticDhtInit, 'libp2p' | 'index'>> & { metric?: Metric } = {},
+): Promise<DhtNode[]> {
+  const { metric = 'l2', ...rest } = options
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const network = await localNetwork()
+      const index = new FlatIndex({ dimension, metric })
+      const dht = new SemanticDht({ libp2p: network.libp2p, index, ...rest })
+      await dht.start()
+      return { network, index, dht }
+    }),
+  )
+}
+
+/** Connects every pair of nodes (a full mesh) and waits until each knows every other's summary. */
+export async function meshAndSettle(nodes: DhtNode[]): Promise<void> {
+  for (let i = 0; i < nodes.length; i++) {
+    await Promise.all(
+      nodes.slice(i + 1).map((other) => (nodes[i] as DhtNode).network.connect(other.network.addresses()[0]!)),
+    )
+  }
+  await waitFor(() =>
+    nodes.every((n) => n.dht.knownPeers().filter((p) => p.summary !== undefined).length === nodes.length - 1),
+  )
+}
+
+/** Stops DHTs and networks, ignoring errors. */
+export async function stopAll(nodes: DhtNode[]): Promise<void> {
+  await Promise.allSettled(nodes.map((n) => n.dht.stop()))
+  await Promise.allSettled(nodes.map((n) => n.network.stop()))
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** A seeded PRNG (mulberry32) and a standard normal sampler over it. */
+export function prng(seed: number): { uniform: () => number; normal: () => number } {
+  let a = seed >>> 0
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const normal = () => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform())
+  return { uniform, normal }
+}
+
+/** The CID string of a raw block holding `label`. */
+export function cidFor(label: string): string {
+  return cidOf(new TextEncoder().encode(label), 0x55).toString()
+}
+
+/** One labelled vector of a clustered data set. */
+export interface Item {
+  readonly cid: string
+  readonly vector: Float32Array
+  readonly cluster: number
+}
+
+/** `clusters` Gaussian blobs of `perCluster` points each (centres spread ±10 per axis, points σ = `spread`). */
+export function clusteredData(clusters: number, perCluster: number, dimension: number, spread = 1, seed = 7): Item[] {
+  const r = prng(seed)
+  const items: Item[] = []
+  for (let c = 0; c < clusters; c++) {
+    const centre = Float32Array.from({ length: dimension }, () => (r.uniform() * 2 - 1) * 10)
+    for (let i = 0; i < perCluster; i++) {
+      const vector = Float32Array.from(centre, (x) => x + r.normal() * spread)
+      items.push({ cid: cidFor(`item-${seed}-${c}-${i}`), vector, cluster: c })
+    }
+  }
+  return items
+}
+
+/** A query near the centre of an item's cluster (the item plus small noise). */
+export function queryNear(item: Item, noise: number, seed: number): Float32Array {
+  const r = prng(seed)
+  return Float32Array.from(item.vector, (x) => x + r.normal() * noise)
+}
+
+/** |got ∩ truth| / |truth| over CIDs. */
+export function recall(got: Array<{ cid: string }>, truth: Array<{ cid: string }>): number {
+  const g = new Set(got.map((h) => h.cid))
+  return truth.length === 0 ? 1 : truth.filter((h) => g.has(h.cid)).length / truth.length
+}
