@@ -24,6 +24,27 @@ export {
   TensorBlockNotFoundError,
   WrongEncodingError,
 } from './errors.js'
+export {
+  creditWindow,
+  DEFAULT_CREDIT,
+  DEFAULT_MAX_IN_FLIGHT_BYTES,
+  MAX_CREDIT,
+  ReceiverCredit,
+  SenderCredit,
+} from './flow-control.js'
+export {
+  CHUNK_FRAME_OVERHEAD,
+  decodeFrame,
+  encodeFrame,
+  FLAG_SEND_MANIFEST,
+  type Frame,
+  FrameReader,
+  FrameType,
+  MAX_CONTROL_FRAME_SIZE,
+  MAX_FRAME_SIZE,
+  sendFrame,
+  TENSORSWAP_PROTOCOL,
+} from './frames.js'
 export type { TensorEncoding, TensorManifest } from './manifest.js'
 export {
   CHUNK_CODEC,
@@ -36,6 +57,8 @@ export {
   MAX_CHUNK_SIZE,
   validateManifest,
 } from './manifest-codec.js'
+export { type ChunkProgress, ChunkScheduler } from './multi-provider.js'
+export { bytesOfChunks, chunksOfRange, fetchOrder, missingChunks } from './resume-state.js'
 export {
   exportSafetensors,
   getModelManifest,
@@ -49,9 +72,38 @@ export {
   parseSafetensors,
   type SafetensorsEntry,
 } from './safetensors.js'
+// TensorSwap (`/ipfrs/tensorswap/1.0.0`): the wire protocol moving manifest chunks between peers.
+export {
+  ChunksUnavailableError,
+  CreditExceededError,
+  FrameTooLargeError,
+  InvalidPriorityError,
+  InvalidProviderError,
+  isPeerFault,
+  NoProvidersError,
+  StreamClosedError,
+  TensorSwapProtocolError,
+  TensorSwapRemoteError,
+  TensorSwapStallError,
+  UnsolicitedChunkError,
+} from './swap-errors.js'
 export {
   type GetTensorOptions,
   type LoadedTensor,
   type PutTensorOptions,
   TensorStore,
 } from './tensor-store.js'
+export {
+  type FetchOptions,
+  type FetchResult,
+  type ProviderStats,
+  TensorSwap,
+  type TensorSwapInit,
+} from './tensorswap.js'
+export {
+  ProviderSession,
+  type ProviderSessionInit,
+  type ProviderTarget,
+  type SessionSink,
+} from './tensorswap-client.js'
+export { TensorSwapServer, type TensorSwapServerInit, type TensorSwapServerStats } from './tensorswap-server.js'

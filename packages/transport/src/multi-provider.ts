@@ -1,0 +1,225 @@
+/**
+ * The multi-provider scheduler: splits the missing chunks of one manifest across provider sessions with work
+ * stealing. Chunks wait in one queue in priority order; each session is topped up from the queue front as it
+ * delivers, so faster providers take more. A session with nothing left to do takes the lower-priority half of the
+ * busiest session's outstanding chunks (cancelling them there). A failed session's chunks go back to the queue for
+ * the others. Every chunk is stored once, after its session verified it.
+ */
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+import type { TensorManifest } from './manifest.js'
+import { ChunksUnavailableError, NoProvidersError } from './swap-errors.js'
+import type { ProviderSession, SessionSink } from './tensorswap-client.js'
+
+/** One delivered chunk, as reported to a progress callback. */
+export interface ChunkProgress {
+  index: number
+  peer: string
+  bytes: number
+  /** Chunks stored so far in this fetch. */
+  received: number
+  /** Chunks this fetch needs in total. */
+  total: number
+}
+
+/** What the scheduler needs. */
+export interface SchedulerInit {
+  cid: CID
+  manifest: TensorManifest
+  /** Missing chunk indexes, in priority order. */
+  missing: readonly number[]
+  blockstore: Pick<Blockstore, 'put'>
+  onChunk?: (progress: ChunkProgress) => void
+}
+
+/** Distributes chunks over sessions; `done` settles when every chunk is stored or no provider can continue. */
+export class ChunkScheduler implements SessionSink {
+  /** Chunks that arrived twice (a stolen chunk the first provider had already sent). */
+  duplicates = 0
+  readonly errors: unknown[] = []
+  readonly done: Promise<void>
+  readonly #init: SchedulerInit
+  readonly #rank = new Map<number, number>()
+  #queue: number[]
+  readonly #stored: Uint8Array
+  #remaining: number
+  readonly #sessions = new Set<ProviderSession>()
+  #resolve!: () => void
+  #reject!: (err: unknown) => void
+  #settled = false
+
+  constructor(init: SchedulerInit) {
+    this.#init = init
+    for (const [rank, index] of init.missing.entries()) this.#rank.set(index, rank)
+    this.#queue = [...init.missing]
+    this.#stored = new Uint8Array(init.manifest.chunks.length)
+    this.#remaining = init.missing.length
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    this.done.catch(() => undefined) // observed by the caller; avoid an unhandled rejection before it awaits
+    if (this.#remaining === 0) this.#settle()
+  }
+
+  /** Chunks not yet stored. */
+  get remaining(): number {
+    return this.#remaining
+  }
+
+  /** Takes an opened session into the rotation and runs it; its failure hands its chunks to the others. */
+  add(session: ProviderSession): void {
+    if (this.#settled) {
+      void session.finish()
+      return
+    }
+    this.#sessions.add(session)
+    session.run(this).then(
+      () => this.#gone(session),
+      (err) => this.#gone(session, err),
+    )
+    this.#refill(session)
+  }
+
+  /** A provider could not even be opened (dial failure, refusal); counts towards "no provider could deliver". */
+  failedToOpen(err: unknown): void {
+    this.errors.push(err)
+    this.#checkStuck()
+  }
+
+  async deliver(session: ProviderSession, index: number, bytes: Uint8Array): Promise<void> {
+    if (this.#stored[index] === 1 || this.#settled) {
+      this.duplicates++
+    } else {
+      this.#stored[index] = 1
+      await this.#init.blockstore.put(this.#init.manifest.chunks[index] as CID, bytes)
+      this.#remaining--
+      this.#init.onChunk?.({
+        index,
+        peer: session.peer,
+        bytes: bytes.byteLength,
+        received: this.#init.missing.length - this.#remaining,
+        total: this.#init.missing.length,
+      })
+      // a chunk stolen from a slower session may still be wanted there
+      for (const other of this.#sessions) if (other !== session && other.pending.has(index)) other.cancel([index])
+    }
+    if (this.#remaining === 0) this.#settle()
+    else this.#refill(session)
+  }
+
+  dontHave(_session: ProviderSession, indexes: number[]): void {
+    this.#requeue(indexes)
+    for (const s of this.#sessions) this.#refill(s)
+    this.#checkStuck()
+  }
+
+  /** Takes up to `n` chunks from the queue front for a session's REQUEST (give them back with `release`). */
+  claim(n: number): number[] {
+    return this.#queue.splice(0, n)
+  }
+
+  /** Returns claimed chunks whose session never opened. */
+  release(indexes: readonly number[]): void {
+    this.#requeue(indexes)
+    for (const s of this.#sessions) this.#refill(s)
+  }
+
+  /** Ends the fetch with `reason` (e.g. the caller's abort signal fired); every session is closed. */
+  abort(reason: unknown): void {
+    this.#settle(reason)
+  }
+
+  /** Sessions still taking part. */
+  get sessions(): number {
+    return this.#sessions.size
+  }
+
+  #gone(session: ProviderSession, err?: unknown): void {
+    this.#sessions.delete(session)
+    if (err !== undefined) this.errors.push(err)
+    this.#requeue([...session.pending])
+    session.pending.clear()
+    for (const s of this.#sessions) this.#refill(s)
+    this.#checkStuck()
+  }
+
+  /** Puts chunks back into the queue in priority order (unless stored or already asked of a live session). */
+  #requeue(indexes: readonly number[]): void {
+    const back = indexes.filter(
+      (i) => this.#stored[i] === 0 && !this.#queue.includes(i) && ![...this.#sessions].some((s) => s.pending.has(i)),
+    )
+    if (back.length === 0) return
+    this.#queue.push(...back)
+    this.#queue.sort((a, b) => (this.#rank.get(a) ?? 0) - (this.#rank.get(b) ?? 0))
+  }
+
+  /** Tops a session up to twice its credit window from the queue front; an idle session steals instead. */
+  #refill(session: ProviderSession): void {
+    if (this.#settled || !this.#sessions.has(session)) return
+    const target = Math.max(2, session.window * 2)
+    const take: number[] = []
+    if (session.pending.size < target) {
+      const keep: number[] = []
+      for (const i of this.#queue) {
+        if (take.length + session.pending.size < target && !session.lacks.has(i)) take.push(i)
+        else keep.push(i)
+      }
+      this.#queue = keep
+    }
+    if (take.length > 0) session.want(take)
+    else if (session.pending.size === 0) this.#steal(session)
+  }
+
+  /** Moves the lower-priority half of the busiest other session's outstanding chunks to `thief`. */
+  #steal(thief: ProviderSession): void {
+    let victim: ProviderSession | undefined
+    for (const s of this.#sessions) {
+      if (s === thief) continue
+      if (victim === undefined || s.pending.size > victim.pending.size) victim = s
+    }
+    if (victim === undefined || victim.pending.size === 0) return
+    const outstanding = [...victim.pending].filter((i) => !thief.lacks.has(i))
+    const n = Math.ceil(outstanding.length / 2)
+    if (n === 0) return
+    const stolen = outstanding.slice(outstanding.length - n)
+    victim.cancel(stolen)
+    thief.want(stolen)
+  }
+
+  /** Fails the fetch when nothing can progress: no sessions left, or no live session has what is queued. */
+  #checkStuck(): void {
+    if (this.#settled || this.#remaining === 0) return
+    if (this.#sessions.size === 0) {
+      if (this.#opening > 0) return
+      this.#settle(new NoProvidersError(this.#init.cid.toString(), this.#remaining, this.errors))
+      return
+    }
+    const busy = [...this.#sessions].some((s) => s.pending.size > 0)
+    if (!busy && this.#queue.length > 0 && this.#opening === 0)
+      this.#settle(new ChunksUnavailableError(this.#init.cid.toString(), this.#queue))
+  }
+
+  /** Sessions still being opened (the scheduler waits for them before giving up). */
+  #opening = 0
+
+  /** Tracks a session being opened; call the returned function when it has been added or has failed. */
+  opening(): () => void {
+    this.#opening++
+    let once = false
+    return () => {
+      if (once) return
+      once = true
+      this.#opening--
+      this.#checkStuck()
+    }
+  }
+
+  #settle(err?: unknown): void {
+    if (this.#settled) return
+    this.#settled = true
+    for (const s of this.#sessions) void s.finish()
+    if (err === undefined) this.#resolve()
+    else this.#reject(err)
+  }
+}

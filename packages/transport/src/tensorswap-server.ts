@@ -1,0 +1,230 @@
+/**
+ * The serving side of TensorSwap: answers `/ipfrs/tensorswap/1.0.0` streams for any manifest whose block is in the
+ * local blockstore. Per stream it sends the manifest (when asked), a HEADER, then CHUNK frames in the order the
+ * client wants them, never more than the credit the client granted. A client that breaks the protocol (malformed
+ * frame, oversized frame, index out of range, excessive credit) is dropped: stream reset and connection closed.
+ */
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+import { readBlock } from './chunking.js'
+import { SenderCredit } from './flow-control.js'
+import {
+  FLAG_SEND_MANIFEST,
+  type Frame,
+  FrameReader,
+  FrameType,
+  MAX_CONTROL_FRAME_SIZE,
+  sendFrame,
+  TENSORSWAP_PROTOCOL,
+} from './frames.js'
+import type { TensorManifest } from './manifest.js'
+import { decodeManifest } from './manifest-codec.js'
+import { isPeerFault, TensorSwapProtocolError } from './swap-errors.js'
+
+/** What the server needs: a libp2p node to register on, and the blockstore it serves from. */
+export interface TensorSwapServerInit {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle'>
+  /** The local blockstore (reads pass `offline: true`, so a Helia blockstore never goes to the network). */
+  blockstore: Pick<Blockstore, 'get' | 'has'>
+  /** Concurrent TensorSwap streams per connection (default 32). */
+  maxInboundStreams?: number
+}
+
+/** Counters of a server since it started. */
+export interface TensorSwapServerStats {
+  streams: number
+  chunksSent: number
+  /** Chunk payload bytes sent. */
+  bytesSent: number
+  /** Most chunks ever in flight on one stream (sent, not yet credited back): never above the client's window. */
+  maxInFlight: number
+  /** Peers dropped for protocol violations. */
+  violations: number
+  /** The code of the latest violation (e.g. `ERR_FRAME_TOO_LARGE`). */
+  lastViolation?: string
+}
+
+/** Serves TensorSwap streams from a blockstore. `start()` registers the protocol handler, `stop()` removes it. */
+export class TensorSwapServer {
+  readonly stats: TensorSwapServerStats = { streams: 0, chunksSent: 0, bytesSent: 0, maxInFlight: 0, violations: 0 }
+  readonly #init: TensorSwapServerInit
+  readonly #active = new Set<Stream>()
+  #started = false
+
+  constructor(init: TensorSwapServerInit) {
+    this.#init = init
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return
+    await this.#init.libp2p.handle(TENSORSWAP_PROTOCOL, (stream, connection) => this.#serve(stream, connection), {
+      maxInboundStreams: this.#init.maxInboundStreams ?? 32,
+    })
+    this.#started = true
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
+    await this.#init.libp2p.unhandle(TENSORSWAP_PROTOCOL)
+    for (const s of this.#active) s.abort(new Error('tensorswap server stopped'))
+    this.#active.clear()
+  }
+
+  async #serve(stream: Stream, connection: Connection): Promise<void> {
+    this.stats.streams++
+    this.#active.add(stream)
+    const reader = new FrameReader(stream, MAX_CONTROL_FRAME_SIZE)
+    try {
+      await this.#session(stream, reader)
+      await stream.close().catch(() => undefined)
+    } catch (err) {
+      if (isPeerFault(err)) {
+        this.stats.violations++
+        this.stats.lastViolation = (err as { code?: string }).code
+        stream.abort(err as Error)
+        connection.abort(err as Error)
+      } else {
+        stream.abort(err instanceof Error ? err : new Error(String(err)))
+      }
+    } finally {
+      this.#active.delete(stream)
+      await reader.close().catch(() => undefined)
+    }
+  }
+
+  async #session(stream: Stream, reader: FrameReader): Promise<void> {
+    const request = await reader.next()
+    if (request === undefined) return
+    if (request.type !== FrameType.REQUEST) throw new TensorSwapProtocolError(`expected REQUEST, got 0x${hex(request)}`)
+    const credit = new SenderCredit(request.credit)
+    const loaded = await this.#manifest(request.cid)
+    if ('error' in loaded) {
+      await sendFrame(stream, { type: FrameType.ERROR, code: loaded.error, message: loaded.message })
+      return
+    }
+    const { manifest, bytes } = loaded
+    if ((request.flags & FLAG_SEND_MANIFEST) !== 0) await sendFrame(stream, { type: FrameType.MANIFEST, bytes })
+    await sendFrame(stream, {
+      type: FrameType.HEADER,
+      cid: request.cid,
+      dtype: manifest.dtype,
+      shape: [...manifest.shape],
+      strides: [...manifest.strides],
+      byteLength: manifest.byteLength,
+      chunkSize: manifest.chunkSize,
+      chunkCount: manifest.chunks.length,
+    })
+
+    const queue = new WantQueue(manifest.chunks.length)
+    queue.add(request.wants)
+    let ended = false
+    let failure: unknown
+    // the client's control frames: more wants, cancellations, credit; the end of its writes ends the session
+    const control = (async () => {
+      try {
+        for (;;) {
+          const frame = await reader.next()
+          if (frame === undefined) break
+          if (frame.type === FrameType.WANT) queue.add(frame.indexes)
+          else if (frame.type === FrameType.CANCEL) queue.cancel(frame.indexes)
+          else if (frame.type === FrameType.CREDIT) credit.grant(frame.credit)
+          else throw new TensorSwapProtocolError(`unexpected frame 0x${hex(frame)} from client`)
+          credit.wake()
+        }
+      } catch (err) {
+        failure = err
+      } finally {
+        ended = true
+        credit.wake()
+      }
+    })()
+
+    while (!ended) {
+      if (credit.available === 0 || queue.size === 0) {
+        await credit.wait()
+        continue
+      }
+      const index = queue.shift() as number
+      const cid = manifest.chunks[index] as CID
+      let chunk: Uint8Array
+      try {
+        chunk = await readBlock(this.#init.blockstore as Blockstore, cid, { offline: true } as never)
+      } catch {
+        await sendFrame(stream, { type: FrameType.DONT_HAVE, indexes: [index] })
+        continue
+      }
+      credit.take()
+      await sendFrame(stream, { type: FrameType.CHUNK, index, bytes: chunk })
+      this.stats.chunksSent++
+      this.stats.bytesSent += chunk.byteLength
+      if (credit.maxInFlight > this.stats.maxInFlight) this.stats.maxInFlight = credit.maxInFlight
+    }
+    await control
+    if (failure !== undefined) throw failure
+  }
+
+  async #manifest(
+    cid: CID,
+  ): Promise<{ manifest: TensorManifest; bytes: Uint8Array } | { error: string; message: string }> {
+    let bytes: Uint8Array
+    try {
+      if (!(await this.#init.blockstore.has(cid))) return { error: 'ERR_NOT_FOUND', message: `no block ${cid}` }
+      bytes = await readBlock(this.#init.blockstore as Blockstore, cid, { offline: true } as never)
+    } catch {
+      return { error: 'ERR_NOT_FOUND', message: `no block ${cid}` }
+    }
+    try {
+      return { manifest: decodeManifest(bytes, cid), bytes }
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'ERR_INVALID_MANIFEST'
+      return { error: code, message: (err as Error).message }
+    }
+  }
+}
+
+/** The chunk indexes a client wants, in its order; duplicates ignored, cancelled ones skipped. */
+class WantQueue {
+  readonly #count: number
+  readonly #order: number[] = []
+  #head = 0
+  readonly #queued = new Set<number>()
+
+  constructor(count: number) {
+    this.#count = count
+  }
+
+  get size(): number {
+    return this.#queued.size
+  }
+
+  add(indexes: readonly number[]): void {
+    for (const i of indexes) {
+      if (i >= this.#count) throw new TensorSwapProtocolError(`wanted chunk ${i} of ${this.#count}`)
+      if (this.#queued.has(i)) continue
+      this.#queued.add(i)
+      this.#order.push(i)
+    }
+  }
+
+  cancel(indexes: readonly number[]): void {
+    for (const i of indexes) this.#queued.delete(i)
+  }
+
+  shift(): number | undefined {
+    while (this.#head < this.#order.length) {
+      const i = this.#order[this.#head++] as number
+      if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+        this.#order.splice(0, this.#head)
+        this.#head = 0
+      }
+      if (this.#queued.delete(i)) return i
+    }
+    return undefined
+  }
+}
+
+function hex(frame: Frame): string {
+  return frame.type.toString(16)
+}

@@ -1,0 +1,227 @@
+/**
+ * TensorSwap (`/ipfrs/tensorswap/1.0.0`): resumable, credit-flow-controlled, verified transfer of the chunks a
+ * TensorManifest lists, from one or several providers at once. `TensorSwap` serves the local blockstore and fetches
+ * into it; what is already there is never asked for again, so a fetch cut short resumes where it stopped.
+ */
+import type { Network } from '@ipfrs/network'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+import { readBlock } from './chunking.js'
+import { creditWindow } from './flow-control.js'
+import type { TensorManifest } from './manifest.js'
+import { decodeManifest } from './manifest-codec.js'
+import { type ChunkProgress, ChunkScheduler } from './multi-provider.js'
+import { missingChunks } from './resume-state.js'
+import { InvalidProviderError, NoProvidersError } from './swap-errors.js'
+import { ProviderSession, type ProviderTarget } from './tensorswap-client.js'
+import { TensorSwapServer, type TensorSwapServerStats } from './tensorswap-server.js'
+
+/** How TensorSwap is wired: a Network (or a bare libp2p node) and the local blockstore. */
+export interface TensorSwapInit {
+  /** An @ipfrs/network Network: its libp2p node, and its blockstore unless `blockstore` is given. */
+  network?: Network
+  /** A libp2p node, when there is no Network (then `blockstore` is required). */
+  libp2p?: Libp2p
+  /** Where chunks are served from and fetched into (default: the network's Helia blockstore, read offline). */
+  blockstore?: Blockstore
+  /** Answer other peers' TensorSwap streams (default true). */
+  serve?: boolean
+  /** Defaults of every fetch (see FetchOptions). */
+  credit?: number
+  maxInFlightBytes?: number
+  stallTimeoutMs?: number
+}
+
+/** Options of `fetch`. */
+export interface FetchOptions {
+  /** Peers that have the content: PeerIds or Multiaddrs, or (with a Network) peer ID / multiaddr strings. */
+  providers: ReadonlyArray<ProviderTarget | string>
+  /** Chunk indexes wanted first, in this order (the rest follow ascending); see `chunksOfRange`. */
+  priority?: readonly number[]
+  /** Chunks granted per stream at a time (default 16). */
+  credit?: number
+  /** Bound on chunk bytes in flight per stream (default 32 MiB); lowers `credit` for big chunks. */
+  maxInFlightBytes?: number
+  /** A provider that sends nothing for this long while owing chunks is given up (default 30 s). */
+  stallTimeoutMs?: number
+  /** Called after each chunk is verified and stored. */
+  onChunk?: (progress: ChunkProgress) => void
+  signal?: AbortSignal
+}
+
+/** What one provider contributed to a fetch. */
+export interface ProviderStats {
+  peer: string
+  chunks: number
+  /** Chunk payload bytes received from it. */
+  bytes: number
+  /** Why it was given up, if it was. */
+  error?: string
+}
+
+/** The outcome of a fetch. */
+export interface FetchResult {
+  cid: CID
+  manifest: TensorManifest
+  /** Chunks in the manifest. */
+  chunks: number
+  /** Chunks that were already in the blockstore (not transferred). */
+  alreadyHad: number
+  /** Chunks transferred and stored by this fetch. */
+  fetched: number
+  /** Chunk payload bytes received over the wire (duplicates included). */
+  bytesReceived: number
+  /** All bytes read from TensorSwap streams (frame headers, manifest and header frames included). */
+  wireBytes: number
+  /** Chunks that arrived twice because work was stolen while in flight. */
+  duplicates: number
+  providers: ProviderStats[]
+}
+
+/** TensorSwap on one node: a server for the local blockstore and a client that fetches into it. */
+export class TensorSwap {
+  readonly server: TensorSwapServer | undefined
+  readonly #libp2p: Libp2p
+  readonly #blockstore: Blockstore
+  readonly #network: Network | undefined
+  readonly #defaults: Pick<FetchOptions, 'credit' | 'maxInFlightBytes' | 'stallTimeoutMs'>
+
+  constructor(init: TensorSwapInit) {
+    const libp2p = init.libp2p ?? init.network?.libp2p
+    const blockstore = init.blockstore ?? (init.network?.helia.blockstore as Blockstore | undefined)
+    if (libp2p === undefined || blockstore === undefined)
+      throw new InvalidProviderError('init', 'TensorSwap needs a network, or a libp2p node and a blockstore')
+    this.#libp2p = libp2p
+    this.#blockstore = blockstore
+    this.#network = init.network
+    this.#defaults = {
+      credit: init.credit,
+      maxInFlightBytes: init.maxInFlightBytes,
+      stallTimeoutMs: init.stallTimeoutMs,
+    }
+    this.server = init.serve === false ? undefined : new TensorSwapServer({ libp2p, blockstore })
+  }
+
+  /** Registers the protocol handler (when serving). */
+  async start(): Promise<void> {
+    await this.server?.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop()
+  }
+
+  /** Counters of the serving side. */
+  get serverStats(): TensorSwapServerStats | undefined {
+    return this.server?.stats
+  }
+
+  /**
+   * Fetches every chunk of manifest `cid` the blockstore lacks, from `providers` (split across them with work
+   * stealing), verifying each against the manifest before storing it. The manifest itself comes from the blockstore,
+   * else from the first provider that has it (verified against `cid`, then stored). Resolves once all chunks are
+   * stored; rejects with `ERR_TENSORSWAP_NO_PROVIDERS` when every provider failed (chunks stored so far stay, and
+   * the next fetch asks only for the rest).
+   */
+  async fetch(cid: CID, options: FetchOptions): Promise<FetchResult> {
+    const opts = { ...this.#defaults, ...options }
+    const errors: unknown[] = []
+    const targets: ProviderTarget[] = []
+    for (const r of await Promise.allSettled(options.providers.map((p) => this.#target(p, options.signal)))) {
+      if (r.status === 'fulfilled') targets.push(r.value)
+      else errors.push(r.reason)
+    }
+    const sessions: ProviderSession[] = []
+    const newSession = (target: ProviderTarget, manifest?: TensorManifest) => {
+      const s = new ProviderSession({ ...opts, libp2p: this.#libp2p, target, cid, manifest })
+      sessions.push(s)
+      return s
+    }
+
+    let manifest = await this.#localManifest(cid, options.signal)
+    let first: ProviderSession | undefined
+    let next = 0
+    while (manifest === undefined) {
+      const target = targets[next++]
+      if (target === undefined) throw new NoProvidersError(cid.toString(), 'manifest', errors)
+      const s = newSession(target)
+      try {
+        manifest = await s.open()
+        await this.#blockstore.put(cid, s.manifestBytes as Uint8Array, { signal: options.signal })
+        first = s
+      } catch (err) {
+        errors.push(err)
+      }
+    }
+
+    const missing = await missingChunks(this.#blockstore, manifest, options)
+    const scheduler = new ChunkScheduler({
+      cid,
+      manifest,
+      missing,
+      blockstore: this.#blockstore,
+      onChunk: opts.onChunk,
+    })
+    scheduler.errors.push(...errors)
+    const onAbort = () => scheduler.abort(options.signal?.reason)
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (first !== undefined) scheduler.add(first)
+      const share = Math.max(2, 2 * creditWindow(manifest.chunkSize, opts.credit, opts.maxInFlightBytes))
+      for (const target of targets.slice(next)) {
+        if (scheduler.remaining === 0) break
+        const opened = scheduler.opening()
+        const s = newSession(target, manifest)
+        const wants = scheduler.claim(share)
+        s.open(wants)
+          .then(
+            () => scheduler.add(s),
+            (err) => {
+              scheduler.release(wants)
+              scheduler.failedToOpen(err)
+            },
+          )
+          .finally(opened)
+      }
+      await scheduler.done
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+      await Promise.all(sessions.map((s) => s.finish()))
+    }
+    return {
+      cid,
+      manifest,
+      chunks: manifest.chunks.length,
+      alreadyHad: manifest.chunks.length - missing.length,
+      fetched: missing.length,
+      bytesReceived: sessions.reduce((n, s) => n + s.bytesReceived, 0),
+      wireBytes: sessions.reduce((n, s) => n + s.wireBytes, 0),
+      duplicates: scheduler.duplicates,
+      providers: sessions.map((s) => ({
+        peer: s.peer,
+        chunks: s.chunksReceived,
+        bytes: s.bytesReceived,
+        ...(s.error !== undefined ? { error: s.error instanceof Error ? s.error.message : String(s.error) } : {}),
+      })),
+    }
+  }
+
+  async #localManifest(cid: CID, signal?: AbortSignal): Promise<TensorManifest | undefined> {
+    if (!(await this.#blockstore.has(cid, { signal }))) return undefined
+    const bytes = await readBlock(this.#blockstore, cid, { signal, offline: true } as never)
+    return decodeManifest(bytes, cid)
+  }
+
+  /** Strings go through the Network (a peer ID or a multiaddr, dialled), then become the connected PeerId. */
+  async #target(p: ProviderTarget | string, signal?: AbortSignal): Promise<ProviderTarget> {
+    if (typeof p !== 'string') return p
+    if (this.#network === undefined) throw new InvalidProviderError(p, 'strings need a Network; pass a PeerId')
+    const id = await this.#network.connect(p, { signal })
+    const peer: PeerId | undefined = this.#libp2p
+      .getConnections()
+      .find((c) => c.remotePeer.toString() === id)?.remotePeer
+    if (peer === undefined) throw new InvalidProviderError(p, 'not connected after dialling')
+    return peer
+  }
+}

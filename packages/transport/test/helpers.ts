@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { defaultConfig, isIpfrsError } from '@ipfrs/core'
+import { Network } from '@ipfrs/network'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { MemoryBlockstore } from 'blockstore-core/memory'
+import { MemoryDatastore } from 'datastore-core'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+import { encodeManifest, type Frame, FrameReader, putChunks, sendFrame, type TensorManifest } from '../src/index.js'
+
+/** A started Network on 127.0.0.1 over TCP, no bootstrap peers, in-memory stores unless a blockstore is given. */
+export async function localNetwork(blockstore: Blockstore = new MemoryBlockstore()): Promise<Network> {
+  const config = defaultConfig()
+  config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
+  config.Swarm.Transports.Network = { TCP: true, QUIC: false }
+  config.Bootstrap = [] // never the public list in tests
+  const network = Network.create({
+    config,
+    privateKey: await generateKeyPair('Ed25519'),
+    blockstore,
+    datastore: new MemoryDatastore(),
+  })
+  await network.start()
+  return network
+}
+
+/** Connects `a` to `b`; returns b's PeerId as a's libp2p knows it. */
+export async function connect(a: Network, b: Network): Promise<PeerId> {
+  const addr = b.addresses()[0]
+  if (addr === undefined) throw new Error('no address')
+  await a.connect(addr)
+  return b.peerId
+}
+
+/** Random content stored as a raw F32 TensorManifest of `chunks` chunks (the last one shorter). */
+export async function makeContent(
+  blockstore: Blockstore,
+  chunkSize: number,
+  chunks: number,
+): Promise<{ cid: CID; manifest: TensorManifest; bytes: Uint8Array }> {
+  const byteLength = chunkSize * chunks - 4 * 3 // last chunk 12 bytes short, still a whole number of f32
+  const bytes = new Uint8Array(randomBytes(byteLength))
+  const cids = await putChunks(blockstore, bytes, chunkSize)
+  const manifest: TensorManifest = {
+    type: 'ipfrs/tensor',
+    version: 1,
+    encoding: 'raw',
+    dtype: 'F32',
+    shape: [byteLength / 4],
+    strides: [1],
+    byteLength,
+    chunkSize,
+    chunks: cids,
+  }
+  const encoded = encodeManifest(manifest)
+  await blockstore.put(encoded.cid, encoded.bytes)
+  return { cid: encoded.cid, manifest, bytes }
+}
+
+/** How many of the manifest's chunks the blockstore holds. */
+export async function countPresent(blockstore: Blockstore, manifest: TensorManifest): Promise<number> {
+  let n = 0
+  for (const c of manifest.chunks) if (await blockstore.has(c)) n++
+  return n
+}
+
+/** The error code a promise rejects with (undefined if it resolves). */
+export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p
+  } catch (err) {
+    if (isIpfrsError(err)) return err.code
+    throw err
+  }
+  return undefined
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** A temp dir removed by the returned cleanup. */
+export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tensorswap-'))
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** A hand-written TensorSwap peer: raw frames in and out of one stream, for misbehaving on purpose. */
+export interface RawPeer {
+  stream: Stream
+  connection: Connection
+  reader: FrameReader
+  send(frame: Frame): Promise<number>
+  /** Sends raw bytes (not a well-formed frame). */
+  sendRaw(bytes: Uint8Array): void
+}
+
+/** Wraps a stream as a RawPeer. */
+export function rawPeer(stream: Stream, connection: Connection, maxFrameSize = 64 * 1024 * 1024 + 64): RawPeer {
+  return {
+    stream,
+    connection,
+    reader: new FrameReader(stream, maxFrameSize),
+    send: (frame) => sendFrame(stream, frame),
+    sendRaw: (bytes) => {
+      stream.send(bytes)
+    },
+  }
+}
