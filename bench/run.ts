@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   'tensor-decode': new URL('../packages/transport/bench/decode.ts', import.meta.url).pathname,
   tensorswap: new URL('../packages/transport/bench/transfer.ts', import.meta.url).pathname,
   temporal: new URL('../packages/tensorlogic/bench/temporal.ts', import.meta.url).pathname,
+  tensorlogic: new URL('../packages/tensorlogic/bench/inference.ts', import.meta.url).pathname,
   'semantic-index': new URL('../packages/semantic/bench/index.ts', import.meta.url).pathname,
   'semantic-dht': new URL('../packages/semantic/bench/network-search.ts', import.meta.url).pathname,
 }

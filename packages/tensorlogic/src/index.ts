@@ -1,5 +1,9 @@
-// @ipfrs/tensorlogic: under construction
+// @ipfrs/tensorlogic: TensorLogic (terms, parser, content-addressed rules, inference, distributed reasoning),
+// computation graphs and temporal patterns.
 
+// Logic: terms, text syntax, storage, inference, distributed reasoning
+/** Built-in predicates and the arithmetic evaluator. */
+export { BUILTINS, evaluate, LIBRARY } from './builtins.js'
 // Computation graphs, gradient checkpoints and temporal patterns
 /** Atomic checkpoint/resume of training state in a directory (HEAD swap, hash-verified files, keep-last-N GC). */
 export {
@@ -9,6 +13,28 @@ export {
   type GradientCheckpointOptions,
   type LoadedCheckpoint,
 } from './checkpoint.js'
+/** Peer-to-peer rule exchange and distributed queries over GossipSub and Bitswap. */
+export {
+  type DistributedAnswer,
+  type DistributedInferOptions,
+  DistributedReasoner,
+  type DistributedReasonerInit,
+  TENSORLOGIC_TOPIC,
+} from './distributed.js'
+/** Canonical DAG-CBOR blocks of terms, clauses and knowledge bases. */
+export { clauseCid, decodeClause, encodeClause, ipldToTerm, type SnapshotOptions, termToIpld } from './encoding.js'
+/** Typed errors of the logic engine (ERR_PARSE, ERR_DEPTH_LIMIT, ERR_TIMEOUT, ERR_INVALID_RULE_BLOCK, ...). */
+export {
+  DepthLimitError,
+  EvaluationError,
+  InstantiationError,
+  InvalidClauseError,
+  InvalidRuleBlockError,
+  ParseError,
+  QueryTimeoutError,
+  RuleNotFoundError,
+  UnknownPredicateError,
+} from './errors.js'
 /** Typed errors of graphs and checkpoints (ERR_MISSING_NODE, ERR_INVALID_GRAPH_NODE, ERR_CORRUPT_CHECKPOINT, ...). */
 export {
   CheckpointNotFoundError,
@@ -45,6 +71,16 @@ export {
   type Tensor,
   validateNode,
 } from './graph-types.js'
+/** Facts and rules indexed for the solver, with table declarations and IPLD snapshots. */
+export { type KbStats, KnowledgeBase } from './knowledge-base.js'
+/** The Prolog-like text syntax. */
+export { parseClause, parseProgram, parseTerm } from './parser.js'
+/** The canonical text form. */
+export { formatAtom, printClause, printProgram, printTerm } from './printer.js'
+/** Clauses as content-addressed blocks in a Blockstore. */
+export { RuleStore } from './rule-store.js'
+/** The SLD-resolution solver with tabling. */
+export { type Answer, type ProofAnswer, type ProofNode, type QueryOptions, Solver } from './solver.js'
 /** Typed errors of the temporal matcher (ERR_INVALID_PATTERN, ERR_OUT_OF_ORDER_EVENT, ERR_PARTIAL_MATCH_LIMIT, ...). */
 export {
   InvalidEventError,
@@ -72,3 +108,29 @@ export {
   type TemporalEvent,
   validatePattern,
 } from './temporal-pattern.js'
+/** The term IR and its constructors. */
+export {
+  type Atom,
+  atom,
+  bool,
+  type Clause,
+  type Compound,
+  canonicalClause,
+  compound,
+  type Directive,
+  type Float,
+  fact,
+  float,
+  type Int,
+  int,
+  isFact,
+  list,
+  type Program,
+  rule,
+  type Str,
+  str,
+  type Term,
+  termEquals,
+  type Var,
+  v,
+} from './terms.js'

@@ -1,0 +1,126 @@
+// TensorLogic inference against SWI-Prolog, same programs, same machine, same run:
+//  - tabled left-recursive transitive closure (all pairs) over a seeded random graph of 2,000 edges on 1,000 nodes;
+//  - naive reverse of a 500-element list, repeated.
+// SWI is timed inside swipl (get_time around the query, tables abolished between repeats) and as the wall time of the
+// whole `swipl` process (startup and consult included). Ours is timed in-process after the program is consulted.
+// Run after `pnpm --filter @ipfrs/tensorlogic build`:  node packages/tensorlogic/bench/inference.ts
+// SWIPL=<path> (default .tools/swipl/swipl). BENCH_QUICK=1 for a small run (500 edges, 200-element list).
+// Writes bench/results/tensorlogic.{json,md}.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeReport } from '../../../bench/lib/report.ts'
+import { KnowledgeBase, Solver } from '../dist/index.js'
+
+const QUICK = process.env.BENCH_QUICK === '1'
+const EDGES = QUICK ? 500 : 2000
+const NODES = EDGES / 2
+const LIST = QUICK ? 200 : 500
+const NREV_TIMES = QUICK ? 5 : 20
+const REPEATS = 3
+const SWIPL = process.env.SWIPL ?? new URL('../../../.tools/swipl/swipl', import.meta.url).pathname
+
+function graph(): string {
+  let x = 2463534242
+  const next = () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return (x >>> 0) % NODES
+  }
+  const seen = new Set<string>()
+  const lines: string[] = []
+  while (lines.length < EDGES) {
+    const a = next()
+    const b = next()
+    if (seen.has(`${a},${b}`)) continue
+    seen.add(`${a},${b}`)
+    lines.push(`edge(${a}, ${b}).`)
+  }
+  return lines.join('\n')
+}
+
+const TC = `:- table path/2.
+path(X, Y) :- path(X, Z), edge(Z, Y).
+path(X, Y) :- edge(X, Y).
+${graph()}
+`
+const NREV = `nrev([], []).
+nrev([H|T], R) :- nrev(T, RT), app(RT, [H], R).
+app([], L, L).
+app([H|T], L, [H|R]) :- app(T, L, R).
+nlist(N, N, [N]) :- !.
+nlist(I, N, [I|T]) :- I1 is I + 1, nlist(I1, N, T).
+bench(K) :- nlist(1, ${LIST}, L), ( between(1, K, _), nrev(L, _), fail ; true ).
+`
+const TC_GOAL = 'findall(X-Y, path(X, Y), _L), length(_L, N)'
+const NREV_GOAL = `bench(${NREV_TIMES})`
+
+/** Best in-process seconds of our solver, and the answer count of the first run. */
+function ours(program: string, goal: string): { seconds: number; answer: string } {
+  let best = Number.POSITIVE_INFINITY
+  let answer = ''
+  for (let i = 0; i < REPEATS; i++) {
+    const kb = new KnowledgeBase() // fresh: no answer tables left from the previous run
+    kb.consult(program)
+    const start = performance.now()
+    const r = new Solver(kb).allSync(goal, { maxDepth: 10_000_000 })
+    best = Math.min(best, (performance.now() - start) / 1000)
+    answer = r[0]?.N !== undefined ? String((r[0].N as { value: bigint }).value) : String(r.length)
+  }
+  return { seconds: best, answer }
+}
+
+/** SWI: best in-process seconds, the wall time of one whole process, and the answer. */
+function swi(
+  dir: string,
+  name: string,
+  program: string,
+  goal: string,
+): { inner: number; wall: number; answer: string } {
+  const file = join(dir, `${name}.pl`)
+  writeFileSync(
+    file,
+    `${program}
+run(Best, Answer) :- findall(T-A, (between(1, ${REPEATS}, _), abolish_all_tables, get_time(T0),
+    (${goal}, (var(N) -> A = 1 ; A = N) -> true ; A = 0), get_time(T1), T is T1 - T0), Rs),
+  msort(Rs, [Best-Answer|_]).
+main :- run(B, A), format("~6f ~w~n", [B, A]).
+`,
+  )
+  const start = performance.now()
+  const r = spawnSync(SWIPL, ['-q', '-O', '-g', 'main', '-t', 'halt', file], { encoding: 'utf8' })
+  const wall = (performance.now() - start) / 1000
+  if (r.status !== 0) throw new Error(`swipl failed: ${r.stderr}`)
+  const [inner, answer] = r.stdout.trim().split(' ')
+  return { inner: Number(inner), wall, answer: answer ?? '' }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tl-bench-'))
+try {
+  const rows = []
+  for (const [name, program, goal] of [
+    [`transitive closure (${EDGES} edges, tabled, all pairs)`, TC, TC_GOAL],
+    [`naive reverse ${LIST} x${NREV_TIMES}`, NREV, NREV_GOAL],
+  ] as const) {
+    const s = swi(dir, name.split(' ')[0] as string, program, goal)
+    const o = ours(program, goal)
+    rows.push({
+      benchmark: name,
+      'answers (ours / swi)': `${o.answer} / ${s.answer}`,
+      'ours s': Number(o.seconds.toFixed(4)),
+      'swi in-process s': Number(s.inner.toFixed(4)),
+      'swi wall s (incl. startup)': Number(s.wall.toFixed(4)),
+      'ours / swi in-process': Number((o.seconds / s.inner).toFixed(2)),
+      'ours / swi wall': Number((o.seconds / s.wall).toFixed(2)),
+    })
+  }
+  writeReport('tensorlogic', 'TensorLogic inference vs SWI-Prolog', rows, [
+    `Best of ${REPEATS} runs each. Ours: in-process after consult (Solver.allSync). SWI-Prolog ${SWIPL}: get_time around the query inside swipl -O (tables abolished between runs), and the wall time of the whole swipl process (startup, consult and all ${REPEATS} runs).`,
+    'Ratios above 1 mean we are slower. The answer counts must match (pairs for the closure, 1 for nrev).',
+    QUICK ? 'BENCH_QUICK=1: reduced sizes.' : 'Full sizes.',
+  ])
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}

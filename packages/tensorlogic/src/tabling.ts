@@ -1,0 +1,94 @@
+import { compileRuntime, type Tpl } from './knowledge-base.js'
+import { type RT, variantKey } from './unify.js'
+
+/** The answers of one tabled call variant. `answers` only grows; consumers read it by index. */
+export interface AnswerTable {
+  readonly key: string
+  readonly answers: Tpl[]
+  readonly keys: Set<string>
+  status: 'evaluating' | 'incomplete' | 'complete'
+  /** Position on the evaluation stack while evaluating. */
+  index: number
+}
+
+/**
+ * SLG-lite tabling by iterated fixpoint. The first call of a variant evaluates the predicate's clauses to completion:
+ * recursive calls of a variant under evaluation consume its answers found so far (new answers appended during the
+ * same pass are seen by consumers still running), and the pass is repeated until one adds no answer anywhere. A table
+ * that read a table lower on the stack (mutual recursion) stays incomplete and is re-evaluated, until the lowest one
+ * (the leader of that strongly connected group) reaches its fixpoint and completes them all. Terminates whenever the
+ * set of answers is finite (e.g. left-recursive transitive closure over cyclic graphs). Negation of a tabled goal that
+ * is still being evaluated is not stratified and may be unsound.
+ */
+export class TableSpace {
+  readonly #tables = new Map<string, AnswerTable>()
+  readonly #stack: AnswerTable[] = []
+  readonly #pending: AnswerTable[] = []
+  #added = 0
+  #minRead = Number.POSITIVE_INFINITY
+
+  /** Number of tables (complete or not). */
+  get size(): number {
+    return this.#tables.size
+  }
+
+  /** The table of `goal`'s variant, evaluated by `run` (which calls `addAnswer`) unless already complete. */
+  call(goal: RT, run: (table: AnswerTable) => void): AnswerTable {
+    const key = variantKey(goal)
+    let t = this.#tables.get(key)
+    if (t?.status === 'complete') return t
+    if (t?.status === 'evaluating') {
+      this.#minRead = Math.min(this.#minRead, t.index)
+      return t
+    }
+    if (t === undefined) {
+      t = { key, answers: [], keys: new Set(), status: 'evaluating', index: 0 }
+      this.#tables.set(key, t)
+    }
+    t.status = 'evaluating'
+    t.index = this.#stack.length
+    this.#stack.push(t)
+    const savedMin = this.#minRead
+    const pendingStart = this.#pending.length
+    let min = Number.POSITIVE_INFINITY
+    try {
+      for (;;) {
+        const before = this.#added
+        this.#minRead = Number.POSITIVE_INFINITY
+        run(t)
+        min = Math.min(min, this.#minRead)
+        if (this.#added === before) break
+      }
+    } catch (err) {
+      this.#stack.pop()
+      this.#tables.delete(key)
+      for (const p of this.#pending.splice(pendingStart)) this.#tables.delete(p.key)
+      this.#minRead = savedMin
+      throw err
+    }
+    this.#stack.pop()
+    if (min < t.index) {
+      t.status = 'incomplete'
+      this.#pending.push(t)
+    } else {
+      t.status = 'complete'
+      for (const p of this.#pending.splice(pendingStart)) p.status = 'complete'
+    }
+    this.#minRead = Math.min(savedMin, min)
+    return t
+  }
+
+  /** Adds an answer (an instance of the table's goal) unless a variant of it is already there. */
+  addAnswer(t: AnswerTable, answer: RT): void {
+    const key = variantKey(answer)
+    if (t.keys.has(key)) return
+    t.keys.add(key)
+    t.answers.push(compileRuntime(answer, new Map()))
+    this.#added++
+  }
+
+  /** Drops every table. */
+  clear(): void {
+    if (this.#stack.length === 0) this.#tables.clear()
+  }
+}
