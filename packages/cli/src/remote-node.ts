@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { type CID, IpfrsError, type NodeConfig, parseCid, validateConfig } from '@ipfrs/core'
+import { fromIterable } from '@ipfrs/interface'
 import type { PeerConnection } from '@ipfrs/network'
 import type { GcResult, Pin, PinType, RepoStat, VerifyResult } from '@ipfrs/storage'
 import {
@@ -100,7 +101,7 @@ export class RemoteNode implements CliNode {
             onProgress: options.onProgress,
             signal: options.signal,
           }) as AsyncIterable<UploadPart>)
-        : one({ path: '', content: source })
+        : fromIterable([{ path: '', content: source }])
     let last: AddResult | undefined
     for await (const r of this.#add(parts, options)) last = r
     if (last == null) throw new IpfrsError('ERR_API_STREAM', 'the daemon returned no result for add')
@@ -203,7 +204,7 @@ export class RemoteNode implements CliNode {
             pin: options.pin,
             'allow-big-block': options.allowBigBlock,
           },
-          { parts: one({ path: 'block', content: one(bytes) }), signal: options.signal },
+          { parts: fromIterable([{ path: 'block', content: fromIterable([bytes]) }]), signal: options.signal },
         )
         return { cid: parseCid(out.Key), size: out.Size }
       },
@@ -287,7 +288,7 @@ export class RemoteNode implements CliNode {
         for await (const line of api.ndjson<{ Root?: { Cid: { '/': string } }; Stats?: { BlockCount: number } }>(
           'dag/import',
           { 'pin-roots': options.pinRoots, stats: true },
-          { parts: one({ path: 'import.car', content: source }), signal: options.signal },
+          { parts: fromIterable([{ path: 'import.car', content: source }]), signal: options.signal },
         )) {
           if (line.Root != null) roots.push(parseCid(line.Root.Cid['/']))
           if (line.Stats != null) blocks = line.Stats.BlockCount
@@ -355,8 +356,4 @@ export class RemoteNode implements CliNode {
 
 async function readConfig(repoPath: string): Promise<NodeConfig> {
   return validateConfig(JSON.parse(await readFile(join(repoPath, 'config'), 'utf8')))
-}
-
-async function* one<T>(value: T): AsyncGenerator<T> {
-  yield value
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { type CID, formatCid, parseCid } from '@ipfrs/core'
-import { multipartParts, type RpcCommand } from '@ipfrs/interface'
+import { fromIterable, multipartParts, type RpcCommand, sendBytes, sendJson } from '@ipfrs/interface'
 import type { Node } from 'ipfrs'
 import type { ApiClient } from './api-client.js'
 
@@ -86,20 +86,16 @@ export function remoteTensorApi(api: ApiClient): CliTensorApi {
 /** The daemon's `tensor/*` RPC commands, served from `node`'s tensor layer. */
 export function tensorRpcCommands(node: Node): Record<string, RpcCommand> {
   const local = localTensorApi(node)
-  const sendBytes = (res: Parameters<RpcCommand>[0]['res'], bytes: Uint8Array) => {
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.byteLength }).end(bytes)
-  }
-  const json = (res: Parameters<RpcCommand>[0]['res'], value: unknown) => {
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(`${JSON.stringify(value)}\n`)
-  }
+  const bytes = (res: Parameters<RpcCommand>[0]['res'], data: Uint8Array) =>
+    sendBytes(res, fromIterable([data]), { 'Content-Length': data.byteLength })
   return {
     'tensor/ls': async ({ params, res }) => {
       const tensors = await local.listModel(params.arg('model CID'))
-      json(res, { Tensors: tensors.map((t) => ({ ...t, cid: formatCid(t.cid) })) })
+      sendJson(res, { Tensors: tensors.map((t) => ({ ...t, cid: formatCid(t.cid) })) })
     },
-    'tensor/stat': async ({ params, res }) => json(res, await local.describe(params.arg('tensor CID'))),
-    'tensor/get': async ({ params, res }) => sendBytes(res, await local.getBytes(params.arg('tensor CID'))),
-    'tensor/export': async ({ params, res }) => sendBytes(res, await local.exportSafetensors(params.arg('model CID'))),
+    'tensor/stat': async ({ params, res }) => sendJson(res, await local.describe(params.arg('tensor CID'))),
+    'tensor/get': async ({ params, res }) => bytes(res, await local.getBytes(params.arg('tensor CID'))),
+    'tensor/export': async ({ params, res }) => bytes(res, await local.exportSafetensors(params.arg('model CID'))),
     'tensor/import': async ({ params, req, res, signal }) => {
       const chunkSize = params.int('chunk-size')
       for await (const part of multipartParts(req, { maxParts: 1 })) {
@@ -111,7 +107,7 @@ export function tensorRpcCommands(node: Node): Record<string, RpcCommand> {
           signal,
           ...(chunkSize != null ? { chunkSize } : {}),
         })
-        json(res, { Model: formatCid(cid), Tensors: Object.keys(manifest.tensors).length })
+        sendJson(res, { Model: formatCid(cid), Tensors: Object.keys(manifest.tensors).length })
         return
       }
       throw new Error('no safetensors file in the request')

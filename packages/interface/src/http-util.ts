@@ -76,18 +76,6 @@ export async function write(res: ServerResponse, chunk: Uint8Array | string): Pr
   }
 }
 
-/** Reads a whole (small) request body, refusing more than `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number, tooLarge: () => Error): Promise<Buffer> {
-  const parts: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength
-    if (size > limit) throw tooLarge()
-    parts.push(chunk)
-  }
-  return Buffer.concat(parts)
-}
-
 /** An AbortSignal that fires when the client disconnects before the response ends. */
 export function clientSignal(req: IncomingMessage, res: ServerResponse): AbortSignal {
   const controller = new AbortController()

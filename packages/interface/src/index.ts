@@ -13,7 +13,7 @@ export {
   HealthSupervisor,
   type Subsystem,
 } from './health.js'
-export { ERROR_CODE_HEADER } from './http-util.js'
+export { ERROR_CODE_HEADER, fromIterable, sendBytes, sendJson } from './http-util.js'
 export { DaemonMetrics } from './metrics.js'
 export { type MultipartLimits, multipartParts } from './multipart.js'
 export type * from './node-api.js'

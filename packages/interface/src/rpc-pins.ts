@@ -20,8 +20,9 @@ const pinRm: RpcCommand = async ({ params, node, res, signal }) => {
   if (paths.length === 0) throw badArgument('missing CID to unpin (pass it as ?arg=)')
   const pins: string[] = []
   for (const path of paths) {
-    await node.pin.rm(cidOf(path), { signal })
-    pins.push(formatCid(parseCid(cidOf(path))))
+    const cid = cidOf(path)
+    await node.pin.rm(cid, { signal })
+    pins.push(formatCid(parseCid(cid)))
   }
   sendJson(res, { Pins: pins })
 }
