@@ -1,6 +1,7 @@
 import type { Network } from '@ipfrs/network'
 import type { Connection, Stream } from '@libp2p/interface'
 import { MemoryBlockstore } from 'blockstore-core/memory'
+import type { CID } from 'multiformats/cid'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   encodeFrame,
@@ -43,7 +44,7 @@ type Script = (ctx: {
 }) => Promise<void>
 
 /** A client fetching from a hand-written server running `script`; returns the provider's error and the client. */
-async function againstEvilServer(script: Script, credit = 4) {
+async function againstEvilServer(script: Script, credit = 4, clientStore = new MemoryBlockstore()) {
   const origin = new MemoryBlockstore()
   const { cid, manifest } = await makeContent(origin, CHUNK, CHUNKS)
   const manifestBytes = await readBlock(origin, cid)
@@ -74,7 +75,6 @@ async function againstEvilServer(script: Script, credit = 4) {
     // keep reading until the client drops us
     while (await peer.reader.next().catch(() => undefined)) {}
   })
-  const clientStore = new MemoryBlockstore()
   const client = await localNetwork(clientStore)
   networks.push(client)
   const swap = new TensorSwap({ network: client, blockstore: clientStore, serve: false })
@@ -89,6 +89,18 @@ async function againstEvilServer(script: Script, credit = 4) {
   // dropped: the client closed its connection to the evil peer
   await waitFor(() => connections.every((c) => c.status !== 'open'))
   return { code: inner.code, clientStore, manifest, cid }
+}
+
+/**
+ * A store whose writes take long enough that the client cannot have consumed a chunk (and granted more credit) before
+ * the rest of a burst arrives, however the transport splits it: without it a fast client could return credit between
+ * two pieces of the burst, and the burst would be legitimate.
+ */
+class SlowBlockstore extends MemoryBlockstore {
+  override async put(...args: Parameters<MemoryBlockstore['put']>): Promise<CID> {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    return super.put(...args)
+  }
 }
 
 /** Sends the manifest (when asked) and a correct header. */
@@ -163,14 +175,18 @@ describe('malformed TensorSwap servers are dropped with typed errors, nothing un
   })
 
   it('chunks beyond the granted credit → ERR_CREDIT_EXCEEDED', async () => {
-    const { code } = await againstEvilServer(async (ctx) => {
-      await handshake(ctx)
-      // a burst of chunks ignoring the credit of 1: caught as the bytes arrive, before any is consumed
-      const frames: Uint8Array[] = []
-      for (let i = 0; i < CHUNKS; i++)
-        frames.push(...encodeFrame({ type: FrameType.CHUNK, index: i, bytes: await ctx.chunk(i) }))
-      ctx.raw(new Uint8Array(Buffer.concat(frames))) // one write: it arrives as one burst
-    }, 1)
+    const { code } = await againstEvilServer(
+      async (ctx) => {
+        await handshake(ctx)
+        // a burst of chunks ignoring the credit of 1: caught as the bytes arrive, before any is consumed
+        const frames: Uint8Array[] = []
+        for (let i = 0; i < CHUNKS; i++)
+          frames.push(...encodeFrame({ type: FrameType.CHUNK, index: i, bytes: await ctx.chunk(i) }))
+        ctx.raw(new Uint8Array(Buffer.concat(frames)))
+      },
+      1,
+      new SlowBlockstore(),
+    )
     expect(code).toBe('ERR_CREDIT_EXCEEDED')
   })
 
