@@ -3,13 +3,13 @@ import { openSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { IpfrsError } from '@ipfrs/core'
-import { Daemon, DaemonMetrics, defaultSubsystems, type FeatureHealth } from '@ipfrs/interface'
+import { Daemon, DaemonMetrics, defaultSubsystems } from '@ipfrs/interface'
 import type { Command } from 'commander'
-import { createNode, type Node } from 'ipfrs'
+import { createNode } from 'ipfrs'
 import { ApiClient } from '../api-client.js'
 import { type GlobalOptions, joinNetwork, passphrase, repoPath } from '../context.js'
+import { featureHealth, featureRpcCommands } from '../features.js'
 import { println } from '../output.js'
-import { tensorRpcCommands } from '../tensor-api.js'
 
 const PID_FILE = 'daemon.pid'
 const LOG_FILE = 'daemon.log'
@@ -110,8 +110,8 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
       metrics,
       apiAddress: flags.api,
       gatewayAddress: flags.gateway,
-      commands: tensorRpcCommands(node),
-      subsystems: defaultSubsystems(node, { semantic: semanticHealth(node) }),
+      commands: featureRpcCommands(node),
+      subsystems: defaultSubsystems(node, featureHealth(node)),
     })
   } catch (err) {
     await rm(pidFile, { force: true })
@@ -187,19 +187,4 @@ async function stopDaemon(pidFile: string): Promise<void> {
   }
   await rm(pidFile, { force: true })
   println(`daemon stopped (PID ${pid})`)
-}
-
-/** /health's `semantic` category: the node's vector index (started, its size, a rebuild after a corrupt snapshot). */
-function semanticHealth(node: Node): FeatureHealth {
-  return {
-    health: () => {
-      if (node.config.Semantic?.Enabled !== true) return { status: 'ok', details: { enabled: false } }
-      const store = node.semantic.store
-      if (!store.isStarted) return { status: 'down', details: { reason: 'the semantic store is not started' } }
-      return {
-        status: 'ok', // a corrupt snapshot found at start was rebuilt from the records log: it is reported, not a fault
-        details: { vectors: store.size, ...(store.recovery != null ? { recoveredFromCorruptSnapshot: true } : {}) },
-      }
-    },
-  }
 }
