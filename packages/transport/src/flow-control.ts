@@ -125,9 +125,11 @@ export class BoundedSource implements AsyncIterable<Uint8Array> {
   constructor(stream: Pick<Stream, 'addEventListener'>, limit: () => number) {
     this.#limit = limit
     stream.addEventListener('message', (evt) => {
-      const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
-      this.#queue.push(data)
-      this.buffered += data.byteLength
+      // a Uint8ArrayList is queued part by part: `.subarray()` would copy every byte once more (FrameReader copies
+      // each frame at most once anyway)
+      if (evt.data instanceof Uint8Array) this.#queue.push(evt.data)
+      else for (const part of evt.data) this.#queue.push(part)
+      this.buffered += evt.data.byteLength
       if (this.buffered > this.maxBuffered) this.maxBuffered = this.buffered
       const limit = this.#limit()
       if (this.buffered > limit && this.#violation === undefined)
