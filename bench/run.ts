@@ -11,8 +11,11 @@ const BENCHES: Record<string, string> = {
   tensorswap: new URL('../packages/transport/bench/transfer.ts', import.meta.url).pathname,
   temporal: new URL('../packages/tensorlogic/bench/temporal.ts', import.meta.url).pathname,
   tensorlogic: new URL('../packages/tensorlogic/bench/inference.ts', import.meta.url).pathname,
+  'logic-node': new URL('../packages/ipfrs/bench/logic.ts', import.meta.url).pathname,
   'semantic-index': new URL('../packages/semantic/bench/index.ts', import.meta.url).pathname,
   'semantic-dht': new URL('../packages/semantic/bench/network-search.ts', import.meta.url).pathname,
+  'semantic-node': new URL('../packages/ipfrs/bench/semantic-network.ts', import.meta.url).pathname,
+  'node-bindings': new URL('../packages/node-bindings/bench/calls.ts', import.meta.url).pathname,
 }
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES)
 let failed = 0

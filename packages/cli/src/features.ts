@@ -4,12 +4,16 @@
  */
 import type { FeatureHealth, RpcCommand } from '@ipfrs/interface'
 import type { Node } from 'ipfrs'
+import { logicRpcCommands } from './logic-api.js'
+import { semanticRpcCommands } from './semantic-api.js'
 import { tensorRpcCommands } from './tensor-api.js'
 
 /** The feature layers' RPC commands (`tensor/*`, …), served by the daemon next to Kubo's. */
 export function featureRpcCommands(node: Node): Record<string, RpcCommand> {
   return {
     ...tensorRpcCommands(node),
+    ...logicRpcCommands(node),
+    ...semanticRpcCommands(node),
   }
 }
 
@@ -17,6 +21,7 @@ export function featureRpcCommands(node: Node): Record<string, RpcCommand> {
 export function featureHealth(node: Node): { semantic?: FeatureHealth; tensorlogic?: FeatureHealth } {
   return {
     semantic: semanticHealth(node),
+    tensorlogic: logicHealth(node),
   }
 }
 
@@ -29,7 +34,25 @@ function semanticHealth(node: Node): FeatureHealth {
       if (!store.isStarted) return { status: 'down', details: { reason: 'the semantic store is not started' } }
       return {
         status: 'ok', // a corrupt snapshot found at start was rebuilt from the records log: it is reported, not a fault
-        details: { vectors: store.size, ...(store.recovery != null ? { recoveredFromCorruptSnapshot: true } : {}) },
+        details: {
+          vectors: store.size,
+          ...(store.recovery != null ? { recoveredFromCorruptSnapshot: true } : {}),
+          ...(node.semantic.isOnline ? { dhtPeers: node.semantic.network.stats().knownPeers } : {}),
+        },
+      }
+    },
+  }
+}
+
+/** /health's `tensorlogic` category: the knowledge base (open, its counts, the last snapshot's root). */
+function logicHealth(node: Node): FeatureHealth {
+  return {
+    health: () => {
+      if (!node.isStarted) return { status: 'down', details: { reason: 'the node is not started' } }
+      const { facts, rules, root, restoreError } = node.logic.stats()
+      return {
+        status: 'ok', // an unreadable snapshot found at start is reported; the KB is open (empty) all the same
+        details: { facts, rules, ...(root !== undefined ? { root } : {}), ...(restoreError ? { restoreError } : {}) },
       }
     },
   }

@@ -7,8 +7,10 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerDag } from './commands/dag.js'
 import { registerFiles } from './commands/files.js'
 import { registerInit } from './commands/init.js'
+import { registerLogic } from './commands/logic.js'
 import { registerMisc, VERSION } from './commands/misc.js'
 import { registerPin } from './commands/pin.js'
+import { registerQuery } from './commands/query.js'
 import { registerRepo } from './commands/repo.js'
 import { registerRouting } from './commands/routing.js'
 import { registerSemantic } from './commands/semantic.js'
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerTensor(program)
   registerRouting(program)
   registerSemantic(program)
+  registerLogic(program)
+  registerQuery(program)
   registerMisc(program)
   return program
 }

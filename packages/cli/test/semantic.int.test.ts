@@ -29,7 +29,12 @@ describe('ipfrs semantic (real process, temp repo)', () => {
       new RegExp(`^indexed ${cids['dht.txt']} \\(\\d+ bytes\\)\\nindexed ${cids['hnsw.txt']} `),
     )
     const json = JSON.parse(await env.ok(['semantic', 'index', '--json', cids['bread.txt']!]))
-    expect(json).toEqual({ Cid: cids['bread.txt'], Bytes: docs['bread.txt'].length, Truncated: false })
+    expect(json).toEqual({
+      Cid: cids['bread.txt'],
+      Bytes: docs['bread.txt'].length,
+      Truncated: false,
+      PublishedTo: [],
+    })
     expect(await readdir(join(env.repo, 'semantic'))).toContain('index.full')
 
     // a new process: the index was saved on stop and is restored on start
@@ -74,5 +79,76 @@ describe('ipfrs semantic (real process, temp repo)', () => {
     const off = await env.ipfrs(['semantic', 'query', 'anything'])
     expect(off.code).toBe(1)
     expect(off.stderr).toMatch(/Semantic\.Enabled/)
+  })
+})
+
+/** A fresh test repo (127.0.0.1 only, no bootstrap peers) whose API and gateway take free ports. */
+async function daemonRepo(): Promise<Env> {
+  const env = await cliEnv()
+  await env.ok(['init', '--profile', 'test'])
+  await env.ok(['config', 'Addresses.API', '/ip4/127.0.0.1/tcp/0'])
+  await env.ok(['config', 'Addresses.Gateway', '/ip4/127.0.0.1/tcp/0'])
+  return env
+}
+
+describe('ipfrs semantic through running daemons', () => {
+  const envs: Env[] = []
+  afterEach(async () => {
+    for (const e of envs) await e.ipfrs(['daemon', 'stop'])
+    await Promise.allSettled(envs.map((e) => e.cleanup()))
+    envs.length = 0
+  })
+
+  it('index, query, stats and add --index go through the daemon; query --network finds a peer’s file', async () => {
+    const a = await daemonRepo()
+    const b = await daemonRepo()
+    envs.push(a, b)
+    await a.ok(['daemon', '-d'])
+    await b.ok(['daemon', '-d'])
+    const bId = JSON.parse(await b.ok(['id', '--json'])) as { ID: string; Addresses: string[] }
+    const bAddr = bId.Addresses.find((x) => x.includes('/127.0.0.1/tcp/'))
+    expect(bAddr).toBeDefined()
+    await a.ok(['swarm', 'connect', bAddr!])
+
+    // on A, through its daemon (which holds the repo lock)
+    const note = join(a.dir, 'note.txt')
+    await writeFile(note, 'Kademlia distributed hash table finds the peers that provide a content identifier')
+    const noteCid = await a.ok(['add', '-Q', '--index', note])
+    expect((await a.ok(['semantic', 'query', 'which peers provide content', '-k', '1'])).split(' ')[0]).toBe(noteCid)
+    const other = join(a.dir, 'other.txt')
+    await writeFile(other, 'HNSW builds a layered proximity graph for approximate nearest neighbour search')
+    const otherCid = await a.ok(['add', '-Q', other])
+    expect(await a.ok(['semantic', 'index', otherCid])).toMatch(new RegExp(`^indexed ${otherCid} `))
+    const stats = JSON.parse(await a.ok(['semantic', 'stats', '--json']))
+    expect(stats).toMatchObject({ Vectors: 2, Online: true })
+
+    // B holds a file A does not; A's network search names B as its provider, and A can cat it from B
+    const bread = 'Sourdough bread needs flour, water, salt and a lot of patience'
+    const breadFile = join(b.dir, 'bread.txt')
+    await writeFile(breadFile, bread)
+    const breadCid = await b.ok(['add', '-Q', '--index', breadFile])
+    const local = JSON.parse(await a.ok(['semantic', 'query', '--json', 'flour water salt bread', '-k', '1']))
+    expect(local.Results[0].Cid).not.toBe(breadCid)
+    let hit: { Cid: string; Score: number; Provider: string } | undefined
+    for (let i = 0; i < 50 && hit?.Cid !== breadCid; i++) {
+      const out = JSON.parse(
+        await a.ok(['semantic', 'query', '--network', '--json', 'flour water salt bread', '-k', '1']),
+      )
+      hit = out.Results[0]
+      if (hit?.Cid !== breadCid) await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(hit).toMatchObject({ Cid: breadCid, Provider: bId.ID })
+    expect(await a.ok(['cat', breadCid])).toBe(bread)
+    const text = await a.ok(['semantic', 'query', '--network', 'flour water salt bread', '-k', '1'])
+    expect(text).toMatch(new RegExp(`^${breadCid} \\d\\.\\d{4} ${bId.ID}$`))
+  }, 60_000)
+
+  it('query --network without a daemon is an offline error', async () => {
+    const env = await cliEnv()
+    envs.push(env)
+    await env.ok(['init', '--profile', 'test'])
+    const r = await env.ipfrs(['semantic', 'query', '--network', 'anything'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^Error: .*offline/)
   })
 })

@@ -1,6 +1,18 @@
 /**
  * ipfrs: an IPFS node with semantics built in. `createNode()` composes the parts into a `Node`.
  */
+/** `@ipfrs/core`: CIDs, codecs, blocks, typed errors, config schema, tensor types. */
+export * as core from '@ipfrs/core'
+/** `@ipfrs/network`: the libp2p node (TCP/QUIC, Noise, Yamux, Kademlia, Bitswap, GossipSub). */
+export * as network from '@ipfrs/network'
+/** `@ipfrs/semantic`: HNSW and exact vector indexes, text embedders, the semantic DHT. */
+export * as semantic from '@ipfrs/semantic'
+/** `@ipfrs/storage`: the repo, blockstore, datastore, compression, encryption, pins and GC. */
+export * as storage from '@ipfrs/storage'
+/** `@ipfrs/tensorlogic`: the logic language, solver, rule store and distributed inference. */
+export * as tensorlogic from '@ipfrs/tensorlogic'
+/** `@ipfrs/transport`: tensors as content (Arrow IPC, safetensors) and TensorSwap. */
+export * as transport from '@ipfrs/transport'
 export { BlockApi, type BlockPutOptions, type BlockStat, MAX_BLOCK_SIZE } from './blocks.js'
 export { type CarImportResult, exportCar, importCar } from './car.js'
 export {
@@ -13,6 +25,15 @@ export {
   PathNotFoundError,
   UnsafePathError,
 } from './errors.js'
+export {
+  type DistributedQueryOptions,
+  type LogicDistributedAnswer,
+  LogicLayer,
+  type LogicQueryOptions,
+  type LogicStats,
+  type ProofStep,
+  type ProofTree,
+} from './logic-layer.js'
 export { type AddPathOptions, AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
 export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 export { type AddOptions, type AddResult, diskCandidates, importerOptions } from './unixfs-add.js'

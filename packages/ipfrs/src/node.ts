@@ -17,6 +17,7 @@ import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { BlockApi } from './blocks.js'
 import { type CarImportResult, exportCar, importCar } from './car.js'
 import { NodeNotStartedError } from './errors.js'
+import { LogicLayer } from './logic-layer.js'
 import { SemanticLayer } from './semantic-layer.js'
 import { addSafetensorsModel, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
@@ -67,6 +68,7 @@ export class Node {
   #tensor: TensorLayer | undefined
   #network: Network | undefined
   #semantic: SemanticLayer | undefined
+  #logic: LogicLayer | undefined
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
   #stopping = new AbortController()
@@ -98,7 +100,12 @@ export class Node {
         })
         await network.start()
         this.#network = network
+        await this.#semantic?.goOnline({ libp2p: network.libp2p }) // the semantic DHT; stopped by semantic.stop()
       }
+      // restores the KB snapshot named by <repo>/tensorlogic/root (an unreadable one is reported by logic.stats())
+      const logic = new LogicLayer(repo, this.#network)
+      await logic.open()
+      this.#logic = logic
     } catch (err) {
       await repo.close()
       throw err
@@ -121,8 +128,15 @@ export class Node {
     this.#network = undefined
     const semantic = this.#semantic
     this.#semantic = undefined
+    const logic = this.#logic
+    this.#logic = undefined
     try {
-      await semantic?.stop() // saves the index (a delta or a full snapshot)
+      try {
+        logic?.close()
+        if (logic?.changed === true) await logic.save() // the KB snapshot, while the network and repo are up
+      } finally {
+        await semantic?.stop() // saves the index (a delta or a full snapshot)
+      }
     } finally {
       try {
         await network?.stop()
@@ -199,6 +213,12 @@ export class Node {
 
   get peerId(): string {
     return this.repo.identity.peerId
+  }
+
+  /** The TensorLogic knowledge base (`ipfrs logic`), persisted in the repo; online it also answers peers. */
+  get logic(): LogicLayer {
+    if (this.#logic == null) throw new NodeNotStartedError()
+    return this.#logic
   }
 
   /** Tensors, blobs and safetensors models as content (`tensor ls/get/export`). */

@@ -8,11 +8,14 @@ import {
   HashingTextEmbedder,
   HnswIndex,
   InvalidParameterError,
+  type NetworkSearchOptions,
+  type ProvidedHit,
   type SearchFilter,
   type SearchHit,
   SemanticStore,
 } from '@ipfrs/semantic'
 import type { AbortOptions } from 'abort-error'
+import { SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
 
 /** Reads the bytes of the UnixFS file at a path (`node.cat`). */
 export type CatFn = (path: string, options: AbortOptions) => AsyncIterable<Uint8Array>
@@ -24,6 +27,8 @@ export interface IndexCidResult {
   readonly bytes: number
   /** Whether the file was longer than `maxBytes` and only its start was embedded. */
   readonly truncated: boolean
+  /** Online: the peers that took a record saying this node provides the CID (empty offline or with no peers). */
+  readonly publishedTo: readonly string[]
 }
 
 /** Files longer than this are embedded by their first MiB. */
@@ -33,6 +38,7 @@ export const DEFAULT_MAX_INDEX_BYTES = 1024 * 1024
 export class SemanticLayer {
   readonly store: SemanticStore
   readonly #cat: CatFn
+  #network: SemanticNetwork | undefined
 
   constructor(store: SemanticStore, cat: CatFn) {
     this.store = store
@@ -92,8 +98,40 @@ export class SemanticLayer {
     } catch (err) {
       throw new InvalidParameterError('content', `${key} is not UTF-8 text (${(err as Error).message})`)
     }
-    await this.store.indexText(key, text, options)
-    return { cid: key, bytes, truncated }
+    const vector = await this.store.indexText(key, text, options)
+    const publishedTo = (await this.#network?.published(key, vector, options)) ?? []
+    return { cid: key, bytes, truncated, publishedTo }
+  }
+
+  /** Starts the semantic DHT over this index on a started libp2p node (`node.start()` does this when online). */
+  async goOnline(init: Omit<SemanticNetworkInit, 'store'>): Promise<void> {
+    if (this.#network) return
+    const net = new SemanticNetwork({ ...init, store: this.store })
+    await net.start()
+    this.#network = net
+  }
+
+  /** The semantic DHT side; throws ERR_OFFLINE when the node is offline. */
+  get network(): SemanticNetwork {
+    if (!this.#network) throw SemanticNetwork.offlineError()
+    return this.#network
+  }
+
+  /** Whether the semantic DHT runs (the node is online). */
+  get isOnline(): boolean {
+    return this.#network !== undefined
+  }
+
+  /**
+   * The `k` nearest CIDs across the network (this node included), best first, each naming its provider peer. Text is
+   * embedded with the index's embedder; a vector must have the index's dimension. Throws ERR_OFFLINE when offline.
+   */
+  async searchNetwork(
+    query: string | Float32Array,
+    k = 10,
+    options: NetworkSearchOptions = {},
+  ): Promise<ProvidedHit[]> {
+    return await this.network.search(query, k, options)
   }
 
   /** Embeds `text` and returns the `k` nearest indexed CIDs. */
@@ -106,8 +144,14 @@ export class SemanticLayer {
     return this.store.delete(formatCid(parseCid(cid)))
   }
 
-  /** Saves and closes the store. */
+  /** Stops the semantic DHT (if online), then saves and closes the store. */
   async stop(): Promise<void> {
-    await this.store.stop()
+    const net = this.#network
+    this.#network = undefined
+    try {
+      await net?.stop()
+    } finally {
+      await this.store.stop()
+    }
   }
 }

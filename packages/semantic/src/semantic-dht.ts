@@ -7,8 +7,9 @@ import {
   MessageTooLargeError,
   PeerRequestError,
 } from './dht-errors.js'
+import { PeerLink, type Tally } from './dht-link.js'
 import { MetricsRecorder, type SemanticDhtMetrics } from './dht-metrics.js'
-import { DEFAULT_MAX_MESSAGE_BYTES, PeerLink, SEMANTIC_PROTOCOL, type Tally } from './dht-protocol.js'
+import { DEFAULT_MAX_MESSAGE_BYTES, SEMANTIC_PROTOCOL } from './dht-protocol.js'
 import { mergeHits, type ProvidedHit, quantizeInt8, RecordStore, validateCid } from './dht-records.js'
 import {
   computeBuckets,

@@ -1,20 +1,15 @@
-import { IpfrsError, isIpfrsError } from '@ipfrs/core'
+import { isIpfrsError } from '@ipfrs/core'
 import type { Command } from 'commander'
 import type { Node } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 import { RemoteNode } from '../remote-node.js'
+import { type CliSemanticApi, localSemanticApi, remoteSemanticApi } from '../semantic-api.js'
 
-/** The local node's semantic layer; the daemon's RPC API does not serve semantic commands yet. */
-function semanticOf(node: CliNode): Node['semantic'] {
-  if (node instanceof RemoteNode) {
-    throw new IpfrsError(
-      'ERR_NOT_SUPPORTED',
-      'semantic commands are not served by the daemon API yet; stop the daemon to use them on the repo',
-    )
-  }
-  return (node as Node).semantic
+/** The semantic layer of the opened repo's node, or the daemon's through its `semantic/*` RPC commands. */
+function semanticOf(node: CliNode): CliSemanticApi {
+  return node instanceof RemoteNode ? remoteSemanticApi(node.api) : localSemanticApi(node as Node)
 }
 
 /**
@@ -51,7 +46,8 @@ export function registerSemantic(program: Command): void {
         const layer = semanticOf(node)
         for (const cid of cids) {
           const r = await layer.indexCid(cid)
-          if (wantsJson(globals)) printJson({ Cid: r.cid, Bytes: r.bytes, Truncated: r.truncated })
+          if (wantsJson(globals))
+            printJson({ Cid: r.cid, Bytes: r.bytes, Truncated: r.truncated, PublishedTo: r.publishedTo })
           else println(`indexed ${r.cid} (${r.bytes} bytes${r.truncated ? ', truncated' : ''})`)
         }
       })
@@ -63,29 +59,42 @@ export function registerSemantic(program: Command): void {
     .argument('<text>', 'the query text')
     .option('-k, --top-k <n>', 'how many results (default 10)', '10')
     .option('--min-score <score>', 'drop results scoring below this')
-    .action(async (text: string, flags: { topK: string; minScore?: string }, cmd: Command) => {
+    .option('--network', 'also search peers (needs a running daemon): "<cid> <score> <provider peer>"')
+    .action(async (text: string, flags: { topK: string; minScore?: string; network?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const k = Number(flags.topK)
       if (!Number.isInteger(k) || k < 1) throw new Error(`--top-k needs a positive integer, got ${flags.topK}`)
       const minScore = flags.minScore === undefined ? undefined : Number(flags.minScore)
       if (minScore !== undefined && Number.isNaN(minScore)) throw new Error(`--min-score needs a number`)
       await withNode(globals, async (node) => {
-        const hits = await semanticOf(node).query(text, k, minScore === undefined ? {} : { minScore })
-        if (wantsJson(globals)) printJson({ Results: hits.map((h) => ({ Cid: h.cid, Score: h.score })) })
-        else for (const h of hits) println(`${h.cid} ${h.score.toFixed(4)}`)
+        const hits = await semanticOf(node).query(text, k, {
+          network: flags.network === true,
+          ...(minScore === undefined ? {} : { minScore }),
+        })
+        if (wantsJson(globals)) {
+          printJson({
+            Results: hits.map((h) => ({ Cid: h.cid, Score: h.score, ...(h.provider ? { Provider: h.provider } : {}) })),
+          })
+        } else for (const h of hits) println(`${h.cid} ${h.score.toFixed(4)}${h.provider ? ` ${h.provider}` : ''}`)
       })
     })
 
   semantic
     .command('stats')
-    .description('Print the number of indexed vectors and the index parameters.')
+    .description('Print the number of indexed vectors, the index parameters and (with a daemon) the semantic DHT.')
     .action(async (_flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withNode(globals, async (node) => {
-        const { store } = semanticOf(node)
-        const stats = { Vectors: store.size, ...node.config.Semantic }
+        const stats = await semanticOf(node).stats()
         if (wantsJson(globals)) printJson(stats)
-        else println(`${stats.Vectors} vectors, ${stats.Dimension}-d ${stats.Metric}`)
+        else {
+          println(`${stats.Vectors} vectors, ${stats.Dimension}-d ${stats.Metric}`)
+          if (stats.Online === true) {
+            println(
+              `semantic DHT: ${stats.KnownPeers} peers (${stats.PeersWithSummary} with summaries), ${stats.RecordsHeld} records held`,
+            )
+          }
+        }
       })
     })
 }
