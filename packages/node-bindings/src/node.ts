@@ -1,0 +1,305 @@
+/**
+ * `Node`: the plain-JavaScript face of an IPFRS node. String CIDs in and out, Buffers out, plain objects; mutating
+ * calls go through one queue (one at a time, in call order), reads run concurrently.
+ */
+import { createReadStream, createWriteStream } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
+import { formatCid, IpfrsError, parseCid } from '@ipfrs/core'
+import { createNode, type Node as IpfrsNode, semantic } from 'ipfrs'
+import { InvalidArgumentError, NotStartedError } from './errors.js'
+import { readIndexFile, writeIndexFile } from './index-file.js'
+import { SerialQueue } from './queue.js'
+
+/** Configuration of a {@link Node} (a plain object). */
+export interface NodeConfig {
+  /** The repo directory (required). */
+  repoPath: string
+  /** Create the repo when there is none (default true). */
+  init?: boolean
+  /** Join the network on start (default false). */
+  online?: boolean
+  /** The passphrase of an encrypted repo. */
+  passphrase?: string
+  /** The semantic index of a NEW repo (ignored when the repo exists): dimension (default 384) and metric. */
+  semantic?: { dimension?: number; metric?: 'cosine' | 'l2' | 'ip' }
+}
+
+/** One search hit. */
+export interface SimilarHit {
+  cid: string
+  score: number
+}
+
+/** Filters of {@link Node.searchFiltered}. */
+export interface SearchFilterOptions {
+  minScore?: number
+  maxScore?: number
+  cidPrefix?: string
+  maxResults?: number
+}
+
+/** Limits of {@link Node.infer} and {@link Node.prove}. */
+export interface InferOptions {
+  limit?: number
+  timeoutMs?: number
+  maxDepth?: number
+}
+
+type Query = string | number[] | Float32Array
+
+/** An IPFRS node for plain JavaScript apps. Construct, `await start()`, call, `await stop()`. */
+export class Node {
+  readonly config: Readonly<NodeConfig>
+  readonly #queue = new SerialQueue()
+  #node: IpfrsNode | undefined
+
+  constructor(config: NodeConfig) {
+    if (typeof config !== 'object' || config === null) throw new InvalidArgumentError('config', 'expected an object')
+    if (typeof config.repoPath !== 'string' || config.repoPath === '') {
+      throw new InvalidArgumentError('config.repoPath', 'expected a non-empty string')
+    }
+    this.config = { ...config }
+  }
+
+  /** Opens (creating when `init` is not false) the repo; online, also joins the network. */
+  async start(): Promise<void> {
+    if (this.#node !== undefined) return
+    const c = this.config
+    const semanticConfig =
+      c.semantic === undefined
+        ? undefined
+        : {
+            Semantic: {
+              Enabled: true,
+              ...(c.semantic.dimension === undefined ? {} : { Dimension: c.semantic.dimension }),
+              ...(c.semantic.metric === undefined ? {} : { Metric: c.semantic.metric }),
+            },
+          }
+    const node = createNode({
+      repoPath: c.repoPath,
+      passphrase: c.passphrase,
+      online: c.online === true,
+      init: c.init === false ? false : semanticConfig === undefined ? true : { config: semanticConfig as never },
+    })
+    await node.start()
+    this.#node = node
+  }
+
+  /** Waits for queued mutations, then saves the semantic index and KB and closes the repo. */
+  async stop(): Promise<void> {
+    const node = this.#node
+    if (node === undefined) return
+    await this.#queue.idle()
+    this.#node = undefined
+    await node.stop()
+  }
+
+  /** Whether `start()` has completed (and `stop()` has not been called). */
+  get isStarted(): boolean {
+    return this.#node !== undefined
+  }
+
+  get #n(): IpfrsNode {
+    if (this.#node === undefined) throw new NotStartedError()
+    return this.#node
+  }
+
+  /** Stores bytes as one block; `codec` is a codec name (default 'raw'). Returns the CID string. */
+  async putBlock(data: Uint8Array, options: { codec?: string } = {}): Promise<string> {
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data', 'expected a Buffer or Uint8Array')
+    const node = this.#n
+    const stat = await this.#queue.run(() => node.block.put(data, { format: options.codec }))
+    return formatCid(stat.cid)
+  }
+
+  /** The block's bytes, or null when this node does not have it. A bad CID is `ERR_INVALID_CID`. */
+  async getBlock(cid: string): Promise<Buffer | null> {
+    const key = parseCid(cidArg(cid))
+    const node = this.#n
+    if (!(await node.block.has(key))) return null
+    try {
+      const bytes = await node.block.get(key)
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    } catch (err) {
+      if (err instanceof IpfrsError && err.code === 'ERR_BLOCK_NOT_FOUND') return null // deleted meanwhile
+      throw err
+    }
+  }
+
+  /** Whether this node has the block. */
+  async hasBlock(cid: string): Promise<boolean> {
+    return this.#n.block.has(parseCid(cidArg(cid)))
+  }
+
+  /** Removes the block; false when it was not there. A pinned block is `ERR_BLOCK_PINNED`. */
+  async deleteBlock(cid: string): Promise<boolean> {
+    const key = parseCid(cidArg(cid))
+    const node = this.#n
+    return this.#queue.run(async () => (await node.block.rm([key], { force: true })).length === 1)
+  }
+
+  /** Indexes `cid` by a vector you computed, or by text embedded with the built-in embedder. */
+  async indexContent(cid: string, content: Query): Promise<void> {
+    const key = formatCid(parseCid(cidArg(cid)))
+    const store = this.#n.semantic.store
+    if (typeof content === 'string') {
+      await this.#queue.run(() => store.indexText(key, content))
+      return
+    }
+    const vector = toVector(content, 'content')
+    await this.#queue.run(() => store.putWithVector(key, vector))
+  }
+
+  /** The `k` indexed CIDs nearest to a vector or a text, best first. */
+  async searchSimilar(query: Query, k = 10): Promise<SimilarHit[]> {
+    const store = this.#n.semantic.store
+    const hits = typeof query === 'string' ? await store.query(query, k) : store.searchSimilar(toVector(query), k)
+    return hits.map(plainHit)
+  }
+
+  /** Like {@link searchSimilar}, keeping only hits that pass `filter`. */
+  async searchFiltered(query: Query, k: number, filter: SearchFilterOptions = {}): Promise<SimilarHit[]> {
+    const store = this.#n.semantic.store
+    const f = { ...filter }
+    const hits =
+      typeof query === 'string' ? await store.query(query, k, f) : store.searchFiltered(toVector(query), k, f)
+    return hits.map(plainHit)
+  }
+
+  /** Adds one fact (`parent(tom, bob).`); returns its CID string. */
+  async addFact(text: string): Promise<string> {
+    const logic = this.#n.logic
+    return this.#queue.run(() => logic.addFact(textArg(text, 'fact')))
+  }
+
+  /** Adds one rule (`g(X, Z) :- p(X, Y), p(Y, Z).`); returns its CID string. */
+  async addRule(text: string): Promise<string> {
+    const logic = this.#n.logic
+    return this.#queue.run(() => logic.addRule(textArg(text, 'rule')))
+  }
+
+  /** Every solution of `goal` (or the first `limit`) as variable name → printed term, e.g. `[{ X: 'tom' }]`. */
+  async infer(goal: string, options: InferOptions = {}): Promise<Array<Record<string, string>>> {
+    return this.#n.logic.query(textArg(goal, 'goal'), { ...options })
+  }
+
+  /** The proof tree of the first solution of `goal`, or null when there is none. */
+  async prove(goal: string, options: InferOptions = {}) {
+    return this.#n.logic.prove(textArg(goal, 'goal'), { ...options })
+  }
+
+  /** Facts, rules and predicates in the KB, and the last snapshot's root CID. */
+  kbStats() {
+    return { ...this.#n.logic.stats() }
+  }
+
+  /**
+   * Without `path`, saves the repo's own index (restored on the next start); with `path`, also exports every vector
+   * to that file (see README for the format). Returns the number of vectors.
+   */
+  async saveSemanticIndex(path?: string): Promise<number> {
+    const store = this.#n.semantic.store
+    return this.#queue.run(async () => {
+      await store.save()
+      const entries = [...store.index.entries()]
+      if (path !== undefined) {
+        await writeIndexFile(pathArg(path), {
+          dimension: store.index.dimension,
+          metric: store.index.metric,
+          entries,
+        })
+      }
+      return entries.length
+    })
+  }
+
+  /**
+   * Without `path`, replaces the index with the repo's last saved one; with `path`, adds (or replaces) the vectors of
+   * an exported file, whose dimension must match. Returns the number of vectors loaded.
+   */
+  async loadSemanticIndex(path?: string): Promise<number> {
+    const store = this.#n.semantic.store
+    return this.#queue.run(async () => {
+      let entries: Array<[string, Float32Array]>
+      if (path === undefined) {
+        const saved = new semantic.SemanticStore({
+          dir: store.dir,
+          dimension: store.index.dimension,
+          metric: store.index.metric,
+        })
+        await saved.start()
+        entries = [...saved.index.entries()]
+        const keep = new Set(entries.map(([cid]) => cid))
+        for (const [cid] of [...store.index.entries()]) if (!keep.has(cid)) store.delete(cid)
+      } else {
+        const file = await readIndexFile(pathArg(path))
+        if (file.dimension !== store.index.dimension) {
+          throw new InvalidArgumentError(
+            'path',
+            `the file's dimension ${file.dimension} is not ${store.index.dimension}`,
+          )
+        }
+        entries = file.entries
+      }
+      for (const [cid, vector] of entries) store.putWithVector(cid, vector)
+      return entries.length
+    })
+  }
+
+  /**
+   * Snapshots the KB into the repo (root in `<repo>/tensorlogic/root`); with `path`, also exports the snapshot as a
+   * CARv1 file whose root is the snapshot's root. Returns the root CID string.
+   */
+  async saveKb(path?: string): Promise<string> {
+    const node = this.#n
+    return this.#queue.run(async () => {
+      const root = await node.logic.save()
+      if (path !== undefined) await pipeline(node.dag.export(root), createWriteStream(pathArg(path)))
+      return root
+    })
+  }
+
+  /**
+   * Without `path`, replaces the KB with the repo's last snapshot; with `path`, imports a CAR written by `saveKb(path)`
+   * and replaces the KB with its root. Returns the root CID string.
+   */
+  async loadKb(path?: string): Promise<string | undefined> {
+    const node = this.#n
+    return this.#queue.run(async () => {
+      let root: string | undefined
+      if (path !== undefined) {
+        const result = await node.dag.import(createReadStream(pathArg(path)))
+        const first = result.roots[0]
+        if (first === undefined) throw new InvalidArgumentError('path', 'the CAR has no root')
+        root = formatCid(first)
+      }
+      await node.logic.restore(root)
+      return node.logic.stats().root
+    })
+  }
+}
+
+function cidArg(cid: unknown): string {
+  if (typeof cid !== 'string') throw new InvalidArgumentError('cid', 'expected a CID string')
+  return cid
+}
+
+function textArg(text: unknown, name: string): string {
+  if (typeof text !== 'string') throw new InvalidArgumentError(name, 'expected a string')
+  return text
+}
+
+function pathArg(path: unknown): string {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', 'expected a non-empty string')
+  return path
+}
+
+function toVector(v: unknown, name = 'query'): Float32Array {
+  if (v instanceof Float32Array) return v
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return Float32Array.from(v)
+  throw new InvalidArgumentError(name, 'expected a text, a number[] or a Float32Array')
+}
+
+function plainHit(h: { cid: string; score: number }): SimilarHit {
+  return { cid: h.cid, score: h.score }
+}
