@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type CID, formatCid, parseCid } from '@ipfrs/core'
 import { fromIterable, multipartParts, type RpcCommand, sendBytes, sendJson } from '@ipfrs/interface'
-import type { Node } from 'ipfrs'
+import type { Node, TensorFetchResult } from 'ipfrs'
 import type { ApiClient } from './api-client.js'
 
 /** One tensor of a model, as `tensor ls` shows it. */
@@ -23,6 +23,11 @@ export interface CliTensorApi {
   getBytes(cid: string): Promise<Uint8Array>
   describe(cid: string): Promise<{ encoding: string; dtype: string; shape: number[] }>
   exportSafetensors(cid: string): Promise<Uint8Array>
+  /** Fetches what the repo lacks from peers (a daemon's node, or a local node started online); pins unless told not to. */
+  fetch(
+    cid: string,
+    options: { pin?: boolean; providers?: string[]; onProgress?: (done: number, total: number) => void },
+  ): Promise<TensorFetchResult>
 }
 
 /** The tensor commands on an opened repo. */
@@ -48,6 +53,7 @@ export function localTensorApi(node: Node): CliTensorApi {
       return { encoding: m.encoding, dtype: m.dtype, shape: [...m.shape] }
     },
     exportSafetensors: (cid) => layer().exportSafetensors(cid),
+    fetch: (cid, options) => layer().fetch(cid, options),
   }
 }
 
@@ -80,6 +86,9 @@ export function remoteTensorApi(api: ApiClient): CliTensorApi {
     getBytes: (cid) => bytes('tensor/get', cid),
     describe: (cid) => api.json('tensor/stat', { arg: cid }),
     exportSafetensors: (cid) => bytes('tensor/export', cid),
+    // the daemon reports no progress while it fetches: the result comes when it is done
+    fetch: (cid, options) =>
+      api.json('tensor/fetch', { arg: cid, pin: options.pin, provider: options.providers?.join(',') }),
   }
 }
 
@@ -96,6 +105,18 @@ export function tensorRpcCommands(node: Node): Record<string, RpcCommand> {
     'tensor/stat': async ({ params, res }) => sendJson(res, await local.describe(params.arg('tensor CID'))),
     'tensor/get': async ({ params, res }) => bytes(res, await local.getBytes(params.arg('tensor CID'))),
     'tensor/export': async ({ params, res }) => bytes(res, await local.exportSafetensors(params.arg('model CID'))),
+    'tensor/fetch': async ({ params, res, signal }) => {
+      const providers = params
+        .string('provider')
+        ?.split(',')
+        .filter((p) => p !== '')
+      const result = await node.tensor.fetch(params.arg('tensor or model CID'), {
+        pin: params.bool('pin', true),
+        signal,
+        ...(providers != null && providers.length > 0 ? { providers } : {}),
+      })
+      sendJson(res, result)
+    },
     'tensor/import': async ({ params, req, res, signal }) => {
       const chunkSize = params.int('chunk-size')
       for await (const part of multipartParts(req, { maxParts: 1 })) {

@@ -6,8 +6,8 @@ import { cliEnv } from './helpers.js'
 type Env = Awaited<ReturnType<typeof cliEnv>>
 
 /** A safetensors file as the format documents it: u64-LE header length, JSON header (space-padded), tensor data. */
-function safetensors(): Buffer {
-  const w = Float32Array.from({ length: 50_000 }, (_, i) => Math.sin(i))
+function safetensors(seed = 0): Buffer {
+  const w = Float32Array.from({ length: 50_000 }, (_, i) => Math.sin(i + seed))
   const header = JSON.stringify({
     __metadata__: { format: 'pt' },
     w: { dtype: 'F32', shape: [500, 100], data_offsets: [0, w.byteLength] },
@@ -90,4 +90,51 @@ describe('ipfrs tensor (real process, temp repo)', () => {
       await d.cleanup()
     }
   })
+
+  it('fetches over the network: tensor fetch --online from a daemon peer, and tensor get through a daemon', async () => {
+    const a = await cliEnv()
+    const b = await cliEnv()
+    try {
+      for (const e of [a, b]) {
+        await e.ok(['init', '--profile', 'test'])
+        await e.ok(['config', 'Addresses.API', '/ip4/127.0.0.1/tcp/0'])
+        await e.ok(['config', 'Addresses.Gateway', '/ip4/127.0.0.1/tcp/0'])
+      }
+      await a.ok(['daemon', '-d'])
+      const first = safetensors(1)
+      const second = safetensors(2)
+      await writeFile(join(a.dir, 'first.safetensors'), first)
+      await writeFile(join(a.dir, 'second.safetensors'), second)
+      const m1 = await a.ok(['tensor', 'import', join(a.dir, 'first.safetensors')])
+      const m2 = await a.ok(['tensor', 'import', join(a.dir, 'second.safetensors')])
+      const aId = JSON.parse(await a.ok(['id', '--json'])) as { Addresses: string[] }
+      const aAddr = aId.Addresses.find((x) => x.includes('/127.0.0.1/tcp/'))!
+      await b.ok(['bootstrap', 'add', aAddr])
+
+      // no daemon on B: --online starts B's node for the command, which finds A speaks TensorSwap
+      const fetched = JSON.parse(await b.ok(['--json', 'tensor', 'fetch', '--online', m1]))
+      expect(fetched).toMatchObject({ cid: m1, kind: 'model', tensors: 2, alreadyHad: 0, viaBitswap: 0 })
+      expect(fetched.viaTensorSwap).toBe(fetched.chunks)
+      const out = join(b.dir, 'first.safetensors')
+      await b.ok(['tensor', 'export', m1, '-o', out]) // offline now: it is all in B's repo
+      expect(Buffer.compare(await readFile(out), first)).toBe(0)
+      expect(await b.ok(['pin', 'ls', '--type', 'recursive'])).toContain(m1)
+      // offline, content B lacks is an error that says so
+      const offline = await b.ipfrs(['--debug', 'tensor', 'fetch', m2])
+      expect(offline.code).toBe(1)
+      expect(offline.stderr).toContain('ERR_OFFLINE')
+
+      // with B's daemon running, tensor ls/get fetch through it
+      await b.ok(['daemon', '-d'])
+      await b.ok(['swarm', 'connect', aAddr])
+      const lines = (await b.ok(['tensor', 'ls', m2])).split('\n')
+      const w = lines[0]!.split(' ')[0]!
+      const raw = (await b.ipfrs(['tensor', 'get', w])).stdout
+      expect(Buffer.compare(raw, second.subarray(second.byteLength - 8 - 200_000, second.byteLength - 8))).toBe(0)
+    } finally {
+      for (const e of [a, b]) await e.ipfrs(['daemon', 'stop'])
+      await a.cleanup()
+      await b.cleanup()
+    }
+  }, 90_000)
 })

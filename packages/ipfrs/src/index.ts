@@ -35,6 +35,11 @@ export {
   type ProofTree,
 } from './logic-layer.js'
 export { type AddPathOptions, AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
+export {
+  TensorFetchError,
+  type TensorFetchOptions,
+  type TensorFetchResult,
+} from './tensor-fetch.js'
 export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 export { type AddOptions, type AddResult, diskCandidates, importerOptions } from './unixfs-add.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'

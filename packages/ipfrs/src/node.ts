@@ -106,13 +106,23 @@ export class Node {
       const logic = new LogicLayer(repo, this.#network)
       await logic.open()
       this.#logic = logic
+      // online, the tensor layer serves TensorSwap and fetches from peers
+      const tensor = new TensorLayer(repo, this.#network)
+      await tensor.start()
+      this.#tensor = tensor
     } catch (err) {
+      // undo what started, newest first, so a failed start leaves no listener or lock behind
+      this.#logic?.close()
+      await this.#semantic?.stop().catch(() => undefined)
+      await this.#network?.stop().catch(() => undefined)
+      this.#logic = undefined
+      this.#semantic = undefined
+      this.#network = undefined
       await repo.close()
       throw err
     }
     this.#repo = repo
     this.#blocks = new BlockApi(repo)
-    this.#tensor = new TensorLayer(repo)
   }
 
   /** Leaves the network, closes the repo and releases its lock. */
@@ -122,6 +132,7 @@ export class Node {
     this.#stopping = new AbortController()
     const repo = this.#repo
     const network = this.#network
+    const tensor = this.#tensor
     this.#repo = undefined
     this.#blocks = undefined
     this.#tensor = undefined
@@ -132,6 +143,7 @@ export class Node {
     this.#logic = undefined
     try {
       try {
+        await tensor?.stop() // no new TensorSwap streams from peers
         logic?.close()
         if (logic?.changed === true) await logic.save() // the KB snapshot, while the network and repo are up
       } finally {

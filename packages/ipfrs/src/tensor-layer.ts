@@ -1,10 +1,12 @@
 /**
  * The Node's tensor side: tensors, blobs and safetensors models stored as @ipfrs/transport manifests in the repo's
- * blockstore, written under the shared GC lock and pinned (recursively: manifest → chunks) unless told not to.
+ * blockstore, written under the shared GC lock and pinned (recursively: manifest → chunks) unless told not to. On an
+ * online node it also serves TensorSwap, and reads fetch what the repo lacks from peers first (see tensor-fetch.ts).
  */
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { type CID, isIpfrsError, parseCid } from '@ipfrs/core'
+import type { Network } from '@ipfrs/network'
 import type { Repo } from '@ipfrs/storage'
 import {
   exportSafetensors,
@@ -19,10 +21,12 @@ import {
   type ArrowTable as Table,
   type TensorManifest,
   TensorStore,
+  TensorSwap,
   type TensorTypedArray,
   type ArrowVector as Vector,
 } from '@ipfrs/transport'
 import type { AbortOptions } from 'abort-error'
+import { TensorFetcher, type TensorFetchOptions, type TensorFetchResult } from './tensor-fetch.js'
 import type { AddResult } from './unixfs-add.js'
 
 /** Whether a path names a safetensors file (by its extension, as `ipfrs add` decides). */
@@ -34,10 +38,45 @@ export function isSafetensorsPath(path: string): boolean {
 export class TensorLayer {
   readonly #repo: Repo
   readonly #store: TensorStore
+  readonly #swap: TensorSwap | undefined
+  readonly #fetcher: TensorFetcher
+  readonly #online: boolean
 
-  constructor(repo: Repo) {
+  /** With `network` (an online node) the layer serves TensorSwap once started, and fetches from peers. */
+  constructor(repo: Repo, network?: Network) {
     this.#repo = repo
     this.#store = new TensorStore({ blockstore: repo.blockstore })
+    this.#online = network != null
+    if (network != null) this.#swap = new TensorSwap({ network, blockstore: repo.blockstore })
+    this.#fetcher = new TensorFetcher(repo, network, this.#swap)
+  }
+
+  /** Starts serving TensorSwap (online nodes). */
+  async start(): Promise<void> {
+    await this.#swap?.start()
+  }
+
+  /** Stops serving TensorSwap. */
+  async stop(): Promise<void> {
+    await this.#swap?.stop()
+  }
+
+  /** The TensorSwap server's counters (online nodes). */
+  get serverStats() {
+    return this.#swap?.serverStats
+  }
+
+  /**
+   * Fetches what the repo lacks of a tensor or model from peers (TensorSwap where they speak it, else Bitswap) and pins
+   * it unless `pin` is false. Offline, content not all in the repo is `ERR_OFFLINE`.
+   */
+  fetch(cid: CID | string, options: TensorFetchOptions = {}): Promise<TensorFetchResult> {
+    return this.#fetcher.fetch(cid, options)
+  }
+
+  /** Online, fetches (unpinned, like a Kubo read) what the repo lacks before a read. */
+  async #ensure(cid: CID | string, options: AbortOptions & { manifestsOnly?: boolean }): Promise<void> {
+    if (this.#online) await this.#fetcher.fetch(cid, { ...options, pin: false })
   }
 
   /** Stores a tensor (typed array, Arrow Table or Vector) as an Arrow IPC stream; pins it unless `pin` is false. */
@@ -53,17 +92,20 @@ export class TensorLayer {
   /** Loads a tensor (a typed array, or with `as: 'arrow'` a Table), every chunk hash-verified. */
   getTensor(cid: CID | string, options?: GetTensorOptions & { as?: 'typed' }): Promise<LoadedTensor<TensorTypedArray>>
   getTensor(cid: CID | string, options: GetTensorOptions & { as: 'arrow' }): Promise<LoadedTensor<Table>>
-  getTensor(cid: CID | string, options: GetTensorOptions = {}): Promise<LoadedTensor<TensorTypedArray | Table>> {
+  async getTensor(cid: CID | string, options: GetTensorOptions = {}): Promise<LoadedTensor<TensorTypedArray | Table>> {
+    await this.#ensure(cid, { signal: options.signal })
     return this.#store.getTensor(parseCid(cid), options as GetTensorOptions & { as?: 'typed' })
   }
 
   /** The stored bytes of any tensor manifest (the Arrow stream, the raw elements or the blob). */
-  getBytes(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
+  async getBytes(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
+    await this.#ensure(cid, { signal: options.signal })
     return this.#store.getBytes(parseCid(cid), options)
   }
 
   /** A validated tensor manifest. */
-  getManifest(cid: CID | string, options: AbortOptions = {}): Promise<TensorManifest> {
+  async getManifest(cid: CID | string, options: AbortOptions = {}): Promise<TensorManifest> {
+    await this.#ensure(cid, { signal: options.signal, manifestsOnly: true })
     return this.#store.getManifest(parseCid(cid), options)
   }
 
@@ -84,12 +126,14 @@ export class TensorLayer {
   }
 
   /** The tensors of a model, in file order, with their manifests. */
-  listModel(cid: CID | string, options: AbortOptions = {}): Promise<ModelTensor[]> {
+  async listModel(cid: CID | string, options: AbortOptions = {}): Promise<ModelTensor[]> {
+    await this.#ensure(cid, { signal: options.signal, manifestsOnly: true })
     return listModel(this.#repo.blockstore, parseCid(cid), options)
   }
 
   /** Rebuilds the safetensors file of a model, byte for byte. */
-  exportSafetensors(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
+  async exportSafetensors(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
+    await this.#ensure(cid, { signal: options.signal })
     return exportSafetensors(parseCid(cid), this.#repo.blockstore, options)
   }
 

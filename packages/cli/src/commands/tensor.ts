@@ -3,14 +3,54 @@ import { formatCid } from '@ipfrs/core'
 import type { Command } from 'commander'
 import type { Node } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
-import { type GlobalOptions, wantsJson, withNode } from '../context.js'
+import { type GlobalOptions, joinNetwork, wantsJson, withNode } from '../context.js'
 import { printJson, println, writeStdout } from '../output.js'
+import { type Progress, progressBar } from '../progress.js'
 import { RemoteNode } from '../remote-node.js'
 import { type CliTensorApi, localTensorApi, remoteTensorApi } from '../tensor-api.js'
 
 /** The repo's tensor layer, or with a daemon running its `tensor/*` RPC commands. */
 function tensorApi(node: CliNode): CliTensorApi {
   return node instanceof RemoteNode ? remoteTensorApi(node.api) : localTensorApi(node as Node)
+}
+
+interface NetFlags {
+  online?: boolean
+  progress?: boolean
+}
+
+const ONLINE_HELP = "without a daemon, start this repo's node online for the command (joins its Bootstrap peers)"
+
+/**
+ * Runs `fn` with the tensor commands of a node that can reach peers when asked: the daemon's (always online, it
+ * fetches what its repo lacks), or with --online the repo's own node, joined to its Bootstrap peers first.
+ */
+function withTensors<T>(
+  globals: GlobalOptions,
+  flags: NetFlags,
+  fn: (api: CliTensorApi, local: boolean) => Promise<T>,
+): Promise<T> {
+  return withNode(
+    globals,
+    async (node) => {
+      const local = !(node instanceof RemoteNode)
+      if (local && flags.online === true) await joinNetwork(node, { signal: AbortSignal.timeout(30_000) })
+      return fn(tensorApi(node), local)
+    },
+    { online: flags.online === true },
+  )
+}
+
+/** A progress callback drawing a bar on stderr once the total is known and over 10 MB (see progressBar). */
+function fetchProgress(label: string, flags: NetFlags) {
+  let bar: Progress | undefined
+  return {
+    onProgress(done: number, total: number) {
+      bar ??= progressBar(label, total, { quiet: flags.progress === false, force: flags.progress === true })
+      bar.update(done)
+    },
+    stop: () => bar?.stop(),
+  }
 }
 
 /** `ipfrs tensor import|ls|get|export`: tensors and safetensors models as content. */
@@ -37,13 +77,47 @@ export function registerTensor(program: Command): void {
     })
 
   tensor
+    .command('fetch')
+    .description(
+      'Fetch a tensor or safetensors model from peers into the repo and pin it: TensorSwap from the peers that speak ' +
+        'it (several at once; a fetch cut short resumes with only the missing chunks), Bitswap for the rest. Prints ' +
+        'how many chunks came over each. A progress bar shows on stderr over 10 MB.',
+    )
+    .argument('<cid>', 'a tensor or model manifest CID')
+    .option('--online', ONLINE_HELP)
+    .option('--provider <peers...>', 'fetch from these peers (peer IDs or multiaddrs) instead of looking them up')
+    .option('--no-pin', 'do not pin what was fetched')
+    .option('--progress', 'show the progress bar even when stderr is not a terminal')
+    .option('--no-progress', 'never show the progress bar')
+    .action(async (cid: string, flags: NetFlags & { provider?: string[]; pin: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>()
+      await withTensors(globals, flags, async (api) => {
+        const progress = fetchProgress('fetching', flags)
+        const r = await api
+          .fetch(cid, {
+            pin: flags.pin,
+            onProgress: progress.onProgress,
+            ...(flags.provider ? { providers: flags.provider } : {}),
+          })
+          .finally(progress.stop)
+        if (wantsJson(globals)) printJson(r)
+        else
+          println(
+            `${r.cid}: ${r.chunks} chunks (${r.alreadyHad} already here, ${r.viaTensorSwap} over TensorSwap, ` +
+              `${r.viaBitswap} over Bitswap), ${r.bytes} bytes transferred`,
+          )
+      })
+    })
+
+  tensor
     .command('ls')
     .description('List the tensors of a model: name, dtype, shape, bytes, tensor manifest CID.')
     .argument('<model-cid>')
-    .action(async (cid: string, _flags: object, cmd: Command) => {
+    .option('--online', ONLINE_HELP)
+    .action(async (cid: string, flags: NetFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
-        for (const t of await tensorApi(node).listModel(cid)) {
+      await withTensors(globals, flags, async (api) => {
+        for (const t of await api.listModel(cid)) {
           if (wantsJson(globals))
             printJson({ Name: t.name, Dtype: t.dtype, Shape: t.shape, Size: t.byteLength, Hash: formatCid(t.cid) })
           else println(`${formatCid(t.cid)} ${t.dtype} [${t.shape.join(', ')}] ${t.byteLength} ${t.name}`)
@@ -53,13 +127,24 @@ export function registerTensor(program: Command): void {
 
   tensor
     .command('get')
-    .description('Write the stored bytes of a tensor manifest (Arrow IPC stream, raw elements or blob) to stdout.')
+    .description(
+      'Write the stored bytes of a tensor manifest (Arrow IPC stream, raw elements or blob) to stdout. What the repo ' +
+        'lacks is fetched from peers first (through a running daemon, or with --online): TensorSwap where peers speak ' +
+        'it, else Bitswap; a progress bar shows on stderr over 10 MB.',
+    )
     .argument('<cid>', 'a tensor manifest CID')
     .option('-o, --output <file>', 'write to this file instead')
-    .action(async (cid: string, flags: { output?: string }, cmd: Command) => {
+    .option('--online', ONLINE_HELP)
+    .option('--progress', 'show the progress bar even when stderr is not a terminal')
+    .option('--no-progress', 'never show the progress bar')
+    .action(async (cid: string, flags: NetFlags & { output?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
-        const layer = tensorApi(node)
+      await withTensors(globals, flags, async (layer, local) => {
+        if (local && flags.online === true) {
+          // fetched unpinned, as a Kubo read caches: the daemon's node does the same inside tensor/get
+          const progress = fetchProgress('fetching', flags)
+          await layer.fetch(cid, { pin: false, onProgress: progress.onProgress }).finally(progress.stop)
+        }
         const bytes = await layer.getBytes(cid)
         if (flags.output === undefined) await writeStdout(bytes)
         else {
@@ -75,10 +160,11 @@ export function registerTensor(program: Command): void {
     .description('Rebuild the safetensors file of a model, byte for byte.')
     .argument('<model-cid>')
     .requiredOption('-o, --output <file>', 'the .safetensors file to write')
-    .action(async (cid: string, flags: { output: string }, cmd: Command) => {
+    .option('--online', ONLINE_HELP)
+    .action(async (cid: string, flags: NetFlags & { output: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
-        const bytes = await tensorApi(node).exportSafetensors(cid)
+      await withTensors(globals, flags, async (api) => {
+        const bytes = await api.exportSafetensors(cid)
         await writeFile(flags.output, bytes)
         if (wantsJson(globals)) printJson({ Output: flags.output, Size: bytes.byteLength })
       })

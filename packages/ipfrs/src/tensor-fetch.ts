@@ -1,0 +1,256 @@
+/**
+ * Fetching tensors and safetensors models from peers into the repo: TensorSwap from the peers that speak it (several
+ * at once, resuming from the chunks the repo already has), Bitswap for whatever TensorSwap could not deliver. Every
+ * block is hash-verified before it is stored (TensorSwap checks each chunk against its manifest, Helia's Bitswap each
+ * block against its CID), and the whole fetch holds the repo's shared GC lock, so GC never sweeps a half-fetched tensor.
+ */
+import { type CID, formatCid, IpfrsError, isIpfrsError, parseCid } from '@ipfrs/core'
+import { type Network, OfflineError } from '@ipfrs/network'
+import type { Repo } from '@ipfrs/storage'
+import {
+  bytesOfChunks,
+  getModelManifest,
+  InvalidManifestError,
+  missingChunks,
+  readBlock,
+  TENSORSWAP_PROTOCOL,
+  type TensorManifest,
+  TensorStore,
+  type TensorSwap,
+} from '@ipfrs/transport'
+import type { AbortOptions } from 'abort-error'
+import type { Blockstore } from 'interface-blockstore'
+
+/** Chunks asked of Bitswap at a time when falling back to it. */
+const BITSWAP_WANTS = 8
+/** How long a fetch looks for providers in the DHT when the connected peers could not deliver. */
+const DEFAULT_FIND_TIMEOUT_MS = 5_000
+/** At most this many DHT providers are tried. */
+const MAX_DHT_PROVIDERS = 8
+
+/** Options of `node.tensor.fetch`. */
+export interface TensorFetchOptions extends AbortOptions {
+  /** Peers to fetch from (peer IDs or multiaddrs); default: connected peers that speak TensorSwap, then the DHT's. */
+  providers?: readonly string[]
+  /** Called as chunks are stored: payload bytes done so far and the bytes this fetch needs in total. */
+  onProgress?: (done: number, total: number) => void
+  /** Pin the fetched tensor or model (default true). */
+  pin?: boolean
+  /** How long to look for providers in the DHT (default 5 s). */
+  findTimeoutMs?: number
+  /** Fetch only the manifests (to list or describe), not the chunks. */
+  manifestsOnly?: boolean
+}
+
+/** What a fetch did. */
+export interface TensorFetchResult {
+  cid: string
+  /** A tensor manifest, or a safetensors model manifest (whose tensors were all fetched). */
+  kind: 'tensor' | 'model'
+  tensors: number
+  chunks: number
+  /** Chunks the repo already had (not transferred). */
+  alreadyHad: number
+  viaTensorSwap: number
+  viaBitswap: number
+  /** Payload bytes transferred. */
+  bytes: number
+  /** Peers TensorSwap took chunks from. */
+  providers: string[]
+}
+
+/** A fetch that got neither over TensorSwap nor over Bitswap what it needed. */
+export class TensorFetchError extends IpfrsError {
+  static readonly code = 'ERR_TENSOR_FETCH_FAILED'
+  constructor(cid: string, why: string, options?: { cause?: unknown }) {
+    super(TensorFetchError.code, `could not fetch ${cid}: ${why}`, options)
+  }
+}
+
+/** Fetches tensor and model manifests and their chunks into a repo over a network. */
+export class TensorFetcher {
+  readonly #repo: Repo
+  readonly #network: Network | undefined
+  readonly #swap: TensorSwap | undefined
+  readonly #store: TensorStore
+
+  /** Without a network (an offline node) only content already in the repo "fetches"; the rest is `ERR_OFFLINE`. */
+  constructor(repo: Repo, network?: Network, swap?: TensorSwap) {
+    this.#repo = repo
+    this.#network = network
+    this.#swap = swap
+    this.#store = new TensorStore({ blockstore: repo.blockstore })
+  }
+
+  /** Fetches what the repo lacks of the tensor or model `cid`; see `TensorFetchResult`. */
+  async fetch(cid: CID | string, options: TensorFetchOptions = {}): Promise<TensorFetchResult> {
+    const root = parseCid(cid)
+    return this.#repo.gcLock.shared(async () => {
+      const result = await this.#fetch(root, options)
+      if (options.pin !== false) await this.#repo.pins.add(root, { complete: true, signal: options.signal })
+      return result
+    })
+  }
+
+  async #fetch(root: CID, options: TensorFetchOptions): Promise<TensorFetchResult> {
+    const { signal } = options
+    const key = formatCid(root)
+    const tensors = await this.#tensorsOf(root, options)
+    const manifests: Array<{ cid: CID; manifest: TensorManifest; missing: number[] }> = []
+    for (const cid of tensors) {
+      await this.#block(cid, root, options)
+      const manifest = await this.#store.getManifest(cid, { signal })
+      manifests.push({ cid, manifest, missing: await missingChunks(this.#repo.blockstore, manifest, { signal }) })
+    }
+    const result: TensorFetchResult = {
+      cid: key,
+      kind: tensors.length === 1 && tensors[0]?.equals(root) === true ? 'tensor' : 'model',
+      tensors: tensors.length,
+      chunks: manifests.reduce((n, m) => n + m.manifest.chunks.length, 0),
+      alreadyHad: manifests.reduce((n, m) => n + m.manifest.chunks.length - m.missing.length, 0),
+      viaTensorSwap: 0,
+      viaBitswap: 0,
+      bytes: 0,
+      providers: [],
+    }
+    if (options.manifestsOnly === true) return result
+    const total = manifests.reduce((n, m) => n + bytesOfChunks(m.manifest, m.missing), 0)
+    const progress = (bytes: number) => {
+      result.bytes += bytes
+      options.onProgress?.(result.bytes, total)
+    }
+    let candidates: string[] | undefined
+    for (const m of manifests) {
+      if (m.missing.length === 0) continue
+      candidates ??= options.providers != null ? [...options.providers] : await this.#speakers()
+      await this.#viaTensorSwap(m.cid, candidates, result, progress, options)
+      let still = await missingChunks(this.#repo.blockstore, m.manifest, { signal })
+      if (still.length > 0 && options.providers == null) {
+        // the connected peers could not deliver it all: ask the DHT who else has the content
+        const found = (await this.#dhtProviders(root, options)).filter((p) => !candidates?.includes(p))
+        if (found.length > 0) {
+          candidates.push(...found)
+          await this.#viaTensorSwap(m.cid, found, result, progress, options)
+          still = await missingChunks(this.#repo.blockstore, m.manifest, { signal })
+        }
+      }
+      if (still.length > 0) await this.#viaBitswap(m.cid, m.manifest, still, result, progress, options)
+    }
+    return result
+  }
+
+  /** The tensor manifests behind `root`: its tensors when it is a model manifest, else `root` itself. */
+  async #tensorsOf(root: CID, options: TensorFetchOptions): Promise<CID[]> {
+    await this.#block(root, root, options)
+    try {
+      const model = await getModelManifest(this.#repo.blockstore as Blockstore, root, options)
+      return Object.values(model.tensors)
+    } catch (err) {
+      if (isIpfrsError(err, InvalidManifestError.code)) return [root] // not a model: validated as a tensor next
+      throw err
+    }
+  }
+
+  /** Brings one block into the repo (local, else over Bitswap, verified by Helia before it is stored). */
+  async #block(cid: CID, root: CID, options: TensorFetchOptions): Promise<void> {
+    if (await this.#repo.blockstore.has(cid, options)) return
+    const network = this.#online(cid)
+    try {
+      await readBlock(network.session(root, options) as Blockstore, cid, options)
+    } catch (err) {
+      if (options.signal?.aborted === true || isIpfrsError(err, OfflineError.code)) throw err
+      throw new TensorFetchError(formatCid(cid), 'no peer delivered the manifest', { cause: err })
+    }
+  }
+
+  /** The network, or `ERR_OFFLINE` naming what was missing. */
+  #online(cid: CID): Network {
+    if (this.#network == null) throw new OfflineError(`${formatCid(cid)} is not in the repo (the node is offline)`)
+    return this.#network
+  }
+
+  /** Connected peers whose identify protocols include TensorSwap. */
+  async #speakers(): Promise<string[]> {
+    if (this.#network == null) return []
+    const { libp2p } = this.#network
+    const out = new Set<string>()
+    for (const conn of libp2p.getConnections()) {
+      const peer = await libp2p.peerStore.get(conn.remotePeer).catch(() => undefined)
+      if (peer?.protocols.includes(TENSORSWAP_PROTOCOL) === true) out.add(conn.remotePeer.toString())
+    }
+    return [...out]
+  }
+
+  /** Providers of `root` from the DHT (at most a few, within `findTimeoutMs`); none when the lookup fails. */
+  async #dhtProviders(root: CID, options: TensorFetchOptions): Promise<string[]> {
+    if (this.#network == null) return []
+    const network = this.#network
+    const self = network.libp2p.peerId.toString()
+    const timeout = AbortSignal.timeout(options.findTimeoutMs ?? DEFAULT_FIND_TIMEOUT_MS)
+    const signal = options.signal != null ? AbortSignal.any([timeout, options.signal]) : timeout
+    const out: string[] = []
+    try {
+      for await (const p of network.findProviders(root, { signal })) {
+        const id = p.id.toString()
+        if (id !== self && !out.includes(id)) out.push(id)
+        if (out.length >= MAX_DHT_PROVIDERS) break
+      }
+    } catch (err) {
+      if (options.signal?.aborted === true) throw err
+    }
+    return out
+  }
+
+  /** One TensorSwap fetch; a failure (no provider could deliver) leaves the rest to the caller. */
+  async #viaTensorSwap(
+    cid: CID,
+    providers: string[],
+    result: TensorFetchResult,
+    progress: (bytes: number) => void,
+    options: TensorFetchOptions,
+  ): Promise<void> {
+    if (providers.length === 0 || this.#swap == null) return
+    try {
+      const r = await this.#swap.fetch(cid, {
+        providers,
+        signal: options.signal,
+        onChunk: (c) => {
+          result.viaTensorSwap++
+          progress(c.bytes)
+        },
+      })
+      for (const p of r.providers) if (p.chunks > 0 && !result.providers.includes(p.peer)) result.providers.push(p.peer)
+    } catch (err) {
+      if (options.signal?.aborted === true) throw err
+    }
+  }
+
+  /** The given chunks over Bitswap, a few at a time, each verified by Helia and stored by the session. */
+  async #viaBitswap(
+    cid: CID,
+    manifest: TensorManifest,
+    chunks: number[],
+    result: TensorFetchResult,
+    progress: (bytes: number) => void,
+    options: TensorFetchOptions,
+  ): Promise<void> {
+    const session = this.#online(cid).session(cid, options)
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const index = chunks[next++] as number
+        try {
+          await readBlock(session as Blockstore, manifest.chunks[index] as CID, options)
+        } catch (err) {
+          if (options.signal?.aborted === true || isIpfrsError(err, OfflineError.code)) throw err
+          throw new TensorFetchError(formatCid(cid), `chunk ${index} came over neither TensorSwap nor Bitswap`, {
+            cause: err,
+          })
+        }
+        result.viaBitswap++
+        progress(bytesOfChunks(manifest, [index]))
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(BITSWAP_WANTS, chunks.length) }, worker))
+  }
+}
