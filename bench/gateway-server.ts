@@ -6,6 +6,7 @@ import { randomFillSync } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { localConfig } from '@ipfrs/core'
 import { Daemon } from '@ipfrs/interface'
 import { createNode } from 'ipfrs'
 
@@ -28,16 +29,7 @@ if (mode === 'plain') {
   const node = createNode({
     repoPath: join(dir ?? '.', 'repo'),
     init: {
-      config: {
-        Bootstrap: [],
-        Addresses: {
-          Swarm: ['/ip4/127.0.0.1/tcp/0'],
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: { Transports: { Network: { TCP: true, QUIC: false } } },
-      } as never,
+      config: localConfig({ transports: ['tcp'] }) as never,
     },
     online: true,
   })

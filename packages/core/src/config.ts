@@ -92,6 +92,35 @@ export interface NodeConfig {
   }
 }
 
+/** Options of `localConfig`. */
+export interface LocalConfigOptions {
+  /** Transports to listen on (default both). */
+  transports?: ReadonlyArray<'tcp' | 'quic'>
+  /** Peers to bootstrap from (default none). */
+  bootstrap?: readonly string[]
+}
+
+/**
+ * Config overrides for a node that stays on this machine: swarm, API and gateway on random 127.0.0.1 ports, nothing
+ * announced, no public bootstrap peers. For tests and local clusters (`ipfrs init --profile test`); pass the result
+ * as `Repo.init`'s `config`.
+ */
+export function localConfig(options: LocalConfigOptions = {}) {
+  const transports = options.transports ?? ['tcp', 'quic']
+  const tcp = transports.includes('tcp')
+  const quic = transports.includes('quic')
+  return {
+    Addresses: {
+      Swarm: [...(tcp ? ['/ip4/127.0.0.1/tcp/0'] : []), ...(quic ? ['/ip4/127.0.0.1/udp/0/quic-v1'] : [])],
+      Announce: [] as string[],
+      API: '/ip4/127.0.0.1/tcp/0',
+      Gateway: '/ip4/127.0.0.1/tcp/0',
+    },
+    Swarm: { Transports: { Network: { TCP: tcp, QUIC: quic } } },
+    Bootstrap: [...(options.bootstrap ?? [])],
+  }
+}
+
 /** The defaults `ipfrs init` writes (with a fresh Peer ID). */
 export function defaultConfig(): NodeConfig {
   return {

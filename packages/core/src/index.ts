@@ -13,6 +13,8 @@ export {
   ENCRYPTION_ALGORITHMS,
   type EncryptionAlgorithm,
   getConfigKey,
+  type LocalConfigOptions,
+  localConfig,
   type NodeConfig,
   setConfigKey,
   validateConfig,

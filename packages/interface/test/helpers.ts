@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { NodeConfig } from '@ipfrs/core'
+import { localConfig, type NodeConfig } from '@ipfrs/core'
 import { createNode, type Node } from 'ipfrs'
 import { Daemon, DaemonMetrics, type NodeApi } from '../src/index.js'
 
@@ -17,16 +17,7 @@ export async function startDaemon(
   options: { configure?: (config: Partial<NodeConfig> & Record<string, unknown>) => void } = {},
 ): Promise<TestDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'ipfrs-iface-'))
-  const config: Record<string, unknown> = {
-    Bootstrap: [],
-    Addresses: {
-      Swarm: ['/ip4/127.0.0.1/tcp/0'],
-      Announce: [],
-      API: '/ip4/127.0.0.1/tcp/0',
-      Gateway: '/ip4/127.0.0.1/tcp/0',
-    },
-    Swarm: { Transports: { Network: { TCP: true, QUIC: false } } },
-  }
+  const config: Record<string, unknown> = localConfig({ transports: ['tcp'] })
   options.configure?.(config)
   const metrics = new DaemonMetrics()
   let node: Node | undefined

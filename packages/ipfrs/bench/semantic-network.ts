@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { localConfig } from '@ipfrs/core'
 import { median, writeReport } from '../../../bench/lib/report.ts'
 import { createNode } from '../dist/index.js'
 
@@ -41,16 +42,7 @@ try {
       repoPath: join(dir, `n${n}`),
       online: true,
       init: {
-        config: {
-          Addresses: {
-            Swarm: ['/ip4/127.0.0.1/tcp/0'],
-            Announce: [],
-            API: '/ip4/127.0.0.1/tcp/0',
-            Gateway: '/ip4/127.0.0.1/tcp/0',
-          },
-          Swarm: { ConnMgr: { LowWater: 20, HighWater: 60 }, Transports: { Network: { TCP: true, QUIC: false } } },
-          Bootstrap: [],
-        },
+        config: localConfig({ transports: ['tcp'] }),
       },
     })
     await node.start()

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type LocalConfigOptions, localConfig } from '@ipfrs/core'
 import { createNode, type Node } from '../src/index.js'
 
 /** A temp dir removed by the returned cleanup. */
@@ -40,4 +41,22 @@ export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8A
   const parts: Uint8Array[] = []
   for await (const p of source) parts.push(p)
   return new Uint8Array(Buffer.concat(parts))
+}
+
+/**
+ * A started online node over a fresh repo at `repoPath` that stays on 127.0.0.1 (TCP only unless `transports` says
+ * otherwise) and bootstraps from `bootstrap` only, never the public list. `config` overrides top-level sections.
+ */
+export async function onlineNode(
+  repoPath: string,
+  options: LocalConfigOptions & { config?: Record<string, unknown> } = {},
+): Promise<Node> {
+  const { config, ...local } = options
+  const node = createNode({
+    repoPath,
+    online: true,
+    init: { config: { ...localConfig({ transports: ['tcp'], ...local }), ...config } },
+  })
+  await node.start()
+  return node
 }

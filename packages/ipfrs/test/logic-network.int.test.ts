@@ -2,30 +2,11 @@ import { join } from 'node:path'
 import { isIpfrsError } from '@ipfrs/core'
 import { TENSORLOGIC_TOPIC } from '@ipfrs/tensorlogic'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createNode, type Node } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import type { Node } from '../src/index.js'
+import { onlineNode as online, tempDir } from './helpers.js'
 
 /** A started online node on 127.0.0.1 (TCP) with a fresh repo and no bootstrap peers (never the internet). */
-async function onlineNode(dir: string, name: string): Promise<Node> {
-  const node = createNode({
-    repoPath: join(dir, name),
-    online: true,
-    init: {
-      config: {
-        Addresses: {
-          Swarm: ['/ip4/127.0.0.1/tcp/0'],
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: { Transports: { Network: { TCP: true, QUIC: false } } },
-        Bootstrap: [],
-      },
-    },
-  })
-  await node.start()
-  return node
-}
+const onlineNode = (dir: string, name: string) => online(join(dir, name))
 
 async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms

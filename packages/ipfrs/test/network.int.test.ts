@@ -2,37 +2,14 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { formatCid } from '@ipfrs/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNode, type Node } from '../src/index.js'
-import { collect, tempDir, vectorBytes } from './helpers.js'
+import type { Node } from '../src/index.js'
+import { collect, onlineNode as online, tempDir, vectorBytes } from './helpers.js'
 
 type Transport = 'tcp' | 'quic'
 
-const listenOn = (t: Transport) => (t === 'tcp' ? ['/ip4/127.0.0.1/tcp/0'] : ['/ip4/127.0.0.1/udp/0/quic-v1'])
-
 /** A started online node on 127.0.0.1 with a fresh repo, bootstrapping from `bootstrap` only (never the public list). */
-async function onlineNode(dir: string, name: string, transport: Transport, bootstrap: string[]): Promise<Node> {
-  const node = createNode({
-    repoPath: join(dir, name),
-    online: true,
-    init: {
-      config: {
-        Addresses: {
-          Swarm: listenOn(transport),
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: {
-          ConnMgr: { LowWater: 10, HighWater: 50 },
-          Transports: { Network: { TCP: transport === 'tcp', QUIC: transport === 'quic' } },
-        },
-        Bootstrap: bootstrap,
-      },
-    },
-  })
-  await node.start()
-  return node
-}
+const onlineNode = (dir: string, name: string, transport: Transport, bootstrap: string[]) =>
+  online(join(dir, name), { transports: [transport], bootstrap })
 
 async function sha256Of(source: AsyncIterable<Uint8Array>): Promise<string> {
   const h = createHash('sha256')

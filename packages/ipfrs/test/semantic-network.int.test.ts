@@ -3,29 +3,10 @@ import { parseCid } from '@ipfrs/core'
 import { FlatIndex, HashingTextEmbedder } from '@ipfrs/semantic'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
-import { collect, tempDir } from './helpers.js'
+import { collect, onlineNode as online, tempDir } from './helpers.js'
 
 /** A started online node on 127.0.0.1 (TCP), bootstrapping from `bootstrap` only (never the public list). */
-async function onlineNode(repoPath: string, bootstrap: string[]): Promise<Node> {
-  const node = createNode({
-    repoPath,
-    online: true,
-    init: {
-      config: {
-        Addresses: {
-          Swarm: ['/ip4/127.0.0.1/tcp/0'],
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: { ConnMgr: { LowWater: 10, HighWater: 50 }, Transports: { Network: { TCP: true, QUIC: false } } },
-        Bootstrap: bootstrap,
-      },
-    },
-  })
-  await node.start()
-  return node
-}
+const onlineNode = (repoPath: string, bootstrap: string[]) => online(repoPath, { bootstrap })
 
 async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms

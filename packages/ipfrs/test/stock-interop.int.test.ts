@@ -18,8 +18,8 @@ import { exporter } from 'ipfs-unixfs-exporter'
 import { importer } from 'ipfs-unixfs-importer'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createNode, importerOptions, type Node } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { importerOptions } from '../src/index.js'
+import { onlineNode, tempDir } from './helpers.js'
 
 const LOCAL = {
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -37,26 +37,7 @@ async function stockHelia() {
   return helia
 }
 
-async function ourNode(dir: string, name: string): Promise<Node> {
-  const node = createNode({
-    repoPath: `${dir}/${name}`,
-    online: true,
-    init: {
-      config: {
-        Addresses: {
-          Swarm: ['/ip4/127.0.0.1/tcp/0'],
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: { ConnMgr: { LowWater: 10, HighWater: 50 }, Transports: { Network: { TCP: true, QUIC: false } } },
-        Bootstrap: [],
-      },
-    },
-  })
-  await node.start()
-  return node
-}
+const ourNode = (dir: string, name: string) => onlineNode(`${dir}/${name}`)
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 

@@ -3,32 +3,13 @@ import { parseCid } from '@ipfrs/core'
 import { TENSORSWAP_PROTOCOL } from '@ipfrs/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { onlineNode as online, tempDir } from './helpers.js'
 
 const CHUNK = 64 * 1024
 
-/** A started online node on 127.0.0.1 with a fresh repo and no bootstrap peers (never the public list). */
-async function onlineNode(dir: string, name: string): Promise<Node> {
-  const node = createNode({
-    repoPath: join(dir, name),
-    online: true,
-    init: {
-      config: {
-        Addresses: {
-          Swarm: ['/ip4/127.0.0.1/tcp/0'],
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: { Transports: { Network: { TCP: true, QUIC: false } } },
-        Routing: { FetchTimeoutSeconds: 3 },
-        Bootstrap: [],
-      },
-    },
-  })
-  await node.start()
-  return node
-}
+/** A started online node on 127.0.0.1 with a fresh repo and no bootstrap peers; Bitswap gives up after 3 s. */
+const onlineNode = (dir: string, name: string) =>
+  online(join(dir, name), { config: { Routing: { FetchTimeoutSeconds: 3 } } })
 
 async function waitFor(check: () => Promise<boolean> | boolean, what: string, ms = 10_000): Promise<void> {
   const until = Date.now() + ms

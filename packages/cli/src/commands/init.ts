@@ -1,4 +1,4 @@
-import { COMPRESSION_ALGORITHMS, ENCRYPTION_ALGORITHMS } from '@ipfrs/core'
+import { COMPRESSION_ALGORITHMS, ENCRYPTION_ALGORITHMS, localConfig } from '@ipfrs/core'
 import { Repo } from '@ipfrs/storage'
 import { type Command, Option } from 'commander'
 import { type GlobalOptions, passphrase, repoPath, wantsJson } from '../context.js'
@@ -36,15 +36,7 @@ export function registerInit(program: Command): void {
         const globals = cmd.optsWithGlobals<GlobalOptions>()
         const path = repoPath(globals)
         const config: Record<string, unknown> = { Bootstrap: [...DEFAULT_BOOTSTRAP] }
-        if (opts.profile === 'test') {
-          config.Bootstrap = []
-          config.Addresses = {
-            Swarm: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/udp/0/quic-v1'],
-            Announce: [],
-            API: '/ip4/127.0.0.1/tcp/0',
-            Gateway: '/ip4/127.0.0.1/tcp/0',
-          }
-        }
+        if (opts.profile === 'test') Object.assign(config, localConfig())
         if (opts.profile === 'lowpower') {
           config.Daemon = { LowPower: true }
           config.Routing = { Type: 'dhtclient' }
