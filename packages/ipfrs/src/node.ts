@@ -12,6 +12,7 @@ import {
   type RepoStat,
   type VerifyResult,
 } from '@ipfrs/storage'
+import type { ArrowTable, GetTensorOptions, LoadedTensor, TensorTypedArray } from '@ipfrs/transport'
 import type { AbortOptions } from 'abort-error'
 import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { BlockApi } from './blocks.js'
@@ -237,6 +238,18 @@ export class Node {
   get tensor(): TensorLayer {
     if (this.#tensor == null) throw new NodeNotStartedError()
     return this.#tensor
+  }
+
+  /** Stores a tensor (typed array or Arrow Table/Vector) as Arrow IPC chunks plus a manifest; `node.tensor.putTensor`. */
+  putTensor(...args: Parameters<TensorLayer['putTensor']>): Promise<CID> {
+    return this.tensor.putTensor(...args)
+  }
+
+  /** Loads a tensor as a typed array (or with `as: 'arrow'` an Arrow Table), a view over the stored bytes. */
+  getTensor(cid: CID | string, options?: GetTensorOptions & { as?: 'typed' }): Promise<LoadedTensor<TensorTypedArray>>
+  getTensor(cid: CID | string, options: GetTensorOptions & { as: 'arrow' }): Promise<LoadedTensor<ArrowTable>>
+  getTensor(cid: CID | string, options: GetTensorOptions = {}): Promise<LoadedTensor<TensorTypedArray | ArrowTable>> {
+    return this.tensor.getTensor(cid, options as GetTensorOptions & { as?: 'typed' })
   }
 
   /** Raw block operations (`block put/get/stat/rm`). */

@@ -79,4 +79,13 @@ describe('Node tensor layer', () => {
     ])
     await expect(node.tensor.getBytes(loose)).rejects.toMatchObject({ code: 'ERR_BLOCK_NOT_FOUND' })
   })
+
+  it('node.putTensor / node.getTensor: a typed array back, or an Arrow table', async () => {
+    const cid = await node.putTensor(Float32Array.of(0.5, -1, 2), { name: 'w' })
+    const typed = await node.getTensor(cid)
+    expect(typed.data).toBeInstanceOf(Float32Array)
+    expect(Array.from(typed.data as Float32Array)).toEqual([0.5, -1, 2])
+    const table = await node.getTensor(cid, { as: 'arrow' })
+    expect(Array.from(table.data.getChildAt(0)!.toArray() as Float32Array)).toEqual([0.5, -1, 2])
+  })
 })
