@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import hnswlib from 'hnswlib-node'
 import { type Row, writeReport } from '../../../bench/lib/report.ts'
-import { FlatIndex, HnswIndex, IndexPersistence } from '../dist/index.js'
+import { FlatIndex, GRAPH_META, HnswIndex, IndexPersistence } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_VECTORS ?? 100_000)
 const D = 128
@@ -197,6 +197,8 @@ let fullSec = Number.POSITIVE_INFINITY
 let deltaSec = Number.POSITIVE_INFINITY
 let fullBytes = 0
 let deltaBytes = 0
+let loadGraphSec = 0
+let loadInsertSec = 0
 try {
   const persistence = new IndexPersistence({ dir })
   for (let r = 0; r < REPEATS; r++) {
@@ -221,6 +223,17 @@ try {
       }),
     )
   }
+  // a restart: load the saved index with its HNSW graph, then (graph meta removed) by re-inserting every vector
+  await persistence.saveFull(ours)
+  const restart = async (expectGraph: boolean) =>
+    secondsAsync(async () => {
+      const fresh = new HnswIndex({ dimension: D, metric: 'cosine', ...PARAMS })
+      const r = await new IndexPersistence({ dir }).loadIndexWithDelta(fresh)
+      if (r.graph !== expectGraph || r.size !== ours.size) throw new Error(`unexpected load ${JSON.stringify(r)}`)
+    })
+  loadGraphSec = await restart(true)
+  rmSync(join(dir, GRAPH_META))
+  loadInsertSec = await restart(false)
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
@@ -270,6 +283,13 @@ const rows: Row[] = [
     baseline: (fullSec * 1000).toFixed(1),
     baselineIs: 'full snapshot',
     ratio: (deltaSec / fullSec).toFixed(4),
+  },
+  {
+    what: `restart: load ${N} (s)`,
+    ours: loadGraphSec.toFixed(2),
+    baseline: loadInsertSec.toFixed(2),
+    baselineIs: 'snapshot re-inserted (no saved graph)',
+    ratio: (loadGraphSec / loadInsertSec).toFixed(4),
   },
   {
     what: 'bytes written at 1% dirty',

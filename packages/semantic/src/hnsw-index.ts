@@ -1,5 +1,6 @@
 /** HnswIndex: approximate nearest-neighbour search on hnswlib-node's HierarchicalNSW, keyed by CID string. */
 import hnswlib from 'hnswlib-node'
+import type { GraphIndex, GraphState } from './graph-file.js'
 import type { Metric, SearchFilter, SearchHit, VectorIndex } from './vector-index.js'
 import {
   capResults,
@@ -45,7 +46,7 @@ export interface HnswParams {
  * sound); delete marks the label deleted and a later add reuses its slot; update replaces the vector in place. The
  * original vectors are kept on the JS side too, for get(), entries() and exact score filters.
  */
-export class HnswIndex implements VectorIndex {
+export class HnswIndex implements VectorIndex, GraphIndex {
   readonly dimension: number
   readonly metric: Metric
   readonly params: HnswParams
@@ -56,6 +57,7 @@ export class HnswIndex implements VectorIndex {
   private nextLabel = 0
   private deleted = 0
   private efSearchValue: number
+  private readonly init: { maxElements: number; m: number; efConstruction: number; randomSeed: number }
 
   constructor(options: HnswIndexOptions) {
     this.dimension = validateInt('dimension', options.dimension, 1, 65_536)
@@ -66,9 +68,54 @@ export class HnswIndex implements VectorIndex {
     const capacity = validateInt('initialCapacity', options.initialCapacity ?? 1024, 1, 2 ** 31)
     const randomSeed = validateInt('randomSeed', options.randomSeed ?? 100, 0, 2 ** 31)
     this.hnsw = new HierarchicalNSW(this.metric, this.dimension)
-    this.hnsw.initIndex({ maxElements: capacity, m: M, efConstruction, randomSeed, allowReplaceDeleted: true })
-    this.hnsw.setEf(this.efSearchValue)
+    this.init = { maxElements: capacity, m: M, efConstruction, randomSeed }
+    this.reset()
     this.params = { M, efConstruction, efSearch: this.efSearchValue }
+  }
+
+  /** Empties the index (a fresh hnswlib graph with the constructor's parameters). */
+  private reset(): void {
+    this.hnsw.initIndex({ ...this.init, allowReplaceDeleted: true })
+    this.hnsw.setEf(this.efSearchValue)
+    this.labels.clear()
+    this.cidOf.clear()
+    this.vectors.clear()
+    this.nextLabel = 0
+    this.deleted = 0
+  }
+
+  /** Writes hnswlib's graph to `file`; returns which label each CID has (see readGraph, graph-file.ts). */
+  async writeGraph(file: string): Promise<GraphState> {
+    await this.hnsw.writeIndex(file)
+    return { labels: [...this.labels], nextLabel: this.nextLabel, deleted: this.deleted }
+  }
+
+  /**
+   * Replaces the index with a graph written by writeGraph, its label state and the vectors it held, instead of
+   * re-inserting every vector. On any failure the index is left empty and the error thrown.
+   */
+  async readGraph(file: string, state: GraphState, vectors: ReadonlyMap<string, Float32Array>): Promise<void> {
+    try {
+      await this.hnsw.readIndex(file, true)
+      if (this.hnsw.getNumDimensions() !== this.dimension) throw new RangeError('graph of another dimension')
+      this.hnsw.setEf(this.efSearchValue)
+      this.labels.clear()
+      this.cidOf.clear()
+      this.vectors.clear()
+      for (const [cid, label] of state.labels) {
+        const v = vectors.get(cid)
+        if (v === undefined) throw new RangeError(`no vector for ${cid}`)
+        validateVector(v, this.dimension, this.metric)
+        this.labels.set(cid, label)
+        this.cidOf.set(label, cid)
+        this.vectors.set(label, new Float32Array(v))
+      }
+      this.nextLabel = state.nextLabel
+      this.deleted = state.deleted
+    } catch (err) {
+      this.reset()
+      throw err
+    }
   }
 
   get size(): number {

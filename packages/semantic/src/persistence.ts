@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CorruptSnapshotError, SnapshotMismatchError } from './errors.js'
+import { GRAPH_FILE, GRAPH_META, isGraphIndex, loadGraph, saveGraph } from './graph-file.js'
 import type { Metric, VectorIndex } from './vector-index.js'
 import { validateMetric } from './vectors.js'
 
@@ -187,6 +188,8 @@ export interface LoadResult {
   readonly deltas: number
   /** Live vectors in the index afterwards. */
   readonly size: number
+  /** Whether the full snapshot's search graph was loaded as saved (else its vectors were re-inserted). */
+  readonly graph?: boolean
 }
 
 /**
@@ -256,6 +259,8 @@ export class IndexPersistence {
       records,
     )
     await writeFileAtomic(this.dir, FULL_FILE, buf, this.onStep)
+    // the graph only spares the next start a rebuild: without it (or if this fails) the snapshot is still complete
+    if (isGraphIndex(index)) await saveGraph(this.dir, generation, index).catch(() => undefined)
     this.generation = generation
     this.sequence = 0
     this.hasFull = true
@@ -298,7 +303,10 @@ export class IndexPersistence {
     if (!names.includes(FULL_FILE)) return { found: false, generation: 0, deltas: 0, size: index.size }
     const full = await this.readChecked(FULL_FILE, index)
     const generation = full.header.generation
-    for (const r of full.records) if (r.op === 'put') index.add(r.cid, r.vector)
+    const vectors = new Map<string, Float32Array>()
+    for (const r of full.records) if (r.op === 'put') vectors.set(r.cid, r.vector)
+    const graph = index.size === 0 && isGraphIndex(index) && (await loadGraph(this.dir, generation, index, vectors))
+    if (!graph) for (const [cid, vector] of vectors) index.add(cid, vector)
     const deltas = names
       .map((n) => DELTA_RE.exec(n))
       .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) === generation)
@@ -318,7 +326,7 @@ export class IndexPersistence {
     this.generation = generation
     this.sequence = deltas.length
     this.hasFull = true
-    return { found: true, generation, deltas: deltas.length, size: index.size }
+    return { found: true, generation, deltas: deltas.length, size: index.size, graph }
   }
 
   /** Moves a damaged snapshot aside (to `<name>.corrupt-<time>`) so the next save starts a clean generation. */
@@ -327,6 +335,8 @@ export class IndexPersistence {
     const stamp = Date.now()
     for (const n of names) {
       if (n === FULL_FILE || DELTA_RE.test(n)) await rename(join(this.dir, n), join(this.dir, `${n}.corrupt-${stamp}`))
+      // a graph saved for the damaged snapshot must never be matched with a later one
+      if (n === GRAPH_FILE || n === GRAPH_META) await rm(join(this.dir, n), { force: true })
     }
     this.hasFull = false
     this.sequence = 0
