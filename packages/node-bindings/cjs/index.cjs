@@ -30,6 +30,11 @@ const METHODS = [
   'loadSemanticIndex',
   'saveKb',
   'loadKb',
+  'connect',
+  'searchNetwork',
+  'inferNetwork',
+  'publishRules',
+  'fetchRules',
 ]
 
 function notStarted() {
@@ -91,6 +96,16 @@ class Node {
   kbStats() {
     if (this.#impl === undefined) throw notStarted()
     return this.#impl.kbStats()
+  }
+
+  get peerId() {
+    if (this.#impl === undefined) throw notStarted()
+    return this.#impl.peerId
+  }
+
+  addresses() {
+    if (this.#impl === undefined) throw notStarted()
+    return this.#impl.addresses()
   }
 
   static {

@@ -4,7 +4,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import { formatCid, IpfrsError, parseCid } from '@ipfrs/core'
+import { formatCid, IpfrsError, localConfig, parseCid } from '@ipfrs/core'
 import { createNode, type Node as IpfrsNode, semantic } from 'ipfrs'
 import { InvalidArgumentError, NotStartedError } from './errors.js'
 import { readIndexFile, writeIndexFile } from './index-file.js'
@@ -22,6 +22,24 @@ export interface NodeConfig {
   passphrase?: string
   /** The semantic index of a NEW repo (ignored when the repo exists): dimension (default 384) and metric. */
   semantic?: { dimension?: number; metric?: 'cosine' | 'l2' | 'ip' }
+  /**
+   * A NEW repo that stays on this machine: listens on 127.0.0.1 only, no public bootstrap peers (tests and local
+   * clusters). Default false: a new repo joins the public IPFS network when online.
+   */
+  local?: boolean
+  /** A NEW repo's bootstrap peers (multiaddrs with /p2p/<id>), instead of the default list. */
+  bootstrap?: string[]
+}
+
+/** A hit of {@link Node.searchNetwork}: which peer holds it. */
+export interface NetworkHit extends SimilarHit {
+  provider: string
+}
+
+/** An answer of {@link Node.inferNetwork}: the bindings and the peers that gave them (`'local'` for this node). */
+export interface NetworkAnswer {
+  bindings: Record<string, string>
+  from: string[]
 }
 
 /** One search hit. */
@@ -75,11 +93,17 @@ export class Node {
               ...(c.semantic.metric === undefined ? {} : { Metric: c.semantic.metric }),
             },
           }
+    const network =
+      c.local === true
+        ? localConfig({ bootstrap: c.bootstrap ?? [] })
+        : c.bootstrap !== undefined
+          ? { Bootstrap: [...c.bootstrap] }
+          : {}
     const node = createNode({
       repoPath: c.repoPath,
       passphrase: c.passphrase,
       online: c.online === true,
-      init: c.init === false ? false : semanticConfig === undefined ? true : { config: semanticConfig as never },
+      init: c.init === false ? false : { config: { ...network, ...semanticConfig } as never },
     })
     await node.start()
     this.#node = node
@@ -276,6 +300,48 @@ export class Node {
       await node.logic.restore(root)
       return node.logic.stats().root
     })
+  }
+
+  /** This node's peer ID. */
+  get peerId(): string {
+    return this.#n.peerId
+  }
+
+  /** Online only: the addresses peers can dial (each with /p2p/<peer id>). */
+  addresses(): string[] {
+    return this.#n.network.addresses()
+  }
+
+  /** Online only: dials a peer by multiaddr (with /p2p/<id>); returns its peer ID. */
+  async connect(address: string): Promise<string> {
+    return this.#n.network.connect(textArg(address, 'address'))
+  }
+
+  /** Online only: the `k` nearest CIDs over this node and its peers, best first, each naming the peer holding it. */
+  async searchNetwork(query: Query, k = 10): Promise<NetworkHit[]> {
+    const q = typeof query === 'string' ? query : toVector(query)
+    const hits = await this.#n.semantic.searchNetwork(q, k)
+    return hits.map((h) => ({ cid: h.cid, score: h.score, provider: h.provider }))
+  }
+
+  /** Online only: answers to `goal` from this node and every peer that answers within `timeoutMs` (default 3 s). */
+  async inferNetwork(goal: string, options: { timeoutMs?: number; limit?: number } = {}): Promise<NetworkAnswer[]> {
+    const answers = await this.#n.logic.distributedQuery(textArg(goal, 'goal'), { ...options })
+    return answers.map((a) => ({ bindings: a.bindings, from: a.from }))
+  }
+
+  /** Stores facts or rules (program text) as content-addressed blocks for peers to fetch; returns their CIDs. */
+  async publishRules(text: string): Promise<string[]> {
+    const logic = this.#n.logic
+    return this.#queue.run(() => logic.publish(textArg(text, 'rules')))
+  }
+
+  /** Fetches published clauses by CID (from the repo, else from peers when online) into the KB; returns those added. */
+  async fetchRules(cids: string[]): Promise<string[]> {
+    if (!Array.isArray(cids) || !cids.every((c) => typeof c === 'string'))
+      throw new InvalidArgumentError('cids', 'expected an array of CID strings')
+    const logic = this.#n.logic
+    return this.#queue.run(() => logic.fetch(cids))
   }
 }
 
