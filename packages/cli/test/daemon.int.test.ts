@@ -3,18 +3,9 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cliEnv } from './helpers.js'
+import { type cliEnv, testRepo } from './helpers.js'
 
 type Env = Awaited<ReturnType<typeof cliEnv>>
-
-/** A fresh test repo whose API and gateway take free ports, so daemons of parallel tests never collide. */
-async function daemonRepo(): Promise<Env> {
-  const env = await cliEnv()
-  await env.ok(['init', '--profile', 'test'])
-  await env.ok(['config', 'Addresses.API', '/ip4/127.0.0.1/tcp/0'])
-  await env.ok(['config', 'Addresses.Gateway', '/ip4/127.0.0.1/tcp/0'])
-  return env
-}
 
 /** The PID of a process that has exited (a PID nobody holds now). */
 async function deadPid(): Promise<number> {
@@ -28,7 +19,7 @@ describe('ipfrs daemon', () => {
   let env: Env
 
   beforeEach(async () => {
-    env = await daemonRepo()
+    env = await testRepo()
   })
   afterEach(async () => {
     await env.ipfrs(['daemon', 'stop'])

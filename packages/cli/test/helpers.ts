@@ -62,3 +62,13 @@ export async function cliEnv(extraEnv: Record<string, string> = {}) {
     },
   }
 }
+
+/**
+ * A fresh repo made with `init --profile test`: swarm, API and gateway on free 127.0.0.1 ports (so daemons of
+ * parallel tests never collide), no bootstrap peers.
+ */
+export async function testRepo(): Promise<Awaited<ReturnType<typeof cliEnv>>> {
+  const env = await cliEnv()
+  await env.ok(['init', '--profile', 'test'])
+  return env
+}

@@ -1,7 +1,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cliEnv } from './helpers.js'
+import { cliEnv, testRepo } from './helpers.js'
 
 type Env = Awaited<ReturnType<typeof cliEnv>>
 
@@ -82,15 +82,6 @@ describe('ipfrs semantic (real process, temp repo)', () => {
   })
 })
 
-/** A fresh test repo (127.0.0.1 only, no bootstrap peers) whose API and gateway take free ports. */
-async function daemonRepo(): Promise<Env> {
-  const env = await cliEnv()
-  await env.ok(['init', '--profile', 'test'])
-  await env.ok(['config', 'Addresses.API', '/ip4/127.0.0.1/tcp/0'])
-  await env.ok(['config', 'Addresses.Gateway', '/ip4/127.0.0.1/tcp/0'])
-  return env
-}
-
 describe('ipfrs semantic through running daemons', () => {
   const envs: Env[] = []
   afterEach(async () => {
@@ -100,8 +91,8 @@ describe('ipfrs semantic through running daemons', () => {
   })
 
   it('index, query, stats and add --index go through the daemon; query --network finds a peer’s file', async () => {
-    const a = await daemonRepo()
-    const b = await daemonRepo()
+    const a = await testRepo()
+    const b = await testRepo()
     envs.push(a, b)
     await a.ok(['daemon', '-d'])
     await b.ok(['daemon', '-d'])

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cliEnv } from './helpers.js'
+import { cliEnv, testRepo } from './helpers.js'
 
 type Env = Awaited<ReturnType<typeof cliEnv>>
 
@@ -92,14 +92,9 @@ describe('ipfrs tensor (real process, temp repo)', () => {
   })
 
   it('fetches over the network: tensor fetch --online from a daemon peer, and tensor get through a daemon', async () => {
-    const a = await cliEnv()
-    const b = await cliEnv()
+    const a = await testRepo()
+    const b = await testRepo()
     try {
-      for (const e of [a, b]) {
-        await e.ok(['init', '--profile', 'test'])
-        await e.ok(['config', 'Addresses.API', '/ip4/127.0.0.1/tcp/0'])
-        await e.ok(['config', 'Addresses.Gateway', '/ip4/127.0.0.1/tcp/0'])
-      }
       await a.ok(['daemon', '-d'])
       const first = safetensors(1)
       const second = safetensors(2)

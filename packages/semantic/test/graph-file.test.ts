@@ -6,6 +6,7 @@ import { FlatIndex } from '../src/flat-index.js'
 import { GRAPH_FILE, GRAPH_META } from '../src/graph-file.js'
 import { HnswIndex } from '../src/hnsw-index.js'
 import { IndexPersistence } from '../src/persistence.js'
+import { vec } from './helpers.js'
 
 let dir: string
 beforeEach(async () => {
@@ -14,17 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-/** Deterministic pseudo-random vectors. */
-function vec(seed: number, d = 16): Float32Array {
-  let x = (seed * 2654435761) >>> 0 || 1
-  return Float32Array.from({ length: d }, () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return ((x >>> 0) / 2 ** 32) * 2 - 1
-  })
-}
 
 /** An HNSW index of `n` vectors with a few deletions (so the graph holds deleted slots too). */
 function built(n: number): HnswIndex {

@@ -126,3 +126,14 @@ export function recall(got: Array<{ cid: string }>, truth: Array<{ cid: string }
   const g = new Set(got.map((h) => h.cid))
   return truth.length === 0 ? 1 : truth.filter((h) => g.has(h.cid)).length / truth.length
 }
+
+/** Deterministic pseudo-random vectors in [-1, 1) (xorshift from `seed`). */
+export function vec(seed: number, d = 16): Float32Array {
+  let x = (seed * 2654435761) >>> 0 || 1
+  return Float32Array.from({ length: d }, () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return ((x >>> 0) / 2 ** 32) * 2 - 1
+  })
+}

@@ -9,6 +9,7 @@ import { decodeSnapshot, encodeSnapshot, FULL_FILE, IndexPersistence } from '../
 import { RecordsLog, replayFrames } from '../src/records-log.js'
 import { SemanticStore } from '../src/semantic-store.js'
 import type { VectorIndex } from '../src/vector-index.js'
+import { vec } from './helpers.js'
 
 let dir: string
 beforeEach(async () => {
@@ -17,17 +18,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-/** Deterministic pseudo-random vectors. */
-function vec(seed: number, d = 16): Float32Array {
-  let x = (seed * 2654435761) >>> 0 || 1
-  return Float32Array.from({ length: d }, () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return ((x >>> 0) / 2 ** 32) * 2 - 1
-  })
-}
 
 function populate(index: VectorIndex, n: number, from = 0): void {
   for (let i = from; i < from + n; i++) index.add(`cid${i}`, vec(i, index.dimension))
