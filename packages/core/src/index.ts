@@ -3,6 +3,7 @@
  * the node config schema and tensor types. Imports no other @ipfrs package.
  */
 export { type Block, decodeBlock, encodeBlock, verifiedBlock } from './block.js'
+export { concatBytes } from './bytes.js'
 export { CID, type CidBase, formatCid, parseCid, sameMultihash } from './cid.js'
 export { blockLinks, CODEC_CODES, CODECS, type Codec, type CodecName, codecName, getCodec } from './codecs.js'
 export {

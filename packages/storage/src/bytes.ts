@@ -1,3 +1,5 @@
+import { concatBytes } from '@ipfrs/core'
+
 /** What a blockstore `put` accepts: bytes, or bytes in pieces. */
 export type BytesInput = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>
 
@@ -13,14 +15,7 @@ export async function collectBytes(input: BytesInput): Promise<Uint8Array> {
     parts.push(part)
     length += part.byteLength
   }
-  if (parts.length === 1) return plain(parts[0]!)
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
+  return parts.length === 1 ? plain(parts[0]!) : concatBytes(parts, length)
 }
 
 /** Yields `bytes` as the one piece of a blockstore `get` result. */

@@ -1,4 +1,4 @@
-import { cidOf, hashMatches } from '@ipfrs/core'
+import { cidOf, concatBytes, hashMatches } from '@ipfrs/core'
 import * as dagCbor from '@ipld/dag-cbor'
 import type { Blockstore } from 'interface-blockstore'
 import { CID } from 'multiformats/cid'
@@ -130,14 +130,7 @@ export async function readBlock(
     if (err instanceof InvalidRuleBlockError) throw err
     throw new RuleNotFoundError(cid.toString(), { cause: err })
   }
-  if (parts.length === 1) return parts[0] as Uint8Array
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return concatBytes(parts, size)
 }
 
 async function putValue(bs: Pick<Blockstore, 'put'>, value: unknown, options: SnapshotOptions): Promise<CID> {

@@ -2,7 +2,7 @@
  * Fixed-size chunking of a byte buffer into raw-codec, sha2-256 blocks, and the reverse: reassembly of a manifest's
  * chunks into ONE freshly allocated buffer (each chunk copied in once, then hash-verified in place).
  */
-import { BlockHashMismatchError, cidOf, hashMatches } from '@ipfrs/core'
+import { BlockHashMismatchError, cidOf, concatBytes, hashMatches } from '@ipfrs/core'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { InvalidTensorInputError, TensorBlockNotFoundError } from './errors.js'
@@ -57,14 +57,7 @@ export async function readBlock(blockstore: Blockstore, cid: CID, options: Abort
   } catch (err) {
     throw notFound(err, cid)
   }
-  if (parts.length === 1) return parts[0] as Uint8Array
-  const out = new Uint8Array(total)
-  let off = 0
-  for (const p of parts) {
-    out.set(p, off)
-    off += p.byteLength
-  }
-  return out
+  return concatBytes(parts, total)
 }
 
 /**
