@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import hnswlib from 'hnswlib-node'
 import { type Row, writeReport } from '../../../bench/lib/report.ts'
 import { FlatIndex, GRAPH_META, HnswIndex, IndexPersistence } from '../dist/index.js'
+import { mulberry32 as rng } from '../dist/random.js'
 
 const N = Number(process.env.BENCH_VECTORS ?? 100_000)
 const D = 128
@@ -16,17 +17,6 @@ const Q = Number(process.env.BENCH_QUERIES ?? 200)
 const K = 10
 const PARAMS = { M: 16, efConstruction: 200, efSearch: 100, randomSeed: 100 }
 const REPEATS = 3
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const gauss = (f: () => number) => Math.sqrt(-2 * Math.log(f() + 1e-12)) * Math.cos(2 * Math.PI * f())
 

@@ -11,6 +11,7 @@ import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { median, type Row, writeReport } from '../../../bench/lib/report.ts'
 import { encodeMessage, FlatIndex, SemanticDht } from '../dist/index.js'
+import { mulberry32 } from '../dist/random.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const DIM = 32
@@ -26,14 +27,7 @@ const SCENARIOS: Array<[number, number]> = [
 ]
 
 function prng(seed: number) {
-  let a = seed >>> 0
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const uniform = mulberry32(seed)
   const normal = () => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform())
   return { uniform, normal }
 }

@@ -1,4 +1,5 @@
 import { mergeHits, type ProvidedHit } from './dht-records.js'
+import { mulberry32 } from './random.js'
 import type { Metric } from './vector-index.js'
 
 /**
@@ -53,23 +54,11 @@ export function nearestCentroid(centroids: Float32Array[], v: Float32Array): num
   return best
 }
 
-/** A small deterministic PRNG (mulberry32), so summaries are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Lloyd's k-means with k-means++ seeding; returns at most `k` centroids (fewer when there are fewer vectors). */
 export function kmeans(vectors: Float32Array[], k: number, iterations = 12, seed = 1): Float32Array[] {
   if (vectors.length === 0) return []
   const dim = (vectors[0] as Float32Array).length
-  const random = rng(seed)
+  const random = mulberry32(seed)
   const centroids: Float32Array[] = [Float32Array.from(vectors[Math.floor(random() * vectors.length)] as Float32Array)]
   const d2 = vectors.map((v) => dist2(v, centroids[0] as Float32Array))
   while (centroids.length < Math.min(k, vectors.length)) {

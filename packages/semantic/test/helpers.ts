@@ -4,6 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { FlatIndex } from '../src/flat-index.js'
+import { mulberry32 } from '../src/random.js'
 import { SemanticDht, type SemanticDhtInit } from '../src/semantic-dht.js'
 import type { Metric } from '../src/vector-index.js'
 
@@ -77,14 +78,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms = 15_0
 
 /** A seeded PRNG (mulberry32) and a standard normal sampler over it. */
 export function prng(seed: number): { uniform: () => number; normal: () => number } {
-  let a = seed >>> 0
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const uniform = mulberry32(seed)
   const normal = () => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform())
   return { uniform, normal }
 }

@@ -2,19 +2,8 @@ import { isIpfrsError } from '@ipfrs/core'
 import { describe, expect, it } from 'vitest'
 import { FlatIndex } from '../src/flat-index.js'
 import { HnswIndex } from '../src/hnsw-index.js'
+import { mulberry32 as rng } from '../src/random.js'
 import type { Metric, VectorIndex } from '../src/vector-index.js'
-
-/** Seeded PRNG (mulberry32) so every run sees the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** `n` vectors of dimension `d` around `clusters` random centres (Gaussian noise, σ = spread). */
 function clustered(n: number, d: number, clusters: number, seed: number, spread = 0.35): Float32Array[] {
