@@ -1,4 +1,3 @@
-import { isIpfrsError } from '@ipfrs/core'
 import {
   Uint8 as ArrowUint8,
   Float16,
@@ -24,16 +23,7 @@ import {
   tableOfTyped,
   typedView,
 } from '../src/index.js'
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    if (isIpfrsError(err)) return err.code
-    throw err
-  }
-  return undefined
-}
+import { thrownCode as codeOf } from './codes.js'
 
 describe('Arrow tensors', () => {
   it('writes a standard one-column Arrow IPC stream that stock apache-arrow reads', async () => {

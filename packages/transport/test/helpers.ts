@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { defaultConfig, isIpfrsError } from '@ipfrs/core'
+import { defaultConfig } from '@ipfrs/core'
 import { Network } from '@ipfrs/network'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
@@ -68,16 +68,7 @@ export async function countPresent(blockstore: Blockstore, manifest: TensorManif
   return n
 }
 
-/** The error code a promise rejects with (undefined if it resolves). */
-export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-  } catch (err) {
-    if (isIpfrsError(err)) return err.code
-    throw err
-  }
-  return undefined
-}
+export { codeOf } from './codes.js'
 
 export async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms

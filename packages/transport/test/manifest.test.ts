@@ -1,4 +1,4 @@
-import { cidOf, isIpfrsError } from '@ipfrs/core'
+import { cidOf } from '@ipfrs/core'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
@@ -11,6 +11,7 @@ import {
   type TensorManifest,
   validateManifest,
 } from '../src/index.js'
+import { thrownCode as codeOf } from './codes.js'
 
 const chunk = (i: number) => cidOf(new Uint8Array([i, i + 1, i + 2]), CHUNK_CODEC)
 
@@ -28,16 +29,6 @@ function valid(overrides: Record<string, unknown> = {}): TensorManifest {
     chunks: [chunk(0), chunk(1), chunk(2)],
     ...overrides,
   } as TensorManifest
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    if (isIpfrsError(err)) return err.code
-    throw err
-  }
-  return undefined
 }
 
 describe('manifest codec', () => {

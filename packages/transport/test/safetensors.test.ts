@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { isIpfrsError } from '@ipfrs/core'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -13,6 +12,7 @@ import {
   readBlock,
   TensorStore,
 } from '../src/index.js'
+import { thrownCode as codeOf } from './codes.js'
 
 interface Spec {
   dtype: string
@@ -55,16 +55,6 @@ function rawFile(headerText: string, data: Uint8Array[] = [], pad = true): Uint8
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
 const ramp = (n: number, mul = 1) => Uint8Array.from({ length: n }, (_, i) => (i * mul) & 255)
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    if (isIpfrsError(err)) return err.code
-    throw err
-  }
-  return undefined
-}
 
 const weights = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i))
 const model = safetensorsFile(
