@@ -34,7 +34,7 @@ export {
   type ProofStep,
   type ProofTree,
 } from './logic-layer.js'
-export { type AddPathOptions, AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
+export { AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
 export {
   TensorFetchError,
   type TensorFetchOptions,
@@ -42,4 +42,5 @@ export {
 } from './tensor-fetch.js'
 export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 export { type AddOptions, type AddResult, diskCandidates, importerOptions } from './unixfs-add.js'
+export type { AddPathOptions } from './unixfs-api.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'

@@ -1,12 +1,9 @@
-import { createReadStream } from 'node:fs'
-import { type CID, formatCid, type NodeConfig, parseCid } from '@ipfrs/core'
+import { type CID, type NodeConfig, parseCid } from '@ipfrs/core'
 import { Network, type NetworkInit, OfflineError } from '@ipfrs/network'
 import {
   defaultRepoPath,
   type GcOptions,
   type GcResult,
-  type Pin,
-  type PinType,
   Repo,
   type RepoInitOptions,
   type RepoStat,
@@ -16,13 +13,14 @@ import type { ArrowTable, GetTensorOptions, LoadedTensor, TensorTypedArray } fro
 import type { AbortOptions } from 'abort-error'
 import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { BlockApi } from './blocks.js'
-import { type CarImportResult, exportCar, importCar } from './car.js'
 import { NodeNotStartedError } from './errors.js'
 import { LogicLayer } from './logic-layer.js'
+import { dagApi, pinApi, runGc } from './pin-dag-api.js'
 import { SemanticLayer } from './semantic-layer.js'
-import { addSafetensorsModel, type TensorAddResult, TensorLayer } from './tensor-layer.js'
-import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
-import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry, statEntry } from './unixfs-read.js'
+import { type TensorAddResult, TensorLayer } from './tensor-layer.js'
+import type { AddOptions, AddResult } from './unixfs-add.js'
+import { type AddPathOptions, UnixfsApi } from './unixfs-api.js'
+import type { CatOptions, LsEntry } from './unixfs-read.js'
 
 export interface CreateNodeOptions {
   /** The repo path (default `$IPFRS_PATH`, else `~/.ipfrs`). */
@@ -51,13 +49,6 @@ export interface NodeId {
 
 export const AGENT_VERSION = 'ipfrs/0.1.0'
 
-/** A path to add: a file, or with `recursive` a directory. */
-export interface AddPathOptions extends AddOptions {
-  recursive?: boolean
-  /** Include files whose names start with a dot. */
-  hidden?: boolean
-}
-
 /**
  * An IPFRS node over one repo. This issue's node works offline: content in, content out, pins, GC, blocks and CAR
  * files; the network joins the same Node later.
@@ -73,6 +64,13 @@ export class Node {
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
   #stopping = new AbortController()
+  /** add/cat/get/stat/ls, reading the repo and network as they are when each call runs. */
+  readonly #unixfs = new UnixfsApi({
+    repo: () => this.repo,
+    network: () => this.#network,
+    tensor: () => this.tensor,
+    provideLater: (cid) => this.#provideLater(cid),
+  })
 
   constructor(options: CreateNodeOptions = {}) {
     this.#options = options
@@ -270,119 +268,61 @@ export class Node {
   }
 
   /** Adds bytes as one UnixFS file and returns its root. */
-  async addBytes(bytes: Uint8Array, options: AddOptions = {}): Promise<AddResult> {
-    return this.#addOne([{ content: countBytes(toAsync(bytes), options.onProgress, options.signal) }], options)
+  addBytes(bytes: Uint8Array, options: AddOptions = {}): Promise<AddResult> {
+    return this.#unixfs.addBytes(bytes, options)
   }
 
   /** Adds a file from disk or a byte stream, streaming (memory stays constant whatever the size). */
-  async addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
-    const content = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source
-    return this.#addOne([{ content: countBytes(content, options.onProgress, options.signal) }], options)
+  addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
+    return this.#unixfs.addFile(source, options)
   }
 
   /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
-  async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<TensorAddResult> {
-    // a .safetensors file also gets tensor manifests; its root result then carries `model` (TensorAddResult)
-    yield* addSafetensorsModel(path, this.addAll(diskCandidates(path, options), options), () => this.tensor, options)
+  addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<TensorAddResult> {
+    return this.#unixfs.addPath(path, options)
   }
 
   /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */
-  async *addAll(
+  addAll(
     source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
     options: AddOptions = {},
   ): AsyncGenerator<AddResult> {
-    const repo = this.repo
-    if (options.onlyHash === true) {
-      yield* importCandidates(source, { put: async (cid) => cid }, repo.config, options)
-      return
-    }
-    // the shared GC lock is held from the first block to the pin, so GC cannot sweep a half-added DAG
-    const results: AddResult[] = []
-    await repo.gcLock.shared(async () => {
-      for await (const result of importCandidates(source, repo.blockstore, repo.config, options)) results.push(result)
-      const root = results.at(-1)
-      // the importer has just written every block of the DAG, so the pin need not walk it again
-      if (root != null && options.pin !== false) {
-        await repo.pins.add(root.cid, { complete: true, signal: options.signal })
-      }
-    })
-    const root = results.at(-1)
-    if (root != null && repo.config.Routing.AutoProvide && repo.config.Routing.Type !== 'none')
-      this.#provideLater(root.cid)
-    yield* results
-  }
-
-  async #addOne(source: ImportCandidate[], options: AddOptions): Promise<AddResult> {
-    let last: AddResult | undefined
-    for await (const result of this.addAll(source, options)) last = result
-    return last!
+    return this.#unixfs.addAll(source, options)
   }
 
   /** The bytes of the file at `<cid>[/path]`. */
-  async *cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
-    const p = pathOf(path)
-    yield* catEntry(this.#reader(p, options), p, options)
+  cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
+    return this.#unixfs.cat(path, options)
   }
 
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
   get(path: string | CID, out: string, options: AbortOptions & { onProgress?: (bytes: number) => void } = {}) {
-    const p = pathOf(path)
-    return getToDisk(this.#reader(p, options), p, out, options)
+    return this.#unixfs.get(path, out, options)
   }
 
   /** The type and size of `<cid>[/path]`. */
-  async stat(path: string | CID, options: AbortOptions = {}) {
-    const p = pathOf(path)
-    return statEntry(this.#reader(p, options), p, options)
+  stat(path: string | CID, options: AbortOptions = {}) {
+    return this.#unixfs.stat(path, options)
   }
 
   /** Lists the directory at `<cid>[/path]`. */
-  async *ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
-    const p = pathOf(path)
-    yield* lsEntry(this.#reader(p, options), p, options)
-  }
-
-  /** Where reads of a DAG come from: the repo, and online also peers (one Bitswap session per DAG read). */
-  #reader(path: string, options: AbortOptions) {
-    const network = this.#network
-    if (network == null) return this.repo.blockstore
-    return network.session(parseCid(path.split('/')[0] ?? ''), options)
+  ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
+    return this.#unixfs.ls(path, options)
   }
 
   /** Pins: add (recursive by default), rm, ls. */
   get pin() {
-    const repo = this.repo
-    return {
-      add: (cid: CID | string, options: AbortOptions & { recursive?: boolean } = {}): Promise<Pin> =>
-        repo.gcLock.shared(() => repo.pins.add(parseCid(cid), options)),
-      rm: (cid: CID | string, options: AbortOptions = {}): Promise<void> => repo.pins.rm(parseCid(cid), options),
-      ls: (options: AbortOptions & { type?: PinType | 'all' } = {}): AsyncGenerator<Pin> => repo.pins.ls(options),
-    }
+    return pinApi(this.repo)
   }
 
   /** Removes every block no pin reaches (see `OrphanGarbageCollector`). */
   gc(options: GcOptions = {}): Promise<GcResult> {
-    return this.repo.gc.run({ minAgeSeconds: this.repo.config.Datastore.GCMinAgeSeconds, ...options })
+    return runGc(this.repo, options)
   }
 
   /** CAR export/import (`dag export`, `dag import`). Import pins the CAR's roots unless `pinRoots` is false. */
   get dag() {
-    const repo = this.repo
-    return {
-      export: (cid: CID | string, options: AbortOptions = {}): AsyncGenerator<Uint8Array> =>
-        (async function* () {
-          yield* exportCar(repo.blockstore, parseCid(cid), options)
-        })(),
-      import: (
-        source: AsyncIterable<Uint8Array>,
-        options: AbortOptions & { pinRoots?: boolean } = {},
-      ): Promise<CarImportResult> =>
-        repo.gcLock.shared(async () => {
-          const result = await importCar(repo.blockstore, source, options)
-          if (options.pinRoots !== false) for (const root of result.roots) await repo.pins.add(root, options)
-          return result
-        }),
-    }
+    return dagApi(this.repo)
   }
 
   repoStat(): Promise<RepoStat> {
@@ -397,15 +337,4 @@ export class Node {
 /** Builds a node over the repo at `options.repoPath` (not started: call `start()`). */
 export function createNode(options: CreateNodeOptions = {}): Node {
   return new Node(options)
-}
-
-function pathOf(path: string | CID): string {
-  if (typeof path !== 'string') return formatCid(path)
-  const trimmed = path.replace(/^\/?ipfs\//, '')
-  const [first, ...rest] = trimmed.split('/')
-  return [formatCid(parseCid(first ?? '')), ...rest].join('/')
-}
-
-async function* toAsync(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes
 }

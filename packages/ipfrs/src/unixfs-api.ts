@@ -1,0 +1,134 @@
+import { createReadStream } from 'node:fs'
+import { type CID, formatCid, parseCid } from '@ipfrs/core'
+import type { Network } from '@ipfrs/network'
+import type { Repo } from '@ipfrs/storage'
+import type { AbortOptions } from 'abort-error'
+import type { ImportCandidate } from 'ipfs-unixfs-importer'
+import { addSafetensorsModel, type TensorAddResult, type TensorLayer } from './tensor-layer.js'
+import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
+import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry, statEntry } from './unixfs-read.js'
+
+/** A path to add: a file, or with `recursive` a directory. */
+export interface AddPathOptions extends AddOptions {
+  recursive?: boolean
+  /** Include files whose names start with a dot. */
+  hidden?: boolean
+}
+
+/**
+ * What the UnixFS operations need from their node. Each is read when an operation runs, so on a stopped node they
+ * throw as the node's own accessors do.
+ */
+export interface UnixfsHost {
+  repo(): Repo
+  /** The network when online, else undefined. */
+  network(): Network | undefined
+  tensor(): TensorLayer
+  /** Starts providing `cid` in the background (online, best effort). */
+  provideLater(cid: CID): void
+}
+
+/** UnixFS content in and out of a node (`add`, `cat`, `get`, `ls`, `files stat`); `Node` delegates to it. */
+export class UnixfsApi {
+  readonly #host: UnixfsHost
+
+  constructor(host: UnixfsHost) {
+    this.#host = host
+  }
+
+  /** Adds bytes as one UnixFS file and returns its root. */
+  async addBytes(bytes: Uint8Array, options: AddOptions = {}): Promise<AddResult> {
+    return this.#addOne([{ content: countBytes(toAsync(bytes), options.onProgress, options.signal) }], options)
+  }
+
+  /** Adds a file from disk or a byte stream, streaming (memory stays constant whatever the size). */
+  async addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
+    const content = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source
+    return this.#addOne([{ content: countBytes(content, options.onProgress, options.signal) }], options)
+  }
+
+  /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
+  async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<TensorAddResult> {
+    // a .safetensors file also gets tensor manifests; its root result then carries `model` (TensorAddResult)
+    yield* addSafetensorsModel(
+      path,
+      this.addAll(diskCandidates(path, options), options),
+      () => this.#host.tensor(),
+      options,
+    )
+  }
+
+  /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */
+  async *addAll(
+    source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
+    options: AddOptions = {},
+  ): AsyncGenerator<AddResult> {
+    const repo = this.#host.repo()
+    if (options.onlyHash === true) {
+      yield* importCandidates(source, { put: async (cid) => cid }, repo.config, options)
+      return
+    }
+    // the shared GC lock is held from the first block to the pin, so GC cannot sweep a half-added DAG
+    const results: AddResult[] = []
+    await repo.gcLock.shared(async () => {
+      for await (const result of importCandidates(source, repo.blockstore, repo.config, options)) results.push(result)
+      const root = results.at(-1)
+      // the importer has just written every block of the DAG, so the pin need not walk it again
+      if (root != null && options.pin !== false) {
+        await repo.pins.add(root.cid, { complete: true, signal: options.signal })
+      }
+    })
+    const root = results.at(-1)
+    if (root != null && repo.config.Routing.AutoProvide && repo.config.Routing.Type !== 'none')
+      this.#host.provideLater(root.cid)
+    yield* results
+  }
+
+  async #addOne(source: ImportCandidate[], options: AddOptions): Promise<AddResult> {
+    let last: AddResult | undefined
+    for await (const result of this.addAll(source, options)) last = result
+    return last!
+  }
+
+  /** The bytes of the file at `<cid>[/path]`. */
+  async *cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
+    const p = pathOf(path)
+    yield* catEntry(this.#reader(p, options), p, options)
+  }
+
+  /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
+  get(path: string | CID, out: string, options: AbortOptions & { onProgress?: (bytes: number) => void } = {}) {
+    const p = pathOf(path)
+    return getToDisk(this.#reader(p, options), p, out, options)
+  }
+
+  /** The type and size of `<cid>[/path]`. */
+  async stat(path: string | CID, options: AbortOptions = {}) {
+    const p = pathOf(path)
+    return statEntry(this.#reader(p, options), p, options)
+  }
+
+  /** Lists the directory at `<cid>[/path]`. */
+  async *ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
+    const p = pathOf(path)
+    yield* lsEntry(this.#reader(p, options), p, options)
+  }
+
+  /** Where reads of a DAG come from: the repo, and online also peers (one Bitswap session per DAG read). */
+  #reader(path: string, options: AbortOptions) {
+    const network = this.#host.network()
+    if (network == null) return this.#host.repo().blockstore
+    return network.session(parseCid(path.split('/')[0] ?? ''), options)
+  }
+}
+
+function pathOf(path: string | CID): string {
+  if (typeof path !== 'string') return formatCid(path)
+  const trimmed = path.replace(/^\/?ipfs\//, '')
+  const [first, ...rest] = trimmed.split('/')
+  return [formatCid(parseCid(first ?? '')), ...rest].join('/')
+}
+
+async function* toAsync(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes
+}
