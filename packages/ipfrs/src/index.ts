@@ -25,15 +25,9 @@ export {
   PathNotFoundError,
   UnsafePathError,
 } from './errors.js'
-export {
-  type DistributedQueryOptions,
-  type LogicDistributedAnswer,
-  LogicLayer,
-  type LogicQueryOptions,
-  type LogicStats,
-  type ProofStep,
-  type ProofTree,
-} from './logic-layer.js'
+export { LogicLayer, type LogicQueryOptions, type LogicStats } from './logic-layer.js'
+export type { DistributedQueryOptions, LogicDistributedAnswer } from './logic-peers.js'
+export type { ProofStep, ProofTree } from './logic-text.js'
 export { AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
 export {
   TensorFetchError,
