@@ -32,17 +32,16 @@ export {
   ReceiverCredit,
   SenderCredit,
 } from './flow-control.js'
+export { FrameReader, sendFrame } from './frame-stream.js'
 export {
   CHUNK_FRAME_OVERHEAD,
   decodeFrame,
   encodeFrame,
   FLAG_SEND_MANIFEST,
   type Frame,
-  FrameReader,
   FrameType,
   MAX_CONTROL_FRAME_SIZE,
   MAX_FRAME_SIZE,
-  sendFrame,
   TENSORSWAP_PROTOCOL,
 } from './frames.js'
 export type { TensorEncoding, TensorManifest } from './manifest.js'

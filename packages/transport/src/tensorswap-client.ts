@@ -8,15 +8,14 @@ import { BlockHashMismatchError, hashMatches } from '@ipfrs/core'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { BoundedSource, creditWindow, ReceiverCredit } from './flow-control.js'
+import { FrameReader, sendFrame } from './frame-stream.js'
 import {
   CHUNK_FRAME_OVERHEAD,
   FLAG_SEND_MANIFEST,
   type Frame,
-  FrameReader,
   FrameType,
   type HeaderFrame,
   MAX_CONTROL_FRAME_SIZE,
-  sendFrame,
   TENSORSWAP_PROTOCOL,
 } from './frames.js'
 import type { TensorManifest } from './manifest.js'

@@ -9,15 +9,8 @@ import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { readBlock } from './chunking.js'
 import { SenderCredit } from './flow-control.js'
-import {
-  FLAG_SEND_MANIFEST,
-  type Frame,
-  FrameReader,
-  FrameType,
-  MAX_CONTROL_FRAME_SIZE,
-  sendFrame,
-  TENSORSWAP_PROTOCOL,
-} from './frames.js'
+import { FrameReader, sendFrame } from './frame-stream.js'
+import { FLAG_SEND_MANIFEST, type Frame, FrameType, MAX_CONTROL_FRAME_SIZE, TENSORSWAP_PROTOCOL } from './frames.js'
 import type { TensorManifest } from './manifest.js'
 import { decodeManifest } from './manifest-codec.js'
 import { isPeerFault, TensorSwapProtocolError } from './swap-errors.js'
