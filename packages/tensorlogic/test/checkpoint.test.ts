@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { cidOf } from '@ipfrs/core'
 import * as raw from 'multiformats/codecs/raw'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { GradientCheckpoint } from '../src/checkpoint.js'
-import { CorruptCheckpointError } from '../src/graph-errors.js'
+import { GradientCheckpoint } from '../src/graph/checkpoint.js'
+import { CorruptCheckpointError } from '../src/graph/graph-errors.js'
 
 /**
  * The deterministic bytes of tensor `name` at `step`. Kept as source text because the child process runs the same
@@ -138,7 +138,7 @@ describe('GradientCheckpoint', () => {
 
   it('survives SIGKILL at random moments mid-checkpoint', async () => {
     const child = join(dir, 'child.mjs')
-    const src = new URL('../src/checkpoint.ts', import.meta.url).href
+    const src = new URL('../src/graph/checkpoint.ts', import.meta.url).href
     // Runs the TypeScript source by type stripping; `.js` imports are mapped to the `.ts` files beside them.
     await writeFile(
       child,

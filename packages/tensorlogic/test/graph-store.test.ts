@@ -8,8 +8,8 @@ import { FsBlockstore } from 'blockstore-fs'
 import type { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ComputationGraphStore, topologicalOrder } from '../src/graph-store.js'
-import type { Tensor } from '../src/graph-types.js'
+import { ComputationGraphStore, topologicalOrder } from '../src/graph/graph-store.js'
+import type { Tensor } from '../src/graph/graph-types.js'
 
 const t = (shape: number[], values: number[]): Tensor => ({ shape, data: Float32Array.from(values) })
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { atom, canonicalClause, KnowledgeBase, parseTerm, printTerm, Solver, type Term } from '../src/index.js'
-import { mapVars, v, variables } from '../src/terms.js'
+import { mapVars, v, variables } from '../src/logic/terms.js'
 
 // Our answers compared with SWI-Prolog's for every `%? goal` (answer sequence) and `%?set goal` (answer set) line of
 // the programs under test/programs/. SWI prints each instantiated goal with writeq/1; both sides are parsed with our

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { PartialMatchLimitError } from '../src/temporal-errors.js'
-import { type MatcherConfig, TemporalPatternMatcher } from '../src/temporal-matcher.js'
-import { type Match, type Pattern, parsePattern, pattern, type TemporalEvent } from '../src/temporal-pattern.js'
+import { PartialMatchLimitError } from '../src/temporal/temporal-errors.js'
+import { type MatcherConfig, TemporalPatternMatcher } from '../src/temporal/temporal-matcher.js'
+import {
+  type Match,
+  type Pattern,
+  parsePattern,
+  pattern,
+  type TemporalEvent,
+} from '../src/temporal/temporal-pattern.js'
 
 /** Events from a compact string: "A@0 B@5 C@9" (time after @), optional `:v` attr value ("B:120@5"). */
 function events(spec: string): TemporalEvent[] {
