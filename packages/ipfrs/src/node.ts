@@ -50,8 +50,9 @@ export interface NodeId {
 export const AGENT_VERSION = 'ipfrs/0.1.0'
 
 /**
- * An IPFRS node over one repo. This issue's node works offline: content in, content out, pins, GC, blocks and CAR
- * files; the network joins the same Node later.
+ * An IPFRS node over one repo, offline or (with `online: true`) on the network: its lifecycle (`start`/`stop`) and
+ * its parts (repo, blocks, network, semantic index, knowledge base, tensors). UnixFS content (add/cat/get/stat/ls) is
+ * handled by {@link UnixfsApi}, pins, GC and CAR files by `pin-dag-api.ts`; the Node delegates to them.
  */
 export class Node {
   readonly #options: CreateNodeOptions
