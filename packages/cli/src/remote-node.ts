@@ -2,7 +2,15 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { type CID, IpfrsError, type NodeConfig, parseCid, validateConfig } from '@ipfrs/core'
+import {
+  type CID,
+  IpfrsError,
+  isSafeEntryName,
+  type NodeConfig,
+  parseCid,
+  UnsafePathError,
+  validateConfig,
+} from '@ipfrs/core'
 import { fromIterable } from '@ipfrs/interface'
 import type { PeerConnection } from '@ipfrs/network'
 import type { GcResult, Pin, PinType, RepoStat, VerifyResult } from '@ipfrs/storage'
@@ -183,8 +191,7 @@ export class RemoteNode implements CliNode {
       const entries: LsEntry[] = []
       for await (const e of this.ls(src, options)) entries.push(e)
       for (const e of entries) {
-        if (e.name === '' || e.name === '.' || e.name === '..' || /[/\\\0]/.test(e.name))
-          throw new IpfrsError('ERR_UNSAFE_PATH', `refusing unsafe directory entry name "${e.name}"`)
+        if (!isSafeEntryName(e.name)) throw new UnsafePathError(e.name, src)
         await write(`${src}/${e.name}`, join(target, e.name))
       }
     }

@@ -23,11 +23,16 @@ export {
 export {
   BlockDecodeError,
   BlockHashMismatchError,
+  BlockNotFoundError,
+  httpStatusOf,
   InvalidCidError,
   InvalidConfigError,
   InvalidTensorError,
   IpfrsError,
   isIpfrsError,
+  isSafeEntryName,
+  NotPinnedError,
+  UnsafePathError,
   UnsupportedCodecError,
   UnsupportedHashError,
 } from './errors.js'
