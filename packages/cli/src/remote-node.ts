@@ -28,6 +28,7 @@ import {
 } from 'ipfrs'
 import type { ApiClient, UploadPart } from './api-client.js'
 import type { CliNode } from './cli-node.js'
+import { ApiStreamError, BlockRemoveError, DaemonRunningError } from './errors.js'
 
 interface Signal {
   signal?: AbortSignal
@@ -112,7 +113,7 @@ export class RemoteNode implements CliNode {
         : fromIterable([{ path: '', content: source }])
     let last: AddResult | undefined
     for await (const r of this.#add(parts, options)) last = r
-    if (last == null) throw new IpfrsError('ERR_API_STREAM', 'the daemon returned no result for add')
+    if (last == null) throw new ApiStreamError('the daemon returned no result for add')
     return { ...last, path: typeof source === 'string' ? last.path : '' }
   }
 
@@ -237,7 +238,7 @@ export class RemoteNode implements CliNode {
           { arg: cids.map(String), force: options.force },
           options,
         )) {
-          if (line.Error) throw new IpfrsError('ERR_BLOCK_RM', line.Error)
+          if (line.Error) throw new BlockRemoveError(line.Error)
           removed.push(parseCid(line.Hash))
         }
         return removed
@@ -310,8 +311,7 @@ export class RemoteNode implements CliNode {
   }
 
   async repoVerify(): Promise<VerifyResult> {
-    throw new IpfrsError(
-      'ERR_DAEMON_RUNNING',
+    throw new DaemonRunningError(
       'repo verify reads every block with the repo to itself; stop the daemon first ("ipfrs daemon stop")',
     )
   }

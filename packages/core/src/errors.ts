@@ -131,6 +131,60 @@ export function isSafeEntryName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name)
 }
 
+/** A call made before `start()` or after `stop()`; `what` names the component (the node, the semantic store ...). */
+export class NotStartedError extends IpfrsError {
+  static readonly code = 'ERR_NOT_STARTED'
+  static override readonly httpStatus = 503
+  constructor(what = 'the node', hint?: string) {
+    super(NotStartedError.code, `${what} is not started${hint ? `: ${hint}` : ''}`)
+  }
+}
+
+/** A parameter or option of an API call that is missing, of the wrong type or out of range; `parameter` names it. */
+export class InvalidParameterError extends IpfrsError {
+  static readonly code = 'ERR_INVALID_PARAMETER'
+  static override readonly httpStatus = 400
+  readonly parameter: string
+  constructor(parameter: string, problem: string) {
+    super(InvalidParameterError.code, `invalid ${parameter}: ${problem}`)
+    this.parameter = parameter
+  }
+}
+
+/**
+ * The disk (or the quota) is full: a write failed with `ENOSPC` / `EDQUOT`. Nothing half-written is kept; once space
+ * is freed the same operation succeeds. HTTP 507 (Insufficient Storage).
+ */
+export class DiskFullError extends IpfrsError {
+  static readonly code = 'ERR_DISK_FULL'
+  static override readonly httpStatus = 507
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(DiskFullError.code, `no space left on the device while ${what}`, options)
+  }
+}
+
+/** Whether `err` is the OS saying the disk or the quota is full (`ENOSPC`, `EDQUOT`). */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return (code === 'ENOSPC' || code === 'EDQUOT') && !isIpfrsError(err)
+}
+
+/** `err` as a `DiskFullError` when it is `ENOSPC` / `EDQUOT`, otherwise `err` unchanged (for `catch (e) { throw ... }`). */
+export function diskFullOr(err: unknown, what: string): unknown {
+  return isDiskFull(err) ? new DiskFullError(what, { cause: err }) : err
+}
+
+/**
+ * A failure on our side whose details stay local: sent to a peer (or a client) in place of a local error, which may
+ * name files, paths or OS conditions that are none of the remote's business. The local error is its `cause`.
+ */
+export class InternalError extends IpfrsError {
+  static readonly code = 'ERR_INTERNAL'
+  constructor(options?: { cause?: unknown }) {
+    super(InternalError.code, 'internal error', options)
+  }
+}
+
 /**
  * Whether `err` is one of our errors (any `IpfrsError` subclass, from any copy of @ipfrs/core), optionally with the
  * given code. A Node system error (`ENOENT`, `ENOSPC`, ...) has a string `code` too and is not one of ours.

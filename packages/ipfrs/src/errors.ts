@@ -1,7 +1,11 @@
-import { IpfrsError } from '@ipfrs/core'
+import { IpfrsError, NotStartedError } from '@ipfrs/core'
 
 /** Shared with the RPC API and the CLI, defined once in @ipfrs/core. */
 export { UnsafePathError } from '@ipfrs/core'
+
+/** An operation on a node that is not started (or already stopped): core's `NotStartedError` (`ERR_NOT_STARTED`). */
+export const NodeNotStartedError = NotStartedError
+export type NodeNotStartedError = NotStartedError
 
 /** A path inside a DAG that does not exist (`<cid>/no/such/file`). */
 export class PathNotFoundError extends IpfrsError {
@@ -45,15 +49,6 @@ export class InvalidCarError extends IpfrsError {
   static readonly code = 'ERR_INVALID_CAR'
   constructor(problem: string, options?: { cause?: unknown }) {
     super(InvalidCarError.code, `invalid CAR: ${problem}`, options)
-  }
-}
-
-/** An operation on a node that is not started (or already stopped). */
-export class NodeNotStartedError extends IpfrsError {
-  static override readonly httpStatus = 503
-  static readonly code = 'ERR_NODE_NOT_STARTED'
-  constructor() {
-    super(NodeNotStartedError.code, 'the node is not started')
   }
 }
 

@@ -4,8 +4,13 @@ import { IpfrsError } from '@ipfrs/core'
 export class OfflineError extends IpfrsError {
   static override readonly httpStatus = 504
   static readonly code = 'ERR_OFFLINE'
-  constructor(what: string) {
-    super(OfflineError.code, `cannot fetch ${what}: no peers are connected (the node is offline)`)
+  /** `verb` (default "fetch") and `what` say what could not be done, `reason` why no peer is there. */
+  constructor(what: string, options?: { verb?: string; reason?: string }) {
+    const verb = options?.verb ?? 'fetch'
+    super(
+      OfflineError.code,
+      `cannot ${verb === '' ? '' : `${verb} `}${what}: no peers are connected${options?.reason === undefined ? ' (the node is offline)' : `; ${options.reason}`}`,
+    )
   }
 }
 

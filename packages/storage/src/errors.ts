@@ -77,3 +77,11 @@ export class PassphraseRequiredError extends IpfrsError {
     super(PassphraseRequiredError.code, 'this repo is encrypted: set IPFRS_PASSPHRASE (or pass a passphrase)')
   }
 }
+
+/** A pin record in the datastore that does not decode (never guessed at: `repo verify` reports it). */
+export class CorruptPinError extends IpfrsError {
+  static readonly code = 'ERR_CORRUPT_PIN'
+  constructor(options?: { cause?: unknown }) {
+    super(CorruptPinError.code, 'a pin record in the datastore is corrupt', options)
+  }
+}
