@@ -246,7 +246,12 @@ describe('bad input', () => {
       onInternalError: (err) => local.push(err),
     })
     await dht.start()
-    extra.push({ stop: async () => (await dht.stop(), await network.stop()) })
+    extra.push({
+      stop: async () => {
+        await dht.stop()
+        await network.stop()
+      },
+    })
     const asker = await localNetwork()
     extra.push(asker)
     await asker.connect(network.addresses()[0]!)
