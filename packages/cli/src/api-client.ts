@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { IpfrsError } from '@ipfrs/core'
 import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface'
+import { ApiStreamError, ApiUnreachableError, DaemonError } from './errors.js'
 
 /** One part of a multipart upload: a file (with content) or a directory. */
 export interface UploadPart {
@@ -78,7 +79,7 @@ export class ApiClient {
       } as RequestInit)
     } catch (err) {
       if (init.signal?.aborted) throw err
-      throw new IpfrsError('ERR_API_UNREACHABLE', `the daemon's API at ${this.url} did not answer`, { cause: err })
+      throw new ApiUnreachableError(this.url, { cause: err })
     }
     if (res.ok) return res
     const text = await res.text()
@@ -86,7 +87,7 @@ export class ApiClient {
     try {
       message = (JSON.parse(text) as { Message?: string }).Message ?? message
     } catch {}
-    throw new IpfrsError(res.headers.get(ERROR_CODE_HEADER) ?? `ERR_HTTP_${res.status}`, message)
+    throw new DaemonError(res.headers.get(ERROR_CODE_HEADER), res.status, message)
   }
 
   async json<T = Record<string, unknown>>(
@@ -134,7 +135,7 @@ async function* bodyOf(res: Response): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of res.body) yield chunk
   } catch (err) {
-    throw new IpfrsError('ERR_API_STREAM', `the daemon's response broke off: ${(err as Error).message}`, { cause: err })
+    throw new ApiStreamError(`the daemon's response broke off: ${(err as Error).message}`, { cause: err })
   }
 }
 

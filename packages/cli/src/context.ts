@@ -1,4 +1,4 @@
-import { IpfrsError } from '@ipfrs/core'
+import { OfflineError } from '@ipfrs/network'
 import { defaultRepoPath } from '@ipfrs/storage'
 import { createNode } from 'ipfrs'
 import { ApiClient } from './api-client.js'
@@ -91,7 +91,7 @@ export function requirePeers(node: CliNode, what: string): void {
     node.config.Bootstrap.length === 0
       ? 'the Bootstrap list is empty (see "ipfrs bootstrap add")'
       : 'no peer of the Bootstrap list answered (see "ipfrs bootstrap list")'
-  throw new IpfrsError('ERR_OFFLINE', `cannot ${what}: no peers are connected; ${why}`)
+  throw new OfflineError(what, { verb: '', reason: why })
 }
 
 /** Parses a `--timeout` style value: a positive number of seconds. */

@@ -1,4 +1,4 @@
-import { formatCid, IpfrsError, parseCid } from '@ipfrs/core'
+import { formatCid, InvalidParameterError, parseCid } from '@ipfrs/core'
 import { multipartParts, type RpcCommand, sendJson } from '@ipfrs/interface'
 import type { LogicDistributedAnswer, LogicStats, Node, ProofTree } from 'ipfrs'
 import type { ApiClient } from './api-client.js'
@@ -172,12 +172,12 @@ async function bodyText(req: Parameters<RpcCommand>[0]['req'], max: number): Pro
     let size = 0
     for await (const c of part.content) {
       size += c.byteLength
-      if (size > max) throw new IpfrsError('ERR_INVALID_PARAMETER', `the program is larger than ${max} bytes`)
+      if (size > max) throw new InvalidParameterError('program', `larger than ${max} bytes`)
       chunks.push(c)
     }
     return Buffer.concat(chunks).toString('utf8')
   }
-  throw new IpfrsError('ERR_INVALID_PARAMETER', 'no program text in the request')
+  throw new InvalidParameterError('program', 'no program text in the request')
 }
 
 /** The daemon's `logic/*` RPC commands, served from `node.logic`. */

@@ -2,7 +2,15 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { type CID, IpfrsError, type NodeConfig, parseCid, validateConfig } from '@ipfrs/core'
+import {
+  type CID,
+  IpfrsError,
+  isSafeEntryName,
+  type NodeConfig,
+  parseCid,
+  UnsafePathError,
+  validateConfig,
+} from '@ipfrs/core'
 import { fromIterable } from '@ipfrs/interface'
 import type { PeerConnection } from '@ipfrs/network'
 import type { GcResult, Pin, PinType, RepoStat, VerifyResult } from '@ipfrs/storage'
@@ -20,6 +28,7 @@ import {
 } from 'ipfrs'
 import type { ApiClient, UploadPart } from './api-client.js'
 import type { CliNode } from './cli-node.js'
+import { ApiStreamError, BlockRemoveError, DaemonRunningError } from './errors.js'
 
 interface Signal {
   signal?: AbortSignal
@@ -104,7 +113,7 @@ export class RemoteNode implements CliNode {
         : fromIterable([{ path: '', content: source }])
     let last: AddResult | undefined
     for await (const r of this.#add(parts, options)) last = r
-    if (last == null) throw new IpfrsError('ERR_API_STREAM', 'the daemon returned no result for add')
+    if (last == null) throw new ApiStreamError('the daemon returned no result for add')
     return { ...last, path: typeof source === 'string' ? last.path : '' }
   }
 
@@ -183,8 +192,7 @@ export class RemoteNode implements CliNode {
       const entries: LsEntry[] = []
       for await (const e of this.ls(src, options)) entries.push(e)
       for (const e of entries) {
-        if (e.name === '' || e.name === '.' || e.name === '..' || /[/\\\0]/.test(e.name))
-          throw new IpfrsError('ERR_UNSAFE_PATH', `refusing unsafe directory entry name "${e.name}"`)
+        if (!isSafeEntryName(e.name)) throw new UnsafePathError(e.name, src)
         await write(`${src}/${e.name}`, join(target, e.name))
       }
     }
@@ -230,7 +238,7 @@ export class RemoteNode implements CliNode {
           { arg: cids.map(String), force: options.force },
           options,
         )) {
-          if (line.Error) throw new IpfrsError('ERR_BLOCK_RM', line.Error)
+          if (line.Error) throw new BlockRemoveError(line.Error)
           removed.push(parseCid(line.Hash))
         }
         return removed
@@ -303,8 +311,7 @@ export class RemoteNode implements CliNode {
   }
 
   async repoVerify(): Promise<VerifyResult> {
-    throw new IpfrsError(
-      'ERR_DAEMON_RUNNING',
+    throw new DaemonRunningError(
       'repo verify reads every block with the repo to itself; stop the daemon first ("ipfrs daemon stop")',
     )
   }

@@ -2,7 +2,7 @@
  * The `semantic` commands' API: on an opened repo (local) or through a running daemon (its `semantic/*` RPC
  * commands, served from the daemon's node, whose semantic DHT is online).
  */
-import { IpfrsError } from '@ipfrs/core'
+import { InvalidParameterError } from '@ipfrs/core'
 import { type RpcCommand, sendJson } from '@ipfrs/interface'
 import type { Node } from 'ipfrs'
 import type { ApiClient } from './api-client.js'
@@ -103,7 +103,7 @@ export function remoteSemanticApi(api: ApiClient): CliSemanticApi {
 function parseMinScore(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
   const n = Number(value)
-  if (!Number.isFinite(n)) throw new IpfrsError('ERR_INVALID_PARAMETER', `option min-score must be a number`)
+  if (!Number.isFinite(n)) throw new InvalidParameterError('min-score', 'must be a number')
   return n
 }
 

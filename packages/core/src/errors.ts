@@ -1,19 +1,32 @@
+/** Marks our errors so `isIpfrsError` recognises them across copies of this package (Symbol.for is realm-wide). */
+const IPFRS_ERROR = Symbol.for('@ipfrs/core/error')
+
 /**
  * The error base class of every IPFRS package. Each error carries a stable `code` (never reworded once
- * released), an optional `cause`, and a `name` equal to its class name so logs stay readable.
+ * released), an optional `cause`, a `name` equal to its class name so logs stay readable, and the HTTP status an API
+ * answers it with (`httpStatus`). The status is a property of the class: a subclass sets `static httpStatus` (4xx when
+ * the caller is at fault, 5xx otherwise) and every instance copies it, so a new error class is a 500 until its author
+ * says otherwise, never by omission from some list elsewhere.
  */
 export class IpfrsError extends Error {
+  /** The HTTP status of this class of failure; 500 (our fault) unless a subclass says the caller is at fault. */
+  static readonly httpStatus: number = 500
   readonly code: string
+  /** The HTTP status an API answers this error with (the class's `httpStatus`). */
+  readonly httpStatus: number
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.code = code
     this.name = new.target.name
+    this.httpStatus = (new.target as typeof IpfrsError).httpStatus
+    Object.defineProperty(this, IPFRS_ERROR, { value: true })
   }
 }
 
 /** A CID string or byte array that does not parse. */
 export class InvalidCidError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_CID'
   constructor(input: string, options?: { cause?: unknown }) {
     super(InvalidCidError.code, `invalid CID "${truncate(input)}"`, options)
@@ -22,6 +35,7 @@ export class InvalidCidError extends IpfrsError {
 
 /** A block codec the node does not know. */
 export class UnsupportedCodecError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_UNSUPPORTED_CODEC'
   constructor(codec: number | string) {
     super(
@@ -33,6 +47,7 @@ export class UnsupportedCodecError extends IpfrsError {
 
 /** A multihash function the node cannot compute. */
 export class UnsupportedHashError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_UNSUPPORTED_HASH'
   constructor(hashCode: number) {
     super(UnsupportedHashError.code, `unsupported multihash function 0x${hashCode.toString(16)}`)
@@ -49,6 +64,7 @@ export class BlockHashMismatchError extends IpfrsError {
 
 /** Block bytes that do not decode with their CID's codec. */
 export class BlockDecodeError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_BLOCK_DECODE'
   constructor(cid: string, options?: { cause?: unknown }) {
     super(BlockDecodeError.code, `block ${cid} does not decode: ${describeCause(options?.cause)}`, options)
@@ -57,6 +73,7 @@ export class BlockDecodeError extends IpfrsError {
 
 /** A configuration value that fails validation; `field` names the dotted key path, e.g. `Addresses.Swarm[1]`. */
 export class InvalidConfigError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_CONFIG'
   readonly field: string
   constructor(field: string, problem: string) {
@@ -67,19 +84,124 @@ export class InvalidConfigError extends IpfrsError {
 
 /** A tensor description that is inconsistent (unknown dtype, negative dimension, byte length mismatch). */
 export class InvalidTensorError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_TENSOR'
   constructor(problem: string) {
     super(InvalidTensorError.code, `invalid tensor: ${problem}`)
   }
 }
 
-/** Whether `err` is an IpfrsError with the given code (works across package copies, unlike instanceof). */
+/** A block the store does not have (and, where the network was asked, could not be fetched). */
+export class BlockNotFoundError extends IpfrsError {
+  static readonly code = 'ERR_BLOCK_NOT_FOUND'
+  static override readonly httpStatus = 404
+  readonly cid: string
+  constructor(cid: string, options?: { cause?: unknown }) {
+    super(BlockNotFoundError.code, `block ${cid} not found`, options)
+    this.cid = cid
+  }
+}
+
+/** `pin rm` / `pin ls` of something that is not pinned that way. */
+export class NotPinnedError extends IpfrsError {
+  static readonly code = 'ERR_NOT_PINNED'
+  static override readonly httpStatus = 400
+  constructor(cid: string) {
+    super(NotPinnedError.code, `${cid} is not pinned`)
+  }
+}
+
+/**
+ * A directory entry name that is not one plain path segment (empty, `.`, `..`, or holding `/`, a backslash or NUL): refused
+ * when adding (nothing is stored) and when writing a DAG out to disk (it would escape the output directory).
+ */
+export class UnsafePathError extends IpfrsError {
+  static readonly code = 'ERR_UNSAFE_PATH'
+  static override readonly httpStatus = 400
+  constructor(name: string, context?: string) {
+    super(
+      UnsafePathError.code,
+      `refusing unsafe directory entry name ${JSON.stringify(name)}${context ? ` in ${context}` : ''}`,
+    )
+  }
+}
+
+/** Whether `name` is one plain path segment: not empty, `.` or `..`, and free of `/`, backslash and NUL. */
+export function isSafeEntryName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name)
+}
+
+/** A call made before `start()` or after `stop()`; `what` names the component (the node, the semantic store ...). */
+export class NotStartedError extends IpfrsError {
+  static readonly code = 'ERR_NOT_STARTED'
+  static override readonly httpStatus = 503
+  constructor(what = 'the node', hint?: string) {
+    super(NotStartedError.code, `${what} is not started${hint ? `: ${hint}` : ''}`)
+  }
+}
+
+/** A parameter or option of an API call that is missing, of the wrong type or out of range; `parameter` names it. */
+export class InvalidParameterError extends IpfrsError {
+  static readonly code = 'ERR_INVALID_PARAMETER'
+  static override readonly httpStatus = 400
+  readonly parameter: string
+  constructor(parameter: string, problem: string) {
+    super(InvalidParameterError.code, `invalid ${parameter}: ${problem}`)
+    this.parameter = parameter
+  }
+}
+
+/**
+ * The disk (or the quota) is full: a write failed with `ENOSPC` / `EDQUOT`. Nothing half-written is kept; once space
+ * is freed the same operation succeeds. HTTP 507 (Insufficient Storage).
+ */
+export class DiskFullError extends IpfrsError {
+  static readonly code = 'ERR_DISK_FULL'
+  static override readonly httpStatus = 507
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(DiskFullError.code, `no space left on the device while ${what}`, options)
+  }
+}
+
+/** Whether `err` is the OS saying the disk or the quota is full (`ENOSPC`, `EDQUOT`). */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return (code === 'ENOSPC' || code === 'EDQUOT') && !isIpfrsError(err)
+}
+
+/** `err` as a `DiskFullError` when it is `ENOSPC` / `EDQUOT`, otherwise `err` unchanged (for `catch (e) { throw ... }`). */
+export function diskFullOr(err: unknown, what: string): unknown {
+  return isDiskFull(err) ? new DiskFullError(what, { cause: err }) : err
+}
+
+/**
+ * A failure on our side whose details stay local: sent to a peer (or a client) in place of a local error, which may
+ * name files, paths or OS conditions that are none of the remote's business. The local error is its `cause`.
+ */
+export class InternalError extends IpfrsError {
+  static readonly code = 'ERR_INTERNAL'
+  constructor(options?: { cause?: unknown }) {
+    super(InternalError.code, 'internal error', options)
+  }
+}
+
+/**
+ * Whether `err` is one of our errors (any `IpfrsError` subclass, from any copy of @ipfrs/core), optionally with the
+ * given code. A Node system error (`ENOENT`, `ENOSPC`, ...) has a string `code` too and is not one of ours.
+ */
 export function isIpfrsError(err: unknown, code?: string): err is IpfrsError {
   return (
     err instanceof Error &&
-    typeof (err as { code?: unknown }).code === 'string' &&
+    (err as unknown as Record<symbol, unknown>)[IPFRS_ERROR] === true &&
     (code === undefined || (err as IpfrsError).code === code)
   )
+}
+
+/** The HTTP status for any thrown value: an IpfrsError's own `httpStatus`, 500 for anything else. */
+export function httpStatusOf(err: unknown): number {
+  if (!isIpfrsError(err)) return 500
+  const status = (err as { httpStatus?: unknown }).httpStatus
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500
 }
 
 function truncate(s: string, max = 80): string {

@@ -1,51 +1,102 @@
-import { IpfrsError } from '@ipfrs/core'
+import { httpStatusOf, IpfrsError, isIpfrsError } from '@ipfrs/core'
 
-/** A request the API refuses before running any command: bad method, origin, token, size or arguments. */
-export class ApiRequestError extends IpfrsError {
-  readonly status: number
-  constructor(code: string, status: number, message: string) {
-    super(code, message)
-    this.status = status
+/**
+ * A request the API refuses before running any command: bad method, origin, token, size or arguments. Each failure
+ * is its own subclass with a static `code` and `httpStatus`; `status` is kept as an alias of `httpStatus`.
+ */
+export abstract class ApiRequestError extends IpfrsError {
+  get status(): number {
+    return this.httpStatus
   }
 }
 
-export const methodNotAllowed = (method: string, allowed = 'the RPC API takes POST only') =>
-  new ApiRequestError('ERR_METHOD_NOT_ALLOWED', 405, `${method} is not allowed: ${allowed}`)
-export const forbiddenOrigin = (origin: string) =>
-  new ApiRequestError('ERR_FORBIDDEN_ORIGIN', 403, `cross-origin request from ${origin} refused`)
-export const unauthorized = () =>
-  new ApiRequestError('ERR_UNAUTHORIZED', 401, 'a valid "Authorization: Bearer <token>" header is required')
-export const notAllowedPath = (path: string) =>
-  new ApiRequestError('ERR_FORBIDDEN_PATH', 403, `this token may not call ${path}`)
-export const unknownCommand = (path: string) =>
-  new ApiRequestError('ERR_UNKNOWN_COMMAND', 404, `unknown command "${path.replace(/^\/api\/v0\//, '')}"`)
-export const bodyTooLarge = (limit: number) =>
-  new ApiRequestError('ERR_BODY_TOO_LARGE', 413, `request body is larger than ${limit} bytes`)
-export const badArgument = (message: string) => new ApiRequestError('ERR_INVALID_ARGUMENT', 400, message)
+/** A method the endpoint does not take (the RPC API takes POST only; the gateway GET and HEAD). */
+export class MethodNotAllowedError extends ApiRequestError {
+  static readonly code = 'ERR_METHOD_NOT_ALLOWED'
+  static override readonly httpStatus = 405
+  constructor(method: string, allowed = 'the RPC API takes POST only') {
+    super(MethodNotAllowedError.code, `${method} is not allowed: ${allowed}`)
+  }
+}
 
-/** Error codes that mean the caller sent something wrong (HTTP 400), as opposed to a failure on our side (500). */
-const CLIENT_ERROR_CODES = new Set([
-  'ERR_INVALID_CID',
-  'ERR_INVALID_ARGUMENT',
-  'ERR_INVALID_MULTIADDR',
-  'ERR_INVALID_CAR',
-  'ERR_UNSUPPORTED_CODEC',
-  'ERR_UNSUPPORTED_HASH',
-  'ERR_BLOCK_TOO_LARGE',
-  'ERR_BLOCK_DECODE',
-  'ERR_UNSAFE_PATH',
-  'ERR_INVALID_CONFIG',
-  'ERR_NOT_A_FILE',
-  'ERR_IS_DIRECTORY',
-  'ERR_NOT_UNIXFS',
-  'ERR_PATH_NOT_FOUND',
-  'ERR_NOT_PINNED',
-])
+/** A cross-origin request from an origin the API does not allow. */
+export class ForbiddenOriginError extends ApiRequestError {
+  static readonly code = 'ERR_FORBIDDEN_ORIGIN'
+  static override readonly httpStatus = 403
+  constructor(origin: string) {
+    super(ForbiddenOriginError.code, `cross-origin request from ${origin} refused`)
+  }
+}
 
-/** Kubo's error body: `{ Message, Code, Type: "error" }` (Code 0 = normal error, 1 = client error) and its status. */
+/** A request without a valid bearer token where one is required. */
+export class UnauthorizedError extends ApiRequestError {
+  static readonly code = 'ERR_UNAUTHORIZED'
+  static override readonly httpStatus = 401
+  constructor() {
+    super(UnauthorizedError.code, 'a valid "Authorization: Bearer <token>" header is required')
+  }
+}
+
+/** A token that is valid but may not call this command. */
+export class ForbiddenPathError extends ApiRequestError {
+  static readonly code = 'ERR_FORBIDDEN_PATH'
+  static override readonly httpStatus = 403
+  constructor(path: string) {
+    super(ForbiddenPathError.code, `this token may not call ${path}`)
+  }
+}
+
+/** An RPC command that does not exist. */
+export class UnknownCommandError extends ApiRequestError {
+  static readonly code = 'ERR_UNKNOWN_COMMAND'
+  static override readonly httpStatus = 404
+  constructor(path: string) {
+    super(UnknownCommandError.code, `unknown command "${path.replace(/^\/api\/v0\//, '')}"`)
+  }
+}
+
+/** A gateway URL outside what the gateway serves (`/ipfs/<cid>[/path]`). */
+export class GatewayNotFoundError extends ApiRequestError {
+  static readonly code = 'ERR_NOT_FOUND'
+  static override readonly httpStatus = 404
+  constructor() {
+    super(GatewayNotFoundError.code, 'only /ipfs/<cid>[/path] is served')
+  }
+}
+
+/** A request body larger than the API accepts. */
+export class BodyTooLargeError extends ApiRequestError {
+  static readonly code = 'ERR_BODY_TOO_LARGE'
+  static override readonly httpStatus = 413
+  constructor(limit: number) {
+    super(BodyTooLargeError.code, `request body is larger than ${limit} bytes`)
+  }
+}
+
+/** A missing, malformed or out-of-range request argument (query parameter or body part). */
+export class InvalidArgumentError extends ApiRequestError {
+  static readonly code = 'ERR_INVALID_ARGUMENT'
+  static override readonly httpStatus = 400
+  constructor(message: string) {
+    super(InvalidArgumentError.code, message)
+  }
+}
+
+export const methodNotAllowed = (method: string, allowed?: string) => new MethodNotAllowedError(method, allowed)
+export const forbiddenOrigin = (origin: string) => new ForbiddenOriginError(origin)
+export const unauthorized = () => new UnauthorizedError()
+export const notAllowedPath = (path: string) => new ForbiddenPathError(path)
+export const unknownCommand = (path: string) => new UnknownCommandError(path)
+export const bodyTooLarge = (limit: number) => new BodyTooLargeError(limit)
+export const badArgument = (message: string) => new InvalidArgumentError(message)
+
+/**
+ * Kubo's error body: `{ Message, Code, Type: "error" }` (Code 0 = normal error, 1 = client error) and its status.
+ * The status is the error class's own `httpStatus` (500 for anything that is not one of our errors).
+ */
 export function errorResponse(err: unknown): { status: number; code: string; body: Record<string, unknown> } {
   const message = err instanceof Error ? err.message : String(err)
-  const code = err instanceof IpfrsError ? err.code : 'ERR_INTERNAL'
-  const status = err instanceof ApiRequestError ? err.status : CLIENT_ERROR_CODES.has(code) ? 400 : 500
+  const code = isIpfrsError(err) ? err.code : 'ERR_INTERNAL'
+  const status = httpStatusOf(err)
   return { status, code, body: { Message: message, Code: status >= 400 && status < 500 ? 1 : 0, Type: 'error' } }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { extname } from 'node:path'
 import { formatCid, parseCid } from '@ipfrs/core'
-import { ApiRequestError, badArgument, methodNotAllowed } from './errors.js'
+import { badArgument, GatewayNotFoundError, methodNotAllowed } from './errors.js'
 import { errorResponseText } from './gateway-errors.js'
 import { directoryListing } from './gateway-listing.js'
 import type { HealthSupervisor } from './health.js'
@@ -95,7 +95,7 @@ async function serve(
     return
   }
   const m = /^\/ipfs\/([^/]+)(\/.*)?$/.exec(url.pathname)
-  if (m == null) throw new ApiRequestError('ERR_NOT_FOUND', 404, 'only /ipfs/<cid>[/path] is served')
+  if (m == null) throw new GatewayNotFoundError()
   let rest: string
   try {
     rest = decodeURIComponent(m[2] ?? '')

@@ -1,5 +1,5 @@
-import { formatCid, parseCid } from '@ipfrs/core'
-import { ApiRequestError, badArgument } from './errors.js'
+import { formatCid, isSafeEntryName, parseCid, UnsafePathError } from '@ipfrs/core'
+import { badArgument } from './errors.js'
 import { sendBytes, sendJson, sendNdjson } from './http-util.js'
 import { multipartParts } from './multipart.js'
 import type { AddCandidate, AddFlags, ListEntry, NodeApi } from './node-api.js'
@@ -127,13 +127,7 @@ async function* walk(node: NodeApi, path: string, name: string, signal: AbortSig
   const children: ListEntry[] = []
   for await (const entry of node.ls(path, { signal })) children.push(entry)
   for (const child of children) {
-    if (child.name === '' || child.name === '.' || child.name === '..' || /[/\\\0]/.test(child.name)) {
-      throw new ApiRequestError(
-        'ERR_UNSAFE_PATH',
-        400,
-        `refusing unsafe directory entry name "${child.name}" in ${path}`,
-      )
-    }
+    if (!isSafeEntryName(child.name)) throw new UnsafePathError(child.name, path)
   }
   for (const child of children) yield* walk(node, `${path}/${child.name}`, `${name}/${child.name}`, signal)
 }

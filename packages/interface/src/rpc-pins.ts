@@ -1,5 +1,5 @@
-import { formatCid, parseCid } from '@ipfrs/core'
-import { ApiRequestError, badArgument } from './errors.js'
+import { formatCid, NotPinnedError, parseCid } from '@ipfrs/core'
+import { badArgument } from './errors.js'
 import { fromIterable, sendJson, sendNdjson } from './http-util.js'
 import type { RpcCommand } from './rpc-context.js'
 
@@ -38,8 +38,7 @@ const pinLs: RpcCommand = async ({ params, node, res, signal }) => {
     if (wanted.size === 0 || wanted.has(cid)) found.push({ Cid: cid, Type: pin.type })
   }
   for (const cid of wanted) {
-    if (!found.some((p) => p.Cid === cid))
-      throw new ApiRequestError('ERR_NOT_PINNED', 500, `path '${cid}' is not pinned`)
+    if (!found.some((p) => p.Cid === cid)) throw new NotPinnedError(cid)
   }
   if (params.bool('stream', false)) {
     await sendNdjson(res, fromIterable(found))

@@ -43,7 +43,7 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
     await stillWorks()
   })
 
-  it('404 for an unknown command, 405 for GET, 500 for a block that is not there', async () => {
+  it('404 for an unknown command, 405 for GET, 404 (ERR_BLOCK_NOT_FOUND) for a block that is not there', async () => {
     const unknown = await rpc(d, 'no/such/command')
     expect(unknown.status).toBe(404)
     expect((await unknown.json()).Type).toBe('error')
@@ -52,7 +52,7 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
     const missing = await rpc(d, 'block/get', {
       query: 'arg=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
     })
-    expect(missing.status).toBe(500)
+    expect(missing.status).toBe(404)
     expect(missing.headers.get('x-ipfrs-error-code')).toBe('ERR_BLOCK_NOT_FOUND')
     await stillWorks()
   })

@@ -1,7 +1,15 @@
-import { IpfrsError } from '@ipfrs/core'
+import { IpfrsError, NotStartedError } from '@ipfrs/core'
+
+/** Shared with the RPC API and the CLI, defined once in @ipfrs/core. */
+export { UnsafePathError } from '@ipfrs/core'
+
+/** An operation on a node that is not started (or already stopped): core's `NotStartedError` (`ERR_NOT_STARTED`). */
+export const NodeNotStartedError = NotStartedError
+export type NodeNotStartedError = NotStartedError
 
 /** A path inside a DAG that does not exist (`<cid>/no/such/file`). */
 export class PathNotFoundError extends IpfrsError {
+  static override readonly httpStatus = 404
   static readonly code = 'ERR_PATH_NOT_FOUND'
   constructor(path: string, options?: { cause?: unknown }) {
     super(PathNotFoundError.code, `no such path: ${path}`, options)
@@ -10,6 +18,7 @@ export class PathNotFoundError extends IpfrsError {
 
 /** `cat` of something that is not a file (a directory, say). */
 export class NotAFileError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_NOT_A_FILE'
   constructor(path: string, type: string) {
     super(NotAFileError.code, `${path} is a ${type}, not a file`)
@@ -18,22 +27,16 @@ export class NotAFileError extends IpfrsError {
 
 /** A DAG that is not UnixFS where UnixFS was expected. */
 export class NotUnixFsError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_NOT_UNIXFS'
   constructor(path: string, options?: { cause?: unknown }) {
     super(NotUnixFsError.code, `${path} is not UnixFS data`, options)
   }
 }
 
-/** A directory entry whose name would escape the output directory (`..`, `/`, NUL). */
-export class UnsafePathError extends IpfrsError {
-  static readonly code = 'ERR_UNSAFE_PATH'
-  constructor(name: string) {
-    super(UnsafePathError.code, `refusing to write directory entry with unsafe name ${JSON.stringify(name)}`)
-  }
-}
-
 /** `block put` of more bytes than peers accept for one block. */
 export class BlockTooLargeError extends IpfrsError {
+  static override readonly httpStatus = 413
   static readonly code = 'ERR_BLOCK_TOO_LARGE'
   constructor(size: number, limit: number) {
     super(BlockTooLargeError.code, `block of ${size} bytes exceeds the ${limit}-byte limit (use --allow-big-block)`)
@@ -42,22 +45,16 @@ export class BlockTooLargeError extends IpfrsError {
 
 /** A CAR file that is malformed or holds a block whose bytes do not match its CID. */
 export class InvalidCarError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_CAR'
   constructor(problem: string, options?: { cause?: unknown }) {
     super(InvalidCarError.code, `invalid CAR: ${problem}`, options)
   }
 }
 
-/** An operation on a node that is not started (or already stopped). */
-export class NodeNotStartedError extends IpfrsError {
-  static readonly code = 'ERR_NODE_NOT_STARTED'
-  constructor() {
-    super(NodeNotStartedError.code, 'the node is not started')
-  }
-}
-
 /** `add` of a directory without `-r`. */
 export class IsDirectoryError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_IS_DIRECTORY'
   constructor(path: string) {
     super(IsDirectoryError.code, `${path} is a directory (use -r to add directories)`)

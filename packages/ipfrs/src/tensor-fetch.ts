@@ -62,6 +62,7 @@ export interface TensorFetchResult {
 /** A fetch that got neither over TensorSwap nor over Bitswap what it needed. */
 export class TensorFetchError extends IpfrsError {
   static readonly code = 'ERR_TENSOR_FETCH_FAILED'
+  static override readonly httpStatus = 502
   constructor(cid: string, why: string, options?: { cause?: unknown }) {
     super(TensorFetchError.code, `could not fetch ${cid}: ${why}`, options)
   }

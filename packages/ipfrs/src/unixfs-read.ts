@@ -2,9 +2,10 @@ import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { isSafeEntryName, UnsafePathError } from '@ipfrs/core'
 import type { AbortOptions } from 'abort-error'
 import { exporter, type ReadableStorage, type UnixFSEntry } from 'ipfs-unixfs-exporter'
-import { NotAFileError, NotUnixFsError, PathNotFoundError, UnsafePathError } from './errors.js'
+import { NotAFileError, NotUnixFsError, PathNotFoundError } from './errors.js'
 
 export interface CatOptions extends AbortOptions {
   offset?: number
@@ -96,7 +97,7 @@ export async function getToDisk(
     if (entry.type === 'directory') {
       await mkdir(target, { recursive: true })
       for await (const child of entry.entries({ signal: options.signal })) {
-        if (!isSafeName(child.name)) throw new UnsafePathError(child.name)
+        if (!isSafeEntryName(child.name)) throw new UnsafePathError(child.name)
         await write(await resolveEntry(blockstore, child.cid.toString(), options), join(target, child.name))
       }
       return
@@ -120,12 +121,6 @@ export async function getToDisk(
     throw translate(err, path)
   }
   return written
-}
-
-function isSafeName(name: string): boolean {
-  return (
-    name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0')
-  )
 }
 
 /** Maps the exporter's errors to ours; block-level errors (`ERR_BLOCK_NOT_FOUND`, corrupt frames, …) pass through. */

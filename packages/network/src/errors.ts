@@ -2,14 +2,21 @@ import { IpfrsError } from '@ipfrs/core'
 
 /** A network fetch with no peer connected to ask: the node is offline. */
 export class OfflineError extends IpfrsError {
+  static override readonly httpStatus = 504
   static readonly code = 'ERR_OFFLINE'
-  constructor(what: string) {
-    super(OfflineError.code, `cannot fetch ${what}: no peers are connected (the node is offline)`)
+  /** `verb` (default "fetch") and `what` say what could not be done, `reason` why no peer is there. */
+  constructor(what: string, options?: { verb?: string; reason?: string }) {
+    const verb = options?.verb ?? 'fetch'
+    super(
+      OfflineError.code,
+      `cannot ${verb === '' ? '' : `${verb} `}${what}: no peers are connected${options?.reason === undefined ? ' (the node is offline)' : `; ${options.reason}`}`,
+    )
   }
 }
 
 /** A network fetch that did not complete in time. */
 export class FetchTimeoutError extends IpfrsError {
+  static override readonly httpStatus = 504
   static readonly code = 'ERR_FETCH_TIMEOUT'
   constructor(what: string, seconds: number, options?: { cause?: unknown }) {
     super(FetchTimeoutError.code, `could not fetch ${what} from the network within ${seconds} s`, options)
@@ -18,6 +25,7 @@ export class FetchTimeoutError extends IpfrsError {
 
 /** A multiaddr or peer ID that does not parse. */
 export class InvalidAddressError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_MULTIADDR'
   constructor(input: string, options?: { cause?: unknown; reason?: string; what?: string }) {
     const what = options?.what ?? 'multiaddr or peer ID'
@@ -31,6 +39,7 @@ export class InvalidAddressError extends IpfrsError {
 
 /** A peer that cannot be found or reached. */
 export class PeerNotFoundError extends IpfrsError {
+  static override readonly httpStatus = 404
   static readonly code = 'ERR_PEER_NOT_FOUND'
   constructor(peer: string, options?: { cause?: unknown }) {
     super(PeerNotFoundError.code, `peer ${peer} not found`, options)
@@ -39,6 +48,7 @@ export class PeerNotFoundError extends IpfrsError {
 
 /** An operation that needs the DHT on a node configured with `Routing.Type: none`. */
 export class RoutingDisabledError extends IpfrsError {
+  static override readonly httpStatus = 409
   static readonly code = 'ERR_ROUTING_DISABLED'
   constructor() {
     super(RoutingDisabledError.code, 'the DHT is disabled (Routing.Type is "none")')

@@ -124,7 +124,7 @@ export class Node {
   }
 
   get #n(): IpfrsNode {
-    if (this.#node === undefined) throw new NotStartedError()
+    if (this.#node === undefined) throw new NotStartedError('the node', 'call `await node.start()` first')
     return this.#node
   }
 

@@ -5,6 +5,7 @@ import { IpfrsError } from '@ipfrs/core'
  * `InvalidVectorError` / `DimensionMismatchError` from errors.ts.
  */
 export class InvalidRecordError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_SEMANTIC_INVALID_RECORD'
   constructor(problem: string, options?: { cause?: unknown }) {
     super(InvalidRecordError.code, `invalid semantic record: ${problem}`, options)
@@ -13,6 +14,7 @@ export class InvalidRecordError extends IpfrsError {
 
 /** A wire message larger than the configured maximum, sent or received. */
 export class MessageTooLargeError extends IpfrsError {
+  static override readonly httpStatus = 413
   static readonly code = 'ERR_SEMANTIC_MESSAGE_TOO_LARGE'
   readonly limit: number
   constructor(limit: number, size?: number, options?: { cause?: unknown }) {
@@ -27,6 +29,7 @@ export class MessageTooLargeError extends IpfrsError {
 
 /** Bytes from a peer that do not decode as a semantic DHT message, or a message of the wrong shape. */
 export class BadMessageError extends IpfrsError {
+  static override readonly httpStatus = 502
   static readonly code = 'ERR_SEMANTIC_BAD_MESSAGE'
   constructor(problem: string, options?: { cause?: unknown }) {
     super(BadMessageError.code, `bad semantic DHT message: ${problem}`, options)
@@ -35,6 +38,7 @@ export class BadMessageError extends IpfrsError {
 
 /** A peer that did not answer within the per-request timeout. */
 export class PeerTimeoutError extends IpfrsError {
+  static override readonly httpStatus = 504
   static readonly code = 'ERR_SEMANTIC_PEER_TIMEOUT'
   readonly peer: string
   constructor(peer: string, ms: number, options?: { cause?: unknown }) {
@@ -45,6 +49,7 @@ export class PeerTimeoutError extends IpfrsError {
 
 /** A peer that is remembered as bad (it sent garbage) and is not talked to until its ban expires. */
 export class BadPeerError extends IpfrsError {
+  static override readonly httpStatus = 502
   static readonly code = 'ERR_SEMANTIC_BAD_PEER'
   readonly peer: string
   constructor(peer: string) {
@@ -55,18 +60,11 @@ export class BadPeerError extends IpfrsError {
 
 /** A peer that answered with an error message, or could not be reached on the semantic protocol. */
 export class PeerRequestError extends IpfrsError {
+  static override readonly httpStatus = 502
   static readonly code = 'ERR_SEMANTIC_PEER_REQUEST'
   readonly peer: string
   constructor(peer: string, problem: string, options?: { cause?: unknown }) {
     super(PeerRequestError.code, `request to ${peer} failed: ${problem}`, options)
     this.peer = peer
-  }
-}
-
-/** An operation that needs the DHT started (call `start()` first). */
-export class DhtNotStartedError extends IpfrsError {
-  static readonly code = 'ERR_SEMANTIC_DHT_NOT_STARTED'
-  constructor() {
-    super(DhtNotStartedError.code, 'the semantic DHT is not started')
   }
 }

@@ -1,7 +1,11 @@
 import { IpfrsError } from '@ipfrs/core'
 
+/** Shared with other packages, defined once in @ipfrs/core. */
+export { InvalidParameterError, NotStartedError } from '@ipfrs/core'
+
 /** A vector whose length is not the index's dimension. */
 export class DimensionMismatchError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_DIMENSION_MISMATCH'
   readonly expected: number
   readonly actual: number
@@ -14,24 +18,16 @@ export class DimensionMismatchError extends IpfrsError {
 
 /** A vector that is not a Float32Array, holds NaN or ±Infinity, or is all zeros where cosine needs a direction. */
 export class InvalidVectorError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_VECTOR'
   constructor(problem: string) {
     super(InvalidVectorError.code, `invalid vector: ${problem}`)
   }
 }
 
-/** An index, search or embedder parameter out of range (dimension, M, ef, k, metric, CID key ...). */
-export class InvalidParameterError extends IpfrsError {
-  static readonly code = 'ERR_INVALID_PARAMETER'
-  readonly parameter: string
-  constructor(parameter: string, problem: string) {
-    super(InvalidParameterError.code, `invalid ${parameter}: ${problem}`)
-    this.parameter = parameter
-  }
-}
-
 /** A snapshot or delta file that fails its checksum, has a bad header, or is truncated. Never loaded silently. */
 export class CorruptSnapshotError extends IpfrsError {
+  static override readonly httpStatus = 500
   static readonly code = 'ERR_CORRUPT_SNAPSHOT'
   readonly file: string
   constructor(file: string, problem: string, options?: { cause?: unknown }) {
@@ -42,6 +38,7 @@ export class CorruptSnapshotError extends IpfrsError {
 
 /** A valid snapshot written for another dimension or metric than the index it is loaded into. */
 export class SnapshotMismatchError extends IpfrsError {
+  static override readonly httpStatus = 500
   static readonly code = 'ERR_SNAPSHOT_MISMATCH'
   constructor(file: string, problem: string) {
     super(SnapshotMismatchError.code, `snapshot ${file} does not fit this index: ${problem}`)
@@ -50,16 +47,9 @@ export class SnapshotMismatchError extends IpfrsError {
 
 /** A model-backed embedder whose runtime package or model files are not available on this machine. */
 export class EmbedderUnavailableError extends IpfrsError {
+  static override readonly httpStatus = 503
   static readonly code = 'ERR_EMBEDDER_UNAVAILABLE'
   constructor(problem: string, options?: { cause?: unknown }) {
     super(EmbedderUnavailableError.code, `embedder unavailable: ${problem}`, options)
-  }
-}
-
-/** A SemanticStore call made before start() or after stop(). */
-export class StoreNotStartedError extends IpfrsError {
-  static readonly code = 'ERR_SEMANTIC_NOT_STARTED'
-  constructor() {
-    super(StoreNotStartedError.code, 'semantic store is not started')
   }
 }

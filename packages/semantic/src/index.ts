@@ -6,7 +6,6 @@
 export {
   BadMessageError,
   BadPeerError,
-  DhtNotStartedError,
   InvalidRecordError,
   MessageTooLargeError,
   PeerRequestError,
@@ -38,8 +37,8 @@ export {
   EmbedderUnavailableError,
   InvalidParameterError,
   InvalidVectorError,
+  NotStartedError,
   SnapshotMismatchError,
-  StoreNotStartedError,
 } from './errors.js'
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js'
 /** The HNSW graph saved next to a full snapshot, so restarts skip re-inserting every vector. */

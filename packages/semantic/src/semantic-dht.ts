@@ -1,9 +1,9 @@
-import { isIpfrsError } from '@ipfrs/core'
+import { InternalError, type IpfrsError, isIpfrsError, NotStartedError } from '@ipfrs/core'
 import type { AbortOptions, Connection, IdentifyResult, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import {
   BadMessageError,
   BadPeerError,
-  DhtNotStartedError,
+  InvalidRecordError,
   MessageTooLargeError,
   PeerRequestError,
 } from './dht-errors.js'
@@ -11,6 +11,7 @@ import { PeerLink, type Tally } from './dht-link.js'
 import { MetricsRecorder, type SemanticDhtMetrics } from './dht-metrics.js'
 import { DEFAULT_MAX_MESSAGE_BYTES, SEMANTIC_PROTOCOL } from './dht-protocol.js'
 import { mergeHits, type ProvidedHit, quantizeInt8, RecordStore, validateCid } from './dht-records.js'
+import { DimensionMismatchError, InvalidParameterError, InvalidVectorError } from './errors.js'
 import {
   computeBuckets,
   type PartialSyncResult,
@@ -61,6 +62,11 @@ export interface SemanticDhtInit {
   readonly summaryTtlMs?: number
   /** Send embeddings int8-quantized in announcements and syncs (default false). */
   readonly quantize?: boolean
+  /**
+   * Called with a local failure while serving a peer's request (the peer only hears `ERR_INTERNAL`); default: one
+   * line on stderr.
+   */
+  readonly onInternalError?: (err: unknown, peer: string) => void
 }
 
 /** Options of a network search. */
@@ -81,7 +87,8 @@ export class SemanticDht {
   readonly libp2p: SemanticLibp2p
   readonly index: VectorIndex
   readonly records: RecordStore
-  readonly #o: Required<Omit<SemanticDhtInit, 'libp2p' | 'index'>>
+  readonly #o: Required<Omit<SemanticDhtInit, 'libp2p' | 'index' | 'onInternalError'>>
+  readonly #onInternalError: (err: unknown, peer: string) => void
   readonly #summary: LocalSummary
   readonly #sync = new SyncState()
   readonly #peers: SummaryTable<PeerId>
@@ -107,6 +114,9 @@ export class SemanticDht {
       summaryTtlMs: init.summaryTtlMs ?? 60_000,
       quantize: init.quantize ?? false,
     }
+    this.#onInternalError =
+      init.onInternalError ??
+      ((err, peer) => console.error(`semantic DHT: serving ${peer} failed: ${(err as Error)?.message ?? err}`))
     this.#peers = new SummaryTable(this.#o.summaryTtlMs)
     this.#link = new PeerLink({
       libp2p: init.libp2p,
@@ -267,7 +277,7 @@ export class SemanticDht {
   async searchSimilar(vector: Float32Array, k: number, options: NetworkSearchOptions = {}): Promise<ProvidedHit[]> {
     validateVector(vector, this.dimension, this.index.metric)
     validateInt('k', k, 1, 10_000)
-    if (!this.#background) throw new DhtNotStartedError()
+    if (!this.#background) throw new NotStartedError('the semantic DHT')
     this.#m.queries++
     const tally: Tally = { sent: 0, received: 0 }
     const exhaustive = options.exhaustive === true
@@ -326,7 +336,7 @@ export class SemanticDht {
   ): Promise<string[]> {
     validateCid(cid)
     validateVector(vector, this.dimension, this.index.metric)
-    if (!this.#background) throw new DhtNotStartedError()
+    if (!this.#background) throw new NotStartedError('the semantic DHT')
     const record = {
       cid,
       embedding: this.#o.quantize ? quantizeInt8(vector) : vector,
@@ -352,7 +362,7 @@ export class SemanticDht {
    * which buckets' hashes differ from what it holds, and only those are sent.
    */
   async efficientPartialSync(peer: PeerId | string, options: AbortOptions = {}): Promise<PartialSyncResult> {
-    if (!this.#background) throw new DhtNotStartedError()
+    if (!this.#background) throw new NotStartedError('the semantic DHT')
     const id = this.#resolve(peer)
     this.summary()
     const epoch = this.#summary.get().epoch
@@ -447,8 +457,11 @@ export class SemanticDht {
       if (err instanceof BadMessageError || err instanceof MessageTooLargeError) {
         stream.abort(err)
         this.#link.drop(id)
-      } else if (isIpfrsError(err) && stream.writeStatus === 'writable') {
-        await ch.send({ t: 'err', code: err.code, message: err.message }, { signal }).catch(() => undefined)
+      } else if (stream.writeStatus === 'writable') {
+        // the remote hears why its request was refused, never our local failure (paths, OS errors): those stay here
+        const reply = forPeer(err)
+        if (reply.code === InternalError.code) this.#onInternalError(err, id.toString())
+        await ch.send({ t: 'err', code: reply.code, message: reply.message }, { signal }).catch(() => undefined)
         await ch.close({ signal }).catch(() => undefined)
       } else {
         stream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -486,4 +499,18 @@ export class SemanticDht {
   readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
     this.#peers.delete(evt.detail.toString())
   }
+}
+
+/** The codes a remote may hear: its request was malformed or out of range. Anything else is ours to keep. */
+const PEER_VISIBLE_CODES: ReadonlySet<string> = new Set([
+  InvalidRecordError.code,
+  InvalidVectorError.code,
+  DimensionMismatchError.code,
+  InvalidParameterError.code,
+  MessageTooLargeError.code,
+])
+
+/** What a peer is told about `err`: the error itself when it is about the peer's request, a generic internal error otherwise. */
+export function forPeer(err: unknown): IpfrsError {
+  return isIpfrsError(err) && PEER_VISIBLE_CODES.has(err.code) ? err : new InternalError({ cause: err })
 }

@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Embedder, EmbedOptions } from './embedder.js'
-import { CorruptSnapshotError, InvalidParameterError, StoreNotStartedError } from './errors.js'
+import { CorruptSnapshotError, InvalidParameterError, NotStartedError } from './errors.js'
 import { HnswIndex } from './hnsw-index.js'
 import { IndexPersistence, type LoadResult, type SaveResult, type SnapshotRecord } from './persistence.js'
 import { RecordsLog } from './records-log.js'
@@ -211,6 +211,6 @@ export class SemanticStore {
   }
 
   private assertStarted(): void {
-    if (!this.started) throw new StoreNotStartedError()
+    if (!this.started) throw new NotStartedError('the semantic store')
   }
 }

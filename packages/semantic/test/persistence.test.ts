@@ -286,7 +286,7 @@ describe('SemanticStore persistence', () => {
 
   it('requires start() and rejects a mismatched embedder', async () => {
     const s = new SemanticStore({ dimension: 32 })
-    await expectRejectCode(s.indexText('x', 'hello'), 'ERR_SEMANTIC_NOT_STARTED')
+    await expectRejectCode(s.indexText('x', 'hello'), 'ERR_NOT_STARTED')
     expect(() => new SemanticStore({ index: new FlatIndex({ dimension: 8 }), dimension: 16 })).not.toThrow()
     expect(() => new SemanticStore({ index: new FlatIndex({ dimension: 8 }), embedder: s.embedder })).toThrowError(
       expect.objectContaining({ code: 'ERR_INVALID_PARAMETER' }),

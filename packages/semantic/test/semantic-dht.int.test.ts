@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs'
 import { lpStream } from '@libp2p/utils'
 import { encode } from '@msgpack/msgpack'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SEMANTIC_PROTOCOL } from '../src/dht-protocol.js'
 import { FlatIndex } from '../src/flat-index.js'
-import type { SemanticDht } from '../src/semantic-dht.js'
+import { SemanticDht } from '../src/semantic-dht.js'
 import {
   cidFor,
   clusteredData,
@@ -227,6 +228,41 @@ describe('bad input', () => {
     const reply = (await import('../src/dht-protocol.js')).decodeMessage((await lp.read()).subarray())
     expect(reply).toMatchObject({ t: 'err', code: 'ERR_DIMENSION_MISMATCH' })
     expect(nodes[0]!.dht.isBad(asker.peerId)).toBe(false)
+  })
+
+  it('tells a peer ERR_INTERNAL, never our local OS error, when serving its query fails here', async () => {
+    const network = await localNetwork()
+    /** an index whose search hits a real local failure (a missing file, as a broken disk-backed index would) */
+    class BrokenIndex extends FlatIndex {
+      override searchSimilar(): never {
+        readFileSync('/no/such/dir/secret-index.bin')
+        throw new Error('unreachable')
+      }
+    }
+    const local: unknown[] = []
+    const dht = new SemanticDht({
+      libp2p: network.libp2p,
+      index: new BrokenIndex({ dimension: DIM, metric: 'l2' }),
+      onInternalError: (err) => local.push(err),
+    })
+    await dht.start()
+    extra.push({
+      stop: async () => {
+        await dht.stop()
+        await network.stop()
+      },
+    })
+    const asker = await localNetwork()
+    extra.push(asker)
+    await asker.connect(network.addresses()[0]!)
+    const lp = lpStream(await asker.libp2p.dialProtocol(network.peerId, SEMANTIC_PROTOCOL))
+    await lp.write(encode({ t: 'query', v: new Uint8Array(new Float32Array(DIM).fill(1).buffer), k: 2 }))
+    const reply = (await import('../src/dht-protocol.js')).decodeMessage((await lp.read()).subarray())
+    expect(reply).toEqual({ t: 'err', code: 'ERR_INTERNAL', message: 'internal error' })
+    expect(JSON.stringify(reply)).not.toContain('secret-index')
+    expect(local).toHaveLength(1)
+    expect(local[0]).toMatchObject({ code: 'ENOENT' })
+    expect(dht.isBad(asker.peerId)).toBe(false)
   })
 
   it('times out a slow peer per request, and drops a peer that answers with garbage', async () => {

@@ -1,7 +1,11 @@
 import { IpfrsError } from '@ipfrs/core'
 
+/** Shared with other packages, defined once in @ipfrs/core. */
+export { BlockNotFoundError, NotPinnedError } from '@ipfrs/core'
+
 /** No repo at the path (run `ipfrs init`). */
 export class RepoNotInitializedError extends IpfrsError {
+  static override readonly httpStatus = 500
   static readonly code = 'ERR_REPO_NOT_INITIALIZED'
   constructor(path: string) {
     super(RepoNotInitializedError.code, `no IPFRS repo at ${path} (run "ipfrs init")`)
@@ -10,6 +14,7 @@ export class RepoNotInitializedError extends IpfrsError {
 
 /** `init` on a path that already holds a repo. */
 export class RepoExistsError extends IpfrsError {
+  static override readonly httpStatus = 409
   static readonly code = 'ERR_REPO_EXISTS'
   constructor(path: string) {
     super(RepoExistsError.code, `an IPFRS repo already exists at ${path}`)
@@ -18,6 +23,7 @@ export class RepoExistsError extends IpfrsError {
 
 /** Another live process holds the repo for writing. */
 export class RepoLockedError extends IpfrsError {
+  static override readonly httpStatus = 409
   static readonly code = 'ERR_REPO_LOCKED'
   readonly pid: number
   constructor(path: string, pid: number) {
@@ -29,27 +35,12 @@ export class RepoLockedError extends IpfrsError {
   }
 }
 
-/** A block the store does not have. */
-export class BlockNotFoundError extends IpfrsError {
-  static readonly code = 'ERR_BLOCK_NOT_FOUND'
-  constructor(cid: string) {
-    super(BlockNotFoundError.code, `block ${cid} not found`)
-  }
-}
-
 /** A pinned block cannot be removed. */
 export class BlockPinnedError extends IpfrsError {
+  static override readonly httpStatus = 409
   static readonly code = 'ERR_BLOCK_PINNED'
   constructor(cid: string, how: string) {
     super(BlockPinnedError.code, `block ${cid} is pinned (${how}); unpin it first`)
-  }
-}
-
-/** `pin rm` of something that is not pinned that way. */
-export class NotPinnedError extends IpfrsError {
-  static readonly code = 'ERR_NOT_PINNED'
-  constructor(cid: string) {
-    super(NotPinnedError.code, `${cid} is not pinned`)
   }
 }
 
@@ -71,6 +62,7 @@ export class DecryptionError extends IpfrsError {
 
 /** The passphrase does not match the one the repo was encrypted with. */
 export class WrongKeyError extends IpfrsError {
+  static override readonly httpStatus = 401
   static readonly code = 'ERR_WRONG_KEY'
   constructor() {
     super(WrongKeyError.code, 'wrong passphrase for this repo (the key check failed; nothing was read or written)')
@@ -79,8 +71,17 @@ export class WrongKeyError extends IpfrsError {
 
 /** An encrypted repo opened with no passphrase. */
 export class PassphraseRequiredError extends IpfrsError {
+  static override readonly httpStatus = 401
   static readonly code = 'ERR_PASSPHRASE_REQUIRED'
   constructor() {
     super(PassphraseRequiredError.code, 'this repo is encrypted: set IPFRS_PASSPHRASE (or pass a passphrase)')
+  }
+}
+
+/** A pin record in the datastore that does not decode (never guessed at: `repo verify` reports it). */
+export class CorruptPinError extends IpfrsError {
+  static readonly code = 'ERR_CORRUPT_PIN'
+  constructor(options?: { cause?: unknown }) {
+    super(CorruptPinError.code, 'a pin record in the datastore is corrupt', options)
   }
 }

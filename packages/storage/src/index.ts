@@ -32,6 +32,7 @@ export {
   BlockNotFoundError,
   BlockPinnedError,
   CorruptFrameError,
+  CorruptPinError,
   DecryptionError,
   NotPinnedError,
   PassphraseRequiredError,

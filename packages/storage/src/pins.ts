@@ -1,9 +1,9 @@
-import { type CID, formatCid, IpfrsError, parseCid } from '@ipfrs/core'
+import { type CID, formatCid, parseCid } from '@ipfrs/core'
 import type { AbortOptions } from 'abort-error'
 import type { Blockstore } from 'interface-blockstore'
 import { type Datastore, Key } from 'interface-datastore'
 import { blockKey, walkDag } from './dag-walk.js'
-import { BlockNotFoundError, NotPinnedError } from './errors.js'
+import { BlockNotFoundError, CorruptPinError, NotPinnedError } from './errors.js'
 
 /** Kubo's pin types: `recursive` pins a whole DAG, `direct` one block, `indirect` is a block under a recursive pin. */
 export type PinType = 'recursive' | 'direct' | 'indirect'
@@ -125,6 +125,6 @@ function parseRecord(value: Uint8Array): PinRecord {
       throw new Error('bad shape')
     return record
   } catch (err) {
-    throw new IpfrsError('ERR_CORRUPT_PIN', 'a pin record in the datastore is corrupt', { cause: err })
+    throw new CorruptPinError({ cause: err })
   }
 }

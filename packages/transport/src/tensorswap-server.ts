@@ -4,10 +4,12 @@
  * client wants them, never more than the credit the client granted. A client that breaks the protocol (malformed
  * frame, oversized frame, index out of range, excessive credit) is dropped: stream reset and connection closed.
  */
+import { isIpfrsError } from '@ipfrs/core'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { readBlock } from './chunking.js'
+import { InvalidManifestError } from './errors.js'
 import { SenderCredit } from './flow-control.js'
 import { FrameReader, sendFrame } from './frame-stream.js'
 import { FLAG_SEND_MANIFEST, type Frame, FrameType, MAX_CONTROL_FRAME_SIZE, TENSORSWAP_PROTOCOL } from './frames.js'
@@ -171,8 +173,9 @@ export class TensorSwapServer {
     try {
       return { manifest: decodeManifest(bytes, cid), bytes }
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'ERR_INVALID_MANIFEST'
-      return { error: code, message: (err as Error).message }
+      // the block is here but is not a manifest: say so, never pass on a local error's code or message
+      if (isIpfrsError(err, InvalidManifestError.code)) return { error: err.code, message: err.message }
+      return { error: InvalidManifestError.code, message: `block ${cid} is not a tensor manifest` }
     }
   }
 }

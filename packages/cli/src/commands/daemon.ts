@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process'
 import { openSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { IpfrsError } from '@ipfrs/core'
 import { Daemon, DaemonMetrics, defaultSubsystems } from '@ipfrs/interface'
 import type { Command } from 'commander'
 import { createNode } from 'ipfrs'
 import { ApiClient } from '../api-client.js'
 import { type GlobalOptions, joinNetwork, passphrase, repoPath } from '../context.js'
+import { DaemonNotRunningError, DaemonRunningError, DaemonStartError, DaemonStopTimeoutError } from '../errors.js'
 import { featureHealth, featureRpcCommands } from '../features.js'
 import { println } from '../output.js'
 
@@ -90,7 +90,7 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
   const pidFile = pidFileOf(globals, flags.pidFile)
   const running = await livePid(pidFile)
   if (running != null && running !== process.pid)
-    throw new IpfrsError('ERR_DAEMON_RUNNING', `a daemon is already running on this repo (PID ${running})`)
+    throw new DaemonRunningError(`a daemon is already running on this repo (PID ${running})`)
   // listen for the stop signal before anyone can learn that we exist (the api file, "Daemon is ready"): a signal with
   // no listener would kill the process without a graceful stop; one that comes during start-up stops us once started
   const stopSignal = new Promise<string>((resolve) => {
@@ -139,8 +139,7 @@ async function startBackground(globals: GlobalOptions, flags: DaemonFlags): Prom
   const repo = repoPath(globals)
   const pidFile = pidFileOf(globals, flags.pidFile)
   const running = await livePid(pidFile)
-  if (running != null)
-    throw new IpfrsError('ERR_DAEMON_RUNNING', `a daemon is already running on this repo (PID ${running})`)
+  if (running != null) throw new DaemonRunningError(`a daemon is already running on this repo (PID ${running})`)
   const args = [process.argv[1] ?? '', '--repo-dir', repo, 'daemon', '--pid-file', pidFile]
   if (flags.api != null) args.push('--api', flags.api)
   if (flags.gateway != null) args.push('--gateway', flags.gateway)
@@ -156,7 +155,7 @@ async function startBackground(globals: GlobalOptions, flags: DaemonFlags): Prom
   while (Date.now() < deadline) {
     if (exited !== undefined) {
       const tail = (await readFile(logPath, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n')
-      throw new IpfrsError('ERR_DAEMON_FAILED', `the daemon exited (code ${exited}) before it was ready:\n${tail}`)
+      throw new DaemonStartError(`the daemon exited (code ${exited}) before it was ready:\n${tail}`)
     }
     const api = await ApiClient.forRepo(repo).catch(() => undefined)
     if (api != null) {
@@ -166,23 +165,16 @@ async function startBackground(globals: GlobalOptions, flags: DaemonFlags): Prom
     await new Promise((r) => setTimeout(r, 200))
   }
   child.kill('SIGTERM')
-  throw new IpfrsError(
-    'ERR_DAEMON_FAILED',
-    `the daemon did not answer within ${READY_TIMEOUT_MS / 1000} s (see ${logPath})`,
-  )
+  throw new DaemonStartError(`the daemon did not answer within ${READY_TIMEOUT_MS / 1000} s (see ${logPath})`)
 }
 
 async function stopDaemon(pidFile: string): Promise<void> {
   const pid = await livePid(pidFile)
-  if (pid == null) throw new IpfrsError('ERR_DAEMON_NOT_RUNNING', 'no daemon is running on this repo')
+  if (pid == null) throw new DaemonNotRunningError()
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + STOP_TIMEOUT_MS
   while (isAlive(pid)) {
-    if (Date.now() > deadline)
-      throw new IpfrsError(
-        'ERR_DAEMON_STOP_TIMEOUT',
-        `the daemon (PID ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s`,
-      )
+    if (Date.now() > deadline) throw new DaemonStopTimeoutError(pid, STOP_TIMEOUT_MS / 1000)
     await new Promise((r) => setTimeout(r, 100))
   }
   await rm(pidFile, { force: true })

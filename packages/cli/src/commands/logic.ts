@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { IpfrsError } from '@ipfrs/core'
+import { InvalidParameterError } from '@ipfrs/core'
 import type { Command } from 'commander'
 import type { Node, ProofStep } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
@@ -19,7 +19,7 @@ export function positiveInt(value: string | undefined, flag: string): number | u
   if (value === undefined) return undefined
   const n = Number(value)
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new IpfrsError('ERR_INVALID_PARAMETER', `${flag} needs a positive integer, got ${value}`)
+    throw new InvalidParameterError(flag, `needs a positive integer, got ${value}`)
   }
   return n
 }
@@ -27,7 +27,7 @@ export function positiveInt(value: string | undefined, flag: string): number | u
 /** Whether output should be JSON: `--format json`, or the global `--json` / `--enc=json`. */
 export function jsonOutput(format: string | undefined, globals: GlobalOptions): boolean {
   if (format !== undefined && format !== 'json' && format !== 'text') {
-    throw new IpfrsError('ERR_INVALID_PARAMETER', `--format is json or text, got ${format}`)
+    throw new InvalidParameterError('--format', `json or text, got ${format}`)
   }
   return format === undefined ? wantsJson(globals) : format === 'json'
 }

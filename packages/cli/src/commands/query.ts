@@ -1,4 +1,4 @@
-import { IpfrsError } from '@ipfrs/core'
+import { InvalidParameterError } from '@ipfrs/core'
 import type { Command } from 'commander'
 import { type GlobalOptions, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
@@ -36,7 +36,7 @@ export function registerQuery(program: Command): void {
     .action(async (flags: HybridFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       if (flags.hybrid !== true || flags.logic === undefined) {
-        throw new IpfrsError('ERR_INVALID_PARAMETER', 'query needs --hybrid and --logic "<goal>" (see --help)')
+        throw new InvalidParameterError('query', 'needs --hybrid and --logic "<goal>" (see --help)')
       }
       const json = jsonOutput(flags.format, globals)
       const topK = positiveInt(flags.topK, '--top-k')

@@ -1,7 +1,8 @@
-import { formatCid, IpfrsError, parseCid } from '@ipfrs/core'
+import { formatCid, parseCid } from '@ipfrs/core'
 import { isPeerId } from '@ipfrs/network'
 import type { Command } from 'commander'
 import { type GlobalOptions, joinNetwork, parseSeconds, requirePeers, wantsJson, withNode } from '../context.js'
+import { RoutingTimeoutError } from '../errors.js'
 import { printJson, println } from '../output.js'
 
 /** Kubo's routing query event types (`routing.QueryEventType`). */
@@ -63,7 +64,7 @@ A query that ends without providers prints nothing; one that times out without a
             if (!signal.aborted) throw err
           }
           if (signal.aborted && found === 0) {
-            throw new IpfrsError('ERR_TIMEOUT', `no providers of ${formatCid(cid)} found within ${seconds} s`)
+            throw new RoutingTimeoutError(`no providers of ${formatCid(cid)} found within ${seconds} s`)
           }
         },
         { online: true },
@@ -132,7 +133,7 @@ not re-announce them (the daemon will).`,
             for (const cid of cids) await node.provide(cid, { signal })
           } catch (err) {
             if (!signal.aborted) throw err
-            throw new IpfrsError('ERR_TIMEOUT', `providing did not complete within ${seconds} s`, { cause: err })
+            throw new RoutingTimeoutError(`providing did not complete within ${seconds} s`, { cause: err })
           }
         },
         { online: true },

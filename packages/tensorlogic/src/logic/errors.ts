@@ -2,6 +2,7 @@ import { IpfrsError } from '@ipfrs/core'
 
 /** Program or query text that does not parse; `line` and `column` are 1-based. */
 export class ParseError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_PARSE'
   readonly line: number
   readonly column: number
@@ -14,6 +15,7 @@ export class ParseError extends IpfrsError {
 
 /** A query whose proof went deeper than `maxDepth` resolution steps. */
 export class DepthLimitError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_DEPTH_LIMIT'
   constructor(limit: number) {
     super(DepthLimitError.code, `proof depth limit ${limit} exceeded`)
@@ -22,6 +24,7 @@ export class DepthLimitError extends IpfrsError {
 
 /** A query that ran past its time limit or whose AbortSignal fired. */
 export class QueryTimeoutError extends IpfrsError {
+  static override readonly httpStatus = 504
   static readonly code = 'ERR_TIMEOUT'
   constructor(message = 'query time limit exceeded', options?: { cause?: unknown }) {
     super(QueryTimeoutError.code, message, options)
@@ -30,6 +33,7 @@ export class QueryTimeoutError extends IpfrsError {
 
 /** A goal that needs a bound argument (arithmetic on a variable, calling a variable). */
 export class InstantiationError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INSTANTIATION'
   constructor(context: string) {
     super(InstantiationError.code, `arguments are not sufficiently instantiated: ${context}`)
@@ -38,6 +42,7 @@ export class InstantiationError extends IpfrsError {
 
 /** Arithmetic on something that is not a number, or that cannot be computed (division by zero). */
 export class EvaluationError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_EVALUATION'
   constructor(message: string) {
     super(EvaluationError.code, message)
@@ -46,6 +51,7 @@ export class EvaluationError extends IpfrsError {
 
 /** A call to a predicate with no clauses that was never declared (SWI-Prolog's existence error). */
 export class UnknownPredicateError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_UNKNOWN_PREDICATE'
   readonly predicate: string
   constructor(predicate: string) {
@@ -56,6 +62,7 @@ export class UnknownPredicateError extends IpfrsError {
 
 /** A clause, term or directive that is not acceptable (head not callable, bad directive, term too large). */
 export class InvalidClauseError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_CLAUSE'
   constructor(message: string) {
     super(InvalidClauseError.code, message)
@@ -64,6 +71,7 @@ export class InvalidClauseError extends IpfrsError {
 
 /** A block that is not a well-formed TensorLogic rule, fact or knowledge-base block. */
 export class InvalidRuleBlockError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_RULE_BLOCK'
   constructor(cid: string, problem: string, options?: { cause?: unknown }) {
     super(InvalidRuleBlockError.code, `block ${cid} is not a TensorLogic block: ${problem}`, options)
@@ -72,6 +80,7 @@ export class InvalidRuleBlockError extends IpfrsError {
 
 /** A rule or knowledge-base block that is not in the blockstore (and could not be fetched). */
 export class RuleNotFoundError extends IpfrsError {
+  static override readonly httpStatus = 404
   static readonly code = 'ERR_RULE_NOT_FOUND'
   constructor(cid: string, options?: { cause?: unknown }) {
     super(RuleNotFoundError.code, `block ${cid} not found`, options)

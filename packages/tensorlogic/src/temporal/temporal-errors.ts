@@ -4,6 +4,7 @@ import type { Match } from './temporal-pattern.js'
 
 /** A pattern (text or builder) that is malformed; `position` is the character offset in the text form, if any. */
 export class InvalidPatternError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_PATTERN'
   readonly position: number | undefined
   constructor(problem: string, position?: number) {
@@ -14,6 +15,7 @@ export class InvalidPatternError extends IpfrsError {
 
 /** An event without a string `type`, a finite `time` or an object `attrs`. */
 export class InvalidEventError extends IpfrsError {
+  static override readonly httpStatus = 400
   static readonly code = 'ERR_INVALID_EVENT'
   constructor(problem: string) {
     super(InvalidEventError.code, `invalid event: ${problem}`)
@@ -22,6 +24,7 @@ export class InvalidEventError extends IpfrsError {
 
 /** An event older than one already processed (or older than the reorder buffer's horizon). */
 export class OutOfOrderEventError extends IpfrsError {
+  static override readonly httpStatus = 409
   static readonly code = 'ERR_OUT_OF_ORDER_EVENT'
   readonly time: number
   readonly horizon: number
@@ -37,6 +40,7 @@ export class OutOfOrderEventError extends IpfrsError {
  * under the cap and stays usable; `matches` holds what the triggering event completed, so nothing is lost.
  */
 export class PartialMatchLimitError extends IpfrsError {
+  static override readonly httpStatus = 413
   static readonly code = 'ERR_PARTIAL_MATCH_LIMIT'
   readonly dropped: number
   readonly matches: readonly Match[]
