@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { type CID, formatCid, parseCid } from '@ipfrs/core'
+import { type CID, formatCid, InvalidParameterError, parseCid } from '@ipfrs/core'
 import { fromIterable, multipartParts, type RpcCommand, sendBytes, sendJson } from '@ipfrs/interface'
 import type { Node, TensorFetchResult } from 'ipfrs'
 import type { ApiClient } from './api-client.js'
@@ -131,7 +131,7 @@ export function tensorRpcCommands(node: Node): Record<string, RpcCommand> {
         sendJson(res, { Model: formatCid(cid), Tensors: Object.keys(manifest.tensors).length })
         return
       }
-      throw new Error('no safetensors file in the request')
+      throw new InvalidParameterError('file', 'no safetensors file in the request')
     },
   }
 }

@@ -54,6 +54,20 @@ describe('ipfrs CLI end to end (real process, temp repo)', () => {
     expect(noR.stderr).toMatch(/^Error: .*is a directory/)
   })
 
+  it('add -r refuses a tree holding a name that cannot be stored (a backslash), storing nothing', async () => {
+    const src = join(env.dir, 'tree')
+    await mkdir(join(src, 'sub'), { recursive: true })
+    await writeFile(join(src, 'a.txt'), 'a')
+    await writeFile(join(src, 'sub', 'b\\c.txt'), 'b')
+    const objects = async () => (await env.ok(['repo', 'stat'])).split('\n')[0]
+    const before = await objects()
+    const r = await env.ipfrs(['add', '-r', src, '--debug'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^Error: refusing unsafe directory entry name "b\\\\c\.txt"/)
+    expect(r.stderr).toContain('code: ERR_UNSAFE_PATH')
+    expect(await objects()).toBe(before)
+  })
+
   it('--chunker, --raw-leaves and --only-hash', async () => {
     const file = join(env.dir, 'data.bin')
     await writeFile(file, Buffer.alloc(100_000, 9))

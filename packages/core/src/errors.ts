@@ -131,6 +131,20 @@ export function isSafeEntryName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name)
 }
 
+/**
+ * Checks the path of an entry to add (`dir/sub/file.txt`): every segment must be a safe entry name
+ * (`isSafeEntryName`). One leading and one trailing `/` are allowed (clients send both); an empty segment inside the
+ * path (`a//b`) is an empty name and refused. Throws `UnsafePathError`, so nothing with such a name is ever stored.
+ */
+export function checkEntryPath(path: string): void {
+  const inner = path.replace(/^\//, '').replace(/\/$/, '')
+  if (inner === '') {
+    if (path === '') return // bare content without a name (add of bytes or stdin)
+    throw new UnsafePathError(path)
+  }
+  for (const segment of inner.split('/')) if (!isSafeEntryName(segment)) throw new UnsafePathError(segment, path)
+}
+
 /** A call made before `start()` or after `stop()`; `what` names the component (the node, the semantic store ...). */
 export class NotStartedError extends IpfrsError {
   static readonly code = 'ERR_NOT_STARTED'

@@ -24,6 +24,7 @@ export {
   BlockDecodeError,
   BlockHashMismatchError,
   BlockNotFoundError,
+  checkEntryPath,
   DiskFullError,
   diskFullOr,
   httpStatusOf,

@@ -32,7 +32,9 @@ export async function* multipartParts(
     parser = busboy({
       headers: req.headers,
       preservePath: true,
-      limits: { parts: maxParts, files: maxParts, fields: 100, fieldSize: 64 * 1024, headerPairs: 32 },
+      // one over our limit: busboy reports its parts limit on reaching the final boundary of a body that has exactly
+      // `parts` parts when that boundary arrives in the same chunk; the count below enforces maxParts exactly
+      limits: { parts: maxParts + 1, files: maxParts + 1, fields: 100, fieldSize: 64 * 1024, headerPairs: 32 },
       highWaterMark: 1024 * 1024,
       fileHwm: 1024 * 1024,
     })
@@ -47,7 +49,14 @@ export async function* multipartParts(
     wake?.()
     wake = undefined
   }
+  let files = 0
   parser.on('file', (name, stream, info) => {
+    if (++files > maxParts) {
+      failure = badArgument(`more than ${maxParts} parts in one request`)
+      stream.resume()
+      notify()
+      return
+    }
     const raw = info.filename ?? name
     let path: string
     try {

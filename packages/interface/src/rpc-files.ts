@@ -1,4 +1,4 @@
-import { formatCid, isSafeEntryName, parseCid, UnsafePathError } from '@ipfrs/core'
+import { checkEntryPath, formatCid, isSafeEntryName, parseCid, UnsafePathError } from '@ipfrs/core'
 import { badArgument } from './errors.js'
 import { sendBytes, sendJson, sendNdjson } from './http-util.js'
 import { multipartParts } from './multipart.js'
@@ -27,7 +27,7 @@ export const add: RpcCommand = async (ctx) => {
     wrapWithDirectory: params.bool('wrap-with-directory', false),
   }
   const out = new AsyncQueue<Record<string, unknown>>()
-  const parts = multipartParts(ctx.req)
+  const parts = checkedNames(multipartParts(ctx.req))
   const run = (async () => {
     const results = []
     for await (const entry of node.addAll(progress ? withProgress(parts, out) : parts, flags)) results.push(entry)
@@ -42,6 +42,26 @@ export const add: RpcCommand = async (ctx) => {
     (err) => out.end(err),
   )
   await sendNdjson(ctx.res, out)
+}
+
+/**
+ * Refuses (400, `ERR_UNSAFE_PATH`) a part whose path has an empty, `.`, `..`, backslash or NUL name, before it is read.
+ * Directory parts (no content) are held back until the next file part is checked, since the importer writes a
+ * directory's block at once: an upload whose bad name follows only directories stores nothing. (A file already read
+ * before a bad name leaves unpinned blocks, which gc removes; nothing is pinned.)
+ */
+async function* checkedNames(parts: AsyncIterable<AddCandidate>): AsyncGenerator<AddCandidate> {
+  const directories: AddCandidate[] = []
+  for await (const part of parts) {
+    checkEntryPath(part.path)
+    if (part.content == null) {
+      directories.push(part)
+      continue
+    }
+    yield* directories.splice(0)
+    yield part
+  }
+  yield* directories
 }
 
 /**

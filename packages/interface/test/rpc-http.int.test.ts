@@ -105,6 +105,61 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
     await stillWorks()
   })
 
+  it('add refuses ".", "..", empty names, backslash and NUL in part names with 400 ERR_UNSAFE_PATH, storing nothing', async () => {
+    const state = async () => [
+      (await (await rpc(d, 'repo/stat')).json()).NumObjects,
+      (await (await rpc(d, 'pin/ls')).json()).Keys,
+    ]
+    await (await rpc(d, 'repo/gc')).text() // start from a repo holding only pinned blocks
+    const before = await state()
+    // file names as Kubo's clients send them: URI-encoded paths, so %00 is a NUL and %5C a backslash
+    for (const name of ['..', '.', 'dir/..', 'dir/./x', 'dir//x', 'a%00b', 'dir/a%00b', 'a%5Cb', '%2F%2F']) {
+      const res = await rpc(d, 'add', { body: multipart([[name, 'bad']]), headers: formHeaders })
+      expect([name, res.status, res.headers.get('x-ipfrs-error-code')]).toEqual([name, 400, 'ERR_UNSAFE_PATH'])
+      expect(await res.json()).toMatchObject({ Code: 1, Type: 'error' })
+    }
+    // a directory part with a bad name, and a bad name after a good directory entry
+    const dirPart = await rpc(d, 'add', { body: multipart([['x/..', null]]), headers: formHeaders })
+    expect(dirPart.status).toBe(400)
+    const mixed = await rpc(d, 'add', {
+      body: multipart([
+        ['top', null],
+        ['top/..', 'escapes'],
+      ]),
+      headers: formHeaders,
+    })
+    expect(mixed.status).toBe(400)
+    expect(await state()).toEqual(before)
+    // a good file read before the bad name: nothing is pinned, and gc removes what the file left
+    const late = await rpc(d, 'add', {
+      body: multipart([
+        ['top/fine.txt', 'a file read before the bad name'],
+        ['top/a%00b', 'bad'],
+      ]),
+      headers: formHeaders,
+    })
+    expect(late.status).toBe(400)
+    expect((await state())[1]).toEqual(before[1])
+    await (await rpc(d, 'repo/gc')).text()
+    expect(await state()).toEqual(before)
+    // the same upload with safe names is stored
+    const good = await rpc(d, 'add', {
+      body: multipart([
+        ['top', null],
+        ['top/a..b', 'fine'],
+      ]),
+      headers: formHeaders,
+    })
+    expect(good.status).toBe(200)
+    expect(
+      (await good.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).Name),
+    ).toEqual(['top/a..b', 'top'])
+    await stillWorks()
+  })
+
   it('refuses a get of a tree whose names could escape the target directory', async () => {
     // a dag-pb directory with an entry named ".." cannot come from an add; build it as blocks
     const file = await (await rpc(d, 'add', { body: form('x', 'evil\n'), headers: formHeaders })).json()
@@ -136,4 +191,15 @@ function formBytes(name: string, bytes: Uint8Array): Uint8Array {
 }
 function form(name: string, text: string): Uint8Array {
   return formBytes(name, Buffer.from(text))
+}
+/** A multipart body of files (text) and directories (null), in order, as Kubo's clients build it. */
+function multipart(parts: Array<[string, string | null]>): Uint8Array {
+  const pieces = parts.map(([name, text]) =>
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${
+        text == null ? 'application/x-directory' : 'application/octet-stream'
+      }\r\n\r\n${text ?? ''}\r\n`,
+    ),
+  )
+  return Buffer.concat([...pieces, Buffer.from(`--${BOUNDARY}--\r\n`)])
 }

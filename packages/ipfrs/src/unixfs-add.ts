@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
-import { type CID, chunkerSize, type NodeConfig } from '@ipfrs/core'
+import { basename, join, resolve } from 'node:path'
+import { type CID, checkEntryPath, chunkerSize, type NodeConfig } from '@ipfrs/core'
 import type { AbortOptions } from 'abort-error'
 import { type ImportCandidate, type ImporterOptions, importer, type WritableStorage } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
@@ -65,8 +65,24 @@ export async function* importCandidates(
   config: NodeConfig,
   options: AddOptions,
 ): AsyncGenerator<AddResult> {
-  for await (const entry of importer(source, blockstore, importerOptions(config, options))) {
+  for await (const entry of importer(checkedPaths(source), blockstore, importerOptions(config, options))) {
     yield { cid: entry.cid, path: entry.path ?? '', size: entry.size }
+  }
+}
+
+/**
+ * The candidates with every path checked (`checkEntryPath`): a name that is empty, `.`, `..` or holds a backslash or
+ * NUL is refused with `ERR_UNSAFE_PATH` before the importer sees it, so no directory ever links to such a name. A list
+ * is checked whole before the first candidate is read, so then nothing at all is stored; a stream is checked as it
+ * comes (entries before the bad one may leave unpinned blocks, which gc removes).
+ */
+async function* checkedPaths(
+  source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
+): AsyncGenerator<ImportCandidate> {
+  if (Array.isArray(source)) for (const candidate of source as ImportCandidate[]) checkEntryPath(candidate.path ?? '')
+  for await (const candidate of source) {
+    checkEntryPath(candidate.path ?? '')
+    yield candidate
   }
 }
 
@@ -117,5 +133,22 @@ export async function* diskCandidates(
     if (names.length === 0) yield { path: rel }
     for (const name of names) yield* walk(join(abs, name), `${rel}/${name}`)
   }
-  yield* walk(path, basename(path))
+  // named after the resolved path, so `add -r .` names the root after the directory, never `.`
+  const root = basename(resolve(path))
+  // every name is checked before the first byte is read, so a tree holding a name that cannot be stored (a backslash)
+  // is refused whole and nothing of it is stored
+  if (options.recursive) await checkTreeNames(path, root, options.hidden === true)
+  yield* walk(path, root)
+}
+
+/** Throws `UnsafePathError` for the first name under `dir` (as `add` would walk it) that is not a safe entry name. */
+async function checkTreeNames(dir: string, rel: string, hidden: boolean): Promise<void> {
+  checkEntryPath(rel)
+  const info = await stat(dir)
+  if (!info.isDirectory()) return
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!hidden && entry.name.startsWith('.')) continue
+    checkEntryPath(`${rel}/${entry.name}`)
+    if (entry.isDirectory()) await checkTreeNames(join(dir, entry.name), `${rel}/${entry.name}`, hidden)
+  }
 }
