@@ -177,14 +177,28 @@ export class DiskFullError extends IpfrsError {
   }
 }
 
-/** Whether `err` is the OS saying the disk or the quota is full (`ENOSPC`, `EDQUOT`). */
+/**
+ * Whether `err` is the OS saying the disk or the quota is full (`ENOSPC`, `EDQUOT`), itself or anywhere in its `cause`
+ * chain. The stores under the repo wrap it (blockstore-fs and datastore-level throw `PutFailedError(String(err))`, which
+ * keeps only the message; LevelDB says "No space left on device"), so the message is checked too.
+ */
 export function isDiskFull(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return (code === 'ENOSPC' || code === 'EDQUOT') && !isIpfrsError(err)
+  for (let e = err, depth = 0; e != null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isIpfrsError(e)) return e.code === DiskFullError.code
+    const code = (e as { code?: unknown }).code
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true
+    const message = e instanceof Error ? e.message : typeof e === 'string' ? e : ''
+    if (/\bENOSPC\b|\bEDQUOT\b|no space left on device|disk quota exceeded/i.test(message)) return true
+  }
+  return false
 }
 
-/** `err` as a `DiskFullError` when it is `ENOSPC` / `EDQUOT`, otherwise `err` unchanged (for `catch (e) { throw ... }`). */
+/**
+ * `err` as a `DiskFullError` when it is (or wraps) `ENOSPC` / `EDQUOT`, otherwise `err` unchanged: for
+ * `catch (err) { throw diskFullOr(err, 'writing a block') }`.
+ */
 export function diskFullOr(err: unknown, what: string): unknown {
+  if (isIpfrsError(err)) return err
   return isDiskFull(err) ? new DiskFullError(what, { cause: err }) : err
 }
 
@@ -211,9 +225,12 @@ export function isIpfrsError(err: unknown, code?: string): err is IpfrsError {
   )
 }
 
-/** The HTTP status for any thrown value: an IpfrsError's own `httpStatus`, 500 for anything else. */
+/**
+ * The HTTP status for any thrown value: an IpfrsError's own `httpStatus`; 507 for a full disk that reached here
+ * untranslated; 500 for anything else.
+ */
 export function httpStatusOf(err: unknown): number {
-  if (!isIpfrsError(err)) return 500
+  if (!isIpfrsError(err)) return isDiskFull(err) ? DiskFullError.httpStatus : 500
   const status = (err as { httpStatus?: unknown }).httpStatus
   return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500
 }

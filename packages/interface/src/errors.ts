@@ -1,4 +1,4 @@
-import { httpStatusOf, IpfrsError, isIpfrsError } from '@ipfrs/core'
+import { diskFullOr, httpStatusOf, IpfrsError, isIpfrsError } from '@ipfrs/core'
 
 /**
  * A request the API refuses before running any command: bad method, origin, token, size or arguments. Each failure
@@ -95,8 +95,10 @@ export const badArgument = (message: string) => new InvalidArgumentError(message
  * The status is the error class's own `httpStatus` (500 for anything that is not one of our errors).
  */
 export function errorResponse(err: unknown): { status: number; code: string; body: Record<string, unknown> } {
-  const message = err instanceof Error ? err.message : String(err)
-  const code = isIpfrsError(err) ? err.code : 'ERR_INTERNAL'
-  const status = httpStatusOf(err)
+  // a full disk is a typed 507 even when a store below did not translate it
+  const e = diskFullOr(err, 'handling the request')
+  const message = e instanceof Error ? e.message : String(e)
+  const code = isIpfrsError(e) ? e.code : 'ERR_INTERNAL'
+  const status = httpStatusOf(e)
   return { status, code, body: { Message: message, Code: status >= 400 && status < 500 ? 1 : 0, Type: 'error' } }
 }

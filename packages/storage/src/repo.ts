@@ -5,10 +5,11 @@ import { join, resolve } from 'node:path'
 import { type CID, type NodeConfig, validateConfig } from '@ipfrs/core'
 import { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
-import { LevelDatastore } from 'datastore-level'
+import type { LevelDatastore } from 'datastore-level'
 import type { Blockstore } from 'interface-blockstore'
 import { listBlockKeys } from './block-files.js'
 import { CompressionBlockstore } from './compression.js'
+import { RepoDatastore } from './datastore.js'
 import { createEncryption, EncryptedBlockstore, type KeyCheckRecord, unlockEncryption } from './encryption.js'
 import { PassphraseRequiredError, RepoExistsError, RepoLockedError, RepoNotInitializedError } from './errors.js'
 import { OrphanGarbageCollector } from './gc.js'
@@ -146,7 +147,7 @@ export class Repo {
         level: config.Compression.Level,
         minSize: config.Compression.MinSize,
       })
-      const datastore = new LevelDatastore(join(root, 'datastore'))
+      const datastore = new RepoDatastore(join(root, 'datastore'))
       try {
         await datastore.open()
       } catch (err) {

@@ -1,3 +1,4 @@
+import { diskFullOr } from '@ipfrs/core'
 import type { AbortOptions } from 'abort-error'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -33,7 +34,11 @@ export abstract class TransformBlockstore<Inner extends Blockstore = Blockstore>
     if (running !== undefined) return running
     const write = (async () => {
       const stored = await this.encode(cid, await collectBytes(bytes))
-      await this.inner.put(cid, stored, options)
+      try {
+        await this.inner.put(cid, stored, options)
+      } catch (err) {
+        throw diskFullOr(err, `writing block ${cid}`) // blockstore-fs writes to a temp file and renames: no half block
+      }
       return cid
     })().finally(() => this.#writing.delete(key))
     this.#writing.set(key, write)
