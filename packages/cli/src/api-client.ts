@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { IpfrsError } from '@ipfrs/core'
+import { isIpfrsError } from '@ipfrs/core'
 import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface'
 import { ApiStreamError, ApiUnreachableError, DaemonError } from './errors.js'
 
@@ -44,7 +44,7 @@ export class ApiClient {
       return client
     } catch (err) {
       // nobody listening: a leftover from a daemon that was killed
-      if (!(err instanceof IpfrsError) || err.code === 'ERR_API_UNREACHABLE') return undefined
+      if (!isIpfrsError(err) || err.code === ApiUnreachableError.code) return undefined
       throw err // it answered, with an error (e.g. 401): say so
     }
   }

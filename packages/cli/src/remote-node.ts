@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import {
   type CID,
-  IpfrsError,
+  isIpfrsError,
   isSafeEntryName,
   type NodeConfig,
   parseCid,
@@ -223,7 +223,7 @@ export class RemoteNode implements CliNode {
           await api.json('block/stat', { arg: cid.toString(), offline: true }, options)
           return true
         } catch (err) {
-          if (err instanceof IpfrsError && err.code === 'ERR_BLOCK_NOT_FOUND') return false
+          if (isIpfrsError(err, 'ERR_BLOCK_NOT_FOUND')) return false
           throw err
         }
       },

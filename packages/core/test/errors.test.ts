@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import {
   BlockNotFoundError,
+  DiskFullError,
+  diskFullOr,
   httpStatusOf,
   InvalidCidError,
   IpfrsError,
+  isDiskFull,
   isIpfrsError,
   isSafeEntryName,
   UnsafePathError,
@@ -59,5 +62,29 @@ describe('IpfrsError', () => {
     for (const bad of ['', '.', '..', 'a/b', '/', 'a\\b', 'a\0b']) expect(isSafeEntryName(bad)).toBe(false)
     for (const good of ['a', '...', '.hidden', 'a b', 'ünï', 'a..b']) expect(isSafeEntryName(good)).toBe(true)
     expect(new UnsafePathError('..').code).toBe('ERR_UNSAFE_PATH')
+  })
+})
+
+describe('a full disk', () => {
+  it('isDiskFull sees ENOSPC/EDQUOT itself, in a cause chain, or in the message of a store that kept only the message', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+    expect(isDiskFull(enospc)).toBe(true)
+    expect(isDiskFull(Object.assign(new Error('quota'), { code: 'EDQUOT' }))).toBe(true)
+    expect(isDiskFull(new Error('put failed', { cause: new Error('wrapped', { cause: enospc }) }))).toBe(true)
+    // blockstore-fs / datastore-level: PutFailedError(String(err)); LevelDB: "IO error: ...: No space left on device"
+    expect(isDiskFull(Object.assign(new Error(String(enospc)), { name: 'PutFailedError' }))).toBe(true)
+    expect(isDiskFull(new Error('IO error: /r/datastore/000005.log: No space left on device'))).toBe(true)
+    expect(isDiskFull(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }))).toBe(false)
+    expect(isDiskFull(new InvalidCidError('ENOSPC'))).toBe(false) // our own errors say what they are
+  })
+
+  it('diskFullOr types it as ERR_DISK_FULL (507) and passes anything else through; httpStatusOf says 507 either way', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+    const typed = diskFullOr(enospc, 'writing a block')
+    expect(typed).toBeInstanceOf(DiskFullError)
+    expect(typed).toMatchObject({ code: 'ERR_DISK_FULL', httpStatus: 507, cause: enospc })
+    expect(httpStatusOf(enospc)).toBe(507)
+    const other = new Error('boom')
+    expect(diskFullOr(other, 'x')).toBe(other)
   })
 })

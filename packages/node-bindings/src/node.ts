@@ -4,7 +4,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import { formatCid, IpfrsError, localConfig, parseCid } from '@ipfrs/core'
+import { formatCid, isIpfrsError, localConfig, parseCid } from '@ipfrs/core'
 import { createNode, type Node as IpfrsNode, semantic } from 'ipfrs'
 import { InvalidArgumentError, NotStartedError } from './errors.js'
 import { readIndexFile, writeIndexFile } from './index-file.js'
@@ -145,7 +145,7 @@ export class Node {
       const bytes = await node.block.get(key)
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     } catch (err) {
-      if (err instanceof IpfrsError && err.code === 'ERR_BLOCK_NOT_FOUND') return null // deleted meanwhile
+      if (isIpfrsError(err, 'ERR_BLOCK_NOT_FOUND')) return null // deleted meanwhile
       throw err
     }
   }
