@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitFor } from '@ipfrs/test-utils'
 import { createNode, type Node } from 'ipfrs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { cliEnv } from './helpers.js'
@@ -46,14 +47,6 @@ async function peerNode(dir: string, name: string, bootstrap: string[]): Promise
 
 const tcpAddr = (node: Node) => node.network.addresses().find((a) => a.includes('/tcp/'))!
 const lines = (text: string) => (text === '' ? [] : text.split('\n'))
-
-async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the network to form')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 function expectOneErrorLine(r: { code: number; stderr: string }, pattern: RegExp): void {
   expect(r.code).toBe(1)

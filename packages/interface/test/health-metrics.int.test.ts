@@ -1,7 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HEALTH_CATEGORIES } from '../src/index.js'
+import { HEALTH_CATEGORIES, type HealthCategory, type HealthReport } from '../src/index.js'
 import { rpc, startDaemon, type TestDaemon } from './helpers.js'
 
 /** A strict reading of the Prometheus text format: every line is a comment (HELP/TYPE) or `name{labels} value`. */
@@ -25,6 +25,11 @@ function parsePrometheus(text: string): Map<string, number[]> {
   return metrics
 }
 
+/** The body of `GET /health`. */
+interface HealthBody {
+  checks: Record<HealthCategory, HealthReport>
+}
+
 describe('/health and /metrics', () => {
   let d: TestDaemon
   beforeAll(async () => {
@@ -36,7 +41,7 @@ describe('/health and /metrics', () => {
 
   const health = async () => {
     const res = await fetch(`${d.daemon.apiUrl}/health`)
-    return { status: res.status, body: await res.json() }
+    return { status: res.status, body: (await res.json()) as HealthBody }
   }
 
   it('reports the five categories, all ok on a healthy node', async () => {

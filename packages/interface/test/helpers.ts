@@ -49,14 +49,15 @@ export async function startDaemon(
   }
 }
 
+/** Kubo's error body: `{ Message, Code, Type: 'error' }`. */
+export interface KuboError {
+  Message: string
+  Code: number
+  Type: string
+}
+
 /** POSTs to the RPC API. */
 export function rpc(d: TestDaemon, command: string, init: RequestInit & { query?: string } = {}): Promise<Response> {
   const { query, ...rest } = init
   return fetch(`${d.daemon.apiUrl}/api/v0/${command}${query ? `?${query}` : ''}`, { method: 'POST', ...rest })
-}
-
-export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = []
-  for await (const p of source) parts.push(p)
-  return Buffer.concat(parts)
 }

@@ -1,9 +1,10 @@
 import { cidOf, formatCid } from '@ipfrs/core'
+import { collect } from '@ipfrs/test-utils'
 import { CarReader } from '@ipld/car'
 import { create, type KuboRPCClient } from 'kubo-rpc-client'
 import type { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collect, startDaemon, type TestDaemon } from './helpers.js'
+import { startDaemon, type TestDaemon } from './helpers.js'
 
 const HELLO_V0 = 'QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN'
 
@@ -100,7 +101,7 @@ describe('the stock kubo-rpc-client against our daemon', () => {
       ['a.txt', 'file'],
       ['sub', 'dir'],
     ])
-    const entries = untar(await collect(kubo.get(root.cid)))
+    const entries = untar(Buffer.from(await collect(kubo.get(root.cid))))
     expect(entries.map((e) => [e.name, e.type])).toEqual([
       [root.cid.toString(), '5'],
       [`${root.cid}/a.txt`, '0'],
@@ -119,7 +120,9 @@ describe('the stock kubo-rpc-client against our daemon', () => {
       a.node.addAll([{ path: 'notes/greeting.txt', content }], { onlyHash: true, wrapWithDirectory: true }),
     )
     expect(viaKubo.cid.toString()).toBe(local.at(-1)?.cid.toString())
-    expect((await collect(kubo.cat(`/ipfs/${viaKubo.cid}/notes/greeting.txt`))).toString()).toBe('greetings\n')
+    expect(Buffer.from(await collect(kubo.cat(`/ipfs/${viaKubo.cid}/notes/greeting.txt`))).toString()).toBe(
+      'greetings\n',
+    )
     // the daemon's {Message} reaches the caller as the client's error; the daemon keeps serving
     await expect(collect(kubo.cat(viaKubo.cid))).rejects.toThrow(/director/i)
     await expect(collect(kubo.cat(`/ipfs/${viaKubo.cid}/nope.txt`))).rejects.toThrow()
@@ -241,6 +244,6 @@ describe('routing across three daemons with the stock client', () => {
       if (found) break
     }
     expect(found).toBe(a.node.peerId)
-    expect((await collect(kc.cat(cid))).toString()).toBe('three hops\n')
+    expect(Buffer.from(await collect(kc.cat(cid))).toString()).toBe('three hops\n')
   })
 })

@@ -2,7 +2,7 @@ import { encode, prepare } from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rpc, startDaemon, type TestDaemon } from './helpers.js'
+import { type KuboError, rpc, startDaemon, type TestDaemon } from './helpers.js'
 
 describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', () => {
   let d: TestDaemon
@@ -37,7 +37,7 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
     const hello = (await d.node.addBytes(new TextEncoder().encode('hello\n'))).cid.toString()
     const past = await rpc(d, 'cat', { query: `arg=${hello}&offset=7` })
     expect(past.status).toBe(400)
-    expect((await past.json()).Message).toContain('past the end')
+    expect(((await past.json()) as KuboError).Message).toContain('past the end')
     const atEnd = await rpc(d, 'cat', { query: `arg=${hello}&offset=6` })
     expect([atEnd.status, await atEnd.text()]).toEqual([200, ''])
     await stillWorks()
@@ -46,7 +46,7 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
   it('404 for an unknown command, 405 for GET, 404 (ERR_BLOCK_NOT_FOUND) for a block that is not there', async () => {
     const unknown = await rpc(d, 'no/such/command')
     expect(unknown.status).toBe(404)
-    expect((await unknown.json()).Type).toBe('error')
+    expect(((await unknown.json()) as KuboError).Type).toBe('error')
     const get = await fetch(`${d.daemon.apiUrl}/api/v0/version`)
     expect(get.status).toBe(405)
     const missing = await rpc(d, 'block/get', {
@@ -80,7 +80,7 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
   })
 
   it('rejects malformed multipart uploads with 400 and stores nothing', async () => {
-    const before = (await (await rpc(d, 'repo/stat')).json()).NumObjects
+    const before = ((await (await rpc(d, 'repo/stat')).json()) as { NumObjects: number }).NumObjects
     const notMultipart = await rpc(d, 'add', { body: 'plain text', headers: { 'Content-Type': 'text/plain' } })
     expect(notMultipart.status).toBe(400)
     const broken = await rpc(d, 'add', {
@@ -101,7 +101,7 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
     expect(badHeader.status).toBe(400)
     const noBoundary = await rpc(d, 'add', { body: 'x', headers: { 'Content-Type': 'multipart/form-data' } })
     expect(noBoundary.status).toBe(400)
-    expect((await (await rpc(d, 'repo/stat')).json()).NumObjects).toBe(before)
+    expect(((await (await rpc(d, 'repo/stat')).json()) as { NumObjects: number }).NumObjects).toBe(before)
     await stillWorks()
   })
 
@@ -162,16 +162,18 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
 
   it('refuses a get of a tree whose names could escape the target directory', async () => {
     // a dag-pb directory with an entry named ".." cannot come from an add; build it as blocks
-    const file = await (await rpc(d, 'add', { body: form('x', 'evil\n'), headers: formHeaders })).json()
+    const file = (await (await rpc(d, 'add', { body: form('x', 'evil\n'), headers: formHeaders })).json()) as {
+      Hash: string
+    }
     const dir = encode(
       prepare({
         Data: new UnixFS({ type: 'directory' }).marshal(),
         Links: [{ Name: '..', Hash: CID.parse(file.Hash), Tsize: 14 }],
       }),
     )
-    const put = await (
+    const put = (await (
       await rpc(d, 'block/put', { query: 'cid-codec=dag-pb', body: formBytes('b', dir), headers: formHeaders })
-    ).json()
+    ).json()) as { Key: string }
     const res = await rpc(d, 'get', { query: `arg=${put.Key}` })
     await expect(res.arrayBuffer()).rejects.toThrow()
     await stillWorks()

@@ -1,14 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LocalConfigOptions, localConfig } from '@ipfrs/core'
+import { tempDir } from '@ipfrs/test-utils'
 import { createNode, type Node } from '../src/index.js'
-
-/** A temp dir removed by the returned cleanup. */
-export async function tempDir(prefix = 'ipfrs-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
-}
 
 /** A started node over a fresh repo in a temp dir. */
 export async function tempNode(
@@ -35,12 +28,6 @@ export async function* vectorBytes(size: number, a: number, b: number, piece = 1
     for (let j = 0; j < n; j++) out[j] = ((start + j) * a + b) % 251
     yield out
   }
-}
-
-export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const p of source) parts.push(p)
-  return new Uint8Array(Buffer.concat(parts))
 }
 
 /**

@@ -1,25 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isIpfrsError, parseCid } from '@ipfrs/core'
+import { parseCid } from '@ipfrs/core'
+import { codeOf, tempDir } from '@ipfrs/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
-import { tempDir } from './helpers.js'
 
 const FAMILY = `
 parent(tom, bob). parent(bob, ann). parent(ann, joe).
 ancestor(X, Y) :- parent(X, Y).
 ancestor(X, Y) :- parent(X, Z), ancestor(Z, Y).
 `
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (err) {
-    if (isIpfrsError(err)) return err.code
-    throw err
-  }
-  throw new Error('expected a typed error')
-}
 
 describe('node.logic (offline, over a temp repo)', () => {
   let cleanup: (() => Promise<void>) | undefined
@@ -134,7 +124,10 @@ describe('node.logic (offline, over a temp repo)', () => {
     expect(pinned).toContain(second)
     expect(pinned).not.toContain(first)
     const result = await node.gc({ minAgeSeconds: 0 })
-    expect(result).toBeDefined()
+    const removed = result.removed.map(String)
+    expect(removed).toContain(first) // the replaced snapshot's root went
+    expect(removed).not.toContain(second) // the pinned one stayed, with every block under it
+    expect(result.pinned).toBeGreaterThan(0)
     expect(await codeOf(node.logic.restore(first))).toBe('ERR_RULE_NOT_FOUND') // swept: it was unpinned
     await node.stop()
     nodes.length = 0

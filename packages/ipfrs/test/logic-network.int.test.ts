@@ -1,20 +1,13 @@
 import { join } from 'node:path'
 import { isIpfrsError } from '@ipfrs/core'
 import { TENSORLOGIC_TOPIC } from '@ipfrs/tensorlogic'
+import { tempDir, waitFor } from '@ipfrs/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
-import { onlineNode as online, tempDir } from './helpers.js'
+import { onlineNode as online } from './helpers.js'
 
 /** A started online node on 127.0.0.1 (TCP) with a fresh repo and no bootstrap peers (never the internet). */
 const onlineNode = (dir: string, name: string) => online(join(dir, name))
-
-async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 describe('node.logic over three online nodes on 127.0.0.1', () => {
   const nodes: Node[] = []
@@ -32,7 +25,10 @@ describe('node.logic over three online nodes on 127.0.0.1', () => {
     await b.network.connect(c.network.addresses()[0] as string)
     await a.network.connect(c.network.addresses()[0] as string)
     const pubsub = (n: Node) => n.network.libp2p.services.pubsub as { getSubscribers(t: string): unknown[] }
-    await waitFor(() => nodes.every((n) => pubsub(n).getSubscribers(TENSORLOGIC_TOPIC).length === 2))
+    await waitFor(() => nodes.every((n) => pubsub(n).getSubscribers(TENSORLOGIC_TOPIC).length === 2), {
+      timeout: 20_000,
+      what: 'the logic topic mesh',
+    })
   }, 60_000)
 
   afterAll(async () => {

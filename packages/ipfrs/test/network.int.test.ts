@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { formatCid } from '@ipfrs/core'
+import { collect, tempDir, waitFor } from '@ipfrs/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
-import { collect, onlineNode as online, tempDir, vectorBytes } from './helpers.js'
+import { onlineNode as online, vectorBytes } from './helpers.js'
 
 type Transport = 'tcp' | 'quic'
 
@@ -36,7 +37,7 @@ describe.each(['tcp', 'quic'] as const)('five nodes over %s on 127.0.0.1', (tran
     for (const name of ['a', 'c', 'd', 'e']) nodes.push(await onlineNode(t.dir, name, transport, bootstrap))
     const [, a, , , e] = nodes as [Node, Node, Node, Node, Node]
     // everyone has joined through B
-    await waitFor(() => nodes.every((n) => n.network.peers().length > 0))
+    await waitFor(() => nodes.every((n) => n.network.peers().length > 0), { what: 'the network to form' })
     // E was told of B only (others may find E through the DHT later; E never learns A's address from us)
     expect(e.config.Bootstrap).toEqual(bootstrap)
     expect(e.network.peers().map((p) => p.peer)).toContain(b.peerId)
@@ -97,11 +98,3 @@ describe('offline behaviour of an online node', () => {
     }
   })
 })
-
-async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the network to form')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

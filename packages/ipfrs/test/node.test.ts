@@ -1,11 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cidOf, formatCid } from '@ipfrs/core'
+import { collect, tempDir } from '@ipfrs/test-utils'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
-import { collect, tempDir, tempNode, vectorBytes } from './helpers.js'
+import { tempNode, vectorBytes } from './helpers.js'
 
 describe('Node (offline)', () => {
   let node: Node

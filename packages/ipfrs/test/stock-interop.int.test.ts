@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
 import { type CID, formatCid } from '@ipfrs/core'
+import { tempDir } from '@ipfrs/test-utils'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
@@ -19,7 +20,7 @@ import { importer } from 'ipfs-unixfs-importer'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { importerOptions } from '../src/index.js'
-import { onlineNode, tempDir } from './helpers.js'
+import { onlineNode } from './helpers.js'
 
 const LOCAL = {
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -107,12 +108,14 @@ describe('DHT interop with stock @libp2p/kad-dht', () => {
         dht: kadDHT({ protocol: '/ipfs/kad/1.0.0', clientMode: false, peerInfoMapper: passthroughMapper }),
       },
     })
-    stops.push(() => stock.stop())
+    stops.push(async () => stock.stop())
     await stock.dial(ours.network.libp2p.getMultiaddrs()[0]!)
     const deadline = Date.now() + 10_000
     while (
       Date.now() < deadline &&
-      (stock.services.dht.routingTable.size === 0 || ours.network.libp2p.getPeers().length === 0)
+      // the routing table is not part of KadDHT's interface, only of its implementation
+      ((stock.services.dht as unknown as { routingTable: { size: number } }).routingTable.size === 0 ||
+        ours.network.libp2p.getPeers().length === 0)
     ) {
       await new Promise((r) => setTimeout(r, 25))
     }

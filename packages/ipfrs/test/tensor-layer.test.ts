@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { collect } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
 import type { TensorAddResult } from '../src/tensor-layer.js'
-import { collect, tempNode } from './helpers.js'
+import { tempNode } from './helpers.js'
 
 /** A safetensors file laid out as the format documents: u64-LE header length, JSON header (space-padded), data. */
 function safetensors(weights: Float32Array): Uint8Array {

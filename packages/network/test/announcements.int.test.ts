@@ -1,7 +1,7 @@
 import { encodeBlock } from '@ipfrs/core'
+import { localNetwork, waitFor } from '@ipfrs/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Announcement, BLOCKS_TOPIC, type Network } from '../src/index.js'
-import { localNetwork, waitFor } from './helpers.js'
+import { type Announcement, BLOCKS_TOPIC, Network } from '../src/index.js'
 
 describe('GossipSub block announcements', () => {
   const networks: Network[] = []
@@ -11,8 +11,8 @@ describe('GossipSub block announcements', () => {
   })
 
   async function meshOf(count: number): Promise<Network[]> {
-    const nodes = []
-    for (let i = 0; i < count; i++) nodes.push(await localNetwork())
+    const nodes: Network[] = []
+    for (let i = 0; i < count; i++) nodes.push(await localNetwork(Network))
     networks.push(...nodes)
     for (const n of nodes.slice(1)) await n.connect(nodes[0]!.addresses()[0]!)
     // gossipsub needs a heartbeat or two to graft the mesh on the topic
@@ -36,7 +36,7 @@ describe('GossipSub block announcements', () => {
     const { cid } = encodeBlock({ announced: 1 }, 'dag-cbor')
     await new Promise((r) => setTimeout(r, 1500)) // let the mesh form before publishing
     for (let i = 0; i < 10; i++) await a!.provide(cid).catch(() => undefined) // provide also announces; DHT may be thin
-    await waitFor(() => [...heard.values()].every((l) => l.length > 0), 10_000)
+    await waitFor(() => [...heard.values()].every((l) => l.length > 0), { timeout: 10_000 })
     await new Promise((r) => setTimeout(r, 500))
     for (const list of heard.values()) {
       expect(list).toHaveLength(1)
@@ -53,7 +53,7 @@ describe('GossipSub block announcements', () => {
     await a!.publish(BLOCKS_TOPIC, new TextEncoder().encode('definitely not a CID'))
     const { cid } = encodeBlock({ announced: 2 }, 'dag-cbor')
     await a!.publish(BLOCKS_TOPIC, cid.bytes)
-    await waitFor(() => heard.length > 0, 10_000)
+    await waitFor(() => heard.length > 0, { timeout: 10_000 })
     expect(heard.map((h) => h.cid.toString())).toEqual([cid.toString()])
   })
 
@@ -66,7 +66,7 @@ describe('GossipSub block announcements', () => {
     a!.subscribe('/my-app/1.0.0', () => undefined)
     await new Promise((r) => setTimeout(r, 1500))
     await a!.publish('/my-app/1.0.0', new TextEncoder().encode('hello'))
-    await waitFor(() => got.length > 0, 10_000)
+    await waitFor(() => got.length > 0, { timeout: 10_000 })
     expect(got).toEqual([`hello from ${a!.peerId.toString()}`])
     unsubscribe()
   })

@@ -1,8 +1,8 @@
 import { type CID, cidOf, encodeBlock } from '@ipfrs/core'
+import { collect, localNetwork, waitFor } from '@ipfrs/test-utils'
 import { MemoryBlockstore } from 'blockstore-core'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Network } from '../src/index.js'
-import { collect, localNetwork, waitFor } from './helpers.js'
+import { Network } from '../src/index.js'
 
 /** A peer's store that says it has every block and serves each one with a byte flipped. */
 class CorruptingBlockstore extends MemoryBlockstore {
@@ -43,9 +43,9 @@ describe('a peer that serves corrupt blocks', () => {
       await honestStore.put(cid, bytes)
       await evilStore.put(cid, bytes)
     }
-    const honest = await localNetwork({ blockstore: honestStore })
-    const evil = await localNetwork({ blockstore: evilStore })
-    const receiver = await localNetwork()
+    const honest = await localNetwork(Network, { blockstore: honestStore })
+    const evil = await localNetwork(Network, { blockstore: evilStore })
+    const receiver = await localNetwork(Network)
     networks.push(honest, evil, receiver)
     await evil.connect(honest.addresses()[0]!)
     await receiver.connect(evil.addresses()[0]!)

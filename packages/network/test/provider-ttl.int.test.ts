@@ -1,7 +1,8 @@
+import type { NodeConfig } from '@ipfrs/core'
 import { encodeBlock } from '@ipfrs/core'
+import { localNetwork, waitFor } from '@ipfrs/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Network } from '../src/index.js'
-import { localNetwork, waitFor } from './helpers.js'
+import { Network } from '../src/index.js'
 
 const TTL_SECONDS = 3
 
@@ -19,13 +20,13 @@ describe(`provider records with a ${TTL_SECONDS} s TTL`, () => {
   })
 
   async function threeNodes(reprovideSeconds: number) {
-    const configure = (c: Parameters<NonNullable<Parameters<typeof localNetwork>[0]>['configure'] & object>[0]) => {
+    const configure = (c: NodeConfig) => {
       c.Routing.ProviderTTLSeconds = TTL_SECONDS
       c.Routing.ReprovideIntervalSeconds = reprovideSeconds
     }
-    const server = await localNetwork({ configure })
-    const provider = await localNetwork({ configure })
-    const querier = await localNetwork({ configure })
+    const server = await localNetwork(Network, { configure })
+    const provider = await localNetwork(Network, { configure })
+    const querier = await localNetwork(Network, { configure })
     networks.push(server, provider, querier)
     await provider.connect(server.addresses()[0]!)
     await querier.connect(server.addresses()[0]!)

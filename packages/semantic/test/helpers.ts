@@ -1,28 +1,18 @@
-import { cidOf, defaultConfig } from '@ipfrs/core'
+import { cidOf } from '@ipfrs/core'
 import { Network } from '@ipfrs/network'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { MemoryBlockstore } from 'blockstore-core'
-import { MemoryDatastore } from 'datastore-core'
+import { localNetwork, waitFor } from '@ipfrs/test-utils'
 import { FlatIndex } from '../src/flat-index.js'
 import { mulberry32 } from '../src/random.js'
 import { SemanticDht, type SemanticDhtInit } from '../src/semantic-dht.js'
 import type { Metric } from '../src/vector-index.js'
 
-/** A started Network on 127.0.0.1 over TCP with in-memory stores, no bootstrap peers and no Kademlia DHT. */
-export async function localNetwork(): Promise<Network> {
-  const config = defaultConfig()
-  config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
-  config.Swarm.Transports.Network = { TCP: true, QUIC: false }
-  config.Bootstrap = [] // never the public list in tests
-  config.Routing.Type = 'none'
-  const network = Network.create({
-    config,
-    privateKey: await generateKeyPair('Ed25519'),
-    blockstore: new MemoryBlockstore(),
-    datastore: new MemoryDatastore(),
+/** A started Network on 127.0.0.1 (TCP, in-memory stores, no bootstrap peers) without the Kademlia DHT. */
+export function networkWithoutKad(): Promise<Network> {
+  return localNetwork(Network, {
+    configure: (config) => {
+      config.Routing.Type = 'none'
+    },
   })
-  await network.start()
-  return network
 }
 
 /** A network node with a started SemanticDht over an exact FlatIndex. */
@@ -41,7 +31,7 @@ export async function dhtNodes(
   const { metric = 'l2', ...rest } = options
   return Promise.all(
     Array.from({ length: n }, async () => {
-      const network = await localNetwork()
+      const network = await networkWithoutKad()
       const index = new FlatIndex({ dimension, metric })
       const dht = new SemanticDht({ libp2p: network.libp2p, index, ...rest })
       await dht.start()
@@ -66,14 +56,6 @@ export async function meshAndSettle(nodes: DhtNode[]): Promise<void> {
 export async function stopAll(nodes: DhtNode[]): Promise<void> {
   await Promise.allSettled(nodes.map((n) => n.dht.stop()))
   await Promise.allSettled(nodes.map((n) => n.network.stop()))
-}
-
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 /** A seeded PRNG (mulberry32) and a standard normal sampler over it. */

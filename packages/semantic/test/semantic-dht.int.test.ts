@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { waitFor } from '@ipfrs/test-utils'
 import { lpStream } from '@libp2p/utils'
 import { encode } from '@msgpack/msgpack'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -10,12 +11,11 @@ import {
   clusteredData,
   type DhtNode,
   dhtNodes,
-  localNetwork,
   meshAndSettle,
+  networkWithoutKad,
   queryNear,
   recall,
   stopAll,
-  waitFor,
 } from './helpers.js'
 
 const DIM = 16
@@ -198,7 +198,7 @@ describe('bad input', () => {
     nodes = await dhtNodes(1, DIM)
     const target = nodes[0]!
     for (const payload of ['garbage', 'oversized'] as const) {
-      const attacker = await localNetwork()
+      const attacker = await networkWithoutKad()
       extra.push(attacker)
       await attacker.connect(target.network.addresses()[0]!)
       const stream = await attacker.libp2p.dialProtocol(target.network.peerId, SEMANTIC_PROTOCOL)
@@ -220,7 +220,7 @@ describe('bad input', () => {
 
   it('answers a well-formed request with a wrong dimension by an error, without dropping the peer', async () => {
     nodes = await dhtNodes(1, DIM)
-    const asker = await localNetwork()
+    const asker = await networkWithoutKad()
     extra.push(asker)
     await asker.connect(nodes[0]!.network.addresses()[0]!)
     const lp = lpStream(await asker.libp2p.dialProtocol(nodes[0]!.network.peerId, SEMANTIC_PROTOCOL))
@@ -269,8 +269,8 @@ describe('bad input', () => {
     nodes = await dhtNodes(2, DIM, { requestTimeoutMs: 400 })
     const [a, b] = nodes as [DhtNode, DhtNode]
     for (const it of clusteredData(2, 10, DIM)) b.index.add(it.cid, it.vector)
-    const slow = await localNetwork()
-    const liar = await localNetwork()
+    const slow = await networkWithoutKad()
+    const liar = await networkWithoutKad()
     extra.push(slow, liar)
     await slow.libp2p.handle(SEMANTIC_PROTOCOL, () => undefined) // reads nothing, answers nothing
     await liar.libp2p.handle(SEMANTIC_PROTOCOL, async (stream) => {

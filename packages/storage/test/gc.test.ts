@@ -1,8 +1,8 @@
 import { utimes } from 'node:fs/promises'
 import { type CID, cidOf, encodeBlock } from '@ipfrs/core'
+import { tempDir } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BlockNotFoundError, blockKey, NotPinnedError, Repo } from '../src/index.js'
-import { tempDir } from './helpers.js'
 
 describe('pins and OrphanGarbageCollector', () => {
   let repo: Repo

@@ -1,15 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CID } from '@ipfrs/core'
+import { tempDir } from '@ipfrs/test-utils'
 import { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
-
-/** A temp dir removed by the returned cleanup. */
-export async function tempDir(prefix = 'ipfrs-storage-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
-}
 
 /** A stock blockstore-fs in a temp dir, and the path of the file that holds a given block. */
 export async function tempFiles(): Promise<{

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cidOf, encodeBlock } from '@ipfrs/core'
+import { tempDir } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   collectBytes,
@@ -11,7 +12,6 @@ import {
   RepoLockedError,
   RepoNotInitializedError,
 } from '../src/index.js'
-import { tempDir } from './helpers.js'
 
 describe('Repo', () => {
   let dir: string

@@ -1,9 +1,6 @@
-import { defaultConfig } from '@ipfrs/core'
 import { Network } from '@ipfrs/network'
+import { localNetwork, waitFor } from '@ipfrs/test-utils'
 import * as dagCbor from '@ipld/dag-cbor'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { MemoryBlockstore } from 'blockstore-core'
-import { MemoryDatastore } from 'datastore-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   clauseCid,
@@ -14,30 +11,6 @@ import {
   printTerm,
   TENSORLOGIC_TOPIC,
 } from '../src/index.js'
-
-/** A started Network on 127.0.0.1 over TCP with in-memory stores and no bootstrap peers (never the internet). */
-async function localNetwork(): Promise<Network> {
-  const config = defaultConfig()
-  config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
-  config.Swarm.Transports.Network = { TCP: true, QUIC: false }
-  config.Bootstrap = []
-  const network = Network.create({
-    config,
-    privateKey: await generateKeyPair('Ed25519'),
-    blockstore: new MemoryBlockstore(),
-    datastore: new MemoryDatastore(),
-  })
-  await network.start()
-  return network
-}
-
-async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 const PROGRAMS = [
   'parent(tom, bob). parent(bob, ann).',
@@ -50,7 +23,7 @@ describe('distributed reasoning over three real nodes', () => {
 
   beforeAll(async () => {
     for (const program of PROGRAMS) {
-      const network = await localNetwork()
+      const network = await localNetwork(Network)
       const kb = new KnowledgeBase()
       kb.consult(program)
       const reasoner = new DistributedReasoner({ network, kb })
@@ -62,7 +35,9 @@ describe('distributed reasoning over three real nodes', () => {
     await b.connect(c.addresses()[0] as string)
     await a.connect(c.addresses()[0] as string)
     const pubsub = (n: Network) => n.libp2p.services.pubsub as { getSubscribers(t: string): unknown[] }
-    await waitFor(() => nodes.every((n) => pubsub(n.network).getSubscribers(TENSORLOGIC_TOPIC).length === 2))
+    await waitFor(() => nodes.every((n) => pubsub(n.network).getSubscribers(TENSORLOGIC_TOPIC).length === 2), {
+      timeout: 20_000,
+    })
   })
 
   afterAll(async () => {

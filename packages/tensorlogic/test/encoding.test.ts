@@ -42,7 +42,7 @@ describe('canonical DAG-CBOR encoding', () => {
   it('rejects tampered, foreign and malformed blocks with ERR_INVALID_RULE_BLOCK', async () => {
     const { cid, bytes } = encodeClause(parseClause('p(a)'))
     const tampered = Uint8Array.from(bytes)
-    tampered[tampered.length - 1] ^= 1
+    tampered[tampered.length - 1]! ^= 1
     expect(() => decodeClause(cid, tampered)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_RULE_BLOCK' }))
     for (const value of [{ head: 5 }, { head: 'p', extra: 1 }, { head: ['p'] }, [1, 2], { head: { v: -1 } }, 'p']) {
       const b = dagCbor.encode(value)

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cidOf, isIpfrsError } from '@ipfrs/core'
+import { cidOf } from '@ipfrs/core'
+import { codeOf } from '@ipfrs/test-utils'
 import * as dagCbor from '@ipld/dag-cbor'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { FsBlockstore } from 'blockstore-fs'
@@ -12,16 +13,6 @@ import { ComputationGraphStore, topologicalOrder } from '../src/graph/graph-stor
 import type { Tensor } from '../src/graph/graph-types.js'
 
 const t = (shape: number[], values: number[]): Tensor => ({ shape, data: Float32Array.from(values) })
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-  } catch (err) {
-    if (isIpfrsError(err)) return err.code
-    throw err
-  }
-  return undefined
-}
 
 describe('ComputationGraphStore on blockstore-fs', () => {
   let dir: string

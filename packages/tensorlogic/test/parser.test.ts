@@ -76,7 +76,7 @@ describe('parser and printer', () => {
     expect(parseTerm('"\\b\\t\\101\\"')).toEqual(str('\b\tA'))
     expect(parseTerm("'don''t'")).toEqual(atom("don't"))
     expect(parseTerm('a | b')).toEqual(compound(';', [atom('a'), atom('b')]))
-    const anon = parseTerm('f(_, _, _G1)') as { args: Term[] }
+    const anon = parseTerm('f(_, _, _G1)') as { args: readonly Term[] }
     const names = anon.args.map((a) => (a as { name: string }).name)
     expect(new Set(names).size).toBe(3) // each `_` is a distinct variable, not clashing with _G1
   })

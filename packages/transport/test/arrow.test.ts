@@ -1,3 +1,4 @@
+import { thrownCode as codeOf } from '@ipfrs/test-utils'
 import {
   Uint8 as ArrowUint8,
   Float16,
@@ -23,7 +24,6 @@ import {
   tableOfTyped,
   typedView,
 } from '../src/index.js'
-import { thrownCode as codeOf } from './codes.js'
 
 describe('Arrow tensors', () => {
   it('writes a standard one-column Arrow IPC stream that stock apache-arrow reads', async () => {
@@ -44,7 +44,7 @@ describe('Arrow tensors', () => {
     const ipc = tableToIPC(tableFromArrays({ x: Int32Array.from([5, 6, 7]) }), 'stream')
     const { values, dtype } = columnView(decodeArrowIpc(ipc))
     expect(dtype).toBe('I32')
-    expect(Array.from(values)).toEqual([5, 6, 7])
+    expect(Array.from(values as Int32Array)).toEqual([5, 6, 7])
   })
 
   it('maps dtypes to Arrow types that keep the bytes', () => {

@@ -1,32 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { defaultConfig } from '@ipfrs/core'
-import { Network } from '@ipfrs/network'
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Network } from '@ipfrs/network'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { MemoryBlockstore } from 'blockstore-core/memory'
-import { MemoryDatastore } from 'datastore-core'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { encodeManifest, type Frame, FrameReader, putChunks, sendFrame, type TensorManifest } from '../src/index.js'
-
-/** A started Network on 127.0.0.1 over TCP, no bootstrap peers, in-memory stores unless a blockstore is given. */
-export async function localNetwork(blockstore: Blockstore = new MemoryBlockstore()): Promise<Network> {
-  const config = defaultConfig()
-  config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
-  config.Swarm.Transports.Network = { TCP: true, QUIC: false }
-  config.Bootstrap = [] // never the public list in tests
-  const network = Network.create({
-    config,
-    privateKey: await generateKeyPair('Ed25519'),
-    blockstore,
-    datastore: new MemoryDatastore(),
-  })
-  await network.start()
-  return network
-}
 
 /** Connects `a` to `b`; returns b's PeerId as a's libp2p knows it. */
 export async function connect(a: Network, b: Network): Promise<PeerId> {
@@ -66,22 +43,6 @@ export async function countPresent(blockstore: Blockstore, manifest: TensorManif
   let n = 0
   for (const c of manifest.chunks) if (await blockstore.has(c)) n++
   return n
-}
-
-export { codeOf } from './codes.js'
-
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
-/** A temp dir removed by the returned cleanup. */
-export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'tensorswap-'))
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
 }
 
 /** A hand-written TensorSwap peer: raw frames in and out of one stream, for misbehaving on purpose. */

@@ -1,4 +1,5 @@
-import type { Network } from '@ipfrs/network'
+import { Network } from '@ipfrs/network'
+import { localNetwork, waitFor } from '@ipfrs/test-utils'
 import type { Connection, Stream } from '@libp2p/interface'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import type { CID } from 'multiformats/cid'
@@ -15,7 +16,7 @@ import {
   type TensorManifest,
   TensorSwap,
 } from '../src/index.js'
-import { connect, countPresent, localNetwork, makeContent, rawPeer, waitFor } from './helpers.js'
+import { connect, countPresent, makeContent, rawPeer } from './helpers.js'
 
 const CHUNK = 4096
 const CHUNKS = 12
@@ -27,7 +28,7 @@ afterEach(async () => {
 })
 
 async function net(): Promise<Network> {
-  const n = await localNetwork()
+  const n = await localNetwork(Network)
   networks.push(n)
   return n
 }
@@ -75,7 +76,7 @@ async function againstEvilServer(script: Script, credit = 4, clientStore = new M
     // keep reading until the client drops us
     while (await peer.reader.next().catch(() => undefined)) {}
   })
-  const client = await localNetwork(clientStore)
+  const client = await localNetwork(Network, { blockstore: clientStore })
   networks.push(client)
   const swap = new TensorSwap({ network: client, blockstore: clientStore, serve: false })
   const peer = await connect(client, evil)
@@ -208,7 +209,7 @@ describe('malformed TensorSwap clients are dropped by the server', () => {
   for (const [what, wanted, act] of cases) {
     it(`${what} → ${wanted}`, async () => {
       const blockstore = new MemoryBlockstore()
-      const server = await localNetwork(blockstore)
+      const server = await localNetwork(Network, { blockstore })
       networks.push(server)
       const swap = new TensorSwap({ network: server, blockstore })
       await swap.start()
@@ -228,7 +229,7 @@ describe('malformed TensorSwap clients are dropped by the server', () => {
   it('wants out of range, and credit above the maximum, are violations too', async () => {
     const blockstore = new MemoryBlockstore()
     const { cid } = await makeContent(blockstore, CHUNK, CHUNKS)
-    const server = await localNetwork(blockstore)
+    const server = await localNetwork(Network, { blockstore })
     networks.push(server)
     const swap = new TensorSwap({ network: server, blockstore })
     await swap.start()

@@ -1,4 +1,5 @@
 import { cidOf } from '@ipfrs/core'
+import { thrownCode as codeOf } from '@ipfrs/test-utils'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
@@ -11,7 +12,6 @@ import {
   type TensorManifest,
   validateManifest,
 } from '../src/index.js'
-import { thrownCode as codeOf } from './codes.js'
 
 const chunk = (i: number) => cidOf(new Uint8Array([i, i + 1, i + 2]), CHUNK_CODEC)
 

@@ -1,10 +1,12 @@
 import { randomInt } from 'node:crypto'
+import { Network } from '@ipfrs/network'
+import { codeOf, localNetwork, tempDir } from '@ipfrs/test-utils'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { FsBlockstore } from 'blockstore-fs'
 import type { Blockstore } from 'interface-blockstore'
 import { afterEach, describe, expect, it } from 'vitest'
 import { assembleChunks, bytesOfChunks, missingChunks, TensorSwap } from '../src/index.js'
-import { codeOf, connect, countPresent, localNetwork, makeContent, tempDir } from './helpers.js'
+import { connect, countPresent, makeContent } from './helpers.js'
 
 const CHUNK = 32 * 1024
 const CHUNKS = 48
@@ -17,7 +19,7 @@ afterEach(async () => {
 
 async function serving() {
   const blockstore = new MemoryBlockstore()
-  const network = await localNetwork(blockstore)
+  const network = await localNetwork(Network, { blockstore })
   const swap = new TensorSwap({ network, blockstore })
   await swap.start()
   cleanups.push(
@@ -29,7 +31,7 @@ async function serving() {
 }
 
 async function receiving(blockstore: Blockstore) {
-  const network = await localNetwork(blockstore)
+  const network = await localNetwork(Network, { blockstore })
   const swap = new TensorSwap({ network, blockstore, serve: false })
   cleanups.push(() => network.stop())
   return { network, swap }

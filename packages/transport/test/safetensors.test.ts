@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { thrownCode as codeOf } from '@ipfrs/test-utils'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -12,7 +13,6 @@ import {
   readBlock,
   TensorStore,
 } from '../src/index.js'
-import { thrownCode as codeOf } from './codes.js'
 
 interface Spec {
   dtype: string

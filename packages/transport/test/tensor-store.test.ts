@@ -1,18 +1,9 @@
-import { DTYPES, type DType, isIpfrsError } from '@ipfrs/core'
+import { DTYPES, type DType } from '@ipfrs/core'
+import { codeOf } from '@ipfrs/test-utils'
 import { makeVector, Table, tableFromArrays, vectorFromArray } from 'apache-arrow'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { describe, expect, it } from 'vitest'
 import { columnView, decodeManifest, readBlock, TensorStore, TYPED_ARRAY_OF } from '../src/index.js'
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-  } catch (err) {
-    if (isIpfrsError(err)) return err.code
-    throw err
-  }
-  return undefined
-}
 
 /** Deterministic sample values of `dtype`, as the typed array that holds them. */
 function sample(dtype: DType, n: number): ArrayBufferView & { length: number } {

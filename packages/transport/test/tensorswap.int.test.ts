@@ -1,4 +1,5 @@
-import type { Network } from '@ipfrs/network'
+import { Network } from '@ipfrs/network'
+import { localNetwork } from '@ipfrs/test-utils'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -13,7 +14,7 @@ import {
   TensorStore,
   TensorSwap,
 } from '../src/index.js'
-import { connect, countPresent, localNetwork, makeContent } from './helpers.js'
+import { connect, countPresent, makeContent } from './helpers.js'
 
 const CHUNK = 64 * 1024
 
@@ -28,7 +29,7 @@ afterEach(async () => {
 
 /** A started network with TensorSwap serving `blockstore`. */
 async function node(blockstore: Blockstore = new MemoryBlockstore()) {
-  const network = await localNetwork(blockstore)
+  const network = await localNetwork(Network, { blockstore })
   networks.push(network)
   const swap = new TensorSwap({ network, blockstore })
   await swap.start()
@@ -67,7 +68,7 @@ describe('TensorSwap over real libp2p nodes on 127.0.0.1', () => {
   it('round trip: fetches the manifest and every chunk, verified, into the Network blockstore', async () => {
     const server = await node()
     const { cid, manifest, bytes } = await makeContent(server.blockstore, CHUNK, 40)
-    const clientNet = await localNetwork()
+    const clientNet = await localNetwork(Network)
     networks.push(clientNet)
     const client = new TensorSwap({ network: clientNet, serve: false }) // the Network's Helia blockstore
     const result = await client.fetch(cid, { providers: [server.network.addresses()[0] as string] })

@@ -1,6 +1,6 @@
 import { isIpfrsError } from '@ipfrs/core'
 
-/** The error code a call throws (undefined if it returns); a throw that is not an IpfrsError is rethrown. */
+/** The code of the typed error `fn` throws, or undefined if it returns; any other throw is rethrown. */
 export function thrownCode(fn: () => unknown): string | undefined {
   try {
     fn()
@@ -11,7 +11,7 @@ export function thrownCode(fn: () => unknown): string | undefined {
   return undefined
 }
 
-/** The error code a promise rejects with (undefined if it resolves). */
+/** The code of the typed error `p` rejects with, or undefined if it resolves; any other rejection is rethrown. */
 export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try {
     await p
