@@ -37,7 +37,7 @@ const CALLER_FAULT =
 type ErrorClass = typeof IpfrsError & { code?: unknown }
 
 /** A subclass of IpfrsError from any copy of @ipfrs/core (by name: a second copy's class is another object). */
-function isErrorClass(value: (...args: never[]) => unknown): boolean {
+function isErrorClass(value: object): boolean {
   for (let p = Object.getPrototypeOf(value); p != null && p !== Function.prototype; p = Object.getPrototypeOf(p))
     if (p.name === 'IpfrsError') return true
   return false

@@ -11,10 +11,10 @@ import { open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { localConfig } from '@ipfrs/core'
+import { collect } from '@ipfrs/test-utils'
 import { createNode, type Node } from 'ipfrs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Daemon, type NodeApi } from '../src/index.js'
-import { collect } from './helpers.js'
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'ipfrs-diskfull-'))
 const mountError = (() => {

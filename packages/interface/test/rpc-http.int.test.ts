@@ -107,8 +107,8 @@ describe('RPC API over plain HTTP: status codes, Kubo error bodies, bad input', 
 
   it('add refuses ".", "..", empty names, backslash and NUL in part names with 400 ERR_UNSAFE_PATH, storing nothing', async () => {
     const state = async () => [
-      (await (await rpc(d, 'repo/stat')).json()).NumObjects,
-      (await (await rpc(d, 'pin/ls')).json()).Keys,
+      ((await (await rpc(d, 'repo/stat')).json()) as { NumObjects: number }).NumObjects,
+      ((await (await rpc(d, 'pin/ls')).json()) as { Keys: unknown }).Keys,
     ]
     await (await rpc(d, 'repo/gc')).text() // start from a repo holding only pinned blocks
     const before = await state()

@@ -231,7 +231,7 @@ describe('bad input', () => {
   })
 
   it('tells a peer ERR_INTERNAL, never our local OS error, when serving its query fails here', async () => {
-    const network = await localNetwork()
+    const network = await networkWithoutKad()
     /** an index whose search hits a real local failure (a missing file, as a broken disk-backed index would) */
     class BrokenIndex extends FlatIndex {
       override searchSimilar(): never {
@@ -252,7 +252,7 @@ describe('bad input', () => {
         await network.stop()
       },
     })
-    const asker = await localNetwork()
+    const asker = await networkWithoutKad()
     extra.push(asker)
     await asker.connect(network.addresses()[0]!)
     const lp = lpStream(await asker.libp2p.dialProtocol(network.peerId, SEMANTIC_PROTOCOL))
