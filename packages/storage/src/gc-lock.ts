@@ -20,27 +20,28 @@ export class GcLock {
   /** Keys of blocks being deleted → the delete. */
   readonly #deleting = new Map<string, Promise<void>>()
   readonly #watches = new Set<Set<string>>()
-  readonly #context = new AsyncLocalStorage<Set<string>>()
+  readonly #context = new AsyncLocalStorage<Session>()
 
   /**
    * Runs `fn` as one write session: blocks it writes or looks up through a guarded blockstore (see `protect`) stay
    * live for GC until `fn` settles. Never waits for GC.
    */
   async shared<T>(fn: () => Promise<T>): Promise<T> {
-    const outer = this.#context.getStore()
-    if (outer !== undefined) return fn() // nested: the outer session already holds what this one registers
-    const keys = new Set<string>()
+    if (this.inSession) return fn() // nested: the outer session already holds what this one registers
+    const session: Session = { keys: new Set(), open: true }
     try {
-      return await this.#context.run(keys, fn)
+      return await this.#context.run(session, fn)
     } finally {
-      for (const key of keys) this.#unref(key)
-      keys.clear()
+      // work `fn` started but did not wait for still runs in this context: from now on it registers as outside one
+      session.open = false
+      for (const key of session.keys) this.#unref(key)
+      session.keys.clear()
     }
   }
 
   /** Whether the caller runs inside a write session. */
   get inSession(): boolean {
-    return this.#context.getStore() !== undefined
+    return this.#context.getStore()?.open === true
   }
 
   /**
@@ -50,7 +51,7 @@ export class GcLock {
   protect(key: string): Promise<() => void> | (() => void) {
     const session = this.#context.getStore()
     let release: () => void = noop
-    if (session === undefined) {
+    if (session?.open !== true) {
       this.#ref(key)
       let released = false
       release = () => {
@@ -58,8 +59,8 @@ export class GcLock {
         released = true
         this.#unref(key)
       }
-    } else if (!session.has(key)) {
-      session.add(key)
+    } else if (!session.keys.has(key)) {
+      session.keys.add(key)
       this.#ref(key)
     }
     for (const watch of this.#watches) watch.add(key)
@@ -121,6 +122,12 @@ export class GcLock {
     if (n <= 0) this.#inFlight.delete(key)
     else this.#inFlight.set(key, n)
   }
+}
+
+interface Session {
+  readonly keys: Set<string>
+  /** False once the session's function has settled. */
+  open: boolean
 }
 
 function noop(): void {}

@@ -168,6 +168,24 @@ describe('GC alongside writes (per-block GC lock)', () => {
     }
   })
 
+  it('work a session started but did not wait for holds nothing once the session is over', async () => {
+    const late = gate()
+    let straggler: Promise<unknown> | undefined
+    await repo.gcLock.shared(async () => {
+      await putRaw('written in the session')
+      straggler = (async () => {
+        await late.wait
+        await putRaw('written after the session ended')
+        await has(cidOf(new TextEncoder().encode('looked up late'), 0x55))
+      })()
+    })
+    expect(repo.gcLock.inFlight).toBe(0)
+    late.open()
+    await straggler
+    expect(repo.gcLock.inFlight).toBe(0)
+    expect((await repo.gc.run()).removed.length).toBe(2)
+  })
+
   it('a block put while GC runs (outside any session) survives that run', async () => {
     const list = gate()
     const gc = collector({ beforeList: list.wait }).run()
