@@ -280,7 +280,7 @@ export class RemoteNode implements CliNode {
       options,
     ))
       removed.push(parseCid(line.Key['/']))
-    return { removed, pinned: 0, tooYoung: 0, dryRun: options.dryRun === true }
+    return { removed, pinned: 0, tooYoung: 0, inFlight: 0, tempFilesRemoved: 0, dryRun: options.dryRun === true }
   }
 
   get dag() {

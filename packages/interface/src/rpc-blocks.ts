@@ -16,7 +16,7 @@ const blockPut: RpcCommand = async ({ params, node, req, res, signal }) => {
   const hashCode = HASHES[mhtype]
   if (hashCode == null) throw badArgument(`unsupported mhtype ${mhtype} (sha2-256 or sha2-512)`)
   const results = []
-  for await (const part of multipartParts(req, { maxParts: 1000 })) {
+  for await (const part of multipartParts(req, { maxParts: 1000, signal })) {
     if (part.content == null) continue
     const chunks: Buffer[] = []
     let size = 0
@@ -79,7 +79,7 @@ const dagImport: RpcCommand = async ({ params, node, req, res, signal }) => {
   const stats = params.bool('stats', false)
   const lines: unknown[] = []
   let blocks = 0
-  for await (const part of multipartParts(req, { maxParts: 1000 })) {
+  for await (const part of multipartParts(req, { maxParts: 1000, signal })) {
     if (part.content == null) continue
     const result = await node.dag.import(part.content, { signal, pinRoots })
     blocks += result.blocks

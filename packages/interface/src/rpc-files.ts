@@ -27,7 +27,7 @@ export const add: RpcCommand = async (ctx) => {
     wrapWithDirectory: params.bool('wrap-with-directory', false),
   }
   const out = new AsyncQueue<Record<string, unknown>>()
-  const parts = checkedNames(multipartParts(ctx.req))
+  const parts = checkedNames(multipartParts(ctx.req, { signal }))
   const run = (async () => {
     const results = []
     for await (const entry of node.addAll(progress ? withProgress(parts, out) : parts, flags)) results.push(entry)

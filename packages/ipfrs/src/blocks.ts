@@ -43,6 +43,7 @@ export class BlockApi {
       }
     }
     const cid = cidOf(bytes, codec.code, options.hashCode ?? SHA2_256)
+    // a write session: the block stays live for GC until its pin (if any) is written
     await this.#repo.gcLock.shared(async () => {
       await this.#repo.blockstore.put(cid, bytes, options)
       if (options.pin === true) await this.#repo.pins.add(cid, { recursive: false })
@@ -64,21 +65,22 @@ export class BlockApi {
 
   /** Removes blocks; refuses pinned ones (`ERR_BLOCK_PINNED`), missing ones fail unless `force`. */
   async rm(cids: CID[], options: AbortOptions & { force?: boolean } = {}): Promise<CID[]> {
-    return this.#repo.gcLock.exclusive(async () => {
-      const protectedKeys = await this.#repo.pins.protectedKeys(options)
-      const removed: CID[] = []
-      for (const cid of cids) {
-        if (protectedKeys.has(blockKey(cid))) {
-          throw new BlockPinnedError(formatCid(cid), (await this.#repo.pins.type(cid)) ?? 'indirect')
-        }
-        if (!(await this.#repo.blockstore.has(cid, options))) {
-          if (options.force === true) continue
-          await this.get(cid, options) // throws ERR_BLOCK_NOT_FOUND
-        }
-        await this.#repo.blockstore.delete(cid, options)
-        removed.push(cid)
+    const repo = this.#repo
+    const protectedKeys = await repo.pins.protectedKeys(options)
+    const removed: CID[] = []
+    for (const cid of cids) {
+      if (protectedKeys.has(blockKey(cid))) {
+        throw new BlockPinnedError(formatCid(cid), (await repo.pins.type(cid)) ?? 'indirect')
       }
-      return removed
-    })
+      if (!(await repo.blockstore.has(cid, options))) {
+        if (options.force === true) continue
+        await this.get(cid, options) // throws ERR_BLOCK_NOT_FOUND
+      }
+      // claimed as GC claims: refused while an add, pin or import in progress holds the block
+      if (!(await repo.gcLock.claim(blockKey(cid), undefined, () => repo.blockstore.delete(cid, options))))
+        throw new BlockPinnedError(formatCid(cid), 'held by a write in progress')
+      removed.push(cid)
+    }
+    return removed
   }
 }

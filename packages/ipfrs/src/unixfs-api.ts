@@ -68,7 +68,8 @@ export class UnixfsApi {
       yield* importCandidates(source, { put: async (cid) => cid }, repo.config, options)
       return
     }
-    // the shared GC lock is held from the first block to the pin, so GC cannot sweep a half-added DAG
+    // one write session from the first block to the pin: GC runs alongside but spares every block the add wrote
+    // (see GcLock); nothing here waits for GC
     const results: AddResult[] = []
     await repo.gcLock.shared(async () => {
       for await (const result of importCandidates(source, repo.blockstore, repo.config, options)) results.push(result)

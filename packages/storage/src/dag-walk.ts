@@ -19,6 +19,8 @@ export interface WalkOptions extends AbortOptions {
   visited?: Set<string>
   /** Called once for each block newly visited. */
   onVisit?: (cid: CID) => void
+  /** Called for each block skipped as missing (with `onMissing: 'skip'`). */
+  onSkip?: (cid: CID) => void
 }
 
 /**
@@ -40,7 +42,11 @@ export async function walkDag(
     visited.add(key)
     options.onVisit?.(cid)
     if (cid.code === 0x55) {
-      if (options.onMissing === 'skip' || (await blockstore.has(cid, options))) return
+      if (options.onMissing === 'skip') {
+        if (options.onSkip != null && !(await blockstore.has(cid, options))) options.onSkip(cid)
+        return
+      }
+      if (await blockstore.has(cid, options)) return
       throw new BlockNotFoundError(cid.toString())
     }
     let bytes: Uint8Array
@@ -52,7 +58,10 @@ export async function walkDag(
         (err as { code?: string }).code !== BlockNotFoundError.code
       )
         throw err
-      if (options.onMissing === 'skip') return
+      if (options.onMissing === 'skip') {
+        options.onSkip?.(cid)
+        return
+      }
       throw new BlockNotFoundError(cid.toString())
     }
     for (const link of blockLinks(cid, bytes)) queue.push(link)

@@ -2,7 +2,7 @@
  * @ipfrs/storage: the IPFRS repo. A sharded file blockstore with compression and encryption layers, a LevelDB
  * datastore, pins, garbage collection and verification. Imports only @ipfrs/core.
  */
-export { listBlockKeys } from './block-files.js'
+export { blockKeyOfFile, isBlockTempFile, listBlockKeys, removeBlockTempFiles } from './block-files.js'
 export { type BytesInput, collectBytes } from './bytes.js'
 export {
   CompressionBlockstore,
@@ -43,6 +43,7 @@ export {
 } from './errors.js'
 export { type GcInit, type GcOptions, type GcResult, OrphanGarbageCollector } from './gc.js'
 export { GcLock } from './gc-lock.js'
+export { GuardedBlockstore } from './guarded-blockstore.js'
 export { createIdentity, type Identity, loadIdentity } from './keystore.js'
 export { LOCK_FILE, RepoLock } from './lock.js'
 export { type Pin, Pins, type PinType } from './pins.js'

@@ -20,6 +20,8 @@ interface PinRecord {
 }
 
 const PREFIX = '/pins/'
+/** Most block keys `protectedKeys` remembers across GC runs (about 100 bytes each). */
+const MAX_CACHED_KEYS = 500_000
 
 /**
  * Pins kept in the datastore (one key per pinned CID). A recursive pin is only written once every block of its DAG
@@ -28,6 +30,12 @@ const PREFIX = '/pins/'
 export class Pins {
   readonly #datastore: Datastore
   readonly #blockstore: Blockstore
+  /**
+   * Recursive pin root key → the keys of its whole DAG, from a walk that found every block. A CID's DAG never
+   * changes, so GC runs after the first need not read the blocks again. Bounded by MAX_CACHED_KEYS.
+   */
+  readonly #reachable = new Map<string, string[]>()
+  #cachedKeys = 0
 
   constructor(init: { datastore: Datastore; blockstore: Blockstore }) {
     this.#datastore = init.datastore
@@ -95,11 +103,42 @@ export class Pins {
    */
   async protectedKeys(options: AbortOptions = {}): Promise<Set<string>> {
     const keep = new Set<string>()
+    const roots = new Set<string>()
     for await (const { value } of this.#datastore.query({ prefix: PREFIX }, options)) {
       const record = parseRecord(value)
       const cid = parseCid(record.cid)
-      if (record.type === 'direct') keep.add(blockKey(cid))
-      else await walkDag(this.#blockstore, cid, { ...options, onMissing: 'skip', visited: keep })
+      const key = blockKey(cid)
+      if (record.type === 'direct') {
+        keep.add(key)
+        continue
+      }
+      roots.add(key)
+      const cached = this.#reachable.get(key)
+      if (cached !== undefined) {
+        for (const k of cached) keep.add(k)
+        continue
+      }
+      if (keep.has(key)) continue // under another pin, walked already
+      const keys: string[] = []
+      let complete = true
+      await walkDag(this.#blockstore, cid, {
+        ...options,
+        onMissing: 'skip',
+        onVisit: (c) => keys.push(blockKey(c)),
+        onSkip: () => {
+          complete = false
+        },
+      })
+      for (const k of keys) keep.add(k)
+      if (complete && this.#cachedKeys + keys.length <= MAX_CACHED_KEYS) {
+        this.#reachable.set(key, keys)
+        this.#cachedKeys += keys.length
+      }
+    }
+    for (const [key, keys] of this.#reachable) {
+      if (roots.has(key)) continue
+      this.#reachable.delete(key) // unpinned since
+      this.#cachedKeys -= keys.length
     }
     return keep
   }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { type Dirent, existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -7,13 +7,14 @@ import { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
 import type { LevelDatastore } from 'datastore-level'
 import type { Blockstore } from 'interface-blockstore'
-import { listBlockKeys } from './block-files.js'
+import { blockKeyOfFile, isBlockTempFile, listBlockKeys, removeBlockTempFiles } from './block-files.js'
 import { CompressionBlockstore } from './compression.js'
 import { RepoDatastore } from './datastore.js'
 import { createEncryption, EncryptedBlockstore, type KeyCheckRecord, unlockEncryption } from './encryption.js'
 import { PassphraseRequiredError, RepoExistsError, RepoLockedError, RepoNotInitializedError } from './errors.js'
 import { OrphanGarbageCollector } from './gc.js'
 import { GcLock } from './gc-lock.js'
+import { GuardedBlockstore } from './guarded-blockstore.js'
 import { createIdentity, type Identity, loadIdentity } from './keystore.js'
 import { RepoLock } from './lock.js'
 import { Pins } from './pins.js'
@@ -26,6 +27,8 @@ const CONFIG_FILE = 'config'
 /** Block files are named by base32 multihash, in folders named by its next-to-last two characters (as Kubo's flatfs). */
 const SHARDING = new NextToLast()
 const KEYCHECK_FILE = 'keycheck.json'
+/** GC removes a block write's temp file once it is this old (a write in progress renames it within milliseconds). */
+const TEMP_FILE_MAX_AGE_MS = 60_000
 
 /** Sections of the config given at init; each overrides the defaults key by key. */
 export type ConfigOverrides = { [S in keyof NodeConfig]?: Partial<NodeConfig[S]> } & Record<string, unknown>
@@ -68,7 +71,8 @@ export class Repo {
   readonly files: FsBlockstore
   readonly datastore: LevelDatastore
   readonly pins: Pins
-  readonly gcLock = new GcLock()
+  /** What keeps GC and writes apart, per block (see `GcLock`): run a write that ends in a pin in `gcLock.shared`. */
+  readonly gcLock: GcLock
   readonly gc: OrphanGarbageCollector
   #config: NodeConfig
   readonly #lock: RepoLock
@@ -81,6 +85,7 @@ export class Repo {
     blockstore: Blockstore
     datastore: LevelDatastore
     lock: RepoLock
+    gcLock: GcLock
   }) {
     this.path = init.path
     this.#config = init.config
@@ -89,13 +94,29 @@ export class Repo {
     this.blockstore = init.blockstore
     this.datastore = init.datastore
     this.#lock = init.lock
+    this.gcLock = init.gcLock
     this.pins = new Pins({ datastore: this.datastore, blockstore: this.blockstore })
     this.gc = new OrphanGarbageCollector({
       blockstore: this.files,
       blockKeys: () => this.blockKeys(),
       pins: this.pins,
       lock: this.gcLock,
-      blockAgeSeconds: (cid) => this.blockAgeSeconds(cid),
+      blockAgeSeconds: async (cid) => {
+        try {
+          return await this.blockAgeSeconds(cid)
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+          throw err
+        }
+      },
+      removeTempFiles: () =>
+        removeBlockTempFiles(this.files.path, {
+          olderThanMs: TEMP_FILE_MAX_AGE_MS,
+          spare: (file) => {
+            const key = blockKeyOfFile(file)
+            return key !== undefined && this.gcLock.holds(key)
+          },
+        }),
     })
   }
 
@@ -134,6 +155,8 @@ export class Repo {
       const identity = await loadIdentity(root)
       const files = new FsBlockstore(join(root, 'blocks'), { shardingStrategy: SHARDING })
       await files.open()
+      // temp files of writes cut short (kill -9, a full disk): with the lock held, nothing else is writing
+      await removeBlockTempFiles(files.path)
       let blockstore: Blockstore = files
       if (config.Encryption.Enabled) {
         if (!options.passphrase) throw new PassphraseRequiredError()
@@ -156,7 +179,9 @@ export class Repo {
           throw new RepoLockedError(root, RepoLock.holder(root) ?? -1)
         throw err
       }
-      return new Repo({ path: root, config, identity, files, blockstore, datastore, lock })
+      const gcLock = new GcLock()
+      blockstore = new GuardedBlockstore(blockstore, gcLock)
+      return new Repo({ path: root, config, identity, files, blockstore, datastore, lock, gcLock })
     } catch (err) {
       lock.release()
       throw err
@@ -228,12 +253,29 @@ async function writeAtomic(file: string, contents: string): Promise<void> {
 
 async function diskUsage(dir: string): Promise<number> {
   let total = 0
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  let entries: Dirent[]
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
+    throw err
+  }
+  for (const entry of entries) {
     const full = join(dir, entry.name)
     if (entry.isDirectory()) total += await diskUsage(full)
-    else if (entry.isFile()) total += (await stat(full)).size
+    else if (entry.isFile() && !isBlockTempFile(entry.name)) total += await sizeOf(full)
   }
   return total
+}
+
+/** A file's size; 0 when it was removed meanwhile (GC runs alongside). */
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
+    throw err
+  }
 }
 
 const UNITS: Record<string, number> = {

@@ -6,7 +6,7 @@ import { Daemon, DaemonMetrics, defaultSubsystems } from '@ipfrs/interface'
 import type { Command } from 'commander'
 import { createNode } from 'ipfrs'
 import { ApiClient } from '../api-client.js'
-import { type GlobalOptions, joinNetwork, passphrase, repoPath } from '../context.js'
+import { type GlobalOptions, joinNetwork, parseSeconds, passphrase, repoPath } from '../context.js'
 import { DaemonNotRunningError, DaemonRunningError, DaemonStartError, DaemonStopTimeoutError } from '../errors.js'
 import { featureHealth, featureRpcCommands } from '../features.js'
 import { println } from '../output.js'
@@ -14,7 +14,10 @@ import { println } from '../output.js'
 const PID_FILE = 'daemon.pid'
 const LOG_FILE = 'daemon.log'
 const READY_TIMEOUT_MS = 60_000
-const STOP_TIMEOUT_MS = 30_000
+/** `daemon stop` waits this long for a graceful stop before it kills the daemon. */
+const STOP_TIMEOUT_S = 30
+/** The daemon's own limit on a graceful stop; past it (or on a second signal) it exits at once. */
+const GRACEFUL_STOP_MS = 20_000
 
 interface DaemonFlags {
   background?: boolean
@@ -49,11 +52,19 @@ talk to it through the API (the address is in <repo>/api), as Kubo's do.
 
   daemon
     .command('stop')
-    .description('Stop the daemon running on this repo (SIGTERM, then wait for it to exit).')
+    .description(
+      'Stop the daemon running on this repo: SIGTERM, then SIGKILL if it has not stopped within the timeout.',
+    )
     .option('--pid-file <path>', 'the PID file the daemon wrote (default <repo>/daemon.pid)')
-    .action(async (flags: { pidFile?: string }, cmd: Command) => {
+    .option('--timeout <seconds>', 'how long to wait for a graceful stop before killing it', String(STOP_TIMEOUT_S))
+    .action(async (flags: { pidFile?: string; timeout: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await stopDaemon(pidFileOf(globals, flags.pidFile ?? cmd.parent?.opts<DaemonFlags>().pidFile))
+      const timeout = parseSeconds(flags.timeout)
+      await stopDaemon(
+        repoPath(globals),
+        pidFileOf(globals, flags.pidFile ?? cmd.parent?.opts<DaemonFlags>().pidFile),
+        timeout * 1000,
+      )
     })
 }
 
@@ -93,9 +104,16 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
     throw new DaemonRunningError(`a daemon is already running on this repo (PID ${running})`)
   // listen for the stop signal before anyone can learn that we exist (the api file, "Daemon is ready"): a signal with
   // no listener would kill the process without a graceful stop; one that comes during start-up stops us once started
+  let signals = 0
+  let forceStop: ((signal: string) => void) | undefined
   const stopSignal = new Promise<string>((resolve) => {
-    process.on('SIGINT', () => resolve('SIGINT'))
-    process.on('SIGTERM', () => resolve('SIGTERM'))
+    const onSignal = (signal: string) => {
+      signals++
+      if (signals === 1) resolve(signal)
+      else forceStop?.(signal) // a second signal: stop now
+    }
+    process.on('SIGINT', () => onSignal('SIGINT'))
+    process.on('SIGTERM', () => onSignal('SIGTERM'))
   })
   const metrics = new DaemonMetrics()
   const node = createNode({ repoPath: repo, passphrase: passphrase(), online: true, metricsRegistry: metrics.registry })
@@ -126,13 +144,35 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
   println('Daemon is ready')
   const signal = await stopSignal
   println(`Received ${signal}, shutting down...`)
+  // graceful first; if that hangs (or a second signal comes), exit anyway: the exit hook releases the repo lock and
+  // the OS the datastore's, so the next ipfrs command or daemon opens the repo
+  const forced = new Promise<never>((_, reject) => {
+    forceStop = (why) => reject(new Error(`received ${why} again`))
+    setTimeout(
+      () => reject(new Error(`the graceful stop took longer than ${GRACEFUL_STOP_MS / 1000} s`)),
+      GRACEFUL_STOP_MS,
+    ).unref()
+  })
   try {
-    await daemon.stop()
-    await node.stop()
-  } finally {
-    await rm(pidFile, { force: true })
+    await Promise.race([
+      (async () => {
+        await daemon.stop()
+        await node.stop()
+      })(),
+      forced,
+    ])
+  } catch (err) {
+    process.stderr.write(`forcing the stop: ${(err as Error).message}\n`)
+    await removeRunFiles(repo, pidFile)
+    process.exit(1)
   }
+  await rm(pidFile, { force: true })
   println('Daemon stopped')
+}
+
+/** What a running daemon leaves in the repo: its PID file and the api/gateway address files. */
+async function removeRunFiles(repo: string, pidFile: string): Promise<void> {
+  for (const file of [pidFile, join(repo, 'api'), join(repo, 'gateway')]) await rm(file, { force: true })
 }
 
 async function startBackground(globals: GlobalOptions, flags: DaemonFlags): Promise<void> {
@@ -168,15 +208,34 @@ async function startBackground(globals: GlobalOptions, flags: DaemonFlags): Prom
   throw new DaemonStartError(`the daemon did not answer within ${READY_TIMEOUT_MS / 1000} s (see ${logPath})`)
 }
 
-async function stopDaemon(pidFile: string): Promise<void> {
+async function stopDaemon(repo: string, pidFile: string, timeoutMs: number): Promise<void> {
   const pid = await livePid(pidFile)
   if (pid == null) throw new DaemonNotRunningError()
   process.kill(pid, 'SIGTERM')
-  const deadline = Date.now() + STOP_TIMEOUT_MS
+  if (await exited(pid, timeoutMs)) {
+    await rm(pidFile, { force: true })
+    println(`daemon stopped (PID ${pid})`)
+    return
+  }
+  // it did not stop (wedged, or stopped with SIGSTOP): kill it; its repo lock is then stale and the next opener
+  // takes it over
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // exited just now
+  }
+  if (!(await exited(pid, 10_000)))
+    throw new DaemonStopTimeoutError(pid, timeoutMs / 1000 + 10) // not even SIGKILL ended it (a process in D state)
+  await removeRunFiles(repo, pidFile)
+  println(`daemon killed (PID ${pid}): it did not stop within ${timeoutMs / 1000} s`)
+}
+
+/** Waits up to `ms` for process `pid` to exit; true once it has. */
+async function exited(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
   while (isAlive(pid)) {
-    if (Date.now() > deadline) throw new DaemonStopTimeoutError(pid, STOP_TIMEOUT_MS / 1000)
+    if (Date.now() > deadline) return false
     await new Promise((r) => setTimeout(r, 100))
   }
-  await rm(pidFile, { force: true })
-  println(`daemon stopped (PID ${pid})`)
+  return true
 }
