@@ -1,9 +1,9 @@
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { type CID, cidOf, encodeBlock } from '@ipfrs/core'
+import { tempDir } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { blockKey, OrphanGarbageCollector, Repo } from '../src/index.js'
-import { tempDir } from './helpers.js'
 
 /** A promise with its resolve, to hold one side of a race at a chosen point. */
 function gate(): { wait: Promise<void>; open: () => void } {

@@ -224,8 +224,7 @@ async function stopDaemon(repo: string, pidFile: string, timeoutMs: number): Pro
   } catch {
     // exited just now
   }
-  if (!(await exited(pid, 10_000)))
-    throw new DaemonStopTimeoutError(pid, timeoutMs / 1000 + 10) // not even SIGKILL ended it (a process in D state)
+  if (!(await exited(pid, 10_000))) throw new DaemonStopTimeoutError(pid, timeoutMs / 1000 + 10) // not even SIGKILL ended it (a process in D state)
   await removeRunFiles(repo, pidFile)
   println(`daemon killed (PID ${pid}): it did not stop within ${timeoutMs / 1000} s`)
 }
