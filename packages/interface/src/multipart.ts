@@ -79,6 +79,8 @@ export async function* multipartParts(
       return
     }
     open.add(stream)
+    // a part failed by `abort` before (or after) anyone reads it must not become an uncaught 'error'
+    stream.on('error', () => undefined)
     stream.once('end', () => open.delete(stream))
     stream.once('close', () => open.delete(stream))
     const raw = info.filename ?? name
