@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseCid } from '@ipfrs/core'
+import { blockKey } from '@ipfrs/storage'
 import { codeOf, tempDir } from '@ipfrs/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
@@ -124,9 +125,10 @@ describe('node.logic (offline, over a temp repo)', () => {
     expect(pinned).toContain(second)
     expect(pinned).not.toContain(first)
     const result = await node.gc({ minAgeSeconds: 0 })
-    const removed = result.removed.map(String)
-    expect(removed).toContain(first) // the replaced snapshot's root went
-    expect(removed).not.toContain(second) // the pinned one stayed, with every block under it
+    // GC names blocks by multihash (as raw CIDs): compare keys, not CID strings
+    const removed = result.removed.map((c) => blockKey(c))
+    expect(removed).toContain(blockKey(parseCid(first))) // the replaced snapshot's root went
+    expect(removed).not.toContain(blockKey(parseCid(second))) // the pinned one stayed, with every block under it
     expect(result.pinned).toBeGreaterThan(0)
     expect(await codeOf(node.logic.restore(first))).toBe('ERR_RULE_NOT_FOUND') // swept: it was unpinned
     await node.stop()
