@@ -31,6 +31,7 @@ interface Phase {
   seconds: number
   gcRuns: number
   gcRemoved: number
+  gcMs: number[]
 }
 
 function ipfrs(repo: string, args: string[]): string {
@@ -76,7 +77,7 @@ async function add(api: string, bytes: Buffer, pin: boolean): Promise<string> {
 }
 
 async function runPhase(api: string, withGc: boolean, added: Added[]): Promise<Phase> {
-  const phase: Phase = { latencies: [], timeouts: 0, errors: 0, seconds: SECONDS, gcRuns: 0, gcRemoved: 0 }
+  const phase: Phase = { latencies: [], timeouts: 0, errors: 0, seconds: SECONDS, gcRuns: 0, gcRemoved: 0, gcMs: [] }
   const end = performance.now() + SECONDS * 1000
   let n = 0
   const client = async () => {
@@ -96,8 +97,10 @@ async function runPhase(api: string, withGc: boolean, added: Added[]): Promise<P
   }
   const gcLoop = async () => {
     while (performance.now() < end) {
+      const t0 = performance.now()
       const res = await fetch(`${api}/api/v0/repo/gc`, { method: 'POST' })
       const text = await res.text()
+      phase.gcMs.push(performance.now() - t0)
       phase.gcRuns++
       phase.gcRemoved += text.split('\n').filter((l) => l.includes('"Key"')).length
     }
@@ -153,6 +156,7 @@ try {
     errors: p.errors,
     'gc runs': p.gcRuns,
     'blocks gc removed': p.gcRemoved,
+    'gc run s (median)': p.gcMs.length > 0 ? (percentile(p.gcMs, 50) / 1000).toFixed(1) : '',
   })
   const p50 = (p: Phase) => percentile(p.latencies, 50)
   const ratio = p50(withGc) / p50(without)

@@ -22,6 +22,8 @@ interface PinRecord {
 const PREFIX = '/pins/'
 /** Most block keys `protectedKeys` remembers across GC runs (about 100 bytes each). */
 const MAX_CACHED_KEYS = 500_000
+/** Recursive pins whose DAGs `protectedKeys` walks at once. */
+const ROOT_WALKS = 8
 
 /**
  * Pins kept in the datastore (one key per pinned CID). A recursive pin is only written once every block of its DAG
@@ -104,6 +106,8 @@ export class Pins {
   async protectedKeys(options: AbortOptions = {}): Promise<Set<string>> {
     const keep = new Set<string>()
     const roots = new Set<string>()
+    const walks = new Set<Promise<void>>()
+    let failure: unknown
     for await (const { value } of this.#datastore.query({ prefix: PREFIX }, options)) {
       const record = parseRecord(value)
       const cid = parseCid(record.cid)
@@ -119,28 +123,43 @@ export class Pins {
         continue
       }
       if (keep.has(key)) continue // under another pin, walked already
-      const keys: string[] = []
-      let complete = true
-      await walkDag(this.#blockstore, cid, {
-        ...options,
-        onMissing: 'skip',
-        onVisit: (c) => keys.push(blockKey(c)),
-        onSkip: () => {
-          complete = false
-        },
-      })
-      for (const k of keys) keep.add(k)
-      if (complete && this.#cachedKeys + keys.length <= MAX_CACHED_KEYS) {
-        this.#reachable.set(key, keys)
-        this.#cachedKeys += keys.length
-      }
+      // uncached roots are walked a few at a time (each walk reads its blocks 16 at once)
+      while (walks.size >= ROOT_WALKS) await Promise.race(walks)
+      if (failure !== undefined) break
+      const walk: Promise<void> = this.#walkRoot(cid, key, keep, options)
+        .catch((err: unknown) => {
+          failure ??= err
+        })
+        .finally(() => walks.delete(walk))
+      walks.add(walk)
     }
+    await Promise.all(walks)
+    if (failure !== undefined) throw failure
     for (const [key, keys] of this.#reachable) {
       if (roots.has(key)) continue
       this.#reachable.delete(key) // unpinned since
       this.#cachedKeys -= keys.length
     }
     return keep
+  }
+
+  /** Walks one recursive pin's DAG into `keep`; remembers its keys when every block was there. */
+  async #walkRoot(cid: CID, key: string, keep: Set<string>, options: AbortOptions): Promise<void> {
+    const keys: string[] = []
+    let complete = true
+    await walkDag(this.#blockstore, cid, {
+      ...options,
+      onMissing: 'skip',
+      onVisit: (c) => keys.push(blockKey(c)),
+      onSkip: () => {
+        complete = false
+      },
+    })
+    for (const k of keys) keep.add(k)
+    if (complete && !this.#reachable.has(key) && this.#cachedKeys + keys.length <= MAX_CACHED_KEYS) {
+      this.#reachable.set(key, keys)
+      this.#cachedKeys += keys.length
+    }
   }
 
   async #read(cid: CID): Promise<PinRecord | undefined> {
