@@ -21,6 +21,7 @@ import { type TensorAddResult, TensorLayer } from './tensor-layer.js'
 import type { AddOptions, AddResult } from './unixfs-add.js'
 import { type AddPathOptions, UnixfsApi } from './unixfs-api.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
+import { AGENT_VERSION } from './version.js'
 
 export interface CreateNodeOptions {
   /** The repo path (default `$IPFRS_PATH`, else `~/.ipfrs`). */
@@ -46,8 +47,6 @@ export interface NodeId {
   AgentVersion: string
   Protocols: string[]
 }
-
-export const AGENT_VERSION = 'ipfrs/0.1.0'
 
 /**
  * An IPFRS node over one repo, offline or (with `online: true`) on the network: its lifecycle (`start`/`stop`) and
