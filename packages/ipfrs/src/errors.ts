@@ -1,7 +1,7 @@
-import { IpfrsError, NotStartedError } from '@ipfrs/core'
+import { IpfrsError, NotStartedError } from '@ipfrs/core/errors'
 
 /** Shared with the RPC API and the CLI, defined once in @ipfrs/core. */
-export { UnsafePathError } from '@ipfrs/core'
+export { UnsafePathError } from '@ipfrs/core/errors'
 
 /** An operation on a node that is not started (or already stopped): core's `NotStartedError` (`ERR_NOT_STARTED`). */
 export const NodeNotStartedError = NotStartedError
