@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isIpfrsError } from '@ipfrs/core'
-import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface'
+import { isIpfrsError } from '@ipfrs/core/errors'
+import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface/client'
 import { ApiStreamError, ApiUnreachableError, DaemonError } from './errors.js'
 
 /** One part of a multipart upload: a file (with content) or a directory. */

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { type CID, formatCid } from '@ipfrs/core'
+import type { CID } from '@ipfrs/core'
 import type { Command } from 'commander'
 import type { AddOptions, AddResult } from 'ipfrs'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
@@ -43,6 +43,7 @@ export function registerAdd(program: Command): void {
     .option('--index', 'also embed the text of each added file into the semantic index')
     .action(async (paths: string[], flags: AddFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       const options: AddOptions = {
         onlyHash: flags.onlyHash,
         pin: flags.pin,

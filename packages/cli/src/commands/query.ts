@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '@ipfrs/core'
+import { InvalidParameterError } from '@ipfrs/core/errors'
 import type { Command } from 'commander'
 import { type GlobalOptions, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
@@ -43,7 +43,8 @@ export function registerQuery(program: Command): void {
       const limit = positiveInt(flags.limit, '--limit')
       const timeoutMs = positiveInt(flags.timeoutMs, '--timeout-ms')
       await withNode(globals, async (node) => {
-        const result = await logicApi(node).hybrid(flags.logic as string, {
+        const api = await logicApi(node)
+        const result = await api.hybrid(flags.logic as string, {
           ...(flags.semantic !== undefined ? { semantic: flags.semantic } : {}),
           ...(topK !== undefined ? { topK } : {}),
           ...(limit !== undefined ? { limit } : {}),
