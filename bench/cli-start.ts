@@ -97,12 +97,8 @@ async function main(): Promise<void> {
       const seconds = median(samples[j]!.map((s) => s.seconds))
       const rss = median(samples[j]!.map((s) => s.rssMiB))
       const ratio = seconds / base
-      const met =
-        c.goal === undefined
-          ? ''
-          : ratio <= c.goal && (c.rssGoal === undefined || rss <= c.rssGoal)
-            ? 'yes'
-            : 'no'
+      const withinRss = c.rssGoal === undefined || rss <= c.rssGoal
+      const met = c.goal === undefined ? '' : ratio <= c.goal && withinRss ? 'yes' : 'no'
       return {
         command: c.name,
         'median ms': Math.round(seconds * 1000),

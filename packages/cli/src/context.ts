@@ -34,6 +34,11 @@ export interface NodeOptions {
    * uses the daemon's node, which is already online.)
    */
   online?: boolean
+  /**
+   * Open the repo's semantic index (when its config enables it). Only the commands that index or search ask for it;
+   * the others leave hnswlib and the index unloaded. (A daemon's node has it open already.)
+   */
+  semantic?: boolean
 }
 
 /**
@@ -54,7 +59,12 @@ export async function withNode<T>(
     return fn(remote)
   }
   const { createNode } = await import('ipfrs/node')
-  const node = createNode({ repoPath: repoPath(globals), passphrase: passphrase(), online: options.online === true })
+  const node = createNode({
+    repoPath: repoPath(globals),
+    passphrase: passphrase(),
+    online: options.online === true,
+    semantic: options.semantic === true,
+  })
   await node.start()
   const stop = () => {
     void node.stop().finally(() => process.exit(130))

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { type GlobalOptions, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 import { answerText, jsonOutput, logicApi, positiveInt } from './logic.js'
+import { withSemantic } from './semantic.js'
 
 interface HybridFlags {
   hybrid?: boolean
@@ -42,7 +43,9 @@ export function registerQuery(program: Command): void {
       const topK = positiveInt(flags.topK, '--top-k')
       const limit = positiveInt(flags.limit, '--limit')
       const timeoutMs = positiveInt(flags.timeoutMs, '--timeout-ms')
-      await withNode(globals, async (node) => {
+      // the semantic index is opened only to search it
+      const run = flags.semantic !== undefined ? withSemantic : withNode
+      await run(globals, async (node) => {
         const api = await logicApi(node)
         const result = await api.hybrid(flags.logic as string, {
           ...(flags.semantic !== undefined ? { semantic: flags.semantic } : {}),

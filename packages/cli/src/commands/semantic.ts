@@ -32,6 +32,11 @@ export async function indexAdded(node: CliNode, cids: string[]): Promise<void> {
   }
 }
 
+/** withNode with the repo's semantic index open (withNode leaves it closed for the commands that do not use it). */
+export function withSemantic<T>(globals: GlobalOptions, fn: (node: CliNode) => Promise<T>): Promise<T> {
+  return withNode(globals, fn, { semantic: true })
+}
+
 /** `ipfrs semantic index <cid>` and `ipfrs semantic query "<text>"`: the node's vector index. */
 export function registerSemantic(program: Command): void {
   const semantic = program.command('semantic').description('Index the text of files and search them by similarity.')
@@ -42,7 +47,7 @@ export function registerSemantic(program: Command): void {
     .argument('<cid...>', 'CIDs of UnixFS text files')
     .action(async (cids: string[], _flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
+      await withSemantic(globals, async (node) => {
         const layer = await semanticOf(node)
         for (const cid of cids) {
           const r = await layer.indexCid(cid)
@@ -66,7 +71,7 @@ export function registerSemantic(program: Command): void {
       if (!Number.isInteger(k) || k < 1) throw new Error(`--top-k needs a positive integer, got ${flags.topK}`)
       const minScore = flags.minScore === undefined ? undefined : Number(flags.minScore)
       if (minScore !== undefined && Number.isNaN(minScore)) throw new Error(`--min-score needs a number`)
-      await withNode(globals, async (node) => {
+      await withSemantic(globals, async (node) => {
         const semantic = await semanticOf(node)
         const hits = await semantic.query(text, k, {
           network: flags.network === true,
@@ -85,7 +90,7 @@ export function registerSemantic(program: Command): void {
     .description('Print the number of indexed vectors, the index parameters and (with a daemon) the semantic DHT.')
     .action(async (_flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
+      await withSemantic(globals, async (node) => {
         const semantic = await semanticOf(node)
         const stats = await semantic.stats()
         if (wantsJson(globals)) printJson(stats)
