@@ -104,7 +104,7 @@ async function main(): Promise<void> {
         'median ms': Math.round(seconds * 1000),
         'min ms': Math.round(Math.min(...samples[j]!.map((s) => s.seconds)) * 1000),
         'peak RSS MiB': rss.toFixed(0),
-        'x node -e 0': ratio.toFixed(1),
+        'ratio to node -e 0': ratio.toFixed(2),
         goal: c.goal === undefined ? '' : `≤ ${c.goal}×${c.rssGoal === undefined ? '' : `, ≤ ${c.rssGoal} MiB`}`,
         met,
       }
