@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 const BENCHES: Record<string, string> = {
   add: new URL('./add.ts', import.meta.url).pathname,
   'gc-adds': new URL('./gc-adds.ts', import.meta.url).pathname,
+  'cli-start': new URL('./cli-start.ts', import.meta.url).pathname,
   compression: new URL('../packages/storage/bench/compression.ts', import.meta.url).pathname,
   transfer: new URL('./transfer.ts', import.meta.url).pathname,
   'find-providers': new URL('./find-providers.ts', import.meta.url).pathname,

@@ -1,13 +1,56 @@
+import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import type { IncomingMessage } from 'node:http'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { isIpfrsError } from '@ipfrs/core'
-import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface'
+import { Readable } from 'node:stream'
+import { buffer } from 'node:stream/consumers'
+import { pipeline } from 'node:stream/promises'
+import { isIpfrsError } from '@ipfrs/core/errors'
+import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface/client'
 import { ApiStreamError, ApiUnreachableError, DaemonError } from './errors.js'
+
+// required, not imported: Node's ESM face of node:http evaluates every export, which loads undici (fetch's engine)
+const { request } = createRequire(import.meta.url)('node:http') as typeof import('node:http')
 
 /** One part of a multipart upload: a file (with content) or a directory. */
 export interface UploadPart {
   path: string
   content?: AsyncIterable<Uint8Array>
+}
+
+/**
+ * A 2xx answer of the daemon, its body not read yet. (node:http rather than fetch: fetch's undici costs a CLI call
+ * through the daemon more start-up time and memory than the rest of the call.)
+ */
+export class ApiResponse {
+  readonly #res: IncomingMessage
+
+  constructor(res: IncomingMessage) {
+    this.#res = res
+  }
+
+  get status(): number {
+    return this.#res.statusCode ?? 0
+  }
+
+  /** The body's bytes as they arrive. */
+  get body(): AsyncIterable<Uint8Array> {
+    return this.#res
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await buffer(this.#res)
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+  }
+
+  async text(): Promise<string> {
+    return (await buffer(this.#res)).toString('utf8')
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text())
+  }
 }
 
 /**
@@ -54,7 +97,7 @@ export class ApiClient {
     command: string,
     params: Record<string, string | number | boolean | string[] | undefined> = {},
     init: { signal?: AbortSignal; parts?: AsyncIterable<UploadPart> } = {},
-  ): Promise<Response> {
+  ): Promise<ApiResponse> {
     const search = new URLSearchParams()
     for (const [key, value] of Object.entries(params)) {
       if (value === undefined) continue
@@ -62,32 +105,50 @@ export class ApiClient {
     }
     const headers: Record<string, string> = {}
     if (this.#token != null) headers.Authorization = `Bearer ${this.#token}`
-    let body: ReadableStream<Uint8Array> | undefined
+    const boundary = `ipfrs-${randomUUID()}`
+    if (init.parts != null) headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`
+    const req = request(`${this.url}/api/v0/${command}?${search}`, { method: 'POST', headers, signal: init.signal })
+    let requestError: unknown
+    const answered = new Promise<IncomingMessage>((resolve, reject) => {
+      req.once('response', resolve)
+      req.once('error', (err) => {
+        requestError = err
+        reject(err)
+      })
+    })
+    // a part that cannot be read (a file gone) fails the call with its own error, not as an unreachable daemon
+    let uploadError: unknown
     if (init.parts != null) {
-      const boundary = `ipfrs-${crypto.randomUUID()}`
-      headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`
-      body = ReadableStream.from(multipartBody(init.parts, boundary))
+      const parts = init.parts
+      const body = async function* () {
+        try {
+          yield* multipartBody(parts, boundary)
+        } catch (err) {
+          if (err !== requestError) uploadError ??= err
+          throw err
+        }
+      }
+      pipeline(Readable.from(body()), req).catch(() => undefined) // its failure is the request's, handled below
+    } else {
+      req.end()
     }
-    let res: Response
+    let res: IncomingMessage
     try {
-      res = await fetch(`${this.url}/api/v0/${command}?${search}`, {
-        method: 'POST',
-        headers,
-        body,
-        signal: init.signal,
-        ...(body != null ? { duplex: 'half' } : {}),
-      } as RequestInit)
+      res = await answered
     } catch (err) {
       if (init.signal?.aborted) throw err
+      if (uploadError !== undefined) throw uploadError
       throw new ApiUnreachableError(this.url, { cause: err })
     }
-    if (res.ok) return res
-    const text = await res.text()
+    const status = res.statusCode ?? 0
+    if (status >= 200 && status < 300) return new ApiResponse(res)
+    const text = (await buffer(res)).toString('utf8')
     let message = text.trim()
     try {
       message = (JSON.parse(text) as { Message?: string }).Message ?? message
     } catch {}
-    throw new DaemonError(res.headers.get(ERROR_CODE_HEADER), res.status, message)
+    const code = res.headers[ERROR_CODE_HEADER.toLowerCase()]
+    throw new DaemonError(typeof code === 'string' ? code : null, status, message)
   }
 
   async json<T = Record<string, unknown>>(
@@ -130,8 +191,7 @@ export class ApiClient {
   }
 }
 
-async function* bodyOf(res: Response): AsyncGenerator<Uint8Array> {
-  if (res.body == null) return
+async function* bodyOf(res: ApiResponse): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of res.body) yield chunk
   } catch (err) {

@@ -1,9 +1,9 @@
-import { OfflineError } from '@ipfrs/network'
-import { defaultRepoPath } from '@ipfrs/storage'
-import { createNode } from 'ipfrs'
-import { ApiClient } from './api-client.js'
+// Every command module imports this file, so it stays light: the node (libp2p, Helia, the feature layers) or the
+// daemon's client is loaded by withNode, for the command that runs, not for building the command tree.
+import { OfflineError } from '@ipfrs/network/errors'
+import { defaultRepoPath } from '@ipfrs/storage/repo-path'
 import type { CliNode } from './cli-node.js'
-import { RemoteNode } from './remote-node.js'
+import type { RemoteNode } from './remote-node.js'
 
 /** Options every command understands (Kubo's global flags, where Kubo has them). */
 export interface GlobalOptions {
@@ -34,6 +34,11 @@ export interface NodeOptions {
    * uses the daemon's node, which is already online.)
    */
   online?: boolean
+  /**
+   * Open the repo's semantic index (when its config enables it). Only the commands that index or search ask for it;
+   * the others leave hnswlib and the index unloaded. (A daemon's node has it open already.)
+   */
+  semantic?: boolean
 }
 
 /**
@@ -45,9 +50,21 @@ export async function withNode<T>(
   fn: (node: CliNode) => Promise<T>,
   options: NodeOptions = {},
 ): Promise<T> {
+  const { ApiClient } = await import('./api-client.js')
   const api = await ApiClient.forRepo(repoPath(globals))
-  if (api != null) return fn(await RemoteNode.connect(api, repoPath(globals)))
-  const node = createNode({ repoPath: repoPath(globals), passphrase: passphrase(), online: options.online === true })
+  if (api != null) {
+    const { RemoteNode } = await import('./remote-node.js')
+    const remote = await RemoteNode.connect(api, repoPath(globals))
+    remoteNodes.add(remote)
+    return fn(remote)
+  }
+  const { createNode } = await import('ipfrs/node')
+  const node = createNode({
+    repoPath: repoPath(globals),
+    passphrase: passphrase(),
+    online: options.online === true,
+    semantic: options.semantic === true,
+  })
   await node.start()
   const stop = () => {
     void node.stop().finally(() => process.exit(130))
@@ -63,6 +80,14 @@ export async function withNode<T>(
   }
 }
 
+/** The nodes withNode made for a running daemon. */
+const remoteNodes = new WeakSet<CliNode>()
+
+/** Whether `node` is a running daemon's (through its RPC API) rather than the repo opened by this command. */
+export function isRemote(node: CliNode): node is RemoteNode {
+  return remoteNodes.has(node)
+}
+
 /**
  * Dials every peer of the repo's Bootstrap list at once (rather than after libp2p's bootstrap timer) and resolves
  * when each dial has succeeded or failed, or when `signal` aborts. Returns the peer IDs connected then.
@@ -70,7 +95,7 @@ export async function withNode<T>(
 export async function joinNetwork(node: CliNode, options: { signal?: AbortSignal } = {}): Promise<string[]> {
   const { signal } = options
   // a daemon is already in the network: just learn whom it is connected to
-  if (node instanceof RemoteNode) return [...new Set((await node.refreshPeers(options)).map((p) => p.peer))]
+  if (isRemote(node)) return [...new Set((await node.refreshPeers(options)).map((p) => p.peer))]
   const dials = Promise.allSettled(node.config.Bootstrap.map((addr) => node.network.connect(addr, { signal })))
   if (signal != null) {
     const aborted = new Promise<void>((resolve) => {

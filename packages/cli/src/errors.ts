@@ -1,4 +1,4 @@
-import { IpfrsError } from '@ipfrs/core'
+import { IpfrsError } from '@ipfrs/core/errors'
 
 /** The daemon's API did not answer (not running, wrong address, or it died). */
 export class ApiUnreachableError extends IpfrsError {

@@ -1,4 +1,4 @@
-import { isIpfrsError } from '@ipfrs/core'
+import { isIpfrsError } from '@ipfrs/core/errors'
 
 /** Prints one line to stdout. */
 export function println(line = ''): void {

@@ -1,4 +1,8 @@
-import { SingleBar } from 'cli-progress'
+import { createRequire } from 'node:module'
+import type { SingleBar } from 'cli-progress'
+
+// cli-progress is loaded only when a bar is drawn (a transfer over 10 MB): most commands never draw one
+const require = createRequire(import.meta.url)
 
 /** Sizes above this get a progress bar. */
 export const PROGRESS_THRESHOLD = 10 * 1000 * 1000
@@ -21,7 +25,8 @@ export function progressBar(
 ): Progress {
   if (options.quiet === true || total === undefined || total <= PROGRESS_THRESHOLD) return silent
   if (options.force !== true && process.stderr.isTTY !== true) return silent
-  const bar = new SingleBar({
+  const { SingleBar: Bar } = require('cli-progress') as { SingleBar: typeof SingleBar }
+  const bar = new Bar({
     stream: process.stderr,
     format: `${label} [{bar}] {percentage}% | {value_mb}/{total_mb} MiB | {speed} MiB/s`,
     hideCursor: true,

@@ -2,30 +2,25 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import {
-  type CID,
-  isIpfrsError,
-  isSafeEntryName,
-  type NodeConfig,
-  parseCid,
-  UnsafePathError,
-  validateConfig,
-} from '@ipfrs/core'
-import { fromIterable } from '@ipfrs/interface'
+import type { CID, NodeConfig } from '@ipfrs/core'
+import { parseCid } from '@ipfrs/core/cid'
+import { validateConfig } from '@ipfrs/core/config'
+import { isIpfrsError, isSafeEntryName, UnsafePathError } from '@ipfrs/core/errors'
+import { fromIterable } from '@ipfrs/interface/client'
 import type { PeerConnection } from '@ipfrs/network'
 import type { GcResult, Pin, PinType, RepoStat, VerifyResult } from '@ipfrs/storage'
-import {
-  type AddOptions,
-  type AddPathOptions,
-  type AddResult,
-  type BlockPutOptions,
-  type BlockStat,
-  type CarImportResult,
-  type CatOptions,
-  diskCandidates,
-  type LsEntry,
-  type NodeId,
+import type {
+  AddOptions,
+  AddPathOptions,
+  AddResult,
+  BlockPutOptions,
+  BlockStat,
+  CarImportResult,
+  CatOptions,
+  LsEntry,
+  NodeId,
 } from 'ipfrs'
+import { diskCandidates } from 'ipfrs/disk-candidates'
 import type { ApiClient, UploadPart } from './api-client.js'
 import type { CliNode } from './cli-node.js'
 import { ApiStreamError, BlockRemoveError, DaemonRunningError } from './errors.js'

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { badArgument } from './errors.js'
+import { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
 import { gatewayHandler } from './gateway.js'
 import { HealthSupervisor, type Subsystem } from './health.js'
 import { DaemonMetrics } from './metrics.js'
@@ -11,11 +11,6 @@ import type { NodeApi } from './node-api.js'
 import type { RpcCommand } from './rpc-context.js'
 import { rpcHandler } from './rpc-server.js'
 import { defaultSubsystems } from './subsystems.js'
-
-/** The file in the repo naming the running daemon's API address (Kubo's `$IPFS_PATH/api`). */
-export const API_FILE = 'api'
-/** The file in the repo naming the running daemon's gateway URL. */
-export const GATEWAY_FILE = 'gateway'
 
 /** Node's own header limit, stated: requests with bigger headers get 431 before any handler runs. */
 const MAX_HEADER_BYTES = 16 * 1024
@@ -111,15 +106,6 @@ export class Daemon {
       await rm(join(this.#repoPath, GATEWAY_FILE), { force: true })
     }
   }
-}
-
-/** `/ip4/<host>/tcp/<port>`, `/ip6/…`, `/dns4|dns6|dns/<name>/tcp/<port>` → host and port. */
-export function tcpAddress(multiaddr: string): { host: string; port: number } {
-  const m = /^\/(ip4|ip6|dns4|dns6|dns)\/([^/]+)\/tcp\/(\d+)\/?$/.exec(multiaddr)
-  if (m == null) throw badArgument(`expected a TCP multiaddr such as /ip4/127.0.0.1/tcp/5001, got "${multiaddr}"`)
-  const port = Number(m[3])
-  if (port > 65535) throw badArgument(`port out of range in ${multiaddr}`)
-  return { host: m[2] ?? '127.0.0.1', port }
 }
 
 async function listen(server: Server, multiaddr: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { diskFullOr, httpStatusOf, IpfrsError, isIpfrsError } from '@ipfrs/core'
+import { diskFullOr, httpStatusOf, IpfrsError, isIpfrsError } from '@ipfrs/core/errors'
 
 /**
  * A request the API refuses before running any command: bad method, origin, token, size or arguments. Each failure

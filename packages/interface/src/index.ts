@@ -2,7 +2,8 @@
  * @ipfrs/interface: the HTTP face of an IPFRS node. A Kubo-compatible RPC API (`POST /api/v0/...`), a read-only
  * gateway (`GET /ipfs/<cid>[/path]`, trustless raw and CAR responses), `GET /health`, and Prometheus metrics.
  */
-export { API_FILE, Daemon, type DaemonInit, GATEWAY_FILE, tcpAddress } from './daemon.js'
+export { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
+export { Daemon, type DaemonInit } from './daemon.js'
 export { ApiRequestError, errorResponse } from './errors.js'
 export { type GatewayOptions, gatewayHandler, parseRange } from './gateway.js'
 export {

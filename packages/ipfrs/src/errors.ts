@@ -1,11 +1,16 @@
-import { IpfrsError, NotStartedError } from '@ipfrs/core'
+import { InvalidConfigError, IpfrsError, NotStartedError } from '@ipfrs/core/errors'
 
 /** Shared with the RPC API and the CLI, defined once in @ipfrs/core. */
-export { UnsafePathError } from '@ipfrs/core'
+export { UnsafePathError } from '@ipfrs/core/errors'
 
 /** An operation on a node that is not started (or already stopped): core's `NotStartedError` (`ERR_NOT_STARTED`). */
 export const NodeNotStartedError = NotStartedError
 export type NodeNotStartedError = NotStartedError
+
+/** `node.semantic` (or `SemanticLayer.open`) when the config's `Semantic.Enabled` is not true. */
+export function semanticDisabledError(): InvalidConfigError {
+  return new InvalidConfigError('Semantic.Enabled', 'the semantic index is disabled')
+}
 
 /** A path inside a DAG that does not exist (`<cid>/no/such/file`). */
 export class PathNotFoundError extends IpfrsError {

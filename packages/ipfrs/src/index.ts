@@ -28,7 +28,7 @@ export {
 export { LogicLayer, type LogicQueryOptions, type LogicStats } from './logic-layer.js'
 export type { DistributedQueryOptions, LogicDistributedAnswer } from './logic-peers.js'
 export type { ProofStep, ProofTree } from './logic-text.js'
-export { AGENT_VERSION, type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
+export { type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
 export {
   TensorFetchError,
   type TensorFetchOptions,
@@ -38,3 +38,4 @@ export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-l
 export { type AddOptions, type AddResult, diskCandidates, importerOptions } from './unixfs-add.js'
 export type { AddPathOptions } from './unixfs-api.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'
+export { AGENT_VERSION } from './version.js'

@@ -6,20 +6,29 @@
 import { formatCid } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
 import type { Repo } from '@ipfrs/storage'
-import {
-  type Clause,
-  clauseCid,
-  InvalidClauseError,
-  isFact,
-  type KbStats,
-  KnowledgeBase,
-  parseClause,
-  parseProgram,
-  printClause,
-} from '@ipfrs/tensorlogic'
-import { type DistributedQueryOptions, type LogicDistributedAnswer, LogicPeers } from './logic-peers.js'
+import type { Clause, KbStats, KnowledgeBase } from '@ipfrs/tensorlogic'
+import type { DistributedQueryOptions, LogicDistributedAnswer, LogicPeers } from './logic-peers.js'
 import { LogicSnapshots } from './logic-snapshot.js'
-import { type ProofTree, printed, proofStep } from './logic-text.js'
+import type { ProofTree } from './logic-text.js'
+
+/** The solver, the printers and the peer side: loaded when a node first uses its KB (see {@link LogicLayer}). */
+async function loadEngine() {
+  const [tensorlogic, text, peers] = await Promise.all([
+    import('@ipfrs/tensorlogic'),
+    import('./logic-text.js'),
+    import('./logic-peers.js'),
+  ])
+  return { ...tensorlogic, printed: text.printed, proofStep: text.proofStep, LogicPeers: peers.LogicPeers }
+}
+type Engine = Awaited<ReturnType<typeof loadEngine>>
+let engine: Promise<Engine> | undefined
+const loaded = (): Promise<Engine> => {
+  engine ??= loadEngine()
+  return engine
+}
+
+/** What `KnowledgeBase.stats()` says of an empty KB: the counts of a KB not made yet. */
+const EMPTY_STATS: KbStats = { clauses: 0, facts: 0, rules: 0, predicates: 0, tabled: 0 }
 
 /** Limits of one query (see the solver's `QueryOptions`). */
 export interface LogicQueryOptions {
@@ -42,12 +51,18 @@ export interface LogicStats extends KbStats {
 
 /**
  * The knowledge base of a started node (`node.logic`). Mutations (add, load, restore, save, fetch) run one at a time;
- * queries run against the KB as it is when they start.
+ * queries run against the KB as it is when they start. The solver (@ipfrs/tensorlogic) is loaded when the KB is first
+ * used, or at {@link open} when there is a snapshot to restore or a network to answer: until then the KB is empty and
+ * unchanged, so an offline node that never touches it (`ipfrs add`) neither loads nor saves it.
  */
 export class LogicLayer {
+  readonly #repo: Repo
+  readonly #network: Network | undefined
   readonly #snapshots: LogicSnapshots
-  readonly #peers: LogicPeers
-  #kb = new KnowledgeBase()
+  #peers: LogicPeers | undefined
+  #closed = false
+  /** Undefined until first used: the empty KB. */
+  #kb: KnowledgeBase | undefined
   #root: string | undefined
   #restoreError: string | undefined
   /** KB version at the last save/restore (a new, empty KB counts as saved). */
@@ -57,13 +72,14 @@ export class LogicLayer {
 
   /** A layer over `repo`; with `network`, it also answers peers' queries (call {@link open}). */
   constructor(repo: Repo, network?: Network) {
+    this.#repo = repo
+    this.#network = network
     this.#snapshots = new LogicSnapshots(repo)
-    this.#peers = new LogicPeers(repo, network)
   }
 
   /** Whether the KB changed since the last save or restore (`node.stop()` saves only then). */
   get changed(): boolean {
-    return this.#kb.version !== this.#savedVersion
+    return this.#kb !== undefined && this.#kb.version !== this.#savedVersion
   }
 
   /** Where the root CID of the last snapshot is kept. */
@@ -86,12 +102,31 @@ export class LogicLayer {
         this.#restoreError = err instanceof Error ? err.message : String(err)
       }
     }
-    this.#peers.answer(this.#kb)
+    // offline there is no one to answer (and nothing to load yet)
+    if (this.#network != null) (await this.#peerSide()).answer(await this.#knowledgeBase())
   }
 
   /** Stops answering peers (the KB stays in memory; call {@link save} first to keep changes). */
   close(): void {
-    this.#peers.close()
+    this.#closed = true
+    this.#peers?.close()
+  }
+
+  /** The KB, made (empty) when first needed. */
+  async #knowledgeBase(): Promise<KnowledgeBase> {
+    const { KnowledgeBase } = await loaded()
+    this.#kb ??= new KnowledgeBase()
+    return this.#kb
+  }
+
+  /** Publishing, fetching and peers' queries, made when first needed (closed already if the layer is). */
+  async #peerSide(): Promise<LogicPeers> {
+    const { LogicPeers } = await loaded()
+    if (this.#peers === undefined) {
+      this.#peers = new LogicPeers(this.#repo, this.#network)
+      if (this.#closed) this.#peers.close()
+    }
+    return this.#peers
   }
 
   /** Runs `fn` after every earlier mutation has finished. */
@@ -101,32 +136,37 @@ export class LogicLayer {
     return run
   }
 
-  #add(clause: Clause): string {
+  async #add(clause: Clause): Promise<string> {
+    const { clauseCid } = await loaded()
+    const kb = await this.#knowledgeBase()
     const cid = formatCid(clauseCid(clause))
-    this.#kb.add(clause)
+    kb.add(clause)
     this.#cids?.add(cid)
     return cid
   }
 
   /** Adds one fact (`parent(tom, bob).`); returns its clause CID. A rule is `ERR_INVALID_CLAUSE`, bad text `ERR_PARSE`. */
   async addFact(text: string): Promise<string> {
+    const { parseClause, isFact, InvalidClauseError } = await loaded()
     const clause = parseClause(text)
     if (!isFact(clause)) throw new InvalidClauseError(`not a fact (it has a body): ${text.trim()}`)
-    return this.#serial(async () => this.#add(clause))
+    return this.#serial(() => this.#add(clause))
   }
 
   /** Adds one rule (`g(X, Z) :- p(X, Y), p(Y, Z).`); returns its clause CID. A fact is `ERR_INVALID_CLAUSE`. */
   async addRule(text: string): Promise<string> {
+    const { parseClause, isFact, InvalidClauseError } = await loaded()
     const clause = parseClause(text)
     if (isFact(clause)) throw new InvalidClauseError(`not a rule (it has no body): ${text.trim()}`)
-    return this.#serial(async () => this.#add(clause))
+    return this.#serial(() => this.#add(clause))
   }
 
   /** Adds a whole program (clauses and `:- table`/`:- dynamic` directives); the text is parsed before anything is added. */
   async load(program: string): Promise<{ clauses: number }> {
+    const { parseProgram } = await loaded()
     const parsed = parseProgram(program)
     return this.#serial(async () => {
-      const clauses = this.#kb.consult(parsed)
+      const clauses = (await this.#knowledgeBase()).consult(parsed)
       this.#cids = undefined
       return { clauses }
     })
@@ -134,19 +174,21 @@ export class LogicLayer {
 
   /** Every solution of `goal` (or the first `limit`) as variable name → printed term. */
   async query(goal: string, options: LogicQueryOptions = {}): Promise<Array<Record<string, string>>> {
-    return (await this.#kb.query(goal, options)).map(printed)
+    const { printed } = await loaded()
+    return (await (await this.#knowledgeBase()).query(goal, options)).map(printed)
   }
 
   /** The proof of the first solution, or null when there is none. */
   async prove(goal: string, options: LogicQueryOptions = {}): Promise<ProofTree | null> {
-    const found = await this.#kb.prove(goal, options)
+    const { printed, proofStep } = await loaded()
+    const found = await (await this.#knowledgeBase()).prove(goal, options)
     if (found === undefined) return null
     return { bindings: printed(found.bindings), proof: found.proof.map(proofStep) }
   }
 
   /** Fact, rule, predicate and table counts, and the root CID of the last snapshot. */
   stats(): LogicStats {
-    const out: LogicStats = { ...this.#kb.stats() }
+    const out: LogicStats = { ...(this.#kb?.stats() ?? EMPTY_STATS) }
     if (this.#root !== undefined) out.root = this.#root
     if (this.#restoreError !== undefined) out.restoreError = this.#restoreError
     return out
@@ -158,7 +200,7 @@ export class LogicLayer {
    */
   save(): Promise<string> {
     return this.#serial(async () => {
-      const kb = this.#kb
+      const kb = await this.#knowledgeBase()
       if (this.#root !== undefined && this.#savedVersion === kb.version) return this.#root
       const root = await this.#snapshots.write(kb)
       const text = formatCid(root)
@@ -182,15 +224,17 @@ export class LogicLayer {
   restore(root?: string): Promise<void> {
     return this.#serial(async () => {
       const text = root ?? (await this.#snapshots.readRootFile())
-      if (text === undefined)
+      if (text === undefined) {
+        const { InvalidClauseError } = await loaded()
         throw new InvalidClauseError(`no knowledge-base snapshot: ${this.rootFile} does not exist`)
+      }
       const kb = await this.#snapshots.read(text)
       this.#kb = kb
       this.#cids = undefined
       this.#root = text
       this.#restoreError = undefined
       this.#savedVersion = kb.version
-      if (this.#peers.answering) this.#peers.answer(kb)
+      if (this.#peers?.answering === true) this.#peers.answer(kb)
     })
   }
 
@@ -199,8 +243,8 @@ export class LogicLayer {
    * providing them (in the background) so peers can find them; returns their CIDs. Peers already connected can fetch
    * them over Bitswap at once. The local KB is not changed (use {@link load} for that).
    */
-  publish(text: string): Promise<string[]> {
-    return this.#peers.publish(text)
+  async publish(text: string): Promise<string[]> {
+    return (await this.#peerSide()).publish(text)
   }
 
   /**
@@ -209,10 +253,12 @@ export class LogicLayer {
    * any is added. Returns the clauses as text.
    */
   async fetch(cids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    const clauses = await this.#peers.fetch(cids, options)
+    const { clauseCid, printClause } = await loaded()
+    const clauses = await (await this.#peerSide()).fetch(cids, options)
     await this.#serial(async () => {
-      this.#cids ??= new Set(this.#kb.clauses().map((c) => formatCid(clauseCid(c))))
-      for (const c of clauses) if (!this.#cids.has(formatCid(clauseCid(c)))) this.#add(c)
+      const kb = await this.#knowledgeBase()
+      this.#cids ??= new Set(kb.clauses().map((c) => formatCid(clauseCid(c))))
+      for (const c of clauses) if (!this.#cids.has(formatCid(clauseCid(c)))) await this.#add(c)
     })
     return clauses.map((c) => printClause(c))
   }
@@ -222,7 +268,7 @@ export class LogicLayer {
    * `timeoutMs` are merged (each once, up to variable renaming, with who gave it). Online only (`ERR_OFFLINE`).
    */
   async distributedQuery(goal: string, options: DistributedQueryOptions = {}): Promise<LogicDistributedAnswer[]> {
-    return this.#peers.distributedQuery(goal, options)
+    return (await this.#peerSide()).distributedQuery(goal, options)
   }
 
   /**
@@ -230,6 +276,6 @@ export class LogicLayer {
    * just come online is heard by `distributedQuery`; returns how many peers are subscribed (0 offline).
    */
   async awaitPeers(timeoutMs: number): Promise<number> {
-    return this.#peers.awaitPeers(timeoutMs)
+    return (await this.#peerSide()).awaitPeers(timeoutMs)
   }
 }

@@ -3,7 +3,8 @@
  * the repo), and queries answered and asked over GossipSub through a {@link DistributedReasoner}.
  */
 import { type CID, formatCid, parseCid } from '@ipfrs/core'
-import { type Network, OfflineError } from '@ipfrs/network'
+import type { Network } from '@ipfrs/network'
+import { OfflineError } from '@ipfrs/network/errors'
 import type { Repo } from '@ipfrs/storage'
 import {
   type Clause,

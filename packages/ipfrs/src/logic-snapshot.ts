@@ -7,7 +7,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { blockLinks, type CID, isIpfrsError, parseCid } from '@ipfrs/core'
 import type { Repo } from '@ipfrs/storage'
-import { KnowledgeBase } from '@ipfrs/tensorlogic'
+import type { KnowledgeBase } from '@ipfrs/tensorlogic'
 
 /**
  * Reads every block reachable from `root` (32 at a time) into memory and serves them, falling back to `bs` for what
@@ -101,6 +101,7 @@ export class LogicSnapshots {
 
   /** Reads the KB snapshot at `root`, every block hash-checked and validated (see `KnowledgeBase.restore`). */
   async read(root: string): Promise<KnowledgeBase> {
+    const { KnowledgeBase } = await import('@ipfrs/tensorlogic') // the solver, loaded when there is a KB to restore
     return KnowledgeBase.restore(await prefetched(this.#repo.blockstore, parseCid(root)), parseCid(root))
   }
 

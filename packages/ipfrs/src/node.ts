@@ -1,5 +1,6 @@
 import { type CID, type NodeConfig, parseCid } from '@ipfrs/core'
-import { Network, type NetworkInit, OfflineError } from '@ipfrs/network'
+import type { Network, NetworkInit } from '@ipfrs/network'
+import { OfflineError } from '@ipfrs/network/errors'
 import {
   defaultRepoPath,
   type GcOptions,
@@ -13,14 +14,15 @@ import type { ArrowTable, GetTensorOptions, LoadedTensor, TensorTypedArray } fro
 import type { AbortOptions } from 'abort-error'
 import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { BlockApi } from './blocks.js'
-import { NodeNotStartedError } from './errors.js'
+import { NodeNotStartedError, semanticDisabledError } from './errors.js'
 import { LogicLayer } from './logic-layer.js'
 import { dagApi, pinApi, runGc } from './pin-dag-api.js'
-import { SemanticLayer } from './semantic-layer.js'
+import type { SemanticLayer } from './semantic-layer.js'
 import { type TensorAddResult, TensorLayer } from './tensor-layer.js'
 import type { AddOptions, AddResult } from './unixfs-add.js'
 import { type AddPathOptions, UnixfsApi } from './unixfs-api.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
+import { AGENT_VERSION } from './version.js'
 
 export interface CreateNodeOptions {
   /** The repo path (default `$IPFRS_PATH`, else `~/.ipfrs`). */
@@ -36,6 +38,12 @@ export interface CreateNodeOptions {
   online?: boolean
   /** Publish libp2p's metrics into this prom-client registry (the daemon's /metrics). */
   metricsRegistry?: NetworkInit['metricsRegistry']
+  /**
+   * Open the semantic index when the config's `Semantic.Enabled` is true (default true). False leaves it closed for
+   * this node's life (`node.semantic` is then `ERR_NOT_STARTED`): a short-lived node that never searches or indexes
+   * (the CLI's `ipfrs add`, `cat`, ...) need not load hnswlib and the index, nor save it on stop.
+   */
+  semantic?: boolean
 }
 
 /** What `node.id()` reports, with Kubo's field names. */
@@ -46,8 +54,6 @@ export interface NodeId {
   AgentVersion: string
   Protocols: string[]
 }
-
-export const AGENT_VERSION = 'ipfrs/0.1.0'
 
 /**
  * An IPFRS node over one repo, offline or (with `online: true`) on the network: its lifecycle (`start`/`stop`) and
@@ -87,10 +93,13 @@ export class Node {
     }
     const repo = await Repo.open(path, { passphrase: this.#options.passphrase })
     try {
-      if (repo.config.Semantic?.Enabled === true) {
+      // libp2p, Helia, hnswlib are loaded only by the nodes that use them: a one-shot offline command loads neither
+      if (repo.config.Semantic?.Enabled === true && this.#options.semantic !== false) {
+        const { SemanticLayer } = await import('./semantic-layer.js')
         this.#semantic = await SemanticLayer.open(path, repo.config, (p, o) => this.cat(p, o))
       }
       if (this.#options.online === true) {
+        const { Network } = await import('@ipfrs/network')
         const network = Network.create({
           config: repo.config,
           privateKey: repo.identity.privateKey,
@@ -102,11 +111,12 @@ export class Node {
         this.#network = network
         await this.#semantic?.goOnline({ libp2p: network.libp2p }) // the semantic DHT; stopped by semantic.stop()
       }
-      // restores the KB snapshot named by <repo>/tensorlogic/root (an unreadable one is reported by logic.stats())
+      // restores the KB snapshot named by <repo>/tensorlogic/root (an unreadable one is reported by logic.stats());
+      // offline with no snapshot, the solver is loaded only when the KB is first used
       const logic = new LogicLayer(repo, this.#network)
       await logic.open()
       this.#logic = logic
-      // online, the tensor layer serves TensorSwap and fetches from peers
+      // online, the tensor layer serves TensorSwap and fetches from peers; offline it loads Arrow when first used
       const tensor = new TensorLayer(repo, this.#network)
       await tensor.start()
       this.#tensor = tensor
@@ -166,7 +176,12 @@ export class Node {
 
   /** The semantic index (`ipfrs semantic`), when the config's `Semantic.Enabled` is true. */
   get semantic(): SemanticLayer {
-    if (this.#semantic == null) throw this.#repo == null ? new NodeNotStartedError() : SemanticLayer.disabledError()
+    if (this.#semantic == null) {
+      if (this.#repo == null) throw new NodeNotStartedError()
+      if (this.#repo.config.Semantic?.Enabled === true)
+        throw new NodeNotStartedError('the semantic index', 'this node was created with semantic: false')
+      throw semanticDisabledError()
+    }
     return this.#semantic
   }
 

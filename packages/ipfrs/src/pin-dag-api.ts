@@ -1,7 +1,7 @@
 import { type CID, parseCid } from '@ipfrs/core'
 import type { GcOptions, GcResult, Pin, PinType, Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
-import { type CarImportResult, exportCar, importCar } from './car.js'
+import type { CarImportResult } from './car.js'
 
 /** Pins: add (recursive by default), rm, ls (`node.pin`). */
 export function pinApi(repo: Repo) {
@@ -23,6 +23,7 @@ export function dagApi(repo: Repo) {
   return {
     export: (cid: CID | string, options: AbortOptions = {}): AsyncGenerator<Uint8Array> =>
       (async function* () {
+        const { exportCar } = await import('./car.js')
         yield* exportCar(repo.blockstore, parseCid(cid), options)
       })(),
     import: (
@@ -30,6 +31,7 @@ export function dagApi(repo: Repo) {
       options: AbortOptions & { pinRoots?: boolean } = {},
     ): Promise<CarImportResult> =>
       repo.gcLock.shared(async () => {
+        const { importCar } = await import('./car.js')
         const result = await importCar(repo.blockstore, source, options)
         if (options.pinRoots !== false) for (const root of result.roots) await repo.pins.add(root, options)
         return result

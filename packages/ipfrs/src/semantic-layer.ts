@@ -3,7 +3,7 @@
  * repo config's `Semantic` section, restored on start and saved on stop, plus indexing of UnixFS text files by CID.
  */
 import { join } from 'node:path'
-import { formatCid, InvalidConfigError, type NodeConfig, parseCid } from '@ipfrs/core'
+import { formatCid, type InvalidConfigError, type NodeConfig, parseCid } from '@ipfrs/core'
 import {
   HashingTextEmbedder,
   HnswIndex,
@@ -15,6 +15,7 @@ import {
   SemanticStore,
 } from '@ipfrs/semantic'
 import type { AbortOptions } from 'abort-error'
+import { semanticDisabledError } from './errors.js'
 import { SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
 
 /** Reads the bytes of the UnixFS file at a path (`node.cat`). */
@@ -70,7 +71,7 @@ export class SemanticLayer {
 
   /** The error `node.semantic` throws when the config disables the semantic index. */
   static disabledError(): InvalidConfigError {
-    return new InvalidConfigError('Semantic.Enabled', 'the semantic index is disabled')
+    return semanticDisabledError()
   }
 
   /** Embeds the UTF-8 text of the UnixFS file at `cid` (its first `maxBytes`) and stores it under the CID. */

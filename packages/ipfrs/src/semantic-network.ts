@@ -3,7 +3,7 @@
  * steer network searches by this node's summary, and each CID indexed here is announced to peers as a
  * VectorAnnotatedRecord naming this node as its provider.
  */
-import { OfflineError } from '@ipfrs/network'
+import { OfflineError } from '@ipfrs/network/errors'
 import {
   type NetworkSearchOptions,
   type ProvidedHit,

@@ -5,7 +5,8 @@
  * block against its CID), and the whole fetch holds the repo's shared GC lock, so GC never sweeps a half-fetched tensor.
  */
 import { type CID, formatCid, IpfrsError, isIpfrsError, parseCid } from '@ipfrs/core'
-import { type Network, OfflineError } from '@ipfrs/network'
+import type { Network } from '@ipfrs/network'
+import { OfflineError } from '@ipfrs/network/errors'
 import type { Repo } from '@ipfrs/storage'
 import {
   bytesOfChunks,

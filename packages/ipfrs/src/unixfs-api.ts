@@ -4,9 +4,14 @@ import type { Network } from '@ipfrs/network'
 import type { Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
 import type { ImportCandidate } from 'ipfs-unixfs-importer'
+import { countBytes, diskCandidates } from './disk-candidates.js'
 import { addSafetensorsModel, type TensorAddResult, type TensorLayer } from './tensor-layer.js'
-import { type AddOptions, type AddResult, countBytes, diskCandidates, importCandidates } from './unixfs-add.js'
-import { type CatOptions, catEntry, getToDisk, type LsEntry, lsEntry, statEntry } from './unixfs-read.js'
+import type { AddOptions, AddResult } from './unixfs-add.js'
+import type { CatOptions, LsEntry } from './unixfs-read.js'
+
+// the importer and the exporter are loaded by the operations that use them: an add never loads the exporter
+const importing = () => import('./unixfs-add.js')
+const reading = () => import('./unixfs-read.js')
 
 /** A path to add: a file, or with `recursive` a directory. */
 export interface AddPathOptions extends AddOptions {
@@ -64,6 +69,7 @@ export class UnixfsApi {
     options: AddOptions = {},
   ): AsyncGenerator<AddResult> {
     const repo = this.#host.repo()
+    const { importCandidates } = await importing()
     if (options.onlyHash === true) {
       yield* importCandidates(source, { put: async (cid) => cid }, repo.config, options)
       return
@@ -94,24 +100,33 @@ export class UnixfsApi {
   /** The bytes of the file at `<cid>[/path]`. */
   async *cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
     const p = pathOf(path)
+    const { catEntry } = await reading()
     yield* catEntry(this.#reader(p, options), p, options)
   }
 
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
-  get(path: string | CID, out: string, options: AbortOptions & { onProgress?: (bytes: number) => void } = {}) {
+  get(
+    path: string | CID,
+    out: string,
+    options: AbortOptions & { onProgress?: (bytes: number) => void } = {},
+  ): Promise<number> {
+    // a bad CID or a stopped node throws here, at the call, as it did before the exporter was loaded lazily
     const p = pathOf(path)
-    return getToDisk(this.#reader(p, options), p, out, options)
+    const reader = this.#reader(p, options)
+    return reading().then(({ getToDisk }) => getToDisk(reader, p, out, options))
   }
 
   /** The type and size of `<cid>[/path]`. */
   async stat(path: string | CID, options: AbortOptions = {}) {
     const p = pathOf(path)
+    const { statEntry } = await reading()
     return statEntry(this.#reader(p, options), p, options)
   }
 
   /** Lists the directory at `<cid>[/path]`. */
   async *ls(path: string | CID, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
     const p = pathOf(path)
+    const { lsEntry } = await reading()
     yield* lsEntry(this.#reader(p, options), p, options)
   }
 

@@ -1,4 +1,4 @@
-import { IpfrsError } from '@ipfrs/core'
+import { IpfrsError } from '@ipfrs/core/errors'
 
 /** A network fetch with no peer connected to ask: the node is offline. */
 export class OfflineError extends IpfrsError {

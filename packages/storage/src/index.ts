@@ -49,7 +49,6 @@ export { LOCK_FILE, RepoLock } from './lock.js'
 export { type Pin, Pins, type PinType } from './pins.js'
 export {
   type ConfigOverrides,
-  defaultRepoPath,
   parseSize,
   REPO_VERSION,
   Repo,
@@ -57,5 +56,6 @@ export {
   type RepoOpenOptions,
   type RepoStat,
 } from './repo.js'
+export { defaultRepoPath } from './repo-path.js'
 export { TransformBlockstore } from './transform-blockstore.js'
 export { type VerifyProblem, type VerifyResult, verifyBlocks } from './verify.js'

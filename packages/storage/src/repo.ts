@@ -1,6 +1,5 @@
 import { type Dirent, existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type CID, type NodeConfig, validateConfig } from '@ipfrs/core'
 import { FsBlockstore } from 'blockstore-fs'
@@ -51,11 +50,6 @@ export interface RepoStat {
   StorageMax: number
   RepoPath: string
   Version: string
-}
-
-/** The repo path: `$IPFRS_PATH`, else `~/.ipfrs`. */
-export function defaultRepoPath(): string {
-  return resolve(process.env.IPFRS_PATH ?? join(homedir(), '.ipfrs'))
 }
 
 /**

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises'
-import { type CID, formatCid } from '@ipfrs/core'
+import type { CID } from '@ipfrs/core'
 import type { Command } from 'commander'
 import type { AddOptions, AddResult } from 'ipfrs'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 import { progressBar } from '../progress.js'
-import { indexAdded } from './semantic.js'
+import { indexAdded, withSemantic } from './semantic.js'
 
 interface AddFlags {
   quiet?: boolean
@@ -43,6 +43,7 @@ export function registerAdd(program: Command): void {
     .option('--index', 'also embed the text of each added file into the semantic index')
     .action(async (paths: string[], flags: AddFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       const options: AddOptions = {
         onlyHash: flags.onlyHash,
         pin: flags.pin,
@@ -62,7 +63,9 @@ export function registerAdd(program: Command): void {
         else if (quiet) println(cid)
         else println(`added ${cid} ${r.path || cid}`)
       }
-      await withNode(globals, async (node) => {
+      // only --index needs the semantic index open
+      const run = flags.index === true && flags.onlyHash !== true ? withSemantic : withNode
+      await run(globals, async (node) => {
         const sources = paths.length === 0 ? ['-'] : paths
         for (const path of sources) {
           const total = path === '-' ? undefined : await sizeOf(path)

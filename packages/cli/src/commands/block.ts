@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { formatCid, parseCid } from '@ipfrs/core'
-import { collectBytes } from '@ipfrs/storage'
+import { buffer } from 'node:stream/consumers'
 import type { Command } from 'commander'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println, writeStdout } from '../output.js'
@@ -19,7 +18,8 @@ export function registerBlock(program: Command): void {
     .option('--allow-big-block', 'accept blocks over 1 MiB (peers will refuse them)')
     .action(async (file: string | undefined, flags: Record<string, string | boolean | undefined>, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      const bytes = file === undefined || file === '-' ? await collectBytes(process.stdin) : await readFile(file)
+      const { formatCid } = await import('@ipfrs/core/cid')
+      const bytes = file === undefined || file === '-' ? await buffer(process.stdin) : await readFile(file)
       const hashCode = hashCodes[String(flags.mhtype)]
       if (hashCode === undefined) throw new Error(`unsupported --mhtype ${String(flags.mhtype)}`)
       await withNode(globals, async (node) => {
@@ -39,6 +39,7 @@ export function registerBlock(program: Command): void {
     .description('Write the raw bytes of a block to stdout.')
     .argument('<cid>')
     .action(async (cid: string, _flags: object, cmd: Command) => {
+      const { parseCid } = await import('@ipfrs/core/cid')
       await withNode(cmd.optsWithGlobals<GlobalOptions>(), async (node) => {
         await writeStdout(await node.block.get(parseCid(cid)))
       })
@@ -50,6 +51,7 @@ export function registerBlock(program: Command): void {
     .argument('<cid>')
     .action(async (cid: string, _flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid, parseCid } = await import('@ipfrs/core/cid')
       await withNode(globals, async (node) => {
         const stat = await node.block.stat(parseCid(cid))
         if (wantsJson(globals)) printJson({ Key: formatCid(stat.cid), Size: stat.size })
@@ -65,6 +67,7 @@ export function registerBlock(program: Command): void {
     .option('-q, --quiet', 'print nothing on success')
     .action(async (cids: string[], flags: { force?: boolean; quiet?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid, parseCid } = await import('@ipfrs/core/cid')
       await withNode(globals, async (node) => {
         const removed = await node.block.rm(
           cids.map((c) => parseCid(c)),

@@ -1,4 +1,4 @@
-import { type PeerAddress, parsePeerAddress } from '@ipfrs/network'
+import type { PeerAddress } from '@ipfrs/network'
 import type { Command } from 'commander'
 import type { CliNode } from '../cli-node.js'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
@@ -74,6 +74,7 @@ async function list(cmd: Command): Promise<void> {
 
 async function addPeers(cmd: Command, peers: readonly string[]): Promise<void> {
   const globals = cmd.optsWithGlobals<GlobalOptions>()
+  const { parsePeerAddress } = await import('@ipfrs/network/addresses')
   // every address is checked before the config changes, so a bad one leaves the list as it was
   const given = peers.map((p) => parsePeerAddress(p, { requirePeer: true }).address)
   await withNode(globals, async (node) => {
@@ -86,6 +87,14 @@ async function addPeers(cmd: Command, peers: readonly string[]): Promise<void> {
 
 async function removePeers(cmd: Command, peers: readonly string[] | 'all'): Promise<void> {
   const globals = cmd.optsWithGlobals<GlobalOptions>()
+  const { parsePeerAddress } = await import('@ipfrs/network/addresses')
+  const parsed = (entry: string): PeerAddress | undefined => {
+    try {
+      return parsePeerAddress(entry)
+    } catch {
+      return undefined
+    }
+  }
   const given = peers === 'all' ? [] : peers.map((p) => parsePeerAddress(p, { requirePeer: true }))
   await withNode(globals, async (node) => {
     const current = node.config.Bootstrap
@@ -107,12 +116,4 @@ async function saveBootstrap(node: CliNode, list: string[]): Promise<void> {
 function printPeers(globals: GlobalOptions, prefix: string, peers: readonly string[]): void {
   if (wantsJson(globals)) printJson({ Peers: peers })
   else for (const peer of [...peers].sort()) println(prefix + peer)
-}
-
-function parsed(entry: string): PeerAddress | undefined {
-  try {
-    return parsePeerAddress(entry)
-  } catch {
-    return undefined
-  }
 }

@@ -1,4 +1,4 @@
-import { getConfigKey, setConfigKey } from '@ipfrs/core'
+import { getConfigKey, setConfigKey } from '@ipfrs/core/config'
 import type { Command } from 'commander'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'

@@ -2,13 +2,10 @@ import { spawn } from 'node:child_process'
 import { openSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Daemon, DaemonMetrics, defaultSubsystems } from '@ipfrs/interface'
+import type { Daemon } from '@ipfrs/interface'
 import type { Command } from 'commander'
-import { createNode } from 'ipfrs'
-import { ApiClient } from '../api-client.js'
 import { type GlobalOptions, joinNetwork, parseSeconds, passphrase, repoPath } from '../context.js'
 import { DaemonNotRunningError, DaemonRunningError, DaemonStartError, DaemonStopTimeoutError } from '../errors.js'
-import { featureHealth, featureRpcCommands } from '../features.js'
 import { println } from '../output.js'
 
 const PID_FILE = 'daemon.pid'
@@ -115,6 +112,8 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
     process.on('SIGINT', () => onSignal('SIGINT'))
     process.on('SIGTERM', () => onSignal('SIGTERM'))
   })
+  const [{ Daemon, DaemonMetrics, defaultSubsystems }, { createNode }, { featureHealth, featureRpcCommands }] =
+    await Promise.all([import('@ipfrs/interface'), import('ipfrs/node'), import('../features.js')])
   const metrics = new DaemonMetrics()
   const node = createNode({ repoPath: repo, passphrase: passphrase(), online: true, metricsRegistry: metrics.registry })
   await node.start() // ERR_REPO_LOCKED names the holder if another process has the repo
@@ -191,6 +190,7 @@ async function startBackground(globals: GlobalOptions, flags: DaemonFlags): Prom
     exited = code
   })
   child.unref()
+  const { ApiClient } = await import('../api-client.js')
   const deadline = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (exited !== undefined) {

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs'
-import { formatCid } from '@ipfrs/core'
 import type { Command } from 'commander'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println, writeStdout } from '../output.js'
@@ -25,6 +24,7 @@ export function registerDag(program: Command): void {
     .option('--no-pin-roots', 'do not pin the roots')
     .action(async (files: string[], flags: { pinRoots: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       await withNode(globals, async (node) => {
         for (const file of files.length === 0 ? ['-'] : files) {
           const source = file === '-' ? process.stdin : createReadStream(file)

@@ -1,5 +1,4 @@
-import { COMPRESSION_ALGORITHMS, ENCRYPTION_ALGORITHMS, localConfig } from '@ipfrs/core'
-import { Repo } from '@ipfrs/storage'
+import { COMPRESSION_ALGORITHMS, ENCRYPTION_ALGORITHMS, localConfig } from '@ipfrs/core/config'
 import { type Command, Option } from 'commander'
 import { type GlobalOptions, passphrase, repoPath, wantsJson } from '../context.js'
 import { printJson, println } from '../output.js'
@@ -49,6 +48,7 @@ export function registerInit(program: Command): void {
             ...(opts.encryptionAlgorithm ? { Algorithm: opts.encryptionAlgorithm } : {}),
           }
         if (opts.cidVersion !== undefined) config.Import = { CidVersion: Number(opts.cidVersion) }
+        const { Repo } = await import('@ipfrs/storage')
         const written = await Repo.init(path, { config, passphrase: passphrase() })
         if (wantsJson(globals)) {
           printJson({ PeerID: written.Identity.PeerID, RepoPath: path })

@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { InvalidParameterError } from '@ipfrs/core'
+import { InvalidParameterError } from '@ipfrs/core/errors'
 import type { Command } from 'commander'
 import type { Node, ProofStep } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
-import { type GlobalOptions, wantsJson, withNode } from '../context.js'
-import { type CliLogicApi, localLogicApi, remoteLogicApi } from '../logic-api.js'
+import { type GlobalOptions, isRemote, wantsJson, withNode } from '../context.js'
+import type { CliLogicApi } from '../logic-api.js'
 import { printJson, println } from '../output.js'
-import { RemoteNode } from '../remote-node.js'
 
 /** The node's knowledge base, or with a daemon running its `logic/*` RPC commands. */
-export function logicApi(node: CliNode): CliLogicApi {
-  return node instanceof RemoteNode ? remoteLogicApi(node.api) : localLogicApi(node as Node)
+export async function logicApi(node: CliNode): Promise<CliLogicApi> {
+  const { localLogicApi, remoteLogicApi } = await import('../logic-api.js')
+  return isRemote(node) ? remoteLogicApi(node.api) : localLogicApi(node as Node)
 }
 
 /** A positive integer flag value, or undefined when absent; anything else is `ERR_INVALID_PARAMETER`. */
@@ -67,7 +67,8 @@ export function registerLogic(program: Command): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const text = await readFile(file, 'utf8')
       await withNode(globals, async (node) => {
-        const { clauses } = await logicApi(node).load(text)
+        const api = await logicApi(node)
+        const { clauses } = await api.load(text)
         if (wantsJson(globals)) printJson({ Clauses: clauses })
         else println(`loaded ${clauses} clause${clauses === 1 ? '' : 's'}`)
       })
@@ -98,11 +99,12 @@ export function registerLogic(program: Command): void {
         await withNode(
           globals,
           async (node) => {
-            if (!(node instanceof RemoteNode)) {
+            if (!isRemote(node)) {
               await Promise.allSettled(node.config.Bootstrap.map((a) => node.network.connect(a)))
               await (node as Node).logic.awaitPeers(Math.min(timeoutMs ?? 3000, 5000))
             }
-            const answers = await logicApi(node).distributedQuery(goal, options)
+            const api = await logicApi(node)
+            const answers = await api.distributedQuery(goal, options)
             if (json) printJson({ Answers: answers })
             else if (answers.length === 0) println('false')
             else for (const a of answers) println(`${answerText(a.bindings)}\t(from ${a.from.join(', ')})`)
@@ -112,7 +114,8 @@ export function registerLogic(program: Command): void {
         return
       }
       await withNode(globals, async (node) => {
-        const answers = await logicApi(node).query(goal, options)
+        const api = await logicApi(node)
+        const answers = await api.query(goal, options)
         if (json) printJson({ Answers: answers })
         else if (answers.length === 0) println('false')
         else for (const a of answers) println(answerText(a))
@@ -133,7 +136,8 @@ export function registerLogic(program: Command): void {
       const json = jsonOutput(flags.format, globals)
       const timeoutMs = positiveInt(flags.timeoutMs, '--timeout-ms')
       await withNode(globals, async (node) => {
-        const tree = await logicApi(node).prove(goal, timeoutMs !== undefined ? { timeoutMs } : {})
+        const api = await logicApi(node)
+        const tree = await api.prove(goal, timeoutMs !== undefined ? { timeoutMs } : {})
         if (json) printJson({ Proof: tree })
         else if (tree === null) println('false')
         else {
@@ -155,7 +159,7 @@ export function registerLogic(program: Command): void {
       .action(async (clause: string, _flags: object, cmd: Command) => {
         const globals = cmd.optsWithGlobals<GlobalOptions>()
         await withNode(globals, async (node) => {
-          const api = logicApi(node)
+          const api = await logicApi(node)
           const cid = kind === 'fact' ? await api.addFact(clause) : await api.addRule(clause)
           if (wantsJson(globals)) printJson({ Cid: cid })
           else println(cid)
@@ -169,7 +173,8 @@ export function registerLogic(program: Command): void {
     .action(async (_flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withNode(globals, async (node) => {
-        const s = await logicApi(node).stats()
+        const api = await logicApi(node)
+        const s = await api.stats()
         if (wantsJson(globals)) printJson(s)
         else {
           println(`${s.facts} facts, ${s.rules} rules, ${s.predicates} predicates, ${s.tabled} tabled`)
@@ -190,7 +195,8 @@ export function registerLogic(program: Command): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const text = existsSync(input) ? await readFile(input, 'utf8') : input
       await withNode(globals, async (node) => {
-        const cids = await logicApi(node).publish(text)
+        const api = await logicApi(node)
+        const cids = await api.publish(text)
         if (wantsJson(globals)) printJson({ Cids: cids })
         else for (const c of cids) println(c)
       })
@@ -210,10 +216,11 @@ export function registerLogic(program: Command): void {
       await withNode(
         globals,
         async (node) => {
-          if (flags.network === true && !(node instanceof RemoteNode)) {
+          if (flags.network === true && !isRemote(node)) {
             await Promise.allSettled(node.config.Bootstrap.map((a) => node.network.connect(a)))
           }
-          const clauses = await logicApi(node).fetch(cids)
+          const api = await logicApi(node)
+          const clauses = await api.fetch(cids)
           if (wantsJson(globals)) printJson({ Clauses: clauses })
           else for (const c of clauses) println(c)
         },

@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
-import { AGENT_VERSION } from 'ipfrs'
-import { type GlobalOptions, wantsJson, withNode } from '../context.js'
+import { AGENT_VERSION } from 'ipfrs/version'
+import { type GlobalOptions, isRemote, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
-import { RemoteNode } from '../remote-node.js'
 
 export const VERSION = AGENT_VERSION.split('/')[1] ?? '0.0.0'
 
@@ -26,7 +25,7 @@ listen addresses and protocols.`,
         globals,
         async (node) => {
           const id = node.id()
-          const remote = node instanceof RemoteNode
+          const remote = isRemote(node)
           if (online && !remote) {
             id.Addresses = node.network.addresses().sort()
             id.Protocols = node.network.libp2p.getProtocols().sort()

@@ -1,4 +1,3 @@
-import { formatCid } from '@ipfrs/core'
 import type { PinType } from '@ipfrs/storage'
 import { type Command, Option } from 'commander'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
@@ -15,6 +14,7 @@ export function registerPin(program: Command): void {
     .option('--no-recursive', 'pin only the block itself (a direct pin)')
     .action(async (cids: string[], flags: { recursive: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       await withNode(globals, async (node) => {
         const pinned: string[] = []
         for (const cid of cids) pinned.push(formatCid((await node.pin.add(cid, { recursive: flags.recursive })).cid))
@@ -45,6 +45,7 @@ export function registerPin(program: Command): void {
     .option('-q, --quiet', 'print only CIDs')
     .action(async (flags: { type: PinType | 'all'; quiet?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       await withNode(globals, async (node) => {
         const keys: Record<string, { Type: string }> = {}
         for await (const p of node.pin.ls({ type: flags.type })) {

@@ -1,8 +1,9 @@
-import { InvalidParameterError } from '@ipfrs/core'
+import { InvalidParameterError } from '@ipfrs/core/errors'
 import type { Command } from 'commander'
 import { type GlobalOptions, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 import { answerText, jsonOutput, logicApi, positiveInt } from './logic.js'
+import { withSemantic } from './semantic.js'
 
 interface HybridFlags {
   hybrid?: boolean
@@ -42,8 +43,11 @@ export function registerQuery(program: Command): void {
       const topK = positiveInt(flags.topK, '--top-k')
       const limit = positiveInt(flags.limit, '--limit')
       const timeoutMs = positiveInt(flags.timeoutMs, '--timeout-ms')
-      await withNode(globals, async (node) => {
-        const result = await logicApi(node).hybrid(flags.logic as string, {
+      // the semantic index is opened only to search it
+      const run = flags.semantic !== undefined ? withSemantic : withNode
+      await run(globals, async (node) => {
+        const api = await logicApi(node)
+        const result = await api.hybrid(flags.logic as string, {
           ...(flags.semantic !== undefined ? { semantic: flags.semantic } : {}),
           ...(topK !== undefined ? { topK } : {}),
           ...(limit !== undefined ? { limit } : {}),

@@ -1,4 +1,3 @@
-import { formatCid } from '@ipfrs/core'
 import type { Command } from 'commander'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
@@ -18,6 +17,7 @@ function addGc(parent: Command, name: string): void {
     .option('-q, --quiet', 'print only a summary')
     .action(async (flags: GcFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       const minAge = flags.minAge === undefined ? undefined : Number(flags.minAge)
       if (minAge !== undefined && !(Number.isFinite(minAge) && minAge >= 0)) {
         throw new Error(`--min-age must be a number of seconds, got ${flags.minAge}`)
@@ -71,6 +71,7 @@ export function registerRepo(program: Command): void {
     .description('Re-hash every block and report the corrupt ones (exit 1 if any).')
     .action(async (_flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       await withNode(globals, async (node) => {
         const result = await node.repoVerify()
         if (wantsJson(globals)) {

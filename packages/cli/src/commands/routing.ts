@@ -1,5 +1,3 @@
-import { formatCid, parseCid } from '@ipfrs/core'
-import { isPeerId } from '@ipfrs/network'
 import type { Command } from 'commander'
 import { type GlobalOptions, joinNetwork, parseSeconds, requirePeers, wantsJson, withNode } from '../context.js'
 import { RoutingTimeoutError } from '../errors.js'
@@ -39,6 +37,7 @@ A query that ends without providers prints nothing; one that times out without a
     )
     .action(async (key: string, flags: { numProviders: string; timeout: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid, parseCid } = await import('@ipfrs/core/cid')
       const cid = parseCid(key)
       const limit = Number(flags.numProviders)
       if (!Number.isInteger(limit) || limit < 1) throw new Error('number of providers must be greater than 0')
@@ -83,6 +82,7 @@ With --json: Kubo's query event {"Extra":"","ID":"","Responses":[{"Addrs":[…],
     )
     .action(async (peer: string, flags: { timeout: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { isPeerId } = await import('@ipfrs/network/addresses')
       if (!isPeerId(peer)) throw new Error(`invalid peer ID "${peer}"`)
       const seconds = parseSeconds(flags.timeout)
       await withNode(
@@ -117,6 +117,7 @@ not re-announce them (the daemon will).`,
     )
     .action(async (keys: string[], flags: { timeout: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid, parseCid } = await import('@ipfrs/core/cid')
       const cids = keys.map((k) => parseCid(k))
       const seconds = parseSeconds(flags.timeout)
       await withNode(

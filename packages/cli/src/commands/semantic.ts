@@ -1,15 +1,15 @@
-import { isIpfrsError } from '@ipfrs/core'
+import { isIpfrsError } from '@ipfrs/core/errors'
 import type { Command } from 'commander'
 import type { Node } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
-import { type GlobalOptions, wantsJson, withNode } from '../context.js'
+import { type GlobalOptions, isRemote, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
-import { RemoteNode } from '../remote-node.js'
-import { type CliSemanticApi, localSemanticApi, remoteSemanticApi } from '../semantic-api.js'
+import type { CliSemanticApi } from '../semantic-api.js'
 
 /** The semantic layer of the opened repo's node, or the daemon's through its `semantic/*` RPC commands. */
-function semanticOf(node: CliNode): CliSemanticApi {
-  return node instanceof RemoteNode ? remoteSemanticApi(node.api) : localSemanticApi(node as Node)
+async function semanticOf(node: CliNode): Promise<CliSemanticApi> {
+  const { localSemanticApi, remoteSemanticApi } = await import('../semantic-api.js')
+  return isRemote(node) ? remoteSemanticApi(node.api) : localSemanticApi(node as Node)
 }
 
 /**
@@ -17,7 +17,7 @@ function semanticOf(node: CliNode): CliSemanticApi {
  * text is reported on stderr and skipped, so one binary file does not fail a recursive add.
  */
 export async function indexAdded(node: CliNode, cids: string[]): Promise<void> {
-  const semantic = semanticOf(node)
+  const semantic = await semanticOf(node)
   for (const cid of cids) {
     try {
       await semantic.indexCid(cid)
@@ -32,6 +32,11 @@ export async function indexAdded(node: CliNode, cids: string[]): Promise<void> {
   }
 }
 
+/** withNode with the repo's semantic index open (withNode leaves it closed for the commands that do not use it). */
+export function withSemantic<T>(globals: GlobalOptions, fn: (node: CliNode) => Promise<T>): Promise<T> {
+  return withNode(globals, fn, { semantic: true })
+}
+
 /** `ipfrs semantic index <cid>` and `ipfrs semantic query "<text>"`: the node's vector index. */
 export function registerSemantic(program: Command): void {
   const semantic = program.command('semantic').description('Index the text of files and search them by similarity.')
@@ -42,8 +47,8 @@ export function registerSemantic(program: Command): void {
     .argument('<cid...>', 'CIDs of UnixFS text files')
     .action(async (cids: string[], _flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
-        const layer = semanticOf(node)
+      await withSemantic(globals, async (node) => {
+        const layer = await semanticOf(node)
         for (const cid of cids) {
           const r = await layer.indexCid(cid)
           if (wantsJson(globals))
@@ -66,8 +71,9 @@ export function registerSemantic(program: Command): void {
       if (!Number.isInteger(k) || k < 1) throw new Error(`--top-k needs a positive integer, got ${flags.topK}`)
       const minScore = flags.minScore === undefined ? undefined : Number(flags.minScore)
       if (minScore !== undefined && Number.isNaN(minScore)) throw new Error(`--min-score needs a number`)
-      await withNode(globals, async (node) => {
-        const hits = await semanticOf(node).query(text, k, {
+      await withSemantic(globals, async (node) => {
+        const semantic = await semanticOf(node)
+        const hits = await semantic.query(text, k, {
           network: flags.network === true,
           ...(minScore === undefined ? {} : { minScore }),
         })
@@ -84,8 +90,9 @@ export function registerSemantic(program: Command): void {
     .description('Print the number of indexed vectors, the index parameters and (with a daemon) the semantic DHT.')
     .action(async (_flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withNode(globals, async (node) => {
-        const stats = await semanticOf(node).stats()
+      await withSemantic(globals, async (node) => {
+        const semantic = await semanticOf(node)
+        const stats = await semantic.stats()
         if (wantsJson(globals)) printJson(stats)
         else {
           println(`${stats.Vectors} vectors, ${stats.Dimension}-d ${stats.Metric}`)

@@ -1,4 +1,3 @@
-import { isPeerId, parsePeerAddress } from '@ipfrs/network'
 import type { Command } from 'commander'
 import { type GlobalOptions, joinNetwork, parseSeconds, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
@@ -68,6 +67,7 @@ any peer that dialled in meanwhile. With --json: {"Peers":[{"Addr","Peer","Direc
     .addHelpText('after', SHORT_LIVED)
     .action(async (addresses: string[], flags: { timeout: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { parsePeerAddress } = await import('@ipfrs/network/addresses')
       const targets = addresses.map((a) => parsePeerAddress(a).address)
       const seconds = parseSeconds(flags.timeout)
       await withNode(
@@ -105,6 +105,7 @@ not connected then is an error.`,
     )
     .action(async (targets: string[], flags: { timeout: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { isPeerId, parsePeerAddress } = await import('@ipfrs/network/addresses')
       const peers = targets.map((t) => {
         if (!t.startsWith('/')) {
           if (!isPeerId(t)) throw new Error(`invalid peer ID "${t}"`)

@@ -1,17 +1,16 @@
 import { writeFile } from 'node:fs/promises'
-import { formatCid } from '@ipfrs/core'
 import type { Command } from 'commander'
 import type { Node } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
-import { type GlobalOptions, joinNetwork, wantsJson, withNode } from '../context.js'
+import { type GlobalOptions, isRemote, joinNetwork, wantsJson, withNode } from '../context.js'
 import { printJson, println, writeStdout } from '../output.js'
 import { type Progress, progressBar } from '../progress.js'
-import { RemoteNode } from '../remote-node.js'
-import { type CliTensorApi, localTensorApi, remoteTensorApi } from '../tensor-api.js'
+import type { CliTensorApi } from '../tensor-api.js'
 
 /** The repo's tensor layer, or with a daemon running its `tensor/*` RPC commands. */
-function tensorApi(node: CliNode): CliTensorApi {
-  return node instanceof RemoteNode ? remoteTensorApi(node.api) : localTensorApi(node as Node)
+async function tensorApi(node: CliNode): Promise<CliTensorApi> {
+  const { localTensorApi, remoteTensorApi } = await import('../tensor-api.js')
+  return isRemote(node) ? remoteTensorApi(node.api) : localTensorApi(node as Node)
 }
 
 interface NetFlags {
@@ -33,9 +32,9 @@ function withTensors<T>(
   return withNode(
     globals,
     async (node) => {
-      const local = !(node instanceof RemoteNode)
+      const local = !isRemote(node)
       if (local && flags.online === true) await joinNetwork(node, { signal: AbortSignal.timeout(30_000) })
-      return fn(tensorApi(node), local)
+      return fn(await tensorApi(node), local)
     },
     { online: flags.online === true },
   )
@@ -66,8 +65,10 @@ export function registerTensor(program: Command): void {
     .action(async (file: string, flags: { chunkSize?: string; pin: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize)
+      const { formatCid } = await import('@ipfrs/core/cid')
       await withNode(globals, async (node) => {
-        const { cid, tensors } = await tensorApi(node).importSafetensors(file, {
+        const api = await tensorApi(node)
+        const { cid, tensors } = await api.importSafetensors(file, {
           pin: flags.pin,
           ...(chunkSize === undefined ? {} : { chunkSize }),
         })
@@ -116,6 +117,7 @@ export function registerTensor(program: Command): void {
     .option('--online', ONLINE_HELP)
     .action(async (cid: string, flags: NetFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
+      const { formatCid } = await import('@ipfrs/core/cid')
       await withTensors(globals, flags, async (api) => {
         for (const t of await api.listModel(cid)) {
           if (wantsJson(globals))
