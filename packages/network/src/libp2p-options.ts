@@ -15,6 +15,9 @@ import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
 import type { Registry } from 'prom-client'
 
+/** What one stream may buffer before its handler reads it (see `streamMuxers` below). */
+export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
+
 /** The Kademlia protocol of the public IPFS DHT. */
 export const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
 
@@ -75,7 +78,11 @@ export function libp2pOptions(
     addresses: { listen, announce: config.Addresses.Announce },
     transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : [])],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
+    // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
+    // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which
+    // silently dropped the blocks in them and stalled the fetch; the limit stays, set to what a burst can carry
+    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: STREAM_READ_BUFFER_BYTES } })],
     peerDiscovery,
     ...(init.metricsRegistry != null
       ? {

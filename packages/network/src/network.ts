@@ -9,12 +9,13 @@ import type { AbortOptions } from 'abort-error'
 import { createHeliaLight, type Helia } from 'helia'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
-import type { Registry } from 'prom-client'
+import { Counter, type Registry } from 'prom-client'
 import { parsePeerAddress } from './addresses.js'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
 import { InvalidAddressError, OfflineError, PeerNotFoundError, RoutingDisabledError } from './errors.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { PeerScores, type WantListEvents } from './peer-scores.js'
+import { sessionReader } from './session-reader.js'
 
 export interface NetworkInit {
   config: NodeConfig
@@ -49,11 +50,20 @@ export class Network {
   #announcements: BlockAnnouncements | undefined
   /** Who announced which root lately (CID string → peer IDs), to seed sessions with peers known to have it. */
   readonly #announcers = new Map<string, Set<string>>()
+  /** Wants asked again because no block came in time (`ipfrs_bitswap_want_retries_total` when metrics are on). */
+  wantRetries = 0
+  readonly #retryCounter: Counter | undefined
 
-  private constructor(helia: HeliaNode, config: NodeConfig, scores: PeerScores) {
+  private constructor(helia: HeliaNode, config: NodeConfig, scores: PeerScores, registry?: Registry) {
     this.helia = helia
     this.#config = config
     this.scores = scores
+    const name = 'ipfrs_bitswap_want_retries_total'
+    this.#retryCounter =
+      registry == null
+        ? undefined
+        : ((registry.getSingleMetric(name) as Counter | undefined) ??
+          new Counter({ name, help: 'Bitswap wants asked again after going unanswered', registers: [registry] }))
   }
 
   /** Builds the network (not started). Throws `ERR_INVALID_MULTIADDR` naming a bad `Bootstrap` entry. */
@@ -69,7 +79,7 @@ export class Network {
     const options = libp2pOptions(init.config, { ...init, isBanned: (peer) => scores.isBanned(peer) })
     const withNet = withLibp2pLight(light, options as never)
     const helia = withBitswap(withNet as never) as unknown as HeliaNode
-    network = new Network(helia, init.config, scores)
+    network = new Network(helia, init.config, scores, init.metricsRegistry)
     return network
   }
 
@@ -230,27 +240,25 @@ export class Network {
 
   /**
    * A blockstore for reading one DAG: local blocks first, missing ones from peers through a Bitswap session rooted at
-   * `root` (providers found once, then asked for every block). Fails fast with `ERR_OFFLINE` when no peer is
-   * connected, and each fetch gives up after `Routing.FetchTimeoutSeconds`.
+   * `root` (providers found once, then asked for every block; a want left unanswered is asked again, see
+   * `sessionReader`). Fails fast with `ERR_OFFLINE` when no peer is connected, and each block's fetch gives up after
+   * `Routing.FetchTimeoutSeconds` with `ERR_FETCH_TIMEOUT`.
    */
   session(root: CID, options: AbortOptions = {}): Pick<Blockstore, 'get' | 'has'> {
     const local = this.helia.blockstore
-    let session: ReturnType<typeof local.createSession> | undefined
-    const timeoutSeconds = this.#config.Routing.FetchTimeoutSeconds
-    return {
-      has: (cid, o) => local.has(cid, o),
-      get: async function* (this: Network, cid: CID, o?: AbortOptions) {
-        if (await local.has(cid, o)) {
-          yield* local.get(cid, o)
-          return
-        }
+    return sessionReader({
+      local,
+      newSession: () => local.createSession(root, { ...options, providers: this.#seedProviders(root) }),
+      checkOnline: (cid) => {
         if (this.libp2p.getConnections().length === 0) throw new OfflineError(formatCid(cid))
-        session ??= local.createSession(root, { ...options, providers: this.#seedProviders(root) })
-        this.scores.asking(cid)
-        const signal = AbortSignal.any([AbortSignal.timeout(timeoutSeconds * 1000), ...(o?.signal ? [o.signal] : [])])
-        yield* session.get(cid, { ...o, signal })
-      }.bind(this),
-    }
+      },
+      timeoutSeconds: this.#config.Routing.FetchTimeoutSeconds,
+      onAsk: (cid) => this.scores.asking(cid),
+      onRetry: () => {
+        this.wantRetries++
+        this.#retryCounter?.inc()
+      },
+    })
   }
 
   /**

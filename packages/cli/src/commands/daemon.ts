@@ -112,6 +112,7 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
     process.on('SIGINT', () => onSignal('SIGINT'))
     process.on('SIGTERM', () => onSignal('SIGTERM'))
   })
+  keepRunningOnStrayErrors()
   const [{ Daemon, DaemonMetrics, defaultSubsystems }, { createNode }, { featureHealth, featureRpcCommands }] =
     await Promise.all([import('@ipfrs/interface'), import('ipfrs/node'), import('../features.js')])
   const metrics = new DaemonMetrics()
@@ -172,6 +173,21 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
 /** What a running daemon leaves in the repo: its PID file and the api/gateway address files. */
 async function removeRunFiles(repo: string, pidFile: string): Promise<void> {
   for (const file of [pidFile, join(repo, 'api'), join(repo, 'gateway')]) await rm(file, { force: true })
+}
+
+/**
+ * The daemon's last resort: an error that escapes every request path (a rejected promise nobody awaits, e.g. in the
+ * UnixFS exporter when a block fetch fails below the first level of a file) is logged, with its code and stack, and
+ * the daemon keeps serving. Node's default would end the process and every request with it.
+ */
+function keepRunningOnStrayErrors(): void {
+  const log = (kind: string) => (err: unknown) => {
+    const code = typeof (err as { code?: unknown })?.code === 'string' ? ` ${(err as { code: string }).code}` : ''
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    process.stderr.write(`${new Date().toISOString()} ${kind}${code} (the daemon keeps running): ${detail}\n`)
+  }
+  process.on('unhandledRejection', log('unhandled rejection'))
+  process.on('uncaughtException', log('uncaught exception'))
 }
 
 async function startBackground(globals: GlobalOptions, flags: DaemonFlags): Promise<void> {

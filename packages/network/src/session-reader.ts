@@ -1,0 +1,85 @@
+import { type CID, concatBytes, formatCid } from '@ipfrs/core'
+import type { AbortOptions } from 'abort-error'
+import type { Blockstore } from 'interface-blockstore'
+import { FetchTimeoutError } from './errors.js'
+
+/** How long one ask for a block may go unanswered before it is asked again (capped by the whole fetch's limit). */
+export const WANT_RETRY_MS = 10_000
+
+export interface SessionReaderInit {
+  /** Blocks already here. */
+  local: Pick<Blockstore, 'get' | 'has'>
+  /** A new Bitswap session for the DAG, seeded with the peers to ask (called again for every retry round). */
+  newSession: () => Pick<Blockstore, 'get'>
+  /** Throws (e.g. `ERR_OFFLINE`) when there is nobody left to ask. */
+  checkOnline: (cid: CID) => void
+  /** The whole fetch of one block gives up after this (`Routing.FetchTimeoutSeconds`). */
+  timeoutSeconds: number
+  /** Called before each block is asked for from the network. */
+  onAsk?: (cid: CID) => void
+  /** Called each time a want is asked again. */
+  onRetry?: (cid: CID, cause: unknown) => void
+  retryMs?: number
+}
+
+/**
+ * A blockstore reading one DAG: local blocks first, missing ones from peers through a Bitswap session. A want that
+ * gets no block within `retryMs` is asked again through a fresh session (the same peers first, then whoever is
+ * connected now): Helia's session sends each want once and waits for that peer's answer forever, and it evicts a
+ * peer whose ask was cut short, so a message lost on the way (or a peer that stopped answering) stalled the whole
+ * fetch until its time limit. A fetch that runs out of time fails with `ERR_FETCH_TIMEOUT`.
+ */
+export function sessionReader(init: SessionReaderInit): Pick<Blockstore, 'get' | 'has'> {
+  const { local, timeoutSeconds } = init
+  const retryMs = Math.max(1, Math.min(init.retryMs ?? WANT_RETRY_MS, (timeoutSeconds * 1000) / 3))
+  let session: Pick<Blockstore, 'get'> | undefined
+  return {
+    has: (cid, o) => local.has(cid, o),
+    get: async function* (cid: CID, o?: AbortOptions) {
+      if (await local.has(cid, o)) {
+        yield* local.get(cid, o)
+        return
+      }
+      init.checkOnline(cid)
+      init.onAsk?.(cid)
+      const deadline = AbortSignal.timeout(timeoutSeconds * 1000)
+      const outer = o?.signal != null ? AbortSignal.any([deadline, o.signal]) : deadline
+      session ??= init.newSession()
+      let current = session
+      for (;;) {
+        const attempt = AbortSignal.any([outer, AbortSignal.timeout(retryMs)])
+        let block: Uint8Array
+        try {
+          const parts: Uint8Array[] = []
+          for await (const part of current.get(cid, { ...o, signal: attempt })) parts.push(part)
+          block = concatBytes(parts)
+        } catch (err) {
+          o?.signal?.throwIfAborted()
+          if (deadline.aborted) throw new FetchTimeoutError(formatCid(cid), timeoutSeconds, { cause: err })
+          // unanswered, or the session gave up (no provider found yet, its peer evicted): ask again through a fresh
+          // session, one per round, shared by the wants that stalled with it; a quick failure waits a moment first
+          init.onRetry?.(cid, err)
+          if (!attempt.aborted) await pause(Math.min(retryMs, 1000), outer)
+          if (current === session) session = init.newSession()
+          current = session
+          init.checkOnline(cid)
+          continue
+        }
+        yield block
+        return
+      }
+    },
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
