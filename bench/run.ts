@@ -7,6 +7,7 @@ const BENCHES: Record<string, string> = {
   'cli-start': new URL('./cli-start.ts', import.meta.url).pathname,
   compression: new URL('../packages/storage/bench/compression.ts', import.meta.url).pathname,
   transfer: new URL('./transfer.ts', import.meta.url).pathname,
+  soak: new URL('./soak.ts', import.meta.url).pathname,
   'find-providers': new URL('./find-providers.ts', import.meta.url).pathname,
   gateway: new URL('./gateway.ts', import.meta.url).pathname,
   'tensor-decode': new URL('../packages/transport/bench/decode.ts', import.meta.url).pathname,

@@ -24,6 +24,12 @@ import { type AddPathOptions, UnixfsApi } from './unixfs-api.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
 import { AGENT_VERSION } from './version.js'
 
+
+/** Background provides of added roots: how many at once, how long each may take, how many may wait. */
+const PROVIDE_CONCURRENCY = 8
+const PROVIDE_TIMEOUT_MS = 60_000
+const PROVIDE_BACKLOG = 10_000
+
 export interface CreateNodeOptions {
   /** The repo path (default `$IPFRS_PATH`, else `~/.ipfrs`). */
   repoPath?: string
@@ -70,6 +76,8 @@ export class Node {
   #logic: LogicLayer | undefined
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
+  /** Added roots waiting for a provide slot (bounded; see `#provideLater`). */
+  #provideBacklog: CID[] = []
   #stopping = new AbortController()
   /** add/cat/get/stat/ls, reading the repo and network as they are when each call runs. */
   readonly #unixfs = new UnixfsApi({
@@ -138,6 +146,7 @@ export class Node {
   /** Leaves the network, closes the repo and releases its lock. */
   async stop(): Promise<void> {
     this.#stopping.abort()
+    this.#provideBacklog = []
     await Promise.allSettled(this.#provides)
     this.#stopping = new AbortController()
     const repo = this.#repo
@@ -201,17 +210,35 @@ export class Node {
 
   /** Resolves once the provides started by earlier adds have finished (or failed). */
   async whenProvided(): Promise<void> {
-    await Promise.allSettled(this.#provides)
+    while (this.#provides.size > 0) await Promise.allSettled(this.#provides)
   }
 
+  /**
+   * Provides an added root in the background, best effort (the reprovider announces it again later). At most
+   * `PROVIDE_CONCURRENCY` run at once, each for at most `PROVIDE_TIMEOUT_MS`, and at most `PROVIDE_BACKLOG` wait: a
+   * DHT query with no peer to ask never ends, and one pending provide per add (its query, queue job, signals and
+   * closures) was what a busy daemon's heap grew by, add after add.
+   */
   #provideLater(cid: CID): void {
+    if (this.#network == null || this.#provideBacklog.length >= PROVIDE_BACKLOG) return
+    this.#provideBacklog.push(cid)
+    this.#startProvides()
+  }
+
+  #startProvides(): void {
     const network = this.#network
-    if (network == null) return
-    const job: Promise<void> = network
-      .provide(cid, { signal: this.#stopping.signal })
-      .catch(() => undefined) // best effort: the reprovider announces it again later
-      .finally(() => this.#provides.delete(job))
-    this.#provides.add(job)
+    while (network != null && this.#provides.size < PROVIDE_CONCURRENCY && this.#provideBacklog.length > 0) {
+      const cid = this.#provideBacklog.shift() as CID
+      const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)])
+      const job: Promise<void> = network
+        .provide(cid, { signal })
+        .catch(() => undefined)
+        .finally(() => {
+          this.#provides.delete(job)
+          this.#startProvides()
+        })
+      this.#provides.add(job)
+    }
   }
 
   /** Announces to the DHT (and to GossipSub subscribers) that this node has `cid` (online only). */

@@ -1,0 +1,217 @@
+// Soak: a real daemon (`ipfrs daemon` on a temp repo made with `init --profile test`) under rounds of gateway GETs
+// of 1 KiB files and RPC adds, its RSS and heap after each round and after idling; then fetch stalls: transfers of
+// a large file daemon → daemon over TCP on 127.0.0.1, counting those that did not complete.
+//   BENCH_SOAK_QUICK=1            a small run (2 rounds of 2,000 GETs + 200 adds, 10 s idle, 3 transfers of 16 MiB)
+//   BENCH_SOAK_ROUNDS, BENCH_SOAK_GETS, BENCH_SOAK_ADDS, BENCH_SOAK_IDLE_S, BENCH_SOAK_TRANSFERS,
+//   BENCH_SOAK_TRANSFER_MIB       override each figure
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { MiB, type Row, writeReport } from './lib/report.ts'
+
+const QUICK = process.env.BENCH_SOAK_QUICK === '1'
+const num = (name: string, full: number, quick: number) => Number(process.env[name] ?? (QUICK ? quick : full))
+const ROUNDS = num('BENCH_SOAK_ROUNDS', 3, 2)
+const GETS = num('BENCH_SOAK_GETS', 20_000, 2_000)
+const ADDS = num('BENCH_SOAK_ADDS', 2_000, 200)
+const IDLE_S = num('BENCH_SOAK_IDLE_S', 60, 10)
+const TRANSFERS = num('BENCH_SOAK_TRANSFERS', 20, 3)
+const TRANSFER_MIB = num('BENCH_SOAK_TRANSFER_MIB', 128, 16)
+const CONCURRENCY = 32
+
+const BIN = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname
+
+interface Daemon {
+  repo: string
+  child: ChildProcess
+  api: string
+  gateway: string
+  swarm: string
+  log: () => string
+}
+
+function cli(repo: string, args: string[], input?: Buffer): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, IPFRS_PATH: repo }, input })
+  if (r.status !== 0) throw new Error(`ipfrs ${args.join(' ')}: ${r.stderr}`)
+  return r.stdout.toString().trim()
+}
+
+/** `init --profile test`, then the real CLI's `daemon` in the foreground; resolves once it says it is ready. */
+async function startDaemon(repo: string, config: Record<string, string> = {}): Promise<Daemon> {
+  cli(repo, ['init', '--profile', 'test'])
+  for (const [key, value] of Object.entries(config)) cli(repo, ['config', '--json', key, value])
+  const child = spawn(process.execPath, [BIN, 'daemon'], {
+    env: { ...process.env, IPFRS_PATH: repo },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  const deadline = Date.now() + 60_000
+  while (!out.includes('Daemon is ready')) {
+    if (child.exitCode != null || Date.now() > deadline) throw new Error(`the daemon did not start:\n${out}`)
+    await sleep(50)
+  }
+  const api = (await readFile(join(repo, 'api'), 'utf8')).trim().replace(/^\/ip4\/([^/]+)\/tcp\/(\d+)$/, 'http://$1:$2')
+  const gateway = (await readFile(join(repo, 'gateway'), 'utf8')).trim()
+  const swarm = /Swarm listening on (\/ip4\/127\.0\.0\.1\/tcp\/\S+)/.exec(out)?.[1] ?? ''
+  return { repo, child, api, gateway, swarm, log: () => out }
+}
+
+async function stopDaemon(d: Daemon): Promise<void> {
+  if (d.child.exitCode != null) return
+  d.child.kill('SIGTERM')
+  await Promise.race([new Promise((r) => d.child.once('exit', r)), sleep(30_000)])
+  if (d.child.exitCode == null) d.child.kill('SIGKILL')
+}
+
+/** The daemon's resident set (VmRSS) in MiB, from /proc. */
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1])
+  return kb / 1024
+}
+
+/** A metric from the daemon's /metrics (the first sample of that name). */
+async function metric(d: Daemon, name: string): Promise<number> {
+  const text = await (await fetch(`${d.api}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+  return line == null ? Number.NaN : Number(line.split(' ').pop())
+}
+
+async function addBytes(d: Daemon, bytes: Uint8Array, signal?: AbortSignal): Promise<string> {
+  const form = new FormData()
+  form.append('file', new Blob([bytes]), 'f.bin')
+  const res = await fetch(`${d.api}/api/v0/add?quiet=true&pin=true`, { method: 'POST', body: form, signal })
+  if (!res.ok) throw new Error(`add: ${res.status} ${await res.text()}`)
+  return (JSON.parse((await res.text()).trim().split('\n').pop()!) as { Hash: string }).Hash
+}
+
+/** Runs `count` jobs, `concurrency` at a time. */
+async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await job(next++)
+    }),
+  )
+}
+
+async function memoryRounds(dir: string, rows: Row[], notes: string[]): Promise<void> {
+  const d = await startDaemon(join(dir, 'soak'))
+  try {
+    const pid = d.child.pid!
+    await sleep(2000) // let start-up settle (the DHT, the first health check)
+    const startRss = await rssMiB(pid)
+    const startHeap = await metric(d, 'ipfrs_nodejs_heap_size_used_bytes')
+    rows.push({
+      phase: 'after start (baseline)',
+      'RSS MiB': startRss.toFixed(0),
+      'heap MiB': (startHeap / MiB).toFixed(0),
+      'RSS vs start': '1.00',
+    })
+    const cids: string[] = []
+    let failedGets = 0
+    for (let round = 1; round <= ROUNDS; round++) {
+      const t0 = Date.now()
+      await pool(ADDS, 16, async () => {
+        cids.push(await addBytes(d, randomBytes(1024)))
+      })
+      await pool(GETS, CONCURRENCY, async (i) => {
+        const res = await fetch(`${d.gateway}/ipfs/${cids[(i * 7919) % cids.length]}`)
+        const body = await res.arrayBuffer()
+        if (res.status !== 200 || body.byteLength !== 1024) failedGets++
+      })
+      const rss = await rssMiB(pid)
+      const heap = await metric(d, 'ipfrs_nodejs_heap_size_used_bytes')
+      rows.push({
+        phase: `round ${round}: ${ADDS} adds + ${GETS} GETs (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+        'RSS MiB': rss.toFixed(0),
+        'heap MiB': (heap / MiB).toFixed(0),
+        'RSS vs start': (rss / startRss).toFixed(2),
+      })
+      console.error(rows.at(-1))
+    }
+    await sleep(IDLE_S * 1000)
+    const idleRss = await rssMiB(pid)
+    const idleHeap = await metric(d, 'ipfrs_nodejs_heap_size_used_bytes')
+    rows.push({
+      phase: `after ${IDLE_S} s idle`,
+      'RSS MiB': idleRss.toFixed(0),
+      'heap MiB': (idleHeap / MiB).toFixed(0),
+      'RSS vs start': (idleRss / startRss).toFixed(2),
+    })
+    notes.push(
+      `Memory: one daemon; each round adds ${ADDS} distinct 1 KiB files through the RPC API (16 at a time) and makes ${GETS} gateway GETs spread over every file added so far (${CONCURRENCY} at a time). RSS from /proc/<pid>/status (VmRSS), heap from the daemon's /metrics (ipfrs_nodejs_heap_size_used_bytes). Goal: RSS after idling ≤ 1.3× RSS after start; here ${(idleRss / startRss).toFixed(2)}×. GETs that did not answer 200 with the 1 KiB: ${failedGets}.`,
+    )
+  } finally {
+    await stopDaemon(d)
+  }
+}
+
+async function fetchStalls(dir: string, rows: Row[], notes: string[]): Promise<void> {
+  const a = await startDaemon(join(dir, 'sender'))
+  const b = await startDaemon(join(dir, 'receiver'))
+  let stalls = 0
+  const seconds: number[] = []
+  try {
+    cli(b.repo, ['swarm', 'connect', a.swarm])
+    for (let i = 0; i < TRANSFERS; i++) {
+      const file = join(dir, 'transfer.bin')
+      await writeFile(file, randomBytes(TRANSFER_MIB * MiB))
+      const cid = cli(a.repo, ['add', '-Q', file])
+      const t0 = Date.now()
+      const r = spawnSync(process.execPath, [BIN, 'cat', cid], {
+        env: { ...process.env, IPFRS_PATH: b.repo },
+        maxBuffer: (TRANSFER_MIB + 1) * MiB,
+      })
+      const s = (Date.now() - t0) / 1000
+      const ok = r.status === 0 && r.stdout.byteLength === TRANSFER_MIB * MiB
+      if (!ok) stalls++
+      seconds.push(s)
+      console.error(
+        `transfer ${i + 1}/${TRANSFERS}: ${ok ? 'ok' : `FAILED (${r.stdout.byteLength} bytes, ${r.stderr})`} in ${s.toFixed(1)} s`,
+      )
+      if (b.child.exitCode != null) throw new Error(`the receiving daemon died:\n${b.log()}`)
+    }
+    const retries = await metric(b, 'ipfrs_bitswap_want_retries_total')
+    rows.push({
+      phase: `${TRANSFERS} transfers of ${TRANSFER_MIB} MiB daemon → daemon (TCP, 127.0.0.1)`,
+      'fetch stalls': `${stalls} of ${TRANSFERS}`,
+      'wants asked again': Number.isNaN(retries) ? 0 : retries,
+      'median s': [...seconds].sort((x, y) => x - y)[Math.floor(seconds.length / 2)]!.toFixed(1),
+    })
+    notes.push(
+      `Fetch stalls: a transfer counts as stalled when \`ipfrs cat\` through the receiving daemon did not return every byte (the fetch limit is Routing.FetchTimeoutSeconds, 60 s per block). "Wants asked again" is the receiver's ipfrs_bitswap_want_retries_total: wants that got no block within 10 s (or whose session gave up) and were asked again. Goal 0 stalls of 20 at 128 MiB.`,
+    )
+  } finally {
+    await Promise.all([stopDaemon(a), stopDaemon(b)])
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfrs-bench-soak-'))
+  const rows: Row[] = []
+  const notes: string[] = []
+  const loadAtStart = loadavg()[0]!
+  try {
+    await memoryRounds(dir, rows, notes)
+    if (TRANSFERS > 0) await fetchStalls(dir, rows, notes)
+    notes.push(
+      `Reproduce: node bench/soak.ts (or node bench/run.ts soak); BENCH_SOAK_QUICK=1 for a small run; BENCH_SOAK_ROUNDS, BENCH_SOAK_GETS, BENCH_SOAK_ADDS, BENCH_SOAK_IDLE_S, BENCH_SOAK_TRANSFERS, BENCH_SOAK_TRANSFER_MIB set each figure. This run: ${ROUNDS} rounds, ${GETS} GETs, ${ADDS} adds, ${IDLE_S} s idle, ${TRANSFERS} transfers of ${TRANSFER_MIB} MiB.`,
+      `Machine load (1-minute average) ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end: other processes share this machine.`,
+    )
+    writeReport('soak', 'Soak: a real daemon under load — RSS and heap per round, fetch stalls', rows, notes)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
