@@ -25,6 +25,7 @@ export async function cliEnv(extraEnv: Record<string, string> = {}) {
     })
     children.add(child)
     child.once('exit', () => children.delete(child))
+    child.stdin!.on('error', () => undefined) // a command that exits before reading all its input (EPIPE)
     if (input !== undefined) child.stdin.end(input)
     else child.stdin.end()
     return child

@@ -31,7 +31,7 @@ export interface SessionReaderInit {
  */
 export function sessionReader(init: SessionReaderInit): Pick<Blockstore, 'get' | 'has'> {
   const { local, timeoutSeconds } = init
-  const retryMs = Math.max(1, Math.min(init.retryMs ?? WANT_RETRY_MS, (timeoutSeconds * 1000) / 3))
+  const retryMs = Math.max(1, Math.floor(Math.min(init.retryMs ?? WANT_RETRY_MS, (timeoutSeconds * 1000) / 3)))
   let session: Pick<Blockstore, 'get'> | undefined
   return {
     has: (cid, o) => local.has(cid, o),

@@ -1,0 +1,103 @@
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { describe, expect, it } from 'vitest'
+import { FetchTimeoutError } from '../src/errors.js'
+import { sessionReader } from '../src/session-reader.js'
+
+const bytes = new TextEncoder().encode('a block')
+const cid = CID.createV1(raw.code, await sha256.digest(bytes))
+
+/** Nothing is here locally. */
+const empty = {
+  has: async () => false,
+  // biome-ignore lint/correctness/useYield: an empty store yields nothing
+  get: async function* () {
+    throw new Error('not here')
+  },
+}
+
+/** A session whose peer never answers: the want waits until it is given up. */
+const silent = () => ({
+  get: async function* (_cid: CID, o?: { signal?: AbortSignal }): AsyncGenerator<Uint8Array> {
+    await new Promise((_, reject) => {
+      if (o?.signal?.aborted) reject(o.signal.reason)
+      o?.signal?.addEventListener('abort', () => reject(o.signal?.reason))
+    })
+    yield new Uint8Array()
+  },
+})
+const answering = () => ({
+  get: async function* (): AsyncGenerator<Uint8Array> {
+    yield bytes
+  },
+})
+
+async function read(store: ReturnType<typeof sessionReader>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const part of store.get(cid)) parts.push(part)
+  return Buffer.concat(parts)
+}
+
+describe('sessionReader', () => {
+  it('asks an unanswered want again through a fresh session, which gets the block', async () => {
+    const sessions = [silent(), answering()]
+    let created = 0
+    const retried: CID[] = []
+    const store = sessionReader({
+      local: empty,
+      newSession: () => sessions[created++]!,
+      checkOnline: () => undefined,
+      timeoutSeconds: 30,
+      retryMs: 50,
+      onRetry: (c) => retried.push(c),
+    })
+    expect(Buffer.from(await read(store)).toString()).toBe('a block')
+    expect(created).toBe(2)
+    expect(retried.map(String)).toEqual([cid.toString()])
+  })
+
+  it('gives up with ERR_FETCH_TIMEOUT once the fetch is out of time, having asked again meanwhile', async () => {
+    let created = 0
+    const store = sessionReader({
+      local: empty,
+      newSession: () => {
+        created++
+        return silent()
+      },
+      checkOnline: () => undefined,
+      timeoutSeconds: 1,
+      retryMs: 100,
+    })
+    const err = await read(store).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(FetchTimeoutError)
+    expect((err as FetchTimeoutError).code).toBe('ERR_FETCH_TIMEOUT')
+    expect(created).toBeGreaterThan(1)
+  })
+
+  it('stops at once when the caller gives up, and reads local blocks without asking anyone', async () => {
+    const controller = new AbortController()
+    const store = sessionReader({
+      local: empty,
+      newSession: silent,
+      checkOnline: () => undefined,
+      timeoutSeconds: 30,
+    })
+    const reading = (async () => {
+      for await (const _ of store.get(cid, { signal: controller.signal })) {
+      }
+    })()
+    controller.abort(new Error('client went away'))
+    await expect(reading).rejects.toThrow('client went away')
+
+    const local = sessionReader({
+      local: { has: async () => true, get: answering().get },
+      newSession: () => {
+        throw new Error('no session needed')
+      },
+      checkOnline: () => undefined,
+      timeoutSeconds: 30,
+    })
+    expect(Buffer.from(await read(local)).toString()).toBe('a block')
+  })
+})
