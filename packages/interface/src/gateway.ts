@@ -53,13 +53,16 @@ export function gatewayHandler(node: NodeApi, options: GatewayOptions = {}): Req
 type Stat = Awaited<ReturnType<NodeApi['stat']>>
 
 /**
- * What `<cid>/<path>` resolves to never changes (content addressing), so resolutions are kept (the most recent
- * 10,000): a repeated request skips walking the DAG before it streams the file.
+ * What `<cid>/<path>` resolves to never changes (content addressing), so resolutions are kept, the most recently
+ * used first, up to `MAX_BYTES` in all (paths are the client's and can be long; each entry is counted as its path
+ * and CID plus `ENTRY_OVERHEAD`): a repeated request skips walking the DAG before it streams the file.
  */
 class StatCache {
   readonly #node: NodeApi
   readonly #entries = new Map<string, Stat>()
-  static readonly MAX = 10_000
+  #bytes = 0
+  static readonly MAX_BYTES = 4 * 1024 * 1024
+  static readonly ENTRY_OVERHEAD = 160
 
   constructor(node: NodeApi) {
     this.#node = node
@@ -73,9 +76,19 @@ class StatCache {
       return hit
     }
     const stat = await this.#node.stat(path)
+    if (this.#entries.has(path)) return stat // a concurrent request stored it meanwhile
     this.#entries.set(path, stat)
-    if (this.#entries.size > StatCache.MAX) this.#entries.delete(this.#entries.keys().next().value as string)
+    this.#bytes += StatCache.#size(path, stat)
+    while (this.#bytes > StatCache.MAX_BYTES) {
+      const [oldest, value] = this.#entries.entries().next().value as [string, Stat]
+      this.#entries.delete(oldest)
+      this.#bytes -= StatCache.#size(oldest, value)
+    }
     return stat
+  }
+
+  static #size(path: string, stat: Stat): number {
+    return 2 * path.length + 2 * String(stat.cid).length + StatCache.ENTRY_OVERHEAD
   }
 }
 
