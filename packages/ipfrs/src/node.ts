@@ -24,7 +24,6 @@ import { type AddPathOptions, UnixfsApi } from './unixfs-api.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
 import { AGENT_VERSION } from './version.js'
 
-
 /** Background provides of added roots: how many at once, how long each may take, how many may wait. */
 const PROVIDE_CONCURRENCY = 8
 const PROVIDE_TIMEOUT_MS = 60_000
