@@ -213,6 +213,20 @@ export class InternalError extends IpfrsError {
   }
 }
 
+/** A network operation with no peer connected to ask: the node is offline. */
+export class OfflineError extends IpfrsError {
+  static override readonly httpStatus = 504
+  static readonly code = 'ERR_OFFLINE'
+  /** `verb` (default "fetch") and `what` say what could not be done, `reason` why no peer is there. */
+  constructor(what: string, options?: { verb?: string; reason?: string }) {
+    const verb = options?.verb ?? 'fetch'
+    super(
+      OfflineError.code,
+      `cannot ${verb === '' ? '' : `${verb} `}${what}: no peers are connected${options?.reason === undefined ? ' (the node is offline)' : `; ${options.reason}`}`,
+    )
+  }
+}
+
 /**
  * Whether `err` is one of our errors (any `IpfrsError` subclass, from any copy of @ipfrs/core), optionally with the
  * given code. A Node system error (`ENOENT`, `ENOSPC`, ...) has a string `code` too and is not one of ours.

@@ -39,6 +39,7 @@ export {
   isSafeEntryName,
   NotPinnedError,
   NotStartedError,
+  OfflineError,
   UnsafePathError,
   UnsupportedCodecError,
   UnsupportedHashError,

@@ -1,18 +1,7 @@
 import { IpfrsError } from '@ipfrs/core/errors'
 
-/** A network fetch with no peer connected to ask: the node is offline. */
-export class OfflineError extends IpfrsError {
-  static override readonly httpStatus = 504
-  static readonly code = 'ERR_OFFLINE'
-  /** `verb` (default "fetch") and `what` say what could not be done, `reason` why no peer is there. */
-  constructor(what: string, options?: { verb?: string; reason?: string }) {
-    const verb = options?.verb ?? 'fetch'
-    super(
-      OfflineError.code,
-      `cannot ${verb === '' ? '' : `${verb} `}${what}: no peers are connected${options?.reason === undefined ? ' (the node is offline)' : `; ${options.reason}`}`,
-    )
-  }
-}
+/** No peer connected to ask (`ERR_OFFLINE`): defined once in @ipfrs/core, which the CLI loads without libp2p. */
+export { OfflineError } from '@ipfrs/core'
 
 /** A network fetch that did not complete in time. */
 export class FetchTimeoutError extends IpfrsError {
