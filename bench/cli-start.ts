@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { median, type Row, writeReport } from './lib/report.ts'
 
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       for (const [j, c] of cases.entries()) samples[j]!.push(await run(c.args))
     }
     const base = median(samples[0]!.map((s) => s.seconds))
+    const baseMin = Math.min(...samples[0]!.map((s) => s.seconds))
     const rows: Row[] = cases.map((c, j) => {
       const seconds = median(samples[j]!.map((s) => s.seconds))
       const rss = median(samples[j]!.map((s) => s.rssMiB))
@@ -105,12 +106,14 @@ async function main(): Promise<void> {
         'min ms': Math.round(Math.min(...samples[j]!.map((s) => s.seconds)) * 1000),
         'peak RSS MiB': rss.toFixed(0),
         'ratio to node -e 0': ratio.toFixed(2),
+        'ratio of minimums': (Math.min(...samples[j]!.map((s) => s.seconds)) / baseMin).toFixed(2),
         goal: c.goal === undefined ? '' : `≤ ${c.goal}×${c.rssGoal === undefined ? '' : `, ≤ ${c.rssGoal} MiB`}`,
         met,
       }
     })
     writeReport('cli-start', 'CLI start-up: ipfrs commands vs node -e 0', rows, [
-      `${RUNS} runs per command, the commands taking turns; medians. Wall time from spawn to exit, measured by the bench.`,
+      `${RUNS} runs per command, the commands taking turns; medians (the goals are on medians), and the ratio of the fastest runs. Wall time from spawn to exit, measured by the bench.`,
+      `1-minute load average ${loadavg()[0]?.toFixed(1)} at the end (a busy machine slows every row, the baseline too).`,
       `Peak RSS: ${hasTime ? '/usr/bin/time -f %M' : 'VmHWM polled from /proc'} (median of the runs).`,
       'Offline add: a repo made by `ipfrs init --profile test`, no daemon; the same 6-byte file each run.',
       'Daemon rows: `ipfrs daemon -d` on a second test repo; the CLI finds it through <repo>/api and talks HTTP.',
