@@ -61,7 +61,7 @@ describe('a daemon that an abandoned upload cannot wedge, and that always stops'
     const verify = await env.ipfrs(['repo', 'verify'])
     expect(verify.code).toBe(0)
     expect((await readdir(blocks, { recursive: true })).filter((f) => f.endsWith('.tmp'))).toEqual([])
-  }, 120_000)
+  }, 240_000)
 
   it('`daemon stop` kills a daemon that does not stop, and the repo opens afterwards', async () => {
     await env.ok(['daemon', '-d'])
@@ -80,5 +80,5 @@ describe('a daemon that an abandoned upload cannot wedge, and that always stops'
     await env.ok(['daemon', '-d'])
     expect(await env.ok(['cat', cid])).toBe('stored through the daemon')
     expect(await env.ok(['daemon', 'stop'])).toMatch(/^daemon stopped/)
-  }, 120_000)
+  }, 240_000)
 })
