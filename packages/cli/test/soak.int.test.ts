@@ -87,14 +87,20 @@ describe('soak: one daemon under mixed load, a peer killed mid-fetch', () => {
     })
     const cats = loop(async () => {
       const cids = [...added.keys()]
-      if (cids.length === 0) return sleep(100)
+      if (cids.length === 0) {
+        await sleep(100)
+        return
+      }
       const cid = cids[Math.floor(Math.random() * cids.length)]!
       const res = await b.ipfrs(['cat', cid])
       if (res.code !== 0 || sha(res.stdout) !== added.get(cid)) throw new Error(`cat ${cid}: ${res.stderr}`)
     })
     const gets = loop(async () => {
       const cids = [...added.keys()]
-      if (cids.length === 0) return sleep(100)
+      if (cids.length === 0) {
+        await sleep(100)
+        return
+      }
       const cid = cids[Math.floor(Math.random() * cids.length)]!
       const res = await fetch(`${node.gateway}/ipfs/${cid}`)
       const body = new Uint8Array(await res.arrayBuffer())
