@@ -13,6 +13,8 @@ function upload(n: number): IncomingMessage {
   const body = `${Array.from({ length: n }, (_, i) => part(i)).join('')}--${BOUNDARY}--\r\n`
   const req = Readable.from([Buffer.from(body)]) as unknown as IncomingMessage
   req.headers = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }
+  // as an http.IncomingMessage does: `complete` once the whole body has arrived (a close before that is a disconnect)
+  req.once('end', () => Object.assign(req, { complete: true }))
   return req
 }
 
