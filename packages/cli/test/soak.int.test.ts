@@ -137,10 +137,11 @@ describe('soak: one daemon under mixed load, a peer killed mid-fetch', () => {
       const tail = remote.byteLength - 1024
       const again = await fetch(`${node.gateway}/ipfs/${remoteCid}`, { headers: { Range: `bytes=${tail}-` } })
       expect(again.status, await again.clone().text()).toBe(504)
-      expect(await again.text()).toMatch(/could not fetch .* within 10 s/)
+      // ERR_FETCH_TIMEOUT while the silent peer is still connected; ERR_OFFLINE once libp2p has dropped it
+      expect(await again.text()).toMatch(/could not fetch .* within 10 s|no peers are connected/)
       const rpc = await fetch(`${node.api}/api/v0/cat?arg=${remoteCid}&offset=${tail}`, { method: 'POST' })
       expect(rpc.status, await rpc.clone().text()).toBe(504)
-      expect(rpc.headers.get('x-ipfrs-error-code')).toBe('ERR_FETCH_TIMEOUT')
+      expect(['ERR_FETCH_TIMEOUT', 'ERR_OFFLINE']).toContain(rpc.headers.get('x-ipfrs-error-code'))
       // the peer dies: with nobody left to ask, the fetch fails at once (ERR_OFFLINE, 504)
       process.kill(peer.pid, 'SIGKILL')
       await sleep(500)
