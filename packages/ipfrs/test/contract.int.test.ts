@@ -1,10 +1,11 @@
 import { join } from 'node:path'
 import { isIpfrsError } from '@ipfrs/core'
 import type { ProgressEvent } from '@ipfrs/node-api'
+import { collect, tempDir } from '@ipfrs/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { combineHybrid } from '../src/hybrid.js'
 import type { Node } from '../src/index.js'
-import { collect, onlineNode, tempDir, tempNode } from './helpers.js'
+import { onlineNode, tempNode } from './helpers.js'
 
 const CID_A = 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e'
 const CID_B = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku'
