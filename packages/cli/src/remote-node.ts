@@ -7,9 +7,9 @@ import { parseCid } from '@ipfrs/core/cid'
 import { validateConfig } from '@ipfrs/core/config'
 import { isIpfrsError, isSafeEntryName, UnsafePathError } from '@ipfrs/core/errors'
 import { fromIterable } from '@ipfrs/interface/client'
-import type { PeerConnection } from '@ipfrs/network'
-import type { GcResult, Pin, PinType, RepoStat, VerifyResult } from '@ipfrs/storage'
 import type {
+  AbortOptions,
+  AddCandidate,
   AddOptions,
   AddPathOptions,
   AddResult,
@@ -17,22 +17,27 @@ import type {
   BlockStat,
   CarImportResult,
   CatOptions,
+  GcOptions,
+  GcResult,
+  GetOptions,
   LsEntry,
+  NodeApi,
   NodeId,
-} from 'ipfrs'
-import { diskCandidates } from 'ipfrs/disk-candidates'
+  PeerConnection,
+  Pin,
+  PinType,
+  RepoStat,
+  VerifyResult,
+} from '@ipfrs/node-api'
+import { diskCandidates, withAddProgress } from 'ipfrs/disk-candidates'
+import { CustomProgressEvent } from 'progress-events'
 import type { ApiClient, UploadPart } from './api-client.js'
-import type { CliNode } from './cli-node.js'
 import { ApiStreamError, BlockRemoveError, DaemonRunningError } from './errors.js'
-
-interface Signal {
-  signal?: AbortSignal
-}
 
 const HASH_NAMES: Record<number, string> = { 18: 'sha2-256', 19: 'sha2-512' }
 
 /** The commands' node when a daemon runs on the repo: every call goes through the daemon's RPC API. */
-export class RemoteNode implements CliNode {
+export class RemoteNode implements NodeApi {
   readonly #api: ApiClient
   readonly #repoPath: string
   readonly #id: NodeId
@@ -67,6 +72,7 @@ export class RemoteNode implements CliNode {
   /** The config file; changes are written to the repo and take effect when the daemon restarts. */
   get repo() {
     return {
+      path: this.#repoPath,
       config: this.config,
       saveConfig: async (config: NodeConfig) => {
         const valid = validateConfig(config)
@@ -84,7 +90,7 @@ export class RemoteNode implements CliNode {
   }
 
   /** Re-reads the daemon's connections (what `peers()` then returns). */
-  async refreshPeers(options: Signal = {}): Promise<PeerConnection[]> {
+  async refreshPeers(options: AbortOptions = {}): Promise<PeerConnection[]> {
     const out = await this.#api.json<{ Peers: Array<{ Addr: string; Peer: string; Direction: number }> }>(
       'swarm/peers',
       {},
@@ -101,10 +107,7 @@ export class RemoteNode implements CliNode {
   async addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
     const parts: AsyncIterable<UploadPart> =
       typeof source === 'string'
-        ? (diskCandidates(source, {
-            onProgress: options.onProgress,
-            signal: options.signal,
-          }) as AsyncIterable<UploadPart>)
+        ? (diskCandidates(source, {}) as AsyncIterable<UploadPart>)
         : fromIterable([{ path: '', content: source }])
     let last: AddResult | undefined
     for await (const r of this.#add(parts, options)) last = r
@@ -114,6 +117,29 @@ export class RemoteNode implements CliNode {
 
   addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<AddResult> {
     return this.#add(diskCandidates(path, options) as AsyncIterable<UploadPart>, options)
+  }
+
+  /** Uploads files and directories as they come (one multipart request); yields every entry, the root last. */
+  addAll(source: AsyncIterable<AddCandidate>, options: AddOptions = {}): AsyncGenerator<AddResult> {
+    return this.#add(
+      (async function* (): AsyncGenerator<UploadPart> {
+        for await (const c of source) {
+          const content = c.content
+          yield {
+            path: c.path ?? '',
+            ...(content === undefined
+              ? {}
+              : {
+                  content: (async function* () {
+                    if (content instanceof Uint8Array) yield content
+                    else yield* content
+                  })(),
+                }),
+          }
+        }
+      })(),
+      options,
+    )
   }
 
   async *#add(parts: AsyncIterable<UploadPart>, options: AddOptions): AsyncGenerator<AddResult> {
@@ -126,7 +152,7 @@ export class RemoteNode implements CliNode {
       'wrap-with-directory': options.wrapWithDirectory,
     }
     for await (const line of this.#api.ndjson<{ Name: string; Hash?: string; Size?: string }>('add', params, {
-      parts,
+      parts: withAddProgress(parts, options), // the upload's own add:read/add:file events
       signal: options.signal,
     })) {
       if (line.Hash == null) continue
@@ -138,7 +164,7 @@ export class RemoteNode implements CliNode {
     return this.#api.bytes('cat', { arg: path, offset: options.offset, length: options.length }, options)
   }
 
-  async stat(path: string, options: Signal = {}) {
+  async stat(path: string, options: AbortOptions = {}) {
     const out = await this.#api.json<{ Hash: string; Size: number; Type: string }>(
       'files/stat',
       { arg: `/ipfs/${path.replace(/^\/?ipfs\//, '')}` },
@@ -151,7 +177,7 @@ export class RemoteNode implements CliNode {
     }
   }
 
-  async *ls(path: string, options: Signal = {}): AsyncGenerator<LsEntry> {
+  async *ls(path: string, options: AbortOptions = {}): AsyncGenerator<LsEntry> {
     const out = await this.#api.json<{
       Objects: Array<{ Hash: string; Links: Array<{ Name: string; Hash: string; Size: number; Type: number }> }>
     }>('ls', { arg: path }, options)
@@ -167,7 +193,7 @@ export class RemoteNode implements CliNode {
   }
 
   /** Writes the file or tree at `path` to `out`, reading it through the daemon (files/stat, ls and cat). */
-  async get(path: string, out: string, options: Signal & { onProgress?: (bytes: number) => void } = {}) {
+  async get(path: string, out: string, options: GetOptions = {}): Promise<number> {
     let written = 0
     const write = async (src: string, target: string): Promise<void> => {
       if ((await this.stat(src, options)).type !== 'directory') {
@@ -175,7 +201,7 @@ export class RemoteNode implements CliNode {
           (async function* (chunks: AsyncIterable<Uint8Array>) {
             for await (const chunk of chunks) {
               written += chunk.byteLength
-              options.onProgress?.(written)
+              options.onProgress?.(new CustomProgressEvent('get:write', { bytes: written }))
               yield chunk
             }
           })(this.cat(src, options)),
@@ -211,9 +237,9 @@ export class RemoteNode implements CliNode {
         )
         return { cid: parseCid(out.Key), size: out.Size }
       },
-      get: async (cid: CID, options: Signal = {}): Promise<Uint8Array> =>
+      get: async (cid: CID, options: AbortOptions = {}): Promise<Uint8Array> =>
         new Uint8Array(await (await api.call('block/get', { arg: cid.toString() }, options)).arrayBuffer()),
-      has: async (cid: CID, options: Signal = {}): Promise<boolean> => {
+      has: async (cid: CID, options: AbortOptions = {}): Promise<boolean> => {
         try {
           await api.json('block/stat', { arg: cid.toString(), offline: true }, options)
           return true
@@ -222,11 +248,11 @@ export class RemoteNode implements CliNode {
           throw err
         }
       },
-      stat: async (cid: CID, options: Signal = {}): Promise<BlockStat> => {
+      stat: async (cid: CID, options: AbortOptions = {}): Promise<BlockStat> => {
         const out = await api.json<{ Key: string; Size: number }>('block/stat', { arg: cid.toString() }, options)
         return { cid: parseCid(out.Key), size: out.Size }
       },
-      rm: async (cids: CID[], options: Signal & { force?: boolean } = {}): Promise<CID[]> => {
+      rm: async (cids: CID[], options: AbortOptions & { force?: boolean } = {}): Promise<CID[]> => {
         const removed: CID[] = []
         for await (const line of api.ndjson<{ Hash: string; Error?: string }>(
           'block/rm',
@@ -244,7 +270,7 @@ export class RemoteNode implements CliNode {
   get pin() {
     const api = this.#api
     return {
-      add: async (cid: CID | string, options: Signal & { recursive?: boolean } = {}): Promise<Pin> => {
+      add: async (cid: CID | string, options: AbortOptions & { recursive?: boolean } = {}): Promise<Pin> => {
         const out = await api.json<{ Pins: string[] }>(
           'pin/add',
           { arg: String(cid), recursive: options.recursive },
@@ -252,10 +278,10 @@ export class RemoteNode implements CliNode {
         )
         return { cid: parseCid(out.Pins[0] ?? String(cid)), type: options.recursive === false ? 'direct' : 'recursive' }
       },
-      rm: async (cid: CID | string, options: Signal = {}): Promise<void> => {
+      rm: async (cid: CID | string, options: AbortOptions = {}): Promise<void> => {
         await api.json('pin/rm', { arg: String(cid) }, options)
       },
-      ls: async function* (options: Signal & { type?: PinType | 'all' } = {}): AsyncGenerator<Pin> {
+      ls: async function* (options: AbortOptions & { type?: PinType | 'all' } = {}): AsyncGenerator<Pin> {
         for await (const line of api.ndjson<{ Cid: string; Type: PinType }>(
           'pin/ls',
           { type: options.type, stream: true },
@@ -267,7 +293,7 @@ export class RemoteNode implements CliNode {
     }
   }
 
-  async gc(options: Signal & { dryRun?: boolean; minAgeSeconds?: number } = {}): Promise<GcResult> {
+  async gc(options: GcOptions = {}): Promise<GcResult> {
     const removed: CID[] = []
     for await (const line of this.#api.ndjson<{ Key: { '/': string } }>(
       'repo/gc',
@@ -281,10 +307,10 @@ export class RemoteNode implements CliNode {
   get dag() {
     const api = this.#api
     return {
-      export: (cid: CID | string, options: Signal = {}) => api.bytes('dag/export', { arg: String(cid) }, options),
+      export: (cid: CID | string, options: AbortOptions = {}) => api.bytes('dag/export', { arg: String(cid) }, options),
       import: async (
         source: AsyncIterable<Uint8Array>,
-        options: Signal & { pinRoots?: boolean } = {},
+        options: AbortOptions & { pinRoots?: boolean } = {},
       ): Promise<CarImportResult> => {
         const roots: CID[] = []
         let blocks = 0
@@ -301,8 +327,8 @@ export class RemoteNode implements CliNode {
     }
   }
 
-  repoStat(): Promise<RepoStat> {
-    return this.#api.json<RepoStat>('repo/stat')
+  repoStat(options: AbortOptions = {}): Promise<RepoStat> {
+    return this.#api.json<RepoStat>('repo/stat', {}, options)
   }
 
   async repoVerify(): Promise<VerifyResult> {
@@ -311,13 +337,13 @@ export class RemoteNode implements CliNode {
     )
   }
 
-  async provide(cid: CID | string, options: Signal = {}): Promise<void> {
+  async provide(cid: CID | string, options: AbortOptions = {}): Promise<void> {
     for await (const _ of this.#api.ndjson('routing/provide', { arg: String(cid) }, options)) {
       // one line per provided CID
     }
   }
 
-  async *findProviders(cid: CID | string, options: Signal = {}) {
+  async *findProviders(cid: CID | string, options: AbortOptions = {}) {
     for await (const line of this.#api.ndjson<{ Type: number; Responses: Array<{ ID: string; Addrs: string[] }> }>(
       'routing/findprovs',
       { arg: String(cid), 'num-providers': 100 },
@@ -334,14 +360,14 @@ export class RemoteNode implements CliNode {
     return {
       addresses: (): string[] => [...id.Addresses],
       peers: (): PeerConnection[] => peers(),
-      connect: async (address: string, options: Signal = {}): Promise<string> => {
+      connect: async (address: string, options: AbortOptions = {}): Promise<string> => {
         const out = await api.json<{ Strings: string[] }>('swarm/connect', { arg: address }, options)
         return /^connect (\S+) success$/.exec(out.Strings[0] ?? '')?.[1] ?? ''
       },
-      disconnect: async (address: string, options: Signal = {}): Promise<void> => {
+      disconnect: async (address: string, options: AbortOptions = {}): Promise<void> => {
         await api.json('swarm/disconnect', { arg: address }, options)
       },
-      findPeer: async (peer: string, options: Signal = {}): Promise<string[]> => {
+      findPeer: async (peer: string, options: AbortOptions = {}): Promise<string[]> => {
         for await (const line of api.ndjson<{ Responses: Array<{ Addrs: string[] }> }>(
           'routing/findpeer',
           { arg: peer },
@@ -351,7 +377,6 @@ export class RemoteNode implements CliNode {
         }
         return []
       },
-      libp2p: { getProtocols: (): string[] => [...id.Protocols] },
     }
   }
 }

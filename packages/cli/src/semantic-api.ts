@@ -2,9 +2,7 @@
  * The `semantic` commands' API: on an opened repo (local) or through a running daemon (its `semantic/*` RPC
  * commands, served from the daemon's node, whose semantic DHT is online).
  */
-import { InvalidParameterError } from '@ipfrs/core'
-import { type RpcCommand, sendJson } from '@ipfrs/interface'
-import type { Node } from 'ipfrs'
+import type { LocalNodeApi } from '@ipfrs/node-api'
 import type { ApiClient } from './api-client.js'
 
 /** One query hit; `provider` (a peer ID) is set for network searches. */
@@ -37,7 +35,7 @@ export interface CliSemanticApi {
 }
 
 /** The semantic commands on a node (the CLI's opened repo, or the daemon's node). */
-export function localSemanticApi(node: Node): CliSemanticApi {
+export function localSemanticApi(node: LocalNodeApi): CliSemanticApi {
   return {
     async indexCid(cid) {
       const r = await node.semantic.indexCid(cid)
@@ -54,24 +52,8 @@ export function localSemanticApi(node: Node): CliSemanticApi {
       const hits = await layer.query(text, k, options.minScore === undefined ? {} : { minScore: options.minScore })
       return hits.map((h) => ({ cid: h.cid, score: h.score }))
     },
-    async stats() {
-      const layer = node.semantic
-      const network = layer.isOnline ? layer.network.stats() : undefined
-      return {
-        Vectors: layer.store.size,
-        ...node.config.Semantic,
-        Online: layer.isOnline,
-        ...(network
-          ? {
-              PeerID: network.peerId,
-              KnownPeers: network.knownPeers,
-              PeersWithSummary: network.peersWithSummary,
-              RecordsHeld: network.recordsHeld,
-              Queries: network.metrics.queries,
-            }
-          : {}),
-      }
-    },
+    // the same body the daemon's semantic/stats answers (loaded only here: the interface is server code)
+    stats: async () => (await import('@ipfrs/interface')).semanticStatsBody(node),
   }
 }
 
@@ -97,34 +79,5 @@ export function remoteSemanticApi(api: ApiClient): CliSemanticApi {
       return out.Results.map((h) => ({ cid: h.Cid, score: h.Score, ...(h.Provider ? { provider: h.Provider } : {}) }))
     },
     stats: () => api.json('semantic/stats'),
-  }
-}
-
-function parseMinScore(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined
-  const n = Number(value)
-  if (!Number.isFinite(n)) throw new InvalidParameterError('min-score', 'must be a number')
-  return n
-}
-
-/** The daemon's `semantic/index`, `semantic/query` (`network=true` searches peers) and `semantic/stats`. */
-export function semanticRpcCommands(node: Node): Record<string, RpcCommand> {
-  const local = localSemanticApi(node)
-  return {
-    'semantic/index': async ({ params, res }) => {
-      const r = await local.indexCid(params.arg('CID'))
-      sendJson(res, { Cid: r.cid, Bytes: r.bytes, Truncated: r.truncated, PublishedTo: r.publishedTo })
-    },
-    'semantic/query': async ({ params, res }) => {
-      const minScore = parseMinScore(params.string('min-score'))
-      const hits = await local.query(params.arg('query text'), params.int('k') ?? 10, {
-        network: params.bool('network', false),
-        ...(minScore !== undefined ? { minScore } : {}),
-      })
-      sendJson(res, {
-        Results: hits.map((h) => ({ Cid: h.cid, Score: h.score, ...(h.provider ? { Provider: h.provider } : {}) })),
-      })
-    },
-    'semantic/stats': async ({ res }) => sendJson(res, await local.stats()),
   }
 }

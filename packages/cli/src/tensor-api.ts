@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { type CID, formatCid, InvalidParameterError, parseCid } from '@ipfrs/core'
-import { fromIterable, multipartParts, type RpcCommand, sendBytes, sendJson } from '@ipfrs/interface'
-import type { Node, TensorFetchResult } from 'ipfrs'
+import { type CID, parseCid } from '@ipfrs/core'
+import type { LocalNodeApi, TensorFetchOptions, TensorFetchResult } from '@ipfrs/node-api'
 import type { ApiClient } from './api-client.js'
 
 /** One tensor of a model, as `tensor ls` shows it. */
@@ -24,14 +23,11 @@ export interface CliTensorApi {
   describe(cid: string): Promise<{ encoding: string; dtype: string; shape: number[] }>
   exportSafetensors(cid: string): Promise<Uint8Array>
   /** Fetches what the repo lacks from peers (a daemon's node, or a local node started online); pins unless told not to. */
-  fetch(
-    cid: string,
-    options: { pin?: boolean; providers?: string[]; onProgress?: (done: number, total: number) => void },
-  ): Promise<TensorFetchResult>
+  fetch(cid: string, options: Pick<TensorFetchOptions, 'pin' | 'providers' | 'onProgress'>): Promise<TensorFetchResult>
 }
 
 /** The tensor commands on an opened repo. */
-export function localTensorApi(node: Node): CliTensorApi {
+export function localTensorApi(node: LocalNodeApi): CliTensorApi {
   const layer = () => node.tensor
   return {
     async importSafetensors(file, options) {
@@ -89,49 +85,5 @@ export function remoteTensorApi(api: ApiClient): CliTensorApi {
     // the daemon reports no progress while it fetches: the result comes when it is done
     fetch: (cid, options) =>
       api.json('tensor/fetch', { arg: cid, pin: options.pin, provider: options.providers?.join(',') }),
-  }
-}
-
-/** The daemon's `tensor/*` RPC commands, served from `node`'s tensor layer. */
-export function tensorRpcCommands(node: Node): Record<string, RpcCommand> {
-  const local = localTensorApi(node)
-  const bytes = (res: Parameters<RpcCommand>[0]['res'], data: Uint8Array) =>
-    sendBytes(res, fromIterable([data]), { 'Content-Length': data.byteLength })
-  return {
-    'tensor/ls': async ({ params, res }) => {
-      const tensors = await local.listModel(params.arg('model CID'))
-      sendJson(res, { Tensors: tensors.map((t) => ({ ...t, cid: formatCid(t.cid) })) })
-    },
-    'tensor/stat': async ({ params, res }) => sendJson(res, await local.describe(params.arg('tensor CID'))),
-    'tensor/get': async ({ params, res }) => bytes(res, await local.getBytes(params.arg('tensor CID'))),
-    'tensor/export': async ({ params, res }) => bytes(res, await local.exportSafetensors(params.arg('model CID'))),
-    'tensor/fetch': async ({ params, res, signal }) => {
-      const providers = params
-        .string('provider')
-        ?.split(',')
-        .filter((p) => p !== '')
-      const result = await node.tensor.fetch(params.arg('tensor or model CID'), {
-        pin: params.bool('pin', true),
-        signal,
-        ...(providers != null && providers.length > 0 ? { providers } : {}),
-      })
-      sendJson(res, result)
-    },
-    'tensor/import': async ({ params, req, res, signal }) => {
-      const chunkSize = params.int('chunk-size')
-      for await (const part of multipartParts(req, { maxParts: 1 })) {
-        if (part.content == null) continue
-        const chunks: Uint8Array[] = []
-        for await (const c of part.content) chunks.push(c)
-        const { cid, manifest } = await node.tensor.importSafetensors(Buffer.concat(chunks), {
-          pin: params.bool('pin', true),
-          signal,
-          ...(chunkSize != null ? { chunkSize } : {}),
-        })
-        sendJson(res, { Model: formatCid(cid), Tensors: Object.keys(manifest.tensors).length })
-        return
-      }
-      throw new InvalidParameterError('file', 'no safetensors file in the request')
-    },
   }
 }

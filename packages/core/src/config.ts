@@ -90,6 +90,11 @@ export interface NodeConfig {
     EfConstruction: number
     EfSearch: number
   }
+  /** The knowledge base (`node.logic`, `ipfrs logic`). */
+  Logic: {
+    /** Wall-clock limit of a local query or proof that sets none itself, in ms (past it: `ERR_TIMEOUT`). */
+    QueryTimeoutMs: number
+  }
 }
 
 /** Options of `localConfig`. */
@@ -150,6 +155,7 @@ export function defaultConfig(): NodeConfig {
     API: { Authorizations: {}, AllowedOrigins: [], MaxRequestBodyBytes: 4 * 1024 * 1024 },
     Daemon: { LowPower: false, HealthIntervalSeconds: 5 },
     Semantic: { Enabled: true, Dimension: 384, Metric: 'cosine', M: 16, EfConstruction: 200, EfSearch: 100 },
+    Logic: { QueryTimeoutMs: 10_000 },
   }
 }
 
@@ -269,6 +275,7 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     EfConstruction: integer(1, 100_000),
     EfSearch: integer(1, 100_000),
   },
+  Logic: { QueryTimeoutMs: integer(1, 2 ** 31) },
 }
 
 /**

@@ -19,6 +19,7 @@ describe('NodeConfig', () => {
       UnixFSFileMaxLinks: 174,
     })
     expect(config.Encryption.Enabled).toBe(false)
+    expect(config.Logic).toEqual({ QueryTimeoutMs: 10_000 }) // a local logic query never runs unbounded
   })
 
   it('keeps given values and unknown sections', () => {
@@ -37,6 +38,8 @@ describe('NodeConfig', () => {
     [{ Import: { CidVersion: 2 } }, 'Import.CidVersion'],
     [{ Import: { UnixFSChunker: 'rabin' } }, 'Import.UnixFSChunker'],
     [{ Encryption: { Enabled: 'yes' } }, 'Encryption.Enabled'],
+    [{ Logic: { QueryTimeoutMs: 0 } }, 'Logic.QueryTimeoutMs'],
+    [{ Logic: { QueryTimeoutMs: '10s' } }, 'Logic.QueryTimeoutMs'],
     [{ Datastore: 7 }, 'Datastore'],
     [{ Bootstrap: 'x' }, 'Bootstrap'],
   ])('names the bad field of %j', (input, field) => {

@@ -3,11 +3,11 @@ import { rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import type { LocalNodeApi } from '@ipfrs/node-api'
 import { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
 import { gatewayHandler } from './gateway.js'
 import { HealthSupervisor, type Subsystem } from './health.js'
 import { DaemonMetrics } from './metrics.js'
-import type { NodeApi } from './node-api.js'
 import type { RpcCommand } from './rpc-context.js'
 import { rpcHandler } from './rpc-server.js'
 import { defaultSubsystems } from './subsystems.js'
@@ -17,7 +17,7 @@ const MAX_HEADER_BYTES = 16 * 1024
 
 export interface DaemonInit {
   /** A started node. The daemon serves it; starting and stopping the node is the caller's job. */
-  node: NodeApi
+  node: LocalNodeApi
   /** Where to write the `api` and `gateway` files (the repo); omit to write none. */
   repoPath?: string
   /** Subsystems /health reports and the supervisor restarts (default: checks built from the node). */

@@ -1,4 +1,4 @@
-import type { ListEntry } from './node-api.js'
+import type { LsEntry as ListEntry } from '@ipfrs/node-api'
 
 /** A plain HTML directory listing; every name is escaped. */
 export function directoryListing(path: string, entries: ListEntry[]): string {

@@ -1,13 +1,13 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { extname } from 'node:path'
 import { formatCid, parseCid } from '@ipfrs/core'
+import type { LsEntry as ListEntry, NodeApi } from '@ipfrs/node-api'
 import { badArgument, GatewayNotFoundError, methodNotAllowed } from './errors.js'
 import { errorResponseText } from './gateway-errors.js'
 import { directoryListing } from './gateway-listing.js'
 import type { HealthSupervisor } from './health.js'
 import { sendBytes } from './http-util.js'
 import type { DaemonMetrics } from './metrics.js'
-import type { ListEntry, NodeApi } from './node-api.js'
 
 const IMMUTABLE = 'public, max-age=29030400, immutable'
 

@@ -2,6 +2,7 @@
  * @ipfrs/interface: the HTTP face of an IPFRS node. A Kubo-compatible RPC API (`POST /api/v0/...`), a read-only
  * gateway (`GET /ipfs/<cid>[/path]`, trustless raw and CAR responses), `GET /health`, and Prometheus metrics.
  */
+export type { LocalNodeApi, NodeApi } from '@ipfrs/node-api'
 export { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
 export { Daemon, type DaemonInit } from './daemon.js'
 export { ApiRequestError, errorResponse } from './errors.js'
@@ -17,9 +18,9 @@ export {
 export { ERROR_CODE_HEADER, fromIterable, sendBytes, sendJson } from './http-util.js'
 export { DaemonMetrics } from './metrics.js'
 export { type MultipartLimits, multipartParts } from './multipart.js'
-export type * from './node-api.js'
 export type { RpcCommand, RpcContext } from './rpc-context.js'
 export { IPFRS_VERSION } from './rpc-network.js'
+export { semanticStatsBody } from './rpc-semantic.js'
 export { RPC_COMMANDS, type RpcHandlerOptions, rpcHandler } from './rpc-server.js'
-export { defaultSubsystems, type FeatureHealth } from './subsystems.js'
+export { defaultSubsystems, type FeatureHealth, featureHealth } from './subsystems.js'
 export { type TarEntry, tarStream } from './tar.js'

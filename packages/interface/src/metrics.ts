@@ -1,5 +1,5 @@
+import type { LocalNodeApi } from '@ipfrs/node-api'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import type { NodeApi } from './node-api.js'
 
 /** Repo totals are read from disk at most this often (a scrape every second must not walk the blockstore). */
 const REPO_STAT_TTL_MS = 15_000
@@ -32,7 +32,7 @@ export class DaemonMetrics {
   }
 
   /** Starts the per-scrape gauges that read from `node`. */
-  watch(node: NodeApi): void {
+  watch(node: LocalNodeApi): void {
     let cached: { at: number; blocks: number; bytes: number } | undefined
     const repoTotals = async () => {
       if (cached == null || Date.now() - cached.at > REPO_STAT_TTL_MS) {

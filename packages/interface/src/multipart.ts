@@ -2,7 +2,12 @@ import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import busboy from 'busboy'
 import { badArgument } from './errors.js'
-import type { AddCandidate } from './node-api.js'
+
+/** One part of an upload: a file (its content streams) or a directory (no content). */
+export interface MultipartPart {
+  path: string
+  content?: AsyncIterable<Uint8Array>
+}
 
 /** Limits on the multipart envelope (not on file sizes: file content streams straight into the importer). */
 export interface MultipartLimits {
@@ -26,7 +31,7 @@ const DEFAULTS = { maxParts: 100_000, maxHeaderBytes: 16 * 1024 }
 export async function* multipartParts(
   req: IncomingMessage,
   limits: Partial<MultipartLimits> = {},
-): AsyncGenerator<AddCandidate> {
+): AsyncGenerator<MultipartPart> {
   const { maxParts, maxHeaderBytes, signal } = { ...DEFAULTS, ...limits }
   const type = req.headers['content-type'] ?? ''
   if (!type.startsWith('multipart/form-data')) throw badArgument('expected a multipart/form-data body with files')
@@ -125,7 +130,7 @@ export async function* multipartParts(
     if (!finished) abort(failure ?? new Error('the upload was abandoned'))
   }
 
-  async function* parts(): AsyncGenerator<AddCandidate> {
+  async function* parts(): AsyncGenerator<MultipartPart> {
     while (true) {
       if (failure != null) throw failure
       const next = queue.shift()

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { NodeApi } from './node-api.js'
+import type { LocalNodeApi } from '@ipfrs/node-api'
 import type { Params } from './params.js'
 
 /** What one RPC command gets to work with. */
 export interface RpcContext {
-  readonly node: NodeApi
+  readonly node: LocalNodeApi
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly params: Params

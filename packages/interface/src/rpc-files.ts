@@ -1,8 +1,8 @@
 import { checkEntryPath, formatCid, isSafeEntryName, parseCid, UnsafePathError } from '@ipfrs/core'
+import type { AddOptions, LsEntry as ListEntry, LocalNodeApi } from '@ipfrs/node-api'
 import { badArgument } from './errors.js'
 import { sendBytes, sendJson, sendNdjson } from './http-util.js'
-import { multipartParts } from './multipart.js'
-import type { AddCandidate, AddFlags, ListEntry, NodeApi } from './node-api.js'
+import { type MultipartPart, multipartParts } from './multipart.js'
 import { AsyncQueue, type RpcCommand, type RpcContext } from './rpc-context.js'
 import { type TarEntry, tarStream } from './tar.js'
 
@@ -16,7 +16,7 @@ export const add: RpcCommand = async (ctx) => {
   if (cidVersion != null && cidVersion !== 0 && cidVersion !== 1) throw badArgument('cid-version must be 0 or 1')
   const progress = params.bool('progress', false)
   const quieter = params.bool('quieter', false)
-  const flags: AddFlags = {
+  const flags: AddOptions = {
     signal,
     sequentialFiles: true,
     cidVersion: cidVersion as 0 | 1 | undefined,
@@ -27,10 +27,11 @@ export const add: RpcCommand = async (ctx) => {
     wrapWithDirectory: params.bool('wrap-with-directory', false),
   }
   const out = new AsyncQueue<Record<string, unknown>>()
+  if (progress) flags.onProgress = progressLines(out)
   const parts = checkedNames(multipartParts(ctx.req, { signal }))
   const run = (async () => {
     const results = []
-    for await (const entry of node.addAll(progress ? withProgress(parts, out) : parts, flags)) results.push(entry)
+    for await (const entry of node.addAll(parts, flags)) results.push(entry)
     const shown = quieter ? results.slice(-1) : results
     for (const entry of shown) {
       const cid = formatCid(entry.cid)
@@ -50,8 +51,8 @@ export const add: RpcCommand = async (ctx) => {
  * directory's block at once: an upload whose bad name follows only directories stores nothing. (A file already read
  * before a bad name leaves unpinned blocks, which gc removes; nothing is pinned.)
  */
-async function* checkedNames(parts: AsyncIterable<AddCandidate>): AsyncGenerator<AddCandidate> {
-  const directories: AddCandidate[] = []
+async function* checkedNames(parts: AsyncIterable<MultipartPart>): AsyncGenerator<MultipartPart> {
+  const directories: MultipartPart[] = []
   for await (const part of parts) {
     checkEntryPath(part.path)
     if (part.content == null) {
@@ -65,35 +66,17 @@ async function* checkedNames(parts: AsyncIterable<AddCandidate>): AsyncGenerator
 }
 
 /**
- * Kubo's progress lines, `{Name, Bytes}` with the bytes of that file read so far, every 256 KiB and at each file's end
- * (counted here, as the upload streams in, so they do not depend on the node reporting progress for a generic source).
+ * Kubo's progress lines, `{Name, Bytes}` with the bytes of that file read so far, every 256 KiB and at each file's end,
+ * from the node's `add:read`/`add:file` progress events.
  */
-async function* withProgress(
-  parts: AsyncIterable<AddCandidate>,
-  out: AsyncQueue<Record<string, unknown>>,
-): AsyncGenerator<AddCandidate> {
-  for await (const part of parts) {
-    const content = part.content
-    if (content == null) {
-      yield part
-      continue
-    }
-    yield {
-      path: part.path,
-      content: (async function* () {
-        let bytes = 0
-        let last = 0
-        for await (const chunk of content) {
-          bytes += chunk.byteLength
-          if (bytes - last >= 256 * 1024) {
-            last = bytes
-            out.push({ Name: part.path, Bytes: bytes })
-          }
-          yield chunk
-        }
-        if (bytes !== last) out.push({ Name: part.path, Bytes: bytes })
-      })(),
-    }
+function progressLines(out: AsyncQueue<Record<string, unknown>>): NonNullable<AddOptions['onProgress']> {
+  const reported = new Map<string, number>()
+  return (event) => {
+    const { path, bytes } = event.detail
+    const last = reported.get(path) ?? 0
+    if (event.type === 'add:read' ? bytes - last < 256 * 1024 : bytes === last) return
+    reported.set(path, bytes)
+    out.push({ Name: path, Bytes: bytes })
   }
 }
 
@@ -137,7 +120,7 @@ export const get: RpcCommand = async ({ params, node, res, signal }) => {
   await sendBytes(res, tarStream(walk(node, root, name, signal)), { 'Content-Type': 'application/x-tar' })
 }
 
-async function* walk(node: NodeApi, path: string, name: string, signal: AbortSignal): AsyncGenerator<TarEntry> {
+async function* walk(node: LocalNodeApi, path: string, name: string, signal: AbortSignal): AsyncGenerator<TarEntry> {
   const stat = await node.stat(path, { signal })
   if (stat.type !== 'directory') {
     yield { path: name, type: 'file', size: Number(stat.size), content: node.cat(path, { signal }) }

@@ -18,12 +18,7 @@ const id: RpcCommand = async ({ params, node, res, signal }) => {
     sendJson(res, { ID: peer, PublicKey: '', Addresses: addresses, AgentVersion: '', Protocols: [] })
     return
   }
-  const online = node.isOnline
-  sendJson(res, {
-    ...self,
-    Addresses: online ? node.network.addresses() : self.Addresses,
-    Protocols: online ? node.network.libp2p.getProtocols().sort() : self.Protocols,
-  })
+  sendJson(res, self)
 }
 
 const version: RpcCommand = async ({ res }) => {

@@ -56,8 +56,8 @@ const repoGc: RpcCommand = async ({ params, node, res, signal }) => {
   await sendNdjson(res, fromIterable(quiet ? [] : result.removed.map((cid) => ({ Key: { '/': formatCid(cid) } }))))
 }
 
-const repoStat: RpcCommand = async ({ params, node, res }) => {
-  const stat = await node.repoStat()
+const repoStat: RpcCommand = async ({ params, node, res, signal }) => {
+  const stat = await node.repoStat({ signal })
   if (params.bool('size-only', false)) sendJson(res, { RepoSize: stat.RepoSize, StorageMax: stat.StorageMax })
   else sendJson(res, stat)
 }

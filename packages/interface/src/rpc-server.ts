@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
 import type { NodeConfig } from '@ipfrs/core'
+import type { LocalNodeApi } from '@ipfrs/node-api'
 import {
   bodyTooLarge,
   forbiddenOrigin,
@@ -13,20 +14,25 @@ import {
 import type { HealthSupervisor } from './health.js'
 import { clientSignal, sendError, sendJson } from './http-util.js'
 import type { DaemonMetrics } from './metrics.js'
-import type { NodeApi } from './node-api.js'
 import { Params } from './params.js'
 import { BLOCK_COMMANDS } from './rpc-blocks.js'
 import type { RpcCommand } from './rpc-context.js'
 import { FILE_COMMANDS } from './rpc-files.js'
+import { LOGIC_COMMANDS } from './rpc-logic.js'
 import { NETWORK_COMMANDS } from './rpc-network.js'
 import { PIN_COMMANDS } from './rpc-pins.js'
+import { SEMANTIC_COMMANDS } from './rpc-semantic.js'
+import { TENSOR_COMMANDS } from './rpc-tensor.js'
 
-/** Every `/api/v0/<name>` command this API answers. */
+/** Every `/api/v0/<name>` command this API answers: Kubo's, then the feature layers' (`tensor/*`, `logic/*`, `semantic/*`). */
 export const RPC_COMMANDS: Readonly<Record<string, RpcCommand>> = {
   ...FILE_COMMANDS,
   ...BLOCK_COMMANDS,
   ...PIN_COMMANDS,
   ...NETWORK_COMMANDS,
+  ...TENSOR_COMMANDS,
+  ...LOGIC_COMMANDS,
+  ...SEMANTIC_COMMANDS,
 }
 
 /** Commands whose request body is an upload that streams into the node (not bound by MaxRequestBodyBytes). */
@@ -36,7 +42,7 @@ export interface RpcHandlerOptions {
   api: NodeConfig['API']
   metrics?: DaemonMetrics
   health?: HealthSupervisor
-  /** Extra commands (e.g. feature packages' `semantic/query`), merged over the built-in ones. */
+  /** Extra commands, merged over the built-in ones. */
   commands?: Record<string, RpcCommand>
 }
 
@@ -44,7 +50,7 @@ export interface RpcHandlerOptions {
  * The RPC API as a node:http request listener: `POST /api/v0/<command>?arg=…`, Kubo's error body and status codes,
  * cross-origin browser requests refused (403), optional bearer tokens (401), GET only for /health and the metrics.
  */
-export function rpcHandler(node: NodeApi, options: RpcHandlerOptions): RequestListener {
+export function rpcHandler(node: LocalNodeApi, options: RpcHandlerOptions): RequestListener {
   const commands = { ...RPC_COMMANDS, ...options.commands }
   return (req, res) => {
     void handle(node, options, commands, req, res)
@@ -52,7 +58,7 @@ export function rpcHandler(node: NodeApi, options: RpcHandlerOptions): RequestLi
 }
 
 async function handle(
-  node: NodeApi,
+  node: LocalNodeApi,
   options: RpcHandlerOptions,
   commands: Record<string, RpcCommand>,
   req: IncomingMessage,

@@ -1,6 +1,6 @@
 import { cidOf } from '@ipfrs/core'
+import type { LocalNodeApi } from '@ipfrs/node-api'
 import type { HealthReport, Subsystem } from './health.js'
-import type { NodeApi } from './node-api.js'
 
 const PROBE = new TextEncoder().encode('ipfrs health probe\n')
 const PROBE_CID = cidOf(PROBE, 0x55)
@@ -24,8 +24,8 @@ export interface FeatureHealth {
  * not), and the semantic and tensorlogic layers when the node has them.
  */
 export function defaultSubsystems(
-  node: NodeApi,
-  features: { semantic?: FeatureHealth; tensorlogic?: FeatureHealth } = {},
+  node: LocalNodeApi,
+  features: { semantic?: FeatureHealth; tensorlogic?: FeatureHealth } = featureHealth(node),
 ): Subsystem[] {
   const storage: Subsystem = {
     name: 'storage',
@@ -78,4 +78,35 @@ export function defaultSubsystems(
     ...(f?.restart != null ? { restart: () => f.restart?.() ?? Promise.resolve() } : {}),
   })
   return [storage, network, dht, feature('semantic', features.semantic), feature('tensorlogic', features.tensorlogic)]
+}
+
+/** /health's feature categories of a node: its vector index and its knowledge base. */
+export function featureHealth(node: LocalNodeApi): { semantic: FeatureHealth; tensorlogic: FeatureHealth } {
+  return {
+    semantic: {
+      health: () => {
+        if (node.config.Semantic?.Enabled !== true) return { status: 'ok', details: { enabled: false } }
+        const stats = node.semantic.stats()
+        if (!stats.started) return { status: 'down', details: { reason: 'the semantic store is not started' } }
+        return {
+          status: 'ok', // a corrupt snapshot found at start was rebuilt from the records log: reported, not a fault
+          details: {
+            vectors: stats.vectors,
+            ...(stats.recoveredFromCorruptSnapshot ? { recoveredFromCorruptSnapshot: true } : {}),
+            ...(stats.network !== undefined ? { dhtPeers: stats.network.knownPeers } : {}),
+          },
+        }
+      },
+    },
+    tensorlogic: {
+      health: () => {
+        if (!node.isStarted) return { status: 'down', details: { reason: 'the node is not started' } }
+        const { facts, rules, root, restoreError } = node.logic.stats()
+        return {
+          status: 'ok', // an unreadable snapshot found at start is reported; the KB is open (empty) all the same
+          details: { facts, rules, ...(root !== undefined ? { root } : {}), ...(restoreError ? { restoreError } : {}) },
+        }
+      },
+    },
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { localConfig, type NodeConfig } from '@ipfrs/core'
 import { createNode, type Node } from 'ipfrs'
-import { Daemon, DaemonMetrics, type NodeApi } from '../src/index.js'
+import { Daemon, DaemonMetrics } from '../src/index.js'
 
 export interface TestDaemon {
   node: Node
@@ -30,8 +30,7 @@ export async function startDaemon(
       metricsRegistry: metrics.registry,
     })
     await node.start()
-    const api: NodeApi = node // ipfrs's Node is what the interface serves
-    daemon = await Daemon.start({ node: api, repoPath: join(dir, 'repo'), metrics })
+    daemon = await Daemon.start({ node, repoPath: join(dir, 'repo'), metrics })
   } catch (err) {
     await node?.stop().catch(() => {})
     await rm(dir, { recursive: true, force: true })

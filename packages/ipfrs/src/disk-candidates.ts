@@ -2,21 +2,42 @@ import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { checkEntryPath } from '@ipfrs/core/errors'
+import type { AddProgressEvents } from '@ipfrs/node-api'
 import type { ImportCandidate } from 'ipfs-unixfs-importer'
+import { CustomProgressEvent, type ProgressOptions } from 'progress-events'
 import { IsDirectoryError } from './errors.js'
 
-/** Counts bytes flowing through, for progress reporting; stops the import when `signal` aborts. */
-export async function* countBytes(
-  source: AsyncIterable<Uint8Array>,
-  onProgress?: (bytes: number) => void,
-  signal?: AbortSignal,
-): AsyncGenerator<Uint8Array> {
+/**
+ * Reports the content of candidates as it is read, as typed events (`add:read` per chunk, `add:file` at each file's
+ * end), and stops reading when `signal` aborts. `node.addAll` reads every add through it; a client that uploads the
+ * candidates elsewhere (the CLI to a daemon) uses it to see its own upload's progress.
+ */
+export async function* withAddProgress<C extends { path?: string; content?: unknown }>(
+  source: Iterable<C> | AsyncIterable<C>,
+  options: ProgressOptions<AddProgressEvents> & { signal?: AbortSignal },
+): AsyncGenerator<C> {
   let total = 0
-  for await (const chunk of source) {
-    signal?.throwIfAborted()
-    total += chunk.byteLength
-    onProgress?.(total)
-    yield chunk
+  for await (const candidate of source) {
+    const content = candidate.content as AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array | undefined
+    if (content == null) {
+      yield candidate
+      continue
+    }
+    const path = candidate.path ?? ''
+    yield {
+      ...candidate,
+      content: (async function* () {
+        let bytes = 0
+        for await (const chunk of content instanceof Uint8Array ? [content] : content) {
+          options.signal?.throwIfAborted()
+          bytes += chunk.byteLength
+          total += chunk.byteLength
+          options.onProgress?.(new CustomProgressEvent('add:read', { path, bytes, total }))
+          yield chunk
+        }
+        options.onProgress?.(new CustomProgressEvent('add:file', { path, bytes }))
+      })(),
+    }
   }
 }
 
@@ -26,19 +47,14 @@ export async function* countBytes(
  */
 export async function* diskCandidates(
   path: string,
-  options: { recursive?: boolean; hidden?: boolean; onProgress?: (bytes: number) => void; signal?: AbortSignal },
+  options: { recursive?: boolean; hidden?: boolean },
 ): AsyncGenerator<ImportCandidate> {
-  let read = 0
-  const progress = (n: number) => options.onProgress?.(read + n)
   async function* walk(abs: string, rel: string): AsyncGenerator<ImportCandidate> {
     const info = await stat(abs)
     if (info.isFile()) {
       yield {
         path: rel,
-        content: (async function* () {
-          yield* countBytes(createReadStream(abs, { highWaterMark: 1024 * 1024 }), progress, options.signal)
-          read += info.size
-        })(),
+        content: createReadStream(abs, { highWaterMark: 1024 * 1024 }),
       }
       return
     }

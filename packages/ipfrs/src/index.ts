@@ -35,7 +35,7 @@ export {
   type TensorFetchResult,
 } from './tensor-fetch.js'
 export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
-export { type AddOptions, type AddResult, diskCandidates, importerOptions } from './unixfs-add.js'
+export { type AddOptions, type AddResult, diskCandidates, importerOptions, withAddProgress } from './unixfs-add.js'
 export type { AddPathOptions } from './unixfs-api.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'
 export { AGENT_VERSION } from './version.js'

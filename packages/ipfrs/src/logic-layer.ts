@@ -3,13 +3,13 @@
  * `<repo>/tensorlogic/root`: {@link LogicSnapshots}), queried locally, and — online — shared with peers (rules over
  * Bitswap, queries over GossipSub: {@link LogicPeers}).
  */
-import { formatCid } from '@ipfrs/core'
+import { formatCid, isIpfrsError } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
+import type { LogicApi, LogicQueryOptions, LogicStats, ProofTree } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type { Clause, KbStats, KnowledgeBase } from '@ipfrs/tensorlogic'
 import type { DistributedQueryOptions, LogicDistributedAnswer, LogicPeers } from './logic-peers.js'
 import { LogicSnapshots } from './logic-snapshot.js'
-import type { ProofTree } from './logic-text.js'
 
 /** The solver, the printers and the peer side: loaded when a node first uses its KB (see {@link LogicLayer}). */
 async function loadEngine() {
@@ -30,24 +30,8 @@ const loaded = (): Promise<Engine> => {
 /** What `KnowledgeBase.stats()` says of an empty KB: the counts of a KB not made yet. */
 const EMPTY_STATS: KbStats = { clauses: 0, facts: 0, rules: 0, predicates: 0, tabled: 0 }
 
-/** Limits of one query (see the solver's `QueryOptions`). */
-export interface LogicQueryOptions {
-  /** Stop after this many answers (default: all). */
-  limit?: number
-  /** Wall-clock limit; past it the query fails with `ERR_TIMEOUT`. */
-  timeoutMs?: number
-  /** Deepest proof allowed (nested resolution steps); deeper fails with `ERR_DEPTH_LIMIT`. */
-  maxDepth?: number
-  /** Aborting ends the query with `ERR_TIMEOUT`. */
-  signal?: AbortSignal
-}
-
-/** Knowledge-base counts and the root CID of the last snapshot (saved or restored). */
-export interface LogicStats extends KbStats {
-  root?: string
-  /** Why the snapshot could not be restored when the node started (the KB then started empty). */
-  restoreError?: string
-}
+/** Limits of one query, and the KB's counts (the contract's types). */
+export type { LogicQueryOptions, LogicStats } from '@ipfrs/node-api'
 
 /**
  * The knowledge base of a started node (`node.logic`). Mutations (add, load, restore, save, fetch) run one at a time;
@@ -55,7 +39,7 @@ export interface LogicStats extends KbStats {
  * used, or at {@link open} when there is a snapshot to restore or a network to answer: until then the KB is empty and
  * unchanged, so an offline node that never touches it (`ipfrs add`) neither loads nor saves it.
  */
-export class LogicLayer {
+export class LogicLayer implements LogicApi {
   readonly #repo: Repo
   readonly #network: Network | undefined
   readonly #snapshots: LogicSnapshots
@@ -69,6 +53,8 @@ export class LogicLayer {
   #savedVersion = 0
   #cids: Set<string> | undefined
   #queue: Promise<unknown> = Promise.resolve()
+  /** Local queries and proofs running now (`stats().activeQueries`). */
+  #active = 0
 
   /** A layer over `repo`; with `network`, it also answers peers' queries (call {@link open}). */
   constructor(repo: Repo, network?: Network) {
@@ -172,23 +158,47 @@ export class LogicLayer {
     })
   }
 
-  /** Every solution of `goal` (or the first `limit`) as variable name → printed term. */
+  /**
+   * Every solution of `goal` (or the first `limit`) as variable name → printed term. Without `timeoutMs`, the config's
+   * `Logic.QueryTimeoutMs` limits it; past the limit, or when `signal` aborts, it fails with `QueryTimeoutError`.
+   */
   async query(goal: string, options: LogicQueryOptions = {}): Promise<Array<Record<string, string>>> {
-    const { printed } = await loaded()
-    return (await (await this.#knowledgeBase()).query(goal, options)).map(printed)
+    return this.#limited(options, async (o) => {
+      const { printed } = await loaded()
+      return (await (await this.#knowledgeBase()).query(goal, o)).map(printed)
+    })
   }
 
-  /** The proof of the first solution, or null when there is none. */
+  /** The proof of the first solution, or null when there is none (limited as {@link query} is). */
   async prove(goal: string, options: LogicQueryOptions = {}): Promise<ProofTree | null> {
-    const { printed, proofStep } = await loaded()
-    const found = await (await this.#knowledgeBase()).prove(goal, options)
-    if (found === undefined) return null
-    return { bindings: printed(found.bindings), proof: found.proof.map(proofStep) }
+    return this.#limited(options, async (o) => {
+      const { printed, proofStep } = await loaded()
+      const found = await (await this.#knowledgeBase()).prove(goal, o)
+      if (found === undefined) return null
+      return { bindings: printed(found.bindings), proof: found.proof.map(proofStep) }
+    })
   }
 
-  /** Fact, rule, predicate and table counts, and the root CID of the last snapshot. */
+  /** Runs a query with the default time limit, counted in `activeQueries` while it runs. */
+  async #limited<T>(options: LogicQueryOptions, run: (o: LogicQueryOptions) => Promise<T>): Promise<T> {
+    const fallback = options.timeoutMs === undefined ? this.#repo.config.Logic.QueryTimeoutMs : undefined
+    this.#active++
+    try {
+      return await run(fallback === undefined ? options : { ...options, timeoutMs: fallback })
+    } catch (err) {
+      if (fallback !== undefined && isIpfrsError(err, 'ERR_TIMEOUT') && options.signal?.aborted !== true) {
+        const { QueryTimeoutError } = await loaded()
+        throw new QueryTimeoutError(`query time limit exceeded (Logic.QueryTimeoutMs = ${fallback} ms)`, { cause: err })
+      }
+      throw err
+    } finally {
+      this.#active--
+    }
+  }
+
+  /** Fact, rule, predicate and table counts, the root CID of the last snapshot, and the queries running now. */
   stats(): LogicStats {
-    const out: LogicStats = { ...(this.#kb?.stats() ?? EMPTY_STATS) }
+    const out: LogicStats = { ...(this.#kb?.stats() ?? EMPTY_STATS), activeQueries: this.#active }
     if (this.#root !== undefined) out.root = this.#root
     if (this.#restoreError !== undefined) out.restoreError = this.#restoreError
     return out

@@ -5,6 +5,7 @@
 import { type CID, formatCid, parseCid } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
 import { OfflineError } from '@ipfrs/network/errors'
+import type { DistributedQueryOptions, LogicDistributedAnswer } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import {
   type Clause,
@@ -19,25 +20,8 @@ import {
 } from '@ipfrs/tensorlogic'
 import { printed } from './logic-text.js'
 
-/** A merged answer of {@link LogicLayer.distributedQuery}. */
-export interface LogicDistributedAnswer {
-  /** The goal as instantiated by this answer. */
-  answer: string
-  bindings: Record<string, string>
-  /** Peer IDs that gave it (`'local'` for this node). */
-  from: string[]
-}
-
-/** Options of {@link LogicLayer.distributedQuery}. */
-export interface DistributedQueryOptions {
-  /** How long to collect peers' answers (default 3,000 ms). */
-  timeoutMs?: number
-  /** Answers asked of each peer (default 1,000). */
-  limit?: number
-  /** Include this node's own answers (default true). */
-  includeLocal?: boolean
-  signal?: AbortSignal
-}
+/** A merged answer of a distributed query, and its options (the contract's types). */
+export type { DistributedQueryOptions, LogicDistributedAnswer } from '@ipfrs/node-api'
 
 /** The peer side of a node's KB (`node.logic`); without a network only the repo side works. */
 export class LogicPeers {

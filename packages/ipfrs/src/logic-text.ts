@@ -1,19 +1,9 @@
 /** Answers and proofs of the knowledge base as plain data with printed terms. */
+import type { ProofStep } from '@ipfrs/node-api'
 import { type Answer, type ProofNode, printClause, printTerm } from '@ipfrs/tensorlogic'
 
-/** One step of a proof as plain data: the goal as proven, how, the clause used, and its sub-proofs. */
-export interface ProofStep {
-  goal: string
-  via: 'clause' | 'builtin' | 'table'
-  clause?: string
-  children: ProofStep[]
-}
-
-/** The proof of a goal's first solution: its bindings and one proof per top-level goal. */
-export interface ProofTree {
-  bindings: Record<string, string>
-  proof: ProofStep[]
-}
+/** A proof step and a proof tree as plain data (the contract's types). */
+export type { ProofStep, ProofTree } from '@ipfrs/node-api'
 
 /** Prints bindings as variable name → canonical term text. */
 export function printed(a: Answer): Record<string, string> {

@@ -1,6 +1,7 @@
 import { type CID, type NodeConfig, parseCid } from '@ipfrs/core'
 import type { Network, NetworkInit } from '@ipfrs/network'
 import { OfflineError } from '@ipfrs/network/errors'
+import type { AddCandidate, GetOptions, HybridOptions, HybridResult, LocalNodeApi, NodeId } from '@ipfrs/node-api'
 import {
   defaultRepoPath,
   type GcOptions,
@@ -12,9 +13,9 @@ import {
 } from '@ipfrs/storage'
 import type { ArrowTable, GetTensorOptions, LoadedTensor, TensorTypedArray } from '@ipfrs/transport'
 import type { AbortOptions } from 'abort-error'
-import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { BlockApi } from './blocks.js'
 import { NodeNotStartedError, semanticDisabledError } from './errors.js'
+import { hybridQuery } from './hybrid.js'
 import { LogicLayer } from './logic-layer.js'
 import { dagApi, pinApi, runGc } from './pin-dag-api.js'
 import type { SemanticLayer } from './semantic-layer.js'
@@ -51,21 +52,16 @@ export interface CreateNodeOptions {
   semantic?: boolean
 }
 
-/** What `node.id()` reports, with Kubo's field names. */
-export interface NodeId {
-  ID: string
-  PublicKey: string
-  Addresses: string[]
-  AgentVersion: string
-  Protocols: string[]
-}
+/** What `node.id()` reports, with Kubo's field names (the contract's). */
+export type { NodeId } from '@ipfrs/node-api'
 
 /**
  * An IPFRS node over one repo, offline or (with `online: true`) on the network: its lifecycle (`start`/`stop`) and
  * its parts (repo, blocks, network, semantic index, knowledge base, tensors). UnixFS content (add/cat/get/stat/ls) is
- * handled by {@link UnixfsApi}, pins, GC and CAR files by `pin-dag-api.ts`; the Node delegates to them.
+ * handled by {@link UnixfsApi}, pins, GC and CAR files by `pin-dag-api.ts`; the Node delegates to them. It implements
+ * the node contract of `@ipfrs/node-api` (the compiler checks it).
  */
-export class Node {
+export class Node implements LocalNodeApi {
   readonly #options: CreateNodeOptions
   #repo: Repo | undefined
   #blocks: BlockApi | undefined
@@ -298,15 +294,22 @@ export class Node {
     return this.#blocks
   }
 
+  /** This node's identity; online, with the addresses peers can dial (each with `/p2p/<id>`) and its protocols. */
   id(): NodeId {
     const { identity } = this.repo
+    const network = this.#network
     return {
       ID: identity.peerId,
       PublicKey: Buffer.from(identity.privateKey.publicKey.raw).toString('base64'),
-      Addresses: [],
+      Addresses: network == null ? [] : network.addresses().sort(),
       AgentVersion: AGENT_VERSION,
-      Protocols: [],
+      Protocols: network == null ? [] : network.libp2p.getProtocols().sort(),
     }
+  }
+
+  /** Logic answers to `goal`, ranked by a semantic search for `options.semantic` (see `combineHybrid`). */
+  hybridQuery(goal: string, options: HybridOptions = {}): Promise<HybridResult> {
+    return hybridQuery(this.logic, () => this.semantic, goal, options)
   }
 
   /** Adds bytes as one UnixFS file and returns its root. */
@@ -326,7 +329,7 @@ export class Node {
 
   /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */
   addAll(
-    source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
+    source: Iterable<AddCandidate> | AsyncIterable<AddCandidate>,
     options: AddOptions = {},
   ): AsyncGenerator<AddResult> {
     return this.#unixfs.addAll(source, options)
@@ -338,7 +341,7 @@ export class Node {
   }
 
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
-  get(path: string | CID, out: string, options: AbortOptions & { onProgress?: (bytes: number) => void } = {}) {
+  get(path: string | CID, out: string, options: GetOptions = {}): Promise<number> {
     return this.#unixfs.get(path, out, options)
   }
 
@@ -367,7 +370,8 @@ export class Node {
     return dagApi(this.repo)
   }
 
-  repoStat(): Promise<RepoStat> {
+  async repoStat(options: AbortOptions = {}): Promise<RepoStat> {
+    options.signal?.throwIfAborted()
     return this.repo.stat()
   }
 

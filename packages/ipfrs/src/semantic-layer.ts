@@ -4,13 +4,13 @@
  */
 import { join } from 'node:path'
 import { formatCid, type InvalidConfigError, type NodeConfig, parseCid } from '@ipfrs/core'
+import type { SemanticApi, SemanticQueryOptions, SemanticStats } from '@ipfrs/node-api'
 import {
   HashingTextEmbedder,
   HnswIndex,
   InvalidParameterError,
   type NetworkSearchOptions,
   type ProvidedHit,
-  type SearchFilter,
   type SearchHit,
   SemanticStore,
 } from '@ipfrs/semantic'
@@ -36,7 +36,7 @@ export interface IndexCidResult {
 export const DEFAULT_MAX_INDEX_BYTES = 1024 * 1024
 
 /** `node.semantic`: the store plus CID-aware indexing. */
-export class SemanticLayer {
+export class SemanticLayer implements SemanticApi {
   readonly store: SemanticStore
   readonly #cat: CatFn
   #network: SemanticNetwork | undefined
@@ -136,8 +136,32 @@ export class SemanticLayer {
   }
 
   /** Embeds `text` and returns the `k` nearest indexed CIDs. */
-  query(text: string, k = 10, filter: SearchFilter = {}): Promise<SearchHit[]> {
+  async query(text: string, k = 10, options: SemanticQueryOptions = {}): Promise<SearchHit[]> {
+    options.signal?.throwIfAborted()
+    const { signal: _signal, ...filter } = options
     return this.store.query(text, k, filter)
+  }
+
+  /** The index's size and state, and online the semantic DHT's view. */
+  stats(): SemanticStats {
+    const store = this.store
+    const net = this.#network?.stats()
+    return {
+      vectors: store.size,
+      started: store.isStarted,
+      recoveredFromCorruptSnapshot: store.recovery != null,
+      ...(net !== undefined
+        ? {
+            network: {
+              peerId: net.peerId,
+              knownPeers: net.knownPeers,
+              peersWithSummary: net.peersWithSummary,
+              recordsHeld: net.recordsHeld,
+              queries: net.metrics.queries,
+            },
+          }
+        : {}),
+    }
   }
 
   /** Removes `cid` from the index. */

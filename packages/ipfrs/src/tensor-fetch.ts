@@ -7,6 +7,7 @@
 import { type CID, formatCid, IpfrsError, isIpfrsError, parseCid } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
 import { OfflineError } from '@ipfrs/network/errors'
+import type { TensorFetchOptions, TensorFetchResult } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import {
   bytesOfChunks,
@@ -19,8 +20,8 @@ import {
   TensorStore,
   type TensorSwap,
 } from '@ipfrs/transport'
-import type { AbortOptions } from 'abort-error'
 import type { Blockstore } from 'interface-blockstore'
+import { CustomProgressEvent } from 'progress-events'
 
 /** Chunks asked of Bitswap at a time when falling back to it. */
 const BITSWAP_WANTS = 8
@@ -30,35 +31,8 @@ const DEFAULT_FIND_TIMEOUT_MS = 5_000
 const MAX_DHT_PROVIDERS = 8
 
 /** Options of `node.tensor.fetch`. */
-export interface TensorFetchOptions extends AbortOptions {
-  /** Peers to fetch from (peer IDs or multiaddrs); default: connected peers that speak TensorSwap, then the DHT's. */
-  providers?: readonly string[]
-  /** Called as chunks are stored: payload bytes done so far and the bytes this fetch needs in total. */
-  onProgress?: (done: number, total: number) => void
-  /** Pin the fetched tensor or model (default true). */
-  pin?: boolean
-  /** How long to look for providers in the DHT (default 5 s). */
-  findTimeoutMs?: number
-  /** Fetch only the manifests (to list or describe), not the chunks. */
-  manifestsOnly?: boolean
-}
-
-/** What a fetch did. */
-export interface TensorFetchResult {
-  cid: string
-  /** A tensor manifest, or a safetensors model manifest (whose tensors were all fetched). */
-  kind: 'tensor' | 'model'
-  tensors: number
-  chunks: number
-  /** Chunks the repo already had (not transferred). */
-  alreadyHad: number
-  viaTensorSwap: number
-  viaBitswap: number
-  /** Payload bytes transferred. */
-  bytes: number
-  /** Peers TensorSwap took chunks from. */
-  providers: string[]
-}
+/** Options of `node.tensor.fetch` (the contract's); progress comes as `tensor:fetch:chunk` events. */
+export type { TensorFetchOptions, TensorFetchResult } from '@ipfrs/node-api'
 
 /** A fetch that got neither over TensorSwap nor over Bitswap what it needed. */
 export class TensorFetchError extends IpfrsError {
@@ -119,7 +93,7 @@ export class TensorFetcher {
     const total = manifests.reduce((n, m) => n + bytesOfChunks(m.manifest, m.missing), 0)
     const progress = (bytes: number) => {
       result.bytes += bytes
-      options.onProgress?.(result.bytes, total)
+      options.onProgress?.(new CustomProgressEvent('tensor:fetch:chunk', { done: result.bytes, total }))
     }
     let candidates: string[] | undefined
     for (const m of manifests) {

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { type CID, isIpfrsError, parseCid } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
+import type { TensorApi } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type {
   GetTensorOptions,
@@ -40,7 +41,7 @@ interface Parts {
 }
 
 /** Tensor operations over a repo; `node.tensor` of a started Node. */
-export class TensorLayer {
+export class TensorLayer implements TensorApi {
   readonly #repo: Repo
   readonly #network: Network | undefined
   readonly #online: boolean

@@ -1,34 +1,16 @@
 import { type CID, checkEntryPath, chunkerSize, type NodeConfig } from '@ipfrs/core'
-import type { AbortOptions } from 'abort-error'
+import type { AddOptions as ContractAddOptions } from '@ipfrs/node-api'
 import { type ImportCandidate, type ImporterOptions, importer, type WritableStorage } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
+import { withAddProgress } from './disk-candidates.js'
 import { leafImporter } from './leaf-importer.js'
 
 // where files come from (no importer needed): a client of a daemon uploads them without loading the importer
-export { countBytes, diskCandidates } from './disk-candidates.js'
+export { diskCandidates, withAddProgress } from './disk-candidates.js'
 
-/** How content is cut into blocks; every field defaults from the config's `Import` section (Kubo's defaults). */
-export interface AddOptions extends AbortOptions {
-  cidVersion?: 0 | 1
-  /** Raw leaves; defaults to true for CIDv1 and false for CIDv0, as in Kubo. */
-  rawLeaves?: boolean
-  /** `size-<bytes>`. */
-  chunker?: string
-  /** Compute the CIDs without storing anything. */
-  onlyHash?: boolean
-  /** Pin the root recursively (default true). */
-  pin?: boolean
-  /** Wrap the added entries in a directory (Kubo's `-w`). */
-  wrapWithDirectory?: boolean
-  /** Called with the number of bytes read so far. */
-  onProgress?: (bytes: number) => void
-  /**
-   * Read each file's content to its end before asking the source for the next file. Needed when the files come one
-   * after another from a single stream (an HTTP multipart upload); otherwise files are read in parallel.
-   */
-  sequentialFiles?: boolean
-}
+/** How content is cut into blocks (the contract's); progress comes as `add:read`/`add:file` events. */
+export type AddOptions = ContractAddOptions
 
 /** One imported file or directory. */
 export interface AddResult {
@@ -64,7 +46,8 @@ export async function* importCandidates(
   config: NodeConfig,
   options: AddOptions,
 ): AsyncGenerator<AddResult> {
-  for await (const entry of importer(checkedPaths(source), blockstore, importerOptions(config, options))) {
+  const candidates = withAddProgress(checkedPaths(source), options) // add:read/add:file events; stops on abort
+  for await (const entry of importer(candidates, blockstore, importerOptions(config, options))) {
     yield { cid: entry.cid, path: entry.path ?? '', size: entry.size }
   }
 }

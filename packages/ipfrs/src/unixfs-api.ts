@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs'
 import { type CID, formatCid, parseCid } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
+import type { AddCandidate, GetOptions } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
-import type { ImportCandidate } from 'ipfs-unixfs-importer'
-import { countBytes, diskCandidates } from './disk-candidates.js'
+import { diskCandidates } from './disk-candidates.js'
 import { addSafetensorsModel, type TensorAddResult, type TensorLayer } from './tensor-layer.js'
 import type { AddOptions, AddResult } from './unixfs-add.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
@@ -43,13 +43,13 @@ export class UnixfsApi {
 
   /** Adds bytes as one UnixFS file and returns its root. */
   async addBytes(bytes: Uint8Array, options: AddOptions = {}): Promise<AddResult> {
-    return this.#addOne([{ content: countBytes(toAsync(bytes), options.onProgress, options.signal) }], options)
+    return this.#addOne([{ content: toAsync(bytes) }], options)
   }
 
   /** Adds a file from disk or a byte stream, streaming (memory stays constant whatever the size). */
   async addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
     const content = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source
-    return this.#addOne([{ content: countBytes(content, options.onProgress, options.signal) }], options)
+    return this.#addOne([{ content: content }], options)
   }
 
   /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
@@ -65,7 +65,7 @@ export class UnixfsApi {
 
   /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */
   async *addAll(
-    source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
+    source: Iterable<AddCandidate> | AsyncIterable<AddCandidate>,
     options: AddOptions = {},
   ): AsyncGenerator<AddResult> {
     const repo = this.#host.repo()
@@ -91,7 +91,7 @@ export class UnixfsApi {
     yield* results
   }
 
-  async #addOne(source: ImportCandidate[], options: AddOptions): Promise<AddResult> {
+  async #addOne(source: AddCandidate[], options: AddOptions): Promise<AddResult> {
     let last: AddResult | undefined
     for await (const result of this.addAll(source, options)) last = result
     return last!
@@ -105,11 +105,7 @@ export class UnixfsApi {
   }
 
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
-  get(
-    path: string | CID,
-    out: string,
-    options: AbortOptions & { onProgress?: (bytes: number) => void } = {},
-  ): Promise<number> {
+  get(path: string | CID, out: string, options: GetOptions = {}): Promise<number> {
     // a bad CID or a stopped node throws here, at the call, as it did before the exporter was loaded lazily
     const p = pathOf(path)
     const reader = this.#reader(p, options)

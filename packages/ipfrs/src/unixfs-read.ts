@@ -3,8 +3,10 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { isSafeEntryName, UnsafePathError } from '@ipfrs/core'
+import type { GetOptions } from '@ipfrs/node-api'
 import type { AbortOptions } from 'abort-error'
 import { exporter, type ReadableStorage, type UnixFSEntry } from 'ipfs-unixfs-exporter'
+import { CustomProgressEvent } from 'progress-events'
 import { NotAFileError, NotUnixFsError, PathNotFoundError } from './errors.js'
 
 export interface CatOptions extends AbortOptions {
@@ -90,7 +92,7 @@ export async function getToDisk(
   blockstore: ReadableStorage,
   path: string,
   out: string,
-  options: AbortOptions & { onProgress?: (bytes: number) => void } = {},
+  options: GetOptions = {},
 ): Promise<number> {
   let written = 0
   const write = async (entry: UnixFSEntry, target: string): Promise<void> => {
@@ -108,7 +110,7 @@ export async function getToDisk(
       (async function* () {
         for await (const chunk of content) {
           written += chunk.byteLength
-          options.onProgress?.(written)
+          options.onProgress?.(new CustomProgressEvent('get:write', { bytes: written }))
           yield chunk
         }
       })(),

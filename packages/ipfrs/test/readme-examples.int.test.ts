@@ -10,9 +10,10 @@ const PACKAGES = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * Packages whose README does not start with a JavaScript example: the CLI's starts with its command synopsis (a
- * shell block; its behaviour is covered by its own end-to-end tests), node-bindings' README is another task's.
+ * shell block; its behaviour is covered by its own end-to-end tests), node-bindings' README is another task's, and
+ * node-api is types only (its README's example is TypeScript; the compiler checks the types in the packages using them).
  */
-const EXEMPT = new Set(['cli', 'node-bindings'])
+const EXEMPT = new Set(['cli', 'node-bindings', 'node-api'])
 
 /** The first ```js fenced block of a markdown text, or undefined. */
 function firstJsBlock(markdown: string): string | undefined {

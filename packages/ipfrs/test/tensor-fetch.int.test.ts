@@ -106,7 +106,7 @@ describe('node.tensor.fetch between online nodes on 127.0.0.1', () => {
     const cid = await a.tensor.putTensor(w, { chunkSize: CHUNK })
     const stop = new AbortController()
     const cut = await b.tensor
-      .fetch(cid, { signal: stop.signal, onProgress: (done) => done >= 5 * CHUNK && stop.abort() })
+      .fetch(cid, { signal: stop.signal, onProgress: (e) => e.detail.done >= 5 * CHUNK && stop.abort() })
       .then(
         () => undefined,
         (e: unknown) => e,

@@ -43,3 +43,14 @@ export class RoutingDisabledError extends IpfrsError {
     super(RoutingDisabledError.code, 'the DHT is disabled (Routing.Type is "none")')
   }
 }
+
+/** Helia's Bitswap no longer exposes the want list that bad-peer scoring listens on (a Helia upgrade moved it). */
+export class BitswapHookError extends IpfrsError {
+  static readonly code = 'ERR_BITSWAP_HOOK'
+  constructor() {
+    super(
+      BitswapHookError.code,
+      "cannot find Helia's Bitswap want list: bad-peer banning would not work (was @helia/bitswap upgraded?)",
+    )
+  }
+}

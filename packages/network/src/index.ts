@@ -5,6 +5,7 @@
 export { isPeerId, type PeerAddress, parsePeerAddress } from './addresses.js'
 export { type Announcement, BLOCKS_TOPIC, BlockAnnouncements } from './announcements.js'
 export {
+  BitswapHookError,
   FetchTimeoutError,
   InvalidAddressError,
   OfflineError,

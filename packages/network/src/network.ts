@@ -12,7 +12,13 @@ import type { Datastore } from 'interface-datastore'
 import { Counter, type Registry } from 'prom-client'
 import { parsePeerAddress } from './addresses.js'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
-import { InvalidAddressError, OfflineError, PeerNotFoundError, RoutingDisabledError } from './errors.js'
+import {
+  BitswapHookError,
+  InvalidAddressError,
+  OfflineError,
+  PeerNotFoundError,
+  RoutingDisabledError,
+} from './errors.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { PeerScores, type WantListEvents } from './peer-scores.js'
 import { sessionReader } from './session-reader.js'
@@ -84,11 +90,16 @@ export class Network {
   }
 
   async start(): Promise<void> {
+    // Helia offers no public event for "a peer sent a block that failed verification": the scores listen on its
+    // Bitswap want list, which is not part of its public types. A Helia upgrade that moves it must fail here, loudly,
+    // rather than start a node that silently never bans a bad peer (test/bad-peer.int.test.ts proves the wiring)
     await this.helia.start()
-    const bitswap = (
-      this.helia as unknown as { blockBrokers: Array<{ name: string; bitswap?: { wantList?: unknown } }> }
-    ).blockBrokers.find((b) => b.name === 'bitswap')?.bitswap?.wantList
-    if (bitswap != null) this.scores.attach(bitswap as WantListEvents)
+    const wantList = bitswapWantList(this.helia)
+    if (wantList == null) {
+      await this.helia.stop()
+      throw new BitswapHookError()
+    }
+    this.scores.attach(wantList)
     this.#announcements = new BlockAnnouncements(this.libp2p.services.pubsub as never)
     this.#announcements.onAnnouncement(({ cid, from }) => this.#rememberAnnouncer(cid, from))
     this.#announcements.start()
@@ -297,4 +308,11 @@ function parseTarget(address: string): unknown {
     }
   }
   return multiaddr(parsePeerAddress(address).address)
+}
+
+/** Helia's Bitswap want list (it emits a `block` event per block received), found through its block brokers. */
+function bitswapWantList(helia: unknown): WantListEvents | undefined {
+  const brokers = (helia as { blockBrokers?: Array<{ name?: string; bitswap?: { wantList?: unknown } }> }).blockBrokers
+  const wantList = brokers?.find((b) => b.name === 'bitswap')?.bitswap?.wantList as Partial<WantListEvents> | undefined
+  return typeof wantList?.addEventListener === 'function' ? (wantList as WantListEvents) : undefined
 }

@@ -5,6 +5,7 @@
 import { createReadStream, createWriteStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { formatCid, isIpfrsError, localConfig, parseCid } from '@ipfrs/core'
+import type { LogicQueryOptions } from '@ipfrs/node-api'
 import { createNode, type Node as IpfrsNode, semantic } from 'ipfrs'
 import { InvalidArgumentError, NotStartedError } from './errors.js'
 import { readIndexFile, writeIndexFile } from './index-file.js'
@@ -56,12 +57,11 @@ export interface SearchFilterOptions {
   maxResults?: number
 }
 
-/** Limits of {@link Node.infer} and {@link Node.prove}. */
-export interface InferOptions {
-  limit?: number
-  timeoutMs?: number
-  maxDepth?: number
-}
+/**
+ * Limits of {@link Node.infer} and {@link Node.prove}: those of the node contract's logic queries (without `timeoutMs`,
+ * the repo config's `Logic.QueryTimeoutMs`, 10 s by default, applies).
+ */
+export type InferOptions = Pick<LogicQueryOptions, 'limit' | 'timeoutMs' | 'maxDepth'>
 
 type Query = string | number[] | Float32Array
 

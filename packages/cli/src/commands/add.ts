@@ -79,7 +79,7 @@ export function registerAdd(program: Command): void {
                 ...options,
                 recursive: flags.recursive,
                 hidden: flags.hidden,
-                onProgress: (n) => bar.update(n),
+                onProgress: (event) => event.type === 'add:read' && bar.update(event.detail.total),
               })) {
                 results.push(r)
               }

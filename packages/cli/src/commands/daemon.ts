@@ -113,8 +113,10 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
     process.on('SIGTERM', () => onSignal('SIGTERM'))
   })
   keepRunningOnStrayErrors()
-  const [{ Daemon, DaemonMetrics, defaultSubsystems }, { createNode }, { featureHealth, featureRpcCommands }] =
-    await Promise.all([import('@ipfrs/interface'), import('ipfrs/node'), import('../features.js')])
+  const [{ Daemon, DaemonMetrics }, { createNode }] = await Promise.all([
+    import('@ipfrs/interface'),
+    import('ipfrs/node'),
+  ])
   const metrics = new DaemonMetrics()
   const node = createNode({ repoPath: repo, passphrase: passphrase(), online: true, metricsRegistry: metrics.registry })
   await node.start() // ERR_REPO_LOCKED names the holder if another process has the repo
@@ -128,8 +130,6 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
       metrics,
       apiAddress: flags.api,
       gatewayAddress: flags.gateway,
-      commands: featureRpcCommands(node),
-      subsystems: defaultSubsystems(node, featureHealth(node)),
     })
   } catch (err) {
     await rm(pidFile, { force: true })

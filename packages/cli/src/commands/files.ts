@@ -37,7 +37,7 @@ export function registerFiles(program: Command): void {
         const bar = progressBar('getting', total, { quiet: flags.quiet, force: flags.progress })
         let bytes: number
         try {
-          bytes = await node.get(path, out, { onProgress: (n) => bar.update(n) })
+          bytes = await node.get(path, out, { onProgress: (event) => bar.update(event.detail.bytes) })
         } finally {
           bar.stop()
         }

@@ -26,10 +26,6 @@ listen addresses and protocols.`,
         async (node) => {
           const id = node.id()
           const remote = isRemote(node)
-          if (online && !remote) {
-            id.Addresses = node.network.addresses().sort()
-            id.Protocols = node.network.libp2p.getProtocols().sort()
-          }
           if (flags.format !== undefined) {
             return println(
               flags.format

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises'
+import type { TensorFetchProgressEvents } from '@ipfrs/node-api'
 import type { Command } from 'commander'
 import type { Node } from 'ipfrs'
 import type { CliNode } from '../cli-node.js'
@@ -40,11 +41,12 @@ function withTensors<T>(
   )
 }
 
-/** A progress callback drawing a bar on stderr once the total is known and over 10 MB (see progressBar). */
+/** A progress listener drawing a bar on stderr once the total is known and over 10 MB (see progressBar). */
 function fetchProgress(label: string, flags: NetFlags) {
   let bar: Progress | undefined
   return {
-    onProgress(done: number, total: number) {
+    onProgress(event: TensorFetchProgressEvents) {
+      const { done, total } = event.detail
       bar ??= progressBar(label, total, { quiet: flags.progress === false, force: flags.progress === true })
       bar.update(done)
     },

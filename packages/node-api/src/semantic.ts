@@ -1,0 +1,62 @@
+/** The vector index of a node: `node.semantic` (enabled by the config's `Semantic.Enabled`). */
+import type { AbortOptions } from './options.js'
+
+/** One search hit. */
+export interface SemanticHit {
+  readonly cid: string
+  readonly score: number
+}
+
+/** A network search hit: which peer holds it. */
+export interface ProvidedHit extends SemanticHit {
+  readonly provider: string
+}
+
+/** Restricts a search; every field is optional. */
+export interface SemanticQueryOptions extends AbortOptions {
+  /** Drop hits scoring below this. */
+  readonly minScore?: number
+  /** Drop hits scoring above this. */
+  readonly maxScore?: number
+  /** Keep only CIDs (as strings) starting with this prefix. */
+  readonly cidPrefix?: string
+  /** Return at most this many hits (applied after `k`). */
+  readonly maxResults?: number
+}
+
+/** What `indexCid` stored. */
+export interface IndexCidResult {
+  readonly cid: string
+  /** Bytes of text embedded (at most `maxBytes`). */
+  readonly bytes: number
+  /** Whether the file was longer than `maxBytes` and only its start was embedded. */
+  readonly truncated: boolean
+  /** Online: the peers that took a record saying this node provides the CID. */
+  readonly publishedTo: readonly string[]
+}
+
+/** The index's state, for `semantic stats` and `/health`. */
+export interface SemanticStats {
+  readonly vectors: number
+  readonly started: boolean
+  /** A corrupt snapshot found at start was rebuilt from the records log. */
+  readonly recoveredFromCorruptSnapshot: boolean
+  /** Online: the semantic DHT's view. */
+  readonly network?: {
+    readonly peerId: string
+    readonly knownPeers: number
+    readonly peersWithSummary: number
+    readonly recordsHeld: number
+    readonly queries: number
+  }
+}
+
+export interface SemanticApi {
+  /** Embeds the UTF-8 text of the UnixFS file at `cid` (its first `maxBytes`) and stores it under the CID. */
+  readonly indexCid: (cid: string, options?: AbortOptions & { maxBytes?: number }) => Promise<IndexCidResult>
+  /** Embeds `text` and returns the `k` nearest indexed CIDs, best first. */
+  readonly query: (text: string, k?: number, options?: SemanticQueryOptions) => Promise<SemanticHit[]>
+  /** The `k` nearest CIDs across the network (this node included), each naming its provider (online only). */
+  readonly searchNetwork: (query: string | Float32Array, k?: number, options?: AbortOptions) => Promise<ProvidedHit[]>
+  readonly stats: () => SemanticStats
+}
