@@ -14,7 +14,7 @@ import { localConfig } from '@ipfrs/core'
 import { collect } from '@ipfrs/test-utils'
 import { createNode, type Node } from 'ipfrs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Daemon, type NodeApi } from '../src/index.js'
+import { Daemon } from '../src/index.js'
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'ipfrs-diskfull-'))
 const mountError = (() => {
@@ -75,7 +75,7 @@ describe.skipIf(mountError !== undefined)('a full disk (a 24 MiB tmpfs filled up
       online: false,
     })
     await node.start()
-    daemon = await Daemon.start({ node: node as NodeApi, repoPath: join(mountPoint, 'repo') })
+    daemon = await Daemon.start({ node, repoPath: join(mountPoint, 'repo') })
   }, 60_000)
 
   afterAll(async () => {
