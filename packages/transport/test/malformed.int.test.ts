@@ -99,7 +99,9 @@ async function againstEvilServer(script: Script, credit = 4, clientStore = new M
  */
 class SlowBlockstore extends MemoryBlockstore {
   override async put(...args: Parameters<MemoryBlockstore['put']>): Promise<CID> {
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    // 5 s: far longer than any pause between two pieces of one burst, even on a loaded 2-core machine (at 500 ms the
+    // test failed once under a load average of 20: the client stored a chunk and granted credit mid-burst)
+    await new Promise((resolve) => setTimeout(resolve, 5_000))
     return super.put(...args)
   }
 }
