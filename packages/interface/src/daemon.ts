@@ -7,6 +7,7 @@ import type { LocalNodeApi } from '@ipfrs/node-api'
 import { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
 import { gatewayHandler } from './gateway.js'
 import { HealthSupervisor, type Subsystem } from './health.js'
+import { IdleCollector } from './idle-gc.js'
 import { DaemonMetrics } from './metrics.js'
 import type { RpcCommand } from './rpc-context.js'
 import { rpcHandler } from './rpc-server.js'
@@ -41,6 +42,8 @@ export class Daemon {
   readonly #api: Server
   readonly #gateway: Server
   readonly #repoPath: string | undefined
+  /** One memory-releasing collection after each busy period, so an idle daemon's RSS falls back (see IdleCollector). */
+  readonly #idle = new IdleCollector()
 
   private constructor(init: DaemonInit, metrics: DaemonMetrics, health: HealthSupervisor) {
     this.metrics = metrics
@@ -50,6 +53,7 @@ export class Daemon {
     const limits = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: 30_000 }
     this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands: init.commands }))
     this.#gateway = createServer(limits, gatewayHandler(init.node, { metrics, health }))
+    for (const server of [this.#api, this.#gateway]) server.on('request', () => this.#idle.touch())
   }
 
   /** Listens on both addresses and writes the `api` and `gateway` files; resolves once both accept requests. */
@@ -94,6 +98,7 @@ export class Daemon {
   /** Stops answering (open connections are closed), stops the supervisor, removes the `api` and `gateway` files. */
   async stop(): Promise<void> {
     await this.health.stop()
+    this.#idle.stop()
     for (const server of [this.#api, this.#gateway]) {
       server.closeIdleConnections()
       const closed = once(server, 'close')

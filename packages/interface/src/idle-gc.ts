@@ -1,0 +1,62 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
+type Gc = (options?: {
+  type?: 'major' | 'minor'
+  execution?: 'sync' | 'async'
+  flavor?: 'regular' | 'last-resort'
+}) => void
+
+/** V8's `gc()` (what `--expose-gc` gives), obtained without the flag on the command line; undefined if refused. */
+function exposedGc(): Gc | undefined {
+  try {
+    setFlagsFromString('--expose-gc')
+    const gc: unknown = runInNewContext('gc')
+    return typeof gc === 'function' ? (gc as Gc) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Gives memory back to the system once the daemon goes quiet. Under load V8 grows its heap (pages it then keeps
+ * pooled and committed); an idle daemon allocates nothing, so nothing ever makes V8 shrink again and the RSS stays at
+ * its high-water mark (215 → 538 MiB over a soak, measured). When requests were served and then none came for
+ * `idleMs`, this runs one "last resort" collection (V8's memory-pressure GC: it compacts, shrinks the young
+ * generation and releases pooled pages; a plain full GC frees the objects but keeps the pages), once per busy period.
+ */
+export class IdleCollector {
+  readonly #gc = exposedGc()
+  readonly #timer: NodeJS.Timeout | undefined
+  #busy = false
+  #lastRequestAt = 0
+  #collections = 0
+
+  constructor(idleMs = 5_000) {
+    if (this.#gc == null) return
+    this.#timer = setInterval(() => this.#tick(idleMs), Math.max(250, idleMs / 2))
+    this.#timer.unref()
+  }
+
+  /** Notes a request: the daemon is busy. */
+  touch(): void {
+    this.#busy = true
+    this.#lastRequestAt = Date.now()
+  }
+
+  /** How many idle collections ran. */
+  get collections(): number {
+    return this.#collections
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+  }
+
+  #tick(idleMs: number): void {
+    if (!this.#busy || Date.now() - this.#lastRequestAt < idleMs) return
+    this.#busy = false
+    this.#collections++
+    this.#gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' })
+  }
+}
