@@ -1,6 +1,6 @@
 // Every command module imports this file, so it stays light: the node (libp2p, Helia, the feature layers) or the
 // daemon's client is loaded by withNode, for the command that runs, not for building the command tree.
-import { OfflineError } from '@ipfrs/core'
+import { OfflineError } from '@ipfrs/core/errors'
 import { defaultRepoPath } from '@ipfrs/storage/repo-path'
 import type { CliNode } from './cli-node.js'
 import type { RemoteNode } from './remote-node.js'
