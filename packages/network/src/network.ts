@@ -259,7 +259,8 @@ export class Network {
     const local = this.helia.blockstore
     return sessionReader({
       local,
-      newSession: () => local.createSession(root, { ...options, providers: this.#seedProviders(root) }),
+      // only the signal goes to Helia: a caller's onProgress expects our typed events, not Helia's own ones
+      newSession: () => local.createSession(root, { signal: options.signal, providers: this.#seedProviders(root) }),
       checkOnline: (cid) => {
         if (this.libp2p.getConnections().length === 0) throw new OfflineError(formatCid(cid))
       },

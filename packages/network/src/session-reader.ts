@@ -34,8 +34,10 @@ export function sessionReader(init: SessionReaderInit): Pick<Blockstore, 'get' |
   const retryMs = Math.max(1, Math.floor(Math.min(init.retryMs ?? WANT_RETRY_MS, (timeoutSeconds * 1000) / 3)))
   let session: Pick<Blockstore, 'get'> | undefined
   return {
-    has: (cid, o) => local.has(cid, o),
-    get: async function* (cid: CID, o?: AbortOptions) {
+    has: (cid, o) => local.has(cid, { signal: o?.signal }),
+    get: async function* (cid: CID, options?: AbortOptions) {
+      // only the signal goes on to Helia: a caller's onProgress expects our typed events, not Helia's own ones
+      const o: AbortOptions = { signal: options?.signal }
       if (await local.has(cid, o)) {
         yield* local.get(cid, o)
         return
@@ -51,7 +53,7 @@ export function sessionReader(init: SessionReaderInit): Pick<Blockstore, 'get' |
         let block: Uint8Array
         try {
           const parts: Uint8Array[] = []
-          for await (const part of current.get(cid, { ...o, signal: attempt })) parts.push(part)
+          for await (const part of current.get(cid, { signal: attempt })) parts.push(part)
           block = concatBytes(parts)
         } catch (err) {
           o?.signal?.throwIfAborted()
