@@ -190,9 +190,9 @@ export class TensorFetcher {
       const r = await this.#swap.fetch(cid, {
         providers,
         signal: options.signal,
-        onChunk: (c) => {
+        onProgress: (event) => {
           result.viaTensorSwap++
-          progress(c.bytes)
+          progress(event.detail.bytes)
         },
       })
       for (const p of r.providers) if (p.chunks > 0 && !result.providers.includes(p.peer)) result.providers.push(p.peer)

@@ -58,4 +58,4 @@ export {
 } from './repo.js'
 export { defaultRepoPath } from './repo-path.js'
 export { TransformBlockstore } from './transform-blockstore.js'
-export { type VerifyProblem, type VerifyResult, verifyBlocks } from './verify.js'
+export { type VerifyProblem, type VerifyProgressEvents, type VerifyResult, verifyBlocks } from './verify.js'

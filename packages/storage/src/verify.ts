@@ -1,6 +1,7 @@
 import { type CID, hashMatches } from '@ipfrs/core'
 import type { AbortOptions } from 'abort-error'
 import type { Blockstore } from 'interface-blockstore'
+import { CustomProgressEvent, type ProgressEvent, type ProgressOptions } from 'progress-events'
 import { collectBytes } from './bytes.js'
 
 export interface VerifyProblem {
@@ -9,6 +10,9 @@ export interface VerifyProblem {
   readonly code: string
   readonly message: string
 }
+
+/** `verify:block`: one block checked (`ok` false when it is corrupt or unreadable). */
+export type VerifyProgressEvents = ProgressEvent<'verify:block', { cid: CID; ok: boolean }>
 
 export interface VerifyResult {
   readonly checked: number
@@ -22,7 +26,7 @@ export interface VerifyResult {
 export async function verifyBlocks(
   keys: AsyncIterable<CID>,
   reader: Pick<Blockstore, 'get'>,
-  options: AbortOptions & { onBlock?: (cid: CID, ok: boolean) => void } = {},
+  options: AbortOptions & ProgressOptions<VerifyProgressEvents> = {},
 ): Promise<VerifyResult> {
   const problems: VerifyProblem[] = []
   let checked = 0
@@ -31,13 +35,13 @@ export async function verifyBlocks(
     checked++
     let ok = false
     try {
-      ok = hashMatches(cid, await collectBytes(reader.get(cid, options)))
+      ok = hashMatches(cid, await collectBytes(reader.get(cid, { signal: options.signal })))
       if (!ok) problems.push({ cid, code: 'ERR_BLOCK_HASH_MISMATCH', message: `block bytes do not hash to ${cid}` })
     } catch (err) {
       const e = err as { code?: string; message?: string }
       problems.push({ cid, code: e.code ?? 'ERR_BLOCK_UNREADABLE', message: e.message ?? String(err) })
     }
-    options.onBlock?.(cid, ok)
+    options.onProgress?.(new CustomProgressEvent('verify:block', { cid, ok }))
   }
   return { checked, problems }
 }

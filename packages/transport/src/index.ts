@@ -56,7 +56,7 @@ export {
   MAX_CHUNK_SIZE,
   validateManifest,
 } from './manifest-codec.js'
-export { type ChunkProgress, ChunkScheduler } from './multi-provider.js'
+export { type ChunkProgress, ChunkScheduler, type TensorSwapProgressEvents } from './multi-provider.js'
 export { bytesOfChunks, chunksOfRange, fetchOrder, missingChunks } from './resume-state.js'
 export {
   exportSafetensors,

@@ -7,6 +7,7 @@
  */
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
+import { CustomProgressEvent, type ProgressEvent } from 'progress-events'
 import type { TensorManifest } from './manifest.js'
 import { ChunksUnavailableError, NoProvidersError } from './swap-errors.js'
 import type { ProviderSession, SessionSink } from './tensorswap-client.js'
@@ -22,6 +23,9 @@ export interface ChunkProgress {
   total: number
 }
 
+/** `tensorswap:chunk`: one chunk verified and stored. */
+export type TensorSwapProgressEvents = ProgressEvent<'tensorswap:chunk', ChunkProgress>
+
 /** What the scheduler needs. */
 export interface SchedulerInit {
   cid: CID
@@ -29,7 +33,7 @@ export interface SchedulerInit {
   /** Missing chunk indexes, in priority order. */
   missing: readonly number[]
   blockstore: Pick<Blockstore, 'put'>
-  onChunk?: (progress: ChunkProgress) => void
+  onProgress?: (event: TensorSwapProgressEvents) => void
 }
 
 /** Distributes chunks over sessions; `done` settles when every chunk is stored or no provider can continue. */
@@ -94,13 +98,15 @@ export class ChunkScheduler implements SessionSink {
       this.#stored[index] = 1
       await this.#init.blockstore.put(this.#init.manifest.chunks[index] as CID, bytes)
       this.#remaining--
-      this.#init.onChunk?.({
-        index,
-        peer: session.peer,
-        bytes: bytes.byteLength,
-        received: this.#init.missing.length - this.#remaining,
-        total: this.#init.missing.length,
-      })
+      this.#init.onProgress?.(
+        new CustomProgressEvent('tensorswap:chunk', {
+          index,
+          peer: session.peer,
+          bytes: bytes.byteLength,
+          received: this.#init.missing.length - this.#remaining,
+          total: this.#init.missing.length,
+        }),
+      )
       // a chunk stolen from a slower session may still be wanted there
       for (const other of this.#sessions) if (other !== session && other.pending.has(index)) other.cancel([index])
     }

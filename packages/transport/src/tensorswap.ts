@@ -11,7 +11,7 @@ import { readBlock } from './chunking.js'
 import { creditWindow } from './flow-control.js'
 import type { TensorManifest } from './manifest.js'
 import { decodeManifest } from './manifest-codec.js'
-import { type ChunkProgress, ChunkScheduler } from './multi-provider.js'
+import { ChunkScheduler, type TensorSwapProgressEvents } from './multi-provider.js'
 import { missingChunks } from './resume-state.js'
 import { InvalidProviderError, NoProvidersError } from './swap-errors.js'
 import { ProviderSession, type ProviderTarget } from './tensorswap-client.js'
@@ -45,8 +45,8 @@ export interface FetchOptions {
   maxInFlightBytes?: number
   /** A provider that sends nothing for this long while owing chunks is given up (default 30 s). */
   stallTimeoutMs?: number
-  /** Called after each chunk is verified and stored. */
-  onChunk?: (progress: ChunkProgress) => void
+  /** Called with a `tensorswap:chunk` event after each chunk is verified and stored. */
+  onProgress?: (event: TensorSwapProgressEvents) => void
   signal?: AbortSignal
 }
 
@@ -161,7 +161,7 @@ export class TensorSwap {
       manifest,
       missing,
       blockstore: this.#blockstore,
-      onChunk: opts.onChunk,
+      onProgress: opts.onProgress,
     })
     scheduler.errors.push(...errors)
     const onAbort = () => scheduler.abort(options.signal?.reason)

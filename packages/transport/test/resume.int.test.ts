@@ -47,7 +47,7 @@ describe('TensorSwap resume', () => {
     const first = client.swap.fetch(server.cid, {
       providers: [peer],
       credit: 4,
-      onChunk: (p) => {
+      onProgress: ({ detail: p }) => {
         if (p.received === killAt) void client.network.libp2p.hangUp(peer)
       },
     })
@@ -82,7 +82,7 @@ describe('TensorSwap resume', () => {
     const fetch1 = life1.swap.fetch(server.cid, {
       providers: [server.network.addresses()[0] as string],
       credit: 4,
-      onChunk: (p) => {
+      onProgress: ({ detail: p }) => {
         if (p.received === killAt) void life1.network.stop()
       },
     })
@@ -119,7 +119,7 @@ describe('TensorSwap resume', () => {
     const result = await client.swap.fetch(server.cid, {
       providers: [await connect(client.network, server.network)],
       priority: [40, 41, 3, 2],
-      onChunk: (p) => arrived.push(p.index),
+      onProgress: ({ detail: p }) => arrived.push(p.index),
     })
     expect(result.fetched).toBe(CHUNKS / 2)
     expect(arrived.slice(0, 2)).toEqual([41, 3]) // 40 and 2 were already there

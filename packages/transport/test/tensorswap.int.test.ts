@@ -97,7 +97,7 @@ describe('TensorSwap over real libp2p nodes on 127.0.0.1', () => {
     await client.swap.fetch(cid, {
       providers: [await connect(client.network, server.network)],
       priority: [29, 7, 3, 20],
-      onChunk: (p) => arrived.push(p.index),
+      onProgress: ({ detail: p }) => arrived.push(p.index),
     })
     const rest = Array.from({ length: 30 }, (_, i) => i).filter((i) => ![29, 7, 3, 20].includes(i))
     expect(arrived).toEqual([29, 7, 3, 20, ...rest])
@@ -115,7 +115,7 @@ describe('TensorSwap over real libp2p nodes on 127.0.0.1', () => {
     const result = await client.swap.fetch(cid, {
       providers: ids,
       credit: 4,
-      onChunk: (p) => {
+      onProgress: ({ detail: p }) => {
         if (!killed && p.peer === victim.network.peerId.toString()) {
           killed = true // the victim has delivered: now it goes away for good
           void victim.swap.stop().then(() => victim.network.stop())
