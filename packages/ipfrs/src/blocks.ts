@@ -1,4 +1,5 @@
 import { BlockDecodeError, type CID, cidOf, formatCid, getCodec, SHA2_256 } from '@ipfrs/core'
+import type { BlockPutOptions, BlockStat } from '@ipfrs/node-api'
 import { BlockPinnedError, blockKey, collectBytes, type Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
 import { BlockTooLargeError } from './errors.js'
@@ -6,19 +7,8 @@ import { BlockTooLargeError } from './errors.js'
 /** Kubo's limit on one block (`block put` refuses more unless told otherwise); peers drop bigger blocks. */
 export const MAX_BLOCK_SIZE = 1024 * 1024
 
-export interface BlockPutOptions extends AbortOptions {
-  /** Codec name (Kubo's `--cid-codec`, default `raw`). */
-  format?: string
-  /** Multihash function code (default sha2-256). */
-  hashCode?: number
-  pin?: boolean
-  allowBigBlock?: boolean
-}
-
-export interface BlockStat {
-  readonly cid: CID
-  readonly size: number
-}
+/** The contract's block options and result (Kubo's `block put` / `block stat`). */
+export type { BlockPutOptions, BlockStat } from '@ipfrs/node-api'
 
 /** Raw block operations on a repo: `block put/get/stat/rm`. */
 export class BlockApi {
