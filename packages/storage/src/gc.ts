@@ -1,30 +1,12 @@
 import type { CID } from '@ipfrs/core'
-import type { AbortOptions } from 'abort-error'
+import type { GcOptions, GcResult } from '@ipfrs/node-api'
 import type { Blockstore } from 'interface-blockstore'
 import { blockKey } from './dag-walk.js'
 import type { GcLock } from './gc-lock.js'
 import type { Pins } from './pins.js'
 
-export interface GcOptions extends AbortOptions {
-  /** List what would be removed without removing anything. */
-  dryRun?: boolean
-  /** Spare blocks written less than this many seconds ago (default 0). */
-  minAgeSeconds?: number
-}
-
-export interface GcResult {
-  /** Blocks removed (or, in a dry run, that would be). */
-  readonly removed: CID[]
-  /** Blocks kept because they are pinned or under a recursive pin. */
-  readonly pinned: number
-  /** Unpinned blocks kept because they are younger than `minAgeSeconds`. */
-  readonly tooYoung: number
-  /** Unpinned blocks kept because a write in progress (an add, a pin, an import) holds them. */
-  readonly inFlight: number
-  /** Temp files of block writes that never finished, removed. */
-  readonly tempFilesRemoved: number
-  readonly dryRun: boolean
-}
+/** The contract's GC options and result (`@ipfrs/node-api`), so the repo and every node report GC alike. */
+export type { GcOptions, GcResult } from '@ipfrs/node-api'
 
 export interface GcInit {
   /** Where blocks are deleted from. */

@@ -2,6 +2,7 @@ import { type Dirent, existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { type CID, type NodeConfig, validateConfig } from '@ipfrs/core'
+import type { RepoStat } from '@ipfrs/node-api'
 import { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
 import type { LevelDatastore } from 'datastore-level'
@@ -43,14 +44,8 @@ export interface RepoOpenOptions {
   passphrase?: string
 }
 
-/** What `repo stat` reports, with Kubo's field names. */
-export interface RepoStat {
-  NumObjects: number
-  RepoSize: number
-  StorageMax: number
-  RepoPath: string
-  Version: string
-}
+/** What `repo stat` reports, with Kubo's field names (the contract's type). */
+export type { RepoStat } from '@ipfrs/node-api'
 
 /**
  * An open IPFRS repo: config, identity, the block stack (file blocks ← encryption ← compression), the LevelDB

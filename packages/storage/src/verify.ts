@@ -1,23 +1,15 @@
 import { type CID, hashMatches } from '@ipfrs/core'
+import type { VerifyProblem, VerifyResult } from '@ipfrs/node-api'
 import type { AbortOptions } from 'abort-error'
 import type { Blockstore } from 'interface-blockstore'
 import { CustomProgressEvent, type ProgressEvent, type ProgressOptions } from 'progress-events'
 import { collectBytes } from './bytes.js'
 
-export interface VerifyProblem {
-  readonly cid: CID
-  /** `ERR_BLOCK_HASH_MISMATCH`, or the code of the error reading the block (e.g. `ERR_CORRUPT_FRAME`). */
-  readonly code: string
-  readonly message: string
-}
+/** The contract's verify result (`@ipfrs/node-api`). */
+export type { VerifyProblem, VerifyResult } from '@ipfrs/node-api'
 
 /** `verify:block`: one block checked (`ok` false when it is corrupt or unreadable). */
 export type VerifyProgressEvents = ProgressEvent<'verify:block', { cid: CID; ok: boolean }>
-
-export interface VerifyResult {
-  readonly checked: number
-  readonly problems: VerifyProblem[]
-}
 
 /**
  * Re-hashes every block: for each key in `keys` (see `listBlockKeys`), reads its bytes through `reader` (the full
