@@ -11,10 +11,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { BIN } from './lib/daemon.ts'
 import { median, type Row, writeReport } from './lib/report.ts'
 
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 9)
-const BIN = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname
 const TIME = '/usr/bin/time'
 const hasTime = existsSync(TIME)
 

@@ -4,11 +4,11 @@
 // eight is unpinned (garbage for GC to find); afterwards every pinned add must still be pinned and catable, byte-exact.
 // BENCH_GC_ADDS_QUICK=1 for a small run (16 clients, 5 s per phase); else BENCH_GC_ADDS_CLIENTS (default 64) and
 // BENCH_GC_ADDS_SECONDS (default 20) per phase.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { addBytes, type Daemon, startDaemon, stopDaemon } from './lib/daemon.ts'
 import { type Row, writeReport } from './lib/report.ts'
 
 const QUICK = process.env.BENCH_GC_ADDS_QUICK === '1'
@@ -16,7 +16,6 @@ const CLIENTS = Number(process.env.BENCH_GC_ADDS_CLIENTS ?? (QUICK ? 16 : 64))
 const SECONDS = Number(process.env.BENCH_GC_ADDS_SECONDS ?? (QUICK ? 5 : 20))
 /** An add that takes longer than this counts as a timeout (and is abandoned, as a client would). */
 const TIMEOUT_MS = 30_000
-const BIN = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname
 
 interface Added {
   cid: string
@@ -34,46 +33,10 @@ interface Phase {
   gcMs: number[]
 }
 
-function ipfrs(repo: string, args: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, IPFRS_PATH: repo } })
-  if (r.status !== 0) throw new Error(`ipfrs ${args.join(' ')}: ${r.stderr}`)
-  return r.stdout.toString()
-}
-
-async function startDaemon(repo: string): Promise<{ child: ChildProcess; api: string }> {
-  const child = spawn(process.execPath, [BIN, 'daemon'], {
-    env: { ...process.env, IPFRS_PATH: repo },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      if (out.includes('Daemon is ready')) resolve()
-    })
-    child.once('exit', (code) => reject(new Error(`daemon exited (${code}): ${out}`)))
-  })
-  const m = /\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(await readFile(join(repo, 'api'), 'utf8'))
-  return { child, api: `http://${m?.[1]}:${m?.[2]}` }
-}
-
 function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
-}
-
-async function add(api: string, bytes: Buffer, pin: boolean): Promise<string> {
-  const form = new FormData()
-  form.append('file', new Blob([bytes]), 'f.bin')
-  const res = await fetch(`${api}/api/v0/add?quieter=true&pin=${pin}`, {
-    method: 'POST',
-    body: form,
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  })
-  const text = await res.text()
-  if (res.status !== 200) throw new Error(`add: ${res.status} ${text}`)
-  return JSON.parse(text.trim().split('\n').at(-1) ?? '{}').Hash as string
 }
 
 async function runPhase(api: string, withGc: boolean, added: Added[]): Promise<Phase> {
@@ -86,7 +49,7 @@ async function runPhase(api: string, withGc: boolean, added: Added[]): Promise<P
       const pinned = n++ % 8 !== 0
       const t0 = performance.now()
       try {
-        const cid = await add(api, bytes, pinned)
+        const cid = await addBytes(api, bytes, { pin: pinned, signal: AbortSignal.timeout(TIMEOUT_MS) })
         phase.latencies.push(performance.now() - t0)
         added.push({ cid, bytes, pinned })
       } catch (err) {
@@ -131,11 +94,9 @@ async function check(api: string, added: Added[]): Promise<{ pinsMissing: number
 
 const dir = await mkdtemp(join(tmpdir(), 'ipfrs-bench-gc-adds-'))
 const repo = join(dir, 'repo')
-let daemon: ChildProcess | undefined
+let started: Daemon | undefined
 try {
-  ipfrs(repo, ['init', '--profile', 'test'])
-  const started = await startDaemon(repo)
-  daemon = started.child
+  started = await startDaemon(repo)
   const added: Added[] = []
   console.log(`${CLIENTS} clients, ${SECONDS} s per phase`)
   const without = await runPhase(started.api, false, added)
@@ -186,7 +147,6 @@ try {
   )
   if (checked.pinsMissing > 0 || checked.catMismatch > 0) process.exitCode = 1
 } finally {
-  daemon?.kill('SIGTERM')
-  if (daemon != null && daemon.exitCode === null) await new Promise((r) => daemon?.once('exit', r))
+  if (started != null) await stopDaemon(started)
   await rm(dir, { recursive: true, force: true })
 }

@@ -4,12 +4,13 @@
 //   BENCH_SOAK_QUICK=1            a small run (2 rounds of 2,000 GETs + 200 adds, 10 s idle, 3 transfers of 16 MiB)
 //   BENCH_SOAK_ROUNDS, BENCH_SOAK_GETS, BENCH_SOAK_ADDS, BENCH_SOAK_IDLE_S, BENCH_SOAK_TRANSFERS,
 //   BENCH_SOAK_TRANSFER_MIB       override each figure
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { addBytes, BIN, cli, metric, rssMiB, startDaemon, stopDaemon } from './lib/daemon.ts'
 import { MiB, type Row, writeReport } from './lib/report.ts'
 
 const QUICK = process.env.BENCH_SOAK_QUICK === '1'
@@ -21,78 +22,6 @@ const IDLE_S = num('BENCH_SOAK_IDLE_S', 60, 10)
 const TRANSFERS = num('BENCH_SOAK_TRANSFERS', 20, 3)
 const TRANSFER_MIB = num('BENCH_SOAK_TRANSFER_MIB', 128, 16)
 const CONCURRENCY = 32
-
-const BIN = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname
-
-interface Daemon {
-  repo: string
-  child: ChildProcess
-  api: string
-  gateway: string
-  swarm: string
-  log: () => string
-}
-
-function cli(repo: string, args: string[], input?: Buffer): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, IPFRS_PATH: repo }, input })
-  if (r.status !== 0) throw new Error(`ipfrs ${args.join(' ')}: ${r.stderr}`)
-  return r.stdout.toString().trim()
-}
-
-/** `init --profile test`, then the real CLI's `daemon` in the foreground; resolves once it says it is ready. */
-async function startDaemon(repo: string, config: Record<string, string> = {}): Promise<Daemon> {
-  cli(repo, ['init', '--profile', 'test'])
-  for (const [key, value] of Object.entries(config)) cli(repo, ['config', '--json', key, value])
-  const child = spawn(process.execPath, [BIN, 'daemon'], {
-    env: { ...process.env, IPFRS_PATH: repo },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString()
-  })
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString()
-  })
-  const deadline = Date.now() + 60_000
-  while (!out.includes('Daemon is ready')) {
-    if (child.exitCode != null || Date.now() > deadline) throw new Error(`the daemon did not start:\n${out}`)
-    await sleep(50)
-  }
-  const api = (await readFile(join(repo, 'api'), 'utf8')).trim().replace(/^\/ip4\/([^/]+)\/tcp\/(\d+)$/, 'http://$1:$2')
-  const gateway = (await readFile(join(repo, 'gateway'), 'utf8')).trim()
-  const swarm = /Swarm listening on (\/ip4\/127\.0\.0\.1\/tcp\/\S+)/.exec(out)?.[1] ?? ''
-  return { repo, child, api, gateway, swarm, log: () => out }
-}
-
-async function stopDaemon(d: Daemon): Promise<void> {
-  if (d.child.exitCode != null) return
-  d.child.kill('SIGTERM')
-  await Promise.race([new Promise((r) => d.child.once('exit', r)), sleep(30_000)])
-  if (d.child.exitCode == null) d.child.kill('SIGKILL')
-}
-
-/** The daemon's resident set (VmRSS) in MiB, from /proc. */
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1])
-  return kb / 1024
-}
-
-/** A metric from the daemon's /metrics (the first sample of that name). */
-async function metric(d: Daemon, name: string): Promise<number> {
-  const text = await (await fetch(`${d.api}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-  return line == null ? Number.NaN : Number(line.split(' ').pop())
-}
-
-async function addBytes(d: Daemon, bytes: Uint8Array, signal?: AbortSignal): Promise<string> {
-  const form = new FormData()
-  form.append('file', new Blob([bytes]), 'f.bin')
-  const res = await fetch(`${d.api}/api/v0/add?quiet=true&pin=true`, { method: 'POST', body: form, signal })
-  if (!res.ok) throw new Error(`add: ${res.status} ${await res.text()}`)
-  return (JSON.parse((await res.text()).trim().split('\n').pop()!) as { Hash: string }).Hash
-}
 
 /** Runs `count` jobs, `concurrency` at a time. */
 async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
@@ -122,7 +51,7 @@ async function memoryRounds(dir: string, rows: Row[], notes: string[]): Promise<
     for (let round = 1; round <= ROUNDS; round++) {
       const t0 = Date.now()
       await pool(ADDS, 16, async () => {
-        cids.push(await addBytes(d, randomBytes(1024)))
+        cids.push(await addBytes(d.api, randomBytes(1024)))
       })
       await pool(GETS, CONCURRENCY, async (i) => {
         const res = await fetch(`${d.gateway}/ipfs/${cids[(i * 7919) % cids.length]}`)
