@@ -82,7 +82,15 @@ export interface NodeConfig {
   /** The node's vector index (`node.semantic`), persisted under `<repo>/semantic`. */
   Semantic: {
     Enabled: boolean
-    /** Vector dimension of the index and of the built-in text embedder. */
+    /**
+     * What turns text into vectors: `use`, the Universal Sentence Encoder lite (a real model, 512-d, from
+     * `@ipfrs/embedder-use`; what `ipfrs init` writes), or `hashing`, word hashing (lexical only; the fallback, and
+     * what a config without this key means, as repos made before the model had).
+     */
+    Embedder: 'use' | 'hashing'
+    /** Worker threads embedding with the model (one model each, ~260 MB apiece). */
+    EmbedWorkers: number
+    /** Vector dimension of the index and of the embedder (512 with `use`). */
     Dimension: number
     Metric: 'cosine' | 'l2' | 'ip'
     /** HNSW graph out-degree. */
@@ -107,7 +115,8 @@ export interface LocalConfigOptions {
 
 /**
  * Config overrides for a node that stays on this machine: swarm, API and gateway on random 127.0.0.1 ports, nothing
- * announced, no public bootstrap peers. For tests and local clusters (`ipfrs init --profile test`); pass the result
+ * announced, no public bootstrap peers, and word hashing for text (a node that starts in milliseconds and holds no
+ * 260 MB model; set `Semantic.Embedder` to `use` for the model). For tests and local clusters (`ipfrs init --profile test`); pass the result
  * as `Repo.init`'s `config`.
  */
 export function localConfig(options: LocalConfigOptions = {}) {
@@ -123,8 +132,12 @@ export function localConfig(options: LocalConfigOptions = {}) {
     },
     Swarm: { Transports: { Network: { TCP: tcp, QUIC: quic } } },
     Bootstrap: [...(options.bootstrap ?? [])],
+    Semantic: { Embedder: 'hashing' as const, Dimension: 384 },
   }
 }
+
+/** The dimension of the Universal Sentence Encoder's vectors (`Semantic.Embedder: use`). */
+export const USE_DIMENSION = 512
 
 /** The defaults `ipfrs init` writes (with a fresh Peer ID). */
 export function defaultConfig(): NodeConfig {
@@ -154,7 +167,16 @@ export function defaultConfig(): NodeConfig {
     Encryption: { Enabled: false, Algorithm: 'aes-256-gcm' },
     API: { Authorizations: {}, AllowedOrigins: [], MaxRequestBodyBytes: 4 * 1024 * 1024 },
     Daemon: { LowPower: false, HealthIntervalSeconds: 5 },
-    Semantic: { Enabled: true, Dimension: 384, Metric: 'cosine', M: 16, EfConstruction: 200, EfSearch: 100 },
+    Semantic: {
+      Enabled: true,
+      Embedder: 'use',
+      EmbedWorkers: 1,
+      Dimension: USE_DIMENSION,
+      Metric: 'cosine',
+      M: 16,
+      EfConstruction: 200,
+      EfSearch: 100,
+    },
     Logic: { QueryTimeoutMs: 10_000 },
   }
 }
@@ -269,6 +291,8 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
   Daemon: { LowPower: isBoolean, HealthIntervalSeconds: integer(1, 3600) },
   Semantic: {
     Enabled: isBoolean,
+    Embedder: oneOf(['use', 'hashing']),
+    EmbedWorkers: integer(1, 64),
     Dimension: integer(2, 65_536),
     Metric: oneOf(['cosine', 'l2', 'ip']),
     M: integer(2, 256),
@@ -289,6 +313,11 @@ export function validateConfig(input: unknown): NodeConfig {
   }
   const defaults = defaultConfig() as unknown as Record<string, unknown>
   const out: Record<string, unknown> = { ...(input as Record<string, unknown>) }
+  const semantic = out.Semantic as Record<string, unknown> | undefined
+  // a Semantic section that names no embedder predates the model (or sets its own dimension): word hashing made it
+  if (semantic != null && typeof semantic === 'object' && !Array.isArray(semantic) && semantic.Embedder === undefined) {
+    out.Semantic = { ...semantic, Embedder: 'hashing' }
+  }
   for (const [section, spec] of Object.entries(SCHEMA)) {
     const given = out[section]
     if (typeof spec === 'function') {
@@ -303,6 +332,13 @@ export function validateConfig(input: unknown): NodeConfig {
     const merged: Record<string, unknown> = { ...(defaults[section] as object), ...(given as object | undefined) }
     for (const [key, check] of Object.entries(spec)) check(merged[key], `${section}.${key}`)
     out[section] = merged
+  }
+  const sem = out.Semantic as NodeConfig['Semantic']
+  if (sem.Embedder === 'use' && sem.Dimension !== USE_DIMENSION) {
+    throw new InvalidConfigError(
+      'Semantic.Dimension',
+      `the "use" embedder makes ${USE_DIMENSION}-d vectors, got ${sem.Dimension} (set Semantic.Embedder to "hashing" for another dimension)`,
+    )
   }
   return out as unknown as NodeConfig
 }

@@ -1,21 +1,33 @@
 /**
  * The Node's semantic layer (`node.semantic`): a SemanticStore persisted under `<repo>/semantic`, configured by the
- * repo config's `Semantic` section, restored on start and saved on stop, plus indexing of UnixFS text files by CID.
+ * repo config's `Semantic` section (the embedder: the Universal Sentence Encoder model or word hashing), restored on
+ * start and saved on stop, plus indexing of UnixFS documents by CID: their text, cut into paragraph-sized chunks, one
+ * vector per chunk; a query answers each CID once, with its best chunk as a snippet.
  */
+import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { formatCid, type InvalidConfigError, type NodeConfig, parseCid } from '@ipfrs/core'
-import type { SemanticApi, SemanticQueryOptions, SemanticStats } from '@ipfrs/node-api'
+import type { ReindexResult, SemanticApi, SemanticHit, SemanticQueryOptions, SemanticStats } from '@ipfrs/node-api'
 import {
+  chunkText,
+  type Embedder,
+  EmbedderMismatchError,
+  EmbedderUnavailableError,
+  extractText,
+  FlatIndex,
   HashingTextEmbedder,
   HnswIndex,
+  IndexPersistence,
   InvalidParameterError,
   type NetworkSearchOptions,
   type ProvidedHit,
-  type SearchHit,
+  readEmbedderRecord,
   SemanticStore,
+  snippetOf,
 } from '@ipfrs/semantic'
 import type { AbortOptions } from 'abort-error'
 import { semanticDisabledError } from './errors.js'
+import { chunkKey, cidOfKey, SemanticDocuments } from './semantic-documents.js'
 import { SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
 
 /** Reads the bytes of the UnixFS file at a path (`node.cat`). */
@@ -24,39 +36,80 @@ export type CatFn = (path: string, options: AbortOptions) => AsyncIterable<Uint8
 /** What `indexCid` stored. */
 export interface IndexCidResult {
   readonly cid: string
-  /** Bytes of text embedded (at most `maxBytes`). */
+  /** Bytes of the file read (at most `maxBytes`). */
   readonly bytes: number
   /** Whether the file was longer than `maxBytes` and only its start was embedded. */
   readonly truncated: boolean
   /** Online: the peers that took a record saying this node provides the CID (empty offline or with no peers). */
   readonly publishedTo: readonly string[]
+  /** What the text was read as. */
+  readonly kind: string
+  /** Chunks embedded. */
+  readonly chunks: number
 }
 
 /** Files longer than this are embedded by their first MiB. */
 export const DEFAULT_MAX_INDEX_BYTES = 1024 * 1024
 
+/** The embedder `config.Semantic` names; the model's package is loaded only when the config picks it. */
+async function embedderFor(c: NodeConfig['Semantic']): Promise<Embedder> {
+  if (c.Embedder !== 'use') return new HashingTextEmbedder({ dimension: c.Dimension })
+  try {
+    const { UseEmbedder } = await import('@ipfrs/embedder-use')
+    return new UseEmbedder({ workers: c.EmbedWorkers })
+  } catch (err) {
+    throw new EmbedderUnavailableError(
+      `@ipfrs/embedder-use cannot be loaded (${(err as Error).message}); set Semantic.Embedder to "hashing"`,
+      { cause: err },
+    )
+  }
+}
+
 /** `node.semantic`: the store plus CID-aware indexing. */
 export class SemanticLayer implements SemanticApi {
-  readonly store: SemanticStore
+  #store: SemanticStore
   readonly #cat: CatFn
+  readonly #dir: string
+  readonly #config: NodeConfig['Semantic']
+  readonly #documents: SemanticDocuments
+  /** Set when the saved index was made by another embedder: nothing but reindex and stats works until a reindex. */
+  #mismatch: EmbedderMismatchError | undefined
   #network: SemanticNetwork | undefined
+  #networkInit: Omit<SemanticNetworkInit, 'store'> | undefined
 
-  constructor(store: SemanticStore, cat: CatFn) {
-    this.store = store
+  private constructor(store: SemanticStore, cat: CatFn, dir: string, config: NodeConfig['Semantic']) {
+    this.#store = store
     this.#cat = cat
+    this.#dir = dir
+    this.#config = config
+    this.#documents = new SemanticDocuments(dir)
   }
 
   /**
    * Opens (and starts) the semantic store of the repo at `repoPath` as `config.Semantic` says. Throws
-   * InvalidConfigError when the section is disabled; ERR_SNAPSHOT_MISMATCH when the saved index has another
-   * dimension or metric than the config.
+   * InvalidConfigError when the section is disabled; ERR_EMBEDDER_UNAVAILABLE when the model cannot be loaded. An
+   * index another embedder made opens in a refusing state (every call but `reindex` and `stats` throws
+   * ERR_EMBEDDER_MISMATCH).
    */
   static async open(repoPath: string, config: NodeConfig, cat: CatFn): Promise<SemanticLayer> {
     const c = config.Semantic
     if (c?.Enabled !== true) throw SemanticLayer.disabledError()
-    const store = new SemanticStore({
-      dir: join(repoPath, 'semantic'),
-      embedder: new HashingTextEmbedder({ dimension: c.Dimension }),
+    const dir = join(repoPath, 'semantic')
+    const layer = new SemanticLayer(await SemanticLayer.#newStore(dir, c), cat, dir, c)
+    try {
+      await layer.#store.start()
+    } catch (err) {
+      if (!(err instanceof EmbedderMismatchError)) throw err
+      layer.#mismatch = err
+    }
+    await layer.#documents.load()
+    return layer
+  }
+
+  static async #newStore(dir: string, c: NodeConfig['Semantic']): Promise<SemanticStore> {
+    return new SemanticStore({
+      dir,
+      embedder: await embedderFor(c),
       index: new HnswIndex({
         dimension: c.Dimension,
         metric: c.Metric,
@@ -65,8 +118,6 @@ export class SemanticLayer implements SemanticApi {
         efSearch: c.EfSearch,
       }),
     })
-    await store.start()
-    return new SemanticLayer(store, cat)
   }
 
   /** The error `node.semantic` throws when the config disables the semantic index. */
@@ -74,40 +125,71 @@ export class SemanticLayer implements SemanticApi {
     return semanticDisabledError()
   }
 
-  /** Embeds the UTF-8 text of the UnixFS file at `cid` (its first `maxBytes`) and stores it under the CID. */
+  /** The vector store (its index holds one vector per chunk). */
+  get store(): SemanticStore {
+    return this.#store
+  }
+
+  /**
+   * Reads the UnixFS file at `cid` (its first `maxBytes`), extracts its text (plain, markdown, HTML without tags,
+   * JSON strings), embeds it chunk by chunk and stores one vector per chunk, replacing what the CID had. Content that
+   * is not text throws ERR_INVALID_PARAMETER (callers indexing many files report it and go on).
+   */
   async indexCid(cid: string, options: AbortOptions & { maxBytes?: number } = {}): Promise<IndexCidResult> {
+    this.#assertUsable()
     const key = formatCid(parseCid(cid))
-    const max = options.maxBytes ?? DEFAULT_MAX_INDEX_BYTES
-    const chunks: Uint8Array[] = []
+    const { bytes, truncated, data } = await this.#read(key, options.maxBytes ?? DEFAULT_MAX_INDEX_BYTES, options)
+    const extracted = extractText(data, { truncated })
+    if (extracted.kind === 'binary') {
+      throw new InvalidParameterError('content', `${key} is not text (${extracted.reason}); skipped`)
+    }
+    const chunks = chunkText(extracted.text)
+    if (chunks.length === 0) throw new InvalidParameterError('content', `${key} has no words to index; skipped`)
+    const vectors = await this.#store.embedder.embedBatch(
+      chunks.map((c) => c.text),
+      options,
+    )
+    this.#removeChunks(key)
+    vectors.forEach((v, i) => this.#store.putWithVector(chunkKey(key, i, chunks[i]!.offset), v))
+    this.#documents.set(key, {
+      kind: extracted.kind,
+      chunks: chunks.map((c) => ({ offset: c.offset, snippet: snippetOf(c.text) })),
+    })
+    const publishedTo = (await this.#network?.published(key, centroid(vectors), options)) ?? []
+    return { cid: key, bytes, truncated, publishedTo, kind: extracted.kind, chunks: chunks.length }
+  }
+
+  async #read(cid: string, max: number, options: AbortOptions) {
+    const parts: Uint8Array[] = []
     let bytes = 0
     let truncated = false
-    for await (const chunk of this.#cat(key, options)) {
+    for await (const chunk of this.#cat(cid, options)) {
       const room = max - bytes
       if (chunk.length > room) {
-        chunks.push(chunk.subarray(0, room))
+        parts.push(chunk.subarray(0, room))
         bytes = max
         truncated = true
         break
       }
-      chunks.push(chunk)
+      parts.push(chunk)
       bytes += chunk.length
     }
-    let text: string
-    try {
-      // a cut inside a multi-byte character at the end is dropped (stream mode), any other bad byte is an error
-      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks), { stream: truncated })
-    } catch (err) {
-      throw new InvalidParameterError('content', `${key} is not UTF-8 text (${(err as Error).message})`)
-    }
-    const vector = await this.store.indexText(key, text, options)
-    const publishedTo = (await this.#network?.published(key, vector, options)) ?? []
-    return { cid: key, bytes, truncated, publishedTo }
+    return { bytes, truncated, data: Buffer.concat(parts) }
+  }
+
+  #removeChunks(cid: string): boolean {
+    let removed = false
+    for (const key of this.#documents.keysOf(cid)) removed = this.#store.index.has(key) && this.#store.delete(key)
+    if (this.#store.index.has(cid)) removed = this.#store.delete(cid) || removed
+    return this.#documents.delete(cid) || removed
   }
 
   /** Starts the semantic DHT over this index on a started libp2p node (`node.start()` does this when online). */
   async goOnline(init: Omit<SemanticNetworkInit, 'store'>): Promise<void> {
     if (this.#network) return
-    const net = new SemanticNetwork({ ...init, store: this.store })
+    this.#networkInit = init
+    if (this.#mismatch !== undefined) return // started by reindex, once the index fits the embedder
+    const net = new SemanticNetwork({ ...init, store: this.#store })
     await net.start()
     this.#network = net
   }
@@ -132,24 +214,54 @@ export class SemanticLayer implements SemanticApi {
     k = 10,
     options: NetworkSearchOptions = {},
   ): Promise<ProvidedHit[]> {
-    return await this.network.search(query, k, options)
+    this.#assertUsable()
+    const hits = await this.network.search(query, k * 4, options)
+    const seen = new Set<string>()
+    const out: ProvidedHit[] = []
+    for (const h of hits) {
+      const cid = cidOfKey(h.cid)
+      if (seen.has(`${cid} ${h.provider}`)) continue
+      seen.add(`${cid} ${h.provider}`)
+      out.push({ ...h, cid })
+      if (out.length === k) break
+    }
+    return out
   }
 
-  /** Embeds `text` and returns the `k` nearest indexed CIDs. */
-  async query(text: string, k = 10, options: SemanticQueryOptions = {}): Promise<SearchHit[]> {
+  /** Embeds `text` and returns the `k` nearest indexed CIDs, each once, with its best chunk's offset and snippet. */
+  async query(text: string, k = 10, options: SemanticQueryOptions = {}): Promise<SemanticHit[]> {
     options.signal?.throwIfAborted()
-    const { signal: _signal, ...filter } = options
-    return this.store.query(text, k, filter)
+    this.#assertUsable()
+    const { signal, maxResults, ...filter } = options
+    const vector = await this.#store.embedder.embed(text, { signal })
+    const best = new Map<string, SemanticHit>()
+    // chunks of one document crowd each other out: widen the search until k documents are found (or all of them)
+    for (let want = k * 4; ; want *= 4) {
+      const hits = this.#store.searchFiltered(vector, Math.min(want, this.#store.size), filter)
+      best.clear()
+      for (const h of hits) {
+        const cid = cidOfKey(h.cid)
+        if (best.has(cid)) continue
+        const chunk = this.#documents.chunkOf(h.cid)
+        best.set(cid, { cid, score: h.score, ...(chunk ? { offset: chunk.offset, snippet: chunk.snippet } : {}) })
+      }
+      if (best.size >= k || want >= this.#store.size) break
+    }
+    const out = [...best.values()].slice(0, k)
+    return maxResults === undefined ? out : out.slice(0, maxResults)
   }
 
   /** The index's size and state, and online the semantic DHT's view. */
   stats(): SemanticStats {
-    const store = this.store
+    const store = this.#store
     const net = this.#network?.stats()
     return {
       vectors: store.size,
       started: store.isStarted,
       recoveredFromCorruptSnapshot: store.recovery != null,
+      embedder: store.embedder.id ?? `unnamed/${store.embedder.dimension}`,
+      documents: this.#documents.size,
+      ...(this.#mismatch !== undefined ? { mismatch: this.#mismatch.message } : {}),
       ...(net !== undefined
         ? {
             network: {
@@ -164,19 +276,87 @@ export class SemanticLayer implements SemanticApi {
     }
   }
 
-  /** Removes `cid` from the index. */
+  /** Removes `cid` (every chunk of it) from the index. */
   delete(cid: string): boolean {
-    return this.store.delete(formatCid(parseCid(cid)))
+    this.#assertUsable()
+    return this.#removeChunks(cidOfKey(cid))
   }
 
-  /** Stops the semantic DHT (if online), then saves and closes the store. */
+  /**
+   * Embeds every indexed CID again with the configured embedder, into a new index that replaces the old one (which
+   * is kept until the new one is saved). Vectors stored with `putWithVector` under keys that are not documents of
+   * this repo cannot be re-embedded and are dropped (listed in `skipped`).
+   */
+  async reindex(options: AbortOptions = {}): Promise<ReindexResult> {
+    const cids = new Set([...this.#documents.cids(), ...(await this.#oldKeys()).map(cidOfKey)])
+    const net = this.#network
+    this.#network = undefined
+    await net?.stop()
+    if (this.#store.isStarted) await this.#store.stop()
+    const old = `${this.#dir}.reindex-${Date.now()}`
+    await rename(this.#dir, old)
+    this.#store = await SemanticLayer.#newStore(this.#dir, this.#config)
+    await this.#store.start()
+    this.#mismatch = undefined
+    for (const cid of this.#documents.cids()) this.#documents.delete(cid)
+    const skipped: Array<{ cid: string; reason: string }> = []
+    let reindexed = 0
+    for (const cid of cids) {
+      try {
+        await this.indexCid(cid, options)
+        reindexed++
+      } catch (err) {
+        if (options.signal?.aborted) throw err
+        skipped.push({ cid, reason: (err as Error).message })
+      }
+    }
+    await this.#store.saveFull()
+    await this.#documents.save()
+    await rm(old, { recursive: true, force: true })
+    if (this.#networkInit !== undefined) await this.goOnline(this.#networkInit)
+    return { reindexed, skipped, embedder: this.#store.embedder.id ?? '' }
+  }
+
+  /** The keys of the index on disk as it is (when another embedder made it, read with that one's dimension). */
+  async #oldKeys(): Promise<string[]> {
+    if (this.#store.isStarted) return [...this.#store.index.entries()].map(([key]) => key)
+    const recorded = await readEmbedderRecord(this.#dir)
+    if (recorded === undefined) return []
+    const index = new FlatIndex({ dimension: recorded.dimension, metric: this.#config.Metric })
+    try {
+      await new IndexPersistence({ dir: this.#dir }).loadIndexWithDelta(index)
+    } catch {
+      return [] // a damaged old index: the documents list is all there is to go on
+    }
+    return [...index.entries()].map(([key]) => key)
+  }
+
+  /** Stops the semantic DHT (if online), then saves and closes the store and ends the embedder's workers. */
   async stop(): Promise<void> {
     const net = this.#network
     this.#network = undefined
     try {
       await net?.stop()
     } finally {
-      await this.store.stop()
+      await this.#documents.save()
+      await this.#store.stop()
+      await (this.#store.embedder as { close?: () => Promise<void> }).close?.()
     }
   }
+
+  #assertUsable(): void {
+    if (this.#mismatch !== undefined) throw this.#mismatch
+  }
+}
+
+/** The normalised mean of a document's chunk vectors: what the document as a whole is about. */
+function centroid(vectors: readonly Float32Array[]): Float32Array {
+  if (vectors.length === 1) return vectors[0]!
+  const out = new Float32Array(vectors[0]!.length)
+  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] = out[i]! + v[i]!
+  let sq = 0
+  for (const x of out) sq += x * x
+  const inv = sq > 0 ? 1 / Math.sqrt(sq) : 1
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! * inv
+  return out
 }

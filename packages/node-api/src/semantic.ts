@@ -5,6 +5,10 @@ import type { AbortOptions } from './options.js'
 export interface SemanticHit {
   readonly cid: string
   readonly score: number
+  /** Where the best-matching chunk starts in the document's text (UTF-16 code units), when the CID was indexed as text. */
+  readonly offset?: number
+  /** The start of the best-matching chunk, on one line. */
+  readonly snippet?: string
 }
 
 /** A network search hit: which peer holds it. */
@@ -33,12 +37,32 @@ export interface IndexCidResult {
   readonly truncated: boolean
   /** Online: the peers that took a record saying this node provides the CID. */
   readonly publishedTo: readonly string[]
+  /** What the text was read as (`text`, `markdown`, `html`, `json`). */
+  readonly kind?: string
+  /** Chunks (about a paragraph each) embedded. */
+  readonly chunks?: number
+}
+
+/** What `reindex` did. */
+export interface ReindexResult {
+  /** CIDs embedded again with the configured embedder. */
+  readonly reindexed: number
+  /** CIDs that could not be (no longer in the repo, not text, …), with why. */
+  readonly skipped: ReadonlyArray<{ readonly cid: string; readonly reason: string }>
+  /** The embedder that made the vectors now. */
+  readonly embedder: string
 }
 
 /** The index's state, for `semantic stats` and `/health`. */
 export interface SemanticStats {
   readonly vectors: number
   readonly started: boolean
+  /** The embedder the index is (to be) made with, e.g. `use-lite/…/512` or `hashing-v1/384/…`. */
+  readonly embedder?: string
+  /** Documents (CIDs) indexed as text; each holds one vector per chunk. */
+  readonly documents?: number
+  /** Set when the index was made by another embedder than the configured one (queries refused until a reindex). */
+  readonly mismatch?: string
   /** A corrupt snapshot found at start was rebuilt from the records log. */
   readonly recoveredFromCorruptSnapshot: boolean
   /** Online: the semantic DHT's view. */
@@ -59,4 +83,6 @@ export interface SemanticApi {
   /** The `k` nearest CIDs across the network (this node included), each naming its provider (online only). */
   readonly searchNetwork: (query: string | Float32Array, k?: number, options?: AbortOptions) => Promise<ProvidedHit[]>
   readonly stats: () => SemanticStats
+  /** Embeds every indexed CID again with the configured embedder (after changing `Semantic.Embedder`). */
+  readonly reindex: (options?: AbortOptions) => Promise<ReindexResult>
 }

@@ -53,3 +53,26 @@ export class EmbedderUnavailableError extends IpfrsError {
     super(EmbedderUnavailableError.code, `embedder unavailable: ${problem}`, options)
   }
 }
+
+/** An index whose vectors another embedder made: mixing the two would rank nonsense, so the index is not used. */
+export class EmbedderMismatchError extends IpfrsError {
+  static override readonly httpStatus = 409
+  static readonly code = 'ERR_EMBEDDER_MISMATCH'
+  /** The embedder recorded with the index, and the one configured now. */
+  readonly recorded: EmbedderRecord
+  readonly configured: EmbedderRecord
+  constructor(recorded: EmbedderRecord, configured: EmbedderRecord) {
+    super(
+      EmbedderMismatchError.code,
+      `the semantic index was made by embedder ${recorded.id} (${recorded.dimension}-d) but ${configured.id} (${configured.dimension}-d) is configured; run \`ipfrs semantic reindex\` to re-embed the indexed files with it`,
+    )
+    this.recorded = recorded
+    this.configured = configured
+  }
+}
+
+/** Which embedder made an index's vectors (kept as embedder.json in the index's directory). */
+export interface EmbedderRecord {
+  readonly id: string
+  readonly dimension: number
+}

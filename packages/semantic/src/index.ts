@@ -4,6 +4,15 @@
  */
 
 export {
+  type ChunkOptions,
+  chunkText,
+  type DocumentKind,
+  type ExtractedText,
+  extractText,
+  snippetOf,
+  type TextChunk,
+} from './chunking.js'
+export {
   BadMessageError,
   BadPeerError,
   InvalidRecordError,
@@ -31,9 +40,12 @@ export {
   type VectorAnnotatedRecord,
 } from './dht-records.js'
 export type { Embedder, EmbedOptions } from './embedder.js'
+export { readEmbedderRecord } from './embedder-record.js'
 export {
   CorruptSnapshotError,
   DimensionMismatchError,
+  EmbedderMismatchError,
+  type EmbedderRecord,
   EmbedderUnavailableError,
   InvalidParameterError,
   InvalidVectorError,

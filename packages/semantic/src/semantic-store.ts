@@ -9,7 +9,8 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Embedder, EmbedOptions } from './embedder.js'
-import { CorruptSnapshotError, InvalidParameterError, NotStartedError } from './errors.js'
+import { readEmbedderRecord, recordOf, sameEmbedder, writeEmbedderRecord } from './embedder-record.js'
+import { CorruptSnapshotError, EmbedderMismatchError, InvalidParameterError, NotStartedError } from './errors.js'
 import { HnswIndex } from './hnsw-index.js'
 import { IndexPersistence, type LoadResult, type SaveResult, type SnapshotRecord } from './persistence.js'
 import { RecordsLog } from './records-log.js'
@@ -93,11 +94,21 @@ export class SemanticStore {
     return this.index.size
   }
 
-  /** Restores the index from the directory (if any). A corrupt snapshot is reported and rebuilt from the log. */
+  /**
+   * Restores the index from the directory (if any). A corrupt snapshot is reported and rebuilt from the log. Throws
+   * EmbedderMismatchError when the directory's embedder.json names another embedder than this store's (an index
+   * without a record is taken as this embedder's, and recorded).
+   */
   async start(): Promise<void> {
     if (this.started) return
     if (this.persistence !== undefined && this.log !== undefined) {
       await mkdir(this.persistence.dir, { recursive: true })
+      const configured = recordOf(this.embedder)
+      const recorded = await readEmbedderRecord(this.persistence.dir)
+      if (recorded !== undefined && !sameEmbedder(recorded, configured)) {
+        throw new EmbedderMismatchError(recorded, configured)
+      }
+      if (recorded === undefined) await writeEmbedderRecord(this.persistence.dir, configured)
       try {
         this.loaded = await this.persistence.loadIndexWithDelta(this.index)
       } catch (err) {
