@@ -26,7 +26,7 @@ describe('ipfrs semantic (real process, temp repo)', () => {
       cids[name] = await env.ok(['add', '-Q', file])
     }
     expect(await env.ok(['semantic', 'index', cids['dht.txt']!, cids['hnsw.txt']!])).toMatch(
-      new RegExp(`^indexed ${cids['dht.txt']} \\(\\d+ bytes\\)\\nindexed ${cids['hnsw.txt']} `),
+      new RegExp(`^indexed ${cids['dht.txt']} \\(\\d+ bytes, text, 1 chunk\\)\\nindexed ${cids['hnsw.txt']} `),
     )
     const json = JSON.parse(await env.ok(['semantic', 'index', '--json', cids['bread.txt']!]))
     expect(json).toEqual({
@@ -34,18 +34,29 @@ describe('ipfrs semantic (real process, temp repo)', () => {
       Bytes: docs['bread.txt'].length,
       Truncated: false,
       PublishedTo: [],
+      Kind: 'text',
+      Chunks: 1,
     })
     expect(await readdir(join(env.repo, 'semantic'))).toContain('index.full')
 
     // a new process: the index was saved on stop and is restored on start
     const top = (await env.ok(['semantic', 'query', 'nearest neighbour graph search', '--top-k', '2'])).split('\n')
-    expect(top).toHaveLength(2)
+    expect(top).toHaveLength(4) // "<cid> <score>", then the best passage indented, per hit
     expect(top[0]!.split(' ')[0]).toBe(cids['hnsw.txt'])
+    expect(top[1]).toBe(`    ${docs['hnsw.txt']}`)
+    // the model ranks by meaning: no word of this query is in the bread document
+    const baking = await env.ok(['semantic', 'query', 'how to bake a loaf at home', '-k', '1'])
+    expect(baking.split(' ')[0]).toBe(cids['bread.txt'])
     const q = JSON.parse(await env.ok(['semantic', 'query', '--json', 'which peers provide this content', '-k', '1']))
     expect(q.Results).toHaveLength(1)
     expect(q.Results[0].Cid).toBe(cids['dht.txt'])
     expect(typeof q.Results[0].Score).toBe('number')
-    expect(JSON.parse(await env.ok(['semantic', 'stats', '--json']))).toMatchObject({ Vectors: 3, Dimension: 384 })
+    expect(JSON.parse(await env.ok(['semantic', 'stats', '--json']))).toMatchObject({
+      Vectors: 3,
+      Documents: 3,
+      Dimension: 512,
+      Embedder: 'use',
+    })
   })
 
   it('add --index indexes every added text file; binary files and directories are skipped', async () => {
@@ -56,7 +67,7 @@ describe('ipfrs semantic (real process, temp repo)', () => {
     await writeFile(join(src, 'c.bin'), Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]))
     const r = await env.ipfrs(['add', '-r', '--index', src])
     expect(r.code).toBe(0)
-    expect(r.stderr).toMatch(/not indexed: .*not UTF-8 text/)
+    expect(r.stderr).toMatch(/not indexed: .*is not text \(it contains NUL bytes\); skipped/)
     const a = r.stdout
       .toString()
       .split('\n')
@@ -75,6 +86,17 @@ describe('ipfrs semantic (real process, temp repo)', () => {
     const empty = await env.ipfrs(['semantic', 'query', '...'])
     expect(empty.code).toBe(1)
     expect(empty.stderr).toMatch(/no letters or digits/)
+    // another embedder than the one that made the index: refused with a clear error until a reindex
+    const file = join(env.dir, 'whales.txt')
+    await writeFile(file, 'Whales sing long songs that travel across the ocean.')
+    const cid = await env.ok(['add', '-Q', file])
+    await env.ok(['semantic', 'index', cid])
+    await env.ok(['config', '--json', 'Semantic', '{"Enabled":true,"Embedder":"hashing","Dimension":128}'])
+    const mixed = await env.ipfrs(['semantic', 'query', 'whales'])
+    expect(mixed.code).toBe(1)
+    expect(mixed.stderr).toMatch(/made by embedder use-lite.*run `ipfrs semantic reindex`/)
+    expect(await env.ok(['semantic', 'reindex'])).toBe('reindexed 1 documents with hashing-v1/128/3,4/1,0.8,0.3/0')
+    expect((await env.ok(['semantic', 'query', 'whales sing', '-k', '1'])).split(' ')[0]).toBe(cid)
     await env.ok(['config', 'Semantic.Enabled', 'false', '--json'])
     const off = await env.ipfrs(['semantic', 'query', 'anything'])
     expect(off.code).toBe(1)

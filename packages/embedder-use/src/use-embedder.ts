@@ -69,7 +69,7 @@ export class UseEmbedder implements Embedder {
   async embedBatch(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
     for (const t of texts) {
       if (typeof t !== 'string') throw new InvalidParameterError('text', 'must be a string')
-      if (t.trim() === '') throw new InvalidParameterError('text', 'is empty')
+      if (!/[\p{L}\p{N}]/u.test(t)) throw new InvalidParameterError('text', 'has no letters or digits to embed')
     }
     const batches: string[][] = []
     for (let i = 0; i < texts.length; i += this.#batch) batches.push(texts.slice(i, i + this.#batch))

@@ -15,7 +15,13 @@ function parseMinScore(value: string | undefined): number | undefined {
 export const SEMANTIC_COMMANDS: Record<string, RpcCommand> = {
   'semantic/index': async ({ params, node, res, signal }) => {
     const r = await node.semantic.indexCid(params.arg('CID'), { signal })
-    sendJson(res, { Cid: r.cid, Bytes: r.bytes, Truncated: r.truncated, PublishedTo: [...r.publishedTo] })
+    sendJson(res, {
+      Cid: r.cid,
+      Bytes: r.bytes,
+      Truncated: r.truncated,
+      PublishedTo: [...r.publishedTo],
+      ...(r.kind !== undefined ? { Kind: r.kind, Chunks: r.chunks } : {}),
+    })
   },
   'semantic/query': async ({ params, node, res, signal }) => {
     const minScore = parseMinScore(params.string('min-score'))
@@ -30,7 +36,16 @@ export const SEMANTIC_COMMANDS: Record<string, RpcCommand> = {
         Cid: h.cid,
         Score: h.score,
         ...('provider' in h && typeof h.provider === 'string' ? { Provider: h.provider } : {}),
+        ...('snippet' in h && h.snippet !== undefined ? { Offset: h.offset, Snippet: h.snippet } : {}),
       })),
+    })
+  },
+  'semantic/reindex': async ({ node, res, signal }) => {
+    const r = await node.semantic.reindex({ signal })
+    sendJson(res, {
+      Reindexed: r.reindexed,
+      Skipped: r.skipped.map((s) => ({ Cid: s.cid, Reason: s.reason })),
+      Embedder: r.embedder,
     })
   },
   'semantic/stats': async ({ node, res }) => sendJson(res, semanticStatsBody(node)),
@@ -42,6 +57,9 @@ export function semanticStatsBody(node: LocalNodeApi): Record<string, unknown> {
   const network = stats.network
   return {
     Vectors: stats.vectors,
+    Documents: stats.documents,
+    EmbedderId: stats.embedder,
+    ...(stats.mismatch !== undefined ? { Mismatch: stats.mismatch } : {}),
     ...node.config.Semantic,
     Online: network !== undefined,
     ...(network

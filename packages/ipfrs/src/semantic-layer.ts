@@ -150,7 +150,7 @@ export class SemanticLayer implements SemanticApi {
       options,
     )
     this.#removeChunks(key)
-    vectors.forEach((v, i) => this.#store.putWithVector(chunkKey(key, i, chunks[i]!.offset), v))
+    for (const [i, v] of vectors.entries()) this.#store.putWithVector(chunkKey(key, i, chunks[i]!.offset), v)
     this.#documents.set(key, {
       kind: extracted.kind,
       chunks: chunks.map((c) => ({ offset: c.offset, snippet: snippetOf(c.text) })),

@@ -43,7 +43,9 @@ export function registerSemantic(program: Command): void {
 
   semantic
     .command('index')
-    .description('Embed the text of the UnixFS file at <cid> (its first MiB) into the semantic index.')
+    .description(
+      'Embed the text of the UnixFS file at <cid> (its first MiB; text, markdown, HTML or JSON) into the semantic index, one vector per paragraph-sized chunk. Content that is not text is skipped with a message.',
+    )
     .argument('<cid...>', 'CIDs of UnixFS text files')
     .action(async (cids: string[], _flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
@@ -52,15 +54,27 @@ export function registerSemantic(program: Command): void {
         for (const cid of cids) {
           const r = await layer.indexCid(cid)
           if (wantsJson(globals))
-            printJson({ Cid: r.cid, Bytes: r.bytes, Truncated: r.truncated, PublishedTo: r.publishedTo })
-          else println(`indexed ${r.cid} (${r.bytes} bytes${r.truncated ? ', truncated' : ''})`)
+            printJson({
+              Cid: r.cid,
+              Bytes: r.bytes,
+              Truncated: r.truncated,
+              PublishedTo: r.publishedTo,
+              Kind: r.kind,
+              Chunks: r.chunks,
+            })
+          else {
+            const chunks = r.chunks === undefined ? '' : `, ${r.kind}, ${r.chunks} chunk${r.chunks === 1 ? '' : 's'}`
+            println(`indexed ${r.cid} (${r.bytes} bytes${r.truncated ? ', truncated' : ''}${chunks})`)
+          }
         }
       })
     })
 
   semantic
     .command('query')
-    .description('Print the indexed CIDs whose text is most similar to <text>, best first: "<cid> <score>".')
+    .description(
+      'Print the indexed CIDs whose text is most similar to <text> in meaning, best first, each once: "<cid> <score>", then its best-matching passage on an indented line.',
+    )
     .argument('<text>', 'the query text')
     .option('-k, --top-k <n>', 'how many results (default 10)', '10')
     .option('--min-score <score>', 'drop results scoring below this')
@@ -79,9 +93,35 @@ export function registerSemantic(program: Command): void {
         })
         if (wantsJson(globals)) {
           printJson({
-            Results: hits.map((h) => ({ Cid: h.cid, Score: h.score, ...(h.provider ? { Provider: h.provider } : {}) })),
+            Results: hits.map((h) => ({
+              Cid: h.cid,
+              Score: h.score,
+              ...(h.provider ? { Provider: h.provider } : {}),
+              ...(h.snippet !== undefined ? { Offset: h.offset, Snippet: h.snippet } : {}),
+            })),
           })
-        } else for (const h of hits) println(`${h.cid} ${h.score.toFixed(4)}${h.provider ? ` ${h.provider}` : ''}`)
+        } else
+          for (const h of hits) {
+            println(`${h.cid} ${h.score.toFixed(4)}${h.provider ? ` ${h.provider}` : ''}`)
+            if (h.snippet !== undefined) println(`    ${h.snippet}`)
+          }
+      })
+    })
+
+  semantic
+    .command('reindex')
+    .description(
+      'Embed every indexed file again with the configured embedder (Semantic.Embedder), replacing the index; needed after changing the embedder, which otherwise refuses queries (ERR_EMBEDDER_MISMATCH).',
+    )
+    .action(async (_flags: object, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>()
+      await withSemantic(globals, async (node) => {
+        const r = await (await semanticOf(node)).reindex()
+        if (wantsJson(globals)) printJson(r)
+        else {
+          println(`reindexed ${r.reindexed} documents with ${r.embedder}`)
+          for (const s of r.skipped) println(`skipped ${s.cid}: ${s.reason}`)
+        }
       })
     })
 
@@ -95,7 +135,9 @@ export function registerSemantic(program: Command): void {
         const stats = await semantic.stats()
         if (wantsJson(globals)) printJson(stats)
         else {
-          println(`${stats.Vectors} vectors, ${stats.Dimension}-d ${stats.Metric}`)
+          println(`${stats.Documents ?? 0} documents, ${stats.Vectors} vectors, ${stats.Dimension}-d ${stats.Metric}`)
+          println(`embedder: ${stats.EmbedderId}`)
+          if (typeof stats.Mismatch === 'string') println(`refused: ${stats.Mismatch}`)
           if (stats.Online === true) {
             println(
               `semantic DHT: ${stats.KnownPeers} peers (${stats.PeersWithSummary} with summaries), ${stats.RecordsHeld} records held`,
