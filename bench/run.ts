@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   'semantic-index': new URL('../packages/semantic/bench/index.ts', import.meta.url).pathname,
   'semantic-dht': new URL('../packages/semantic/bench/network-search.ts', import.meta.url).pathname,
   'semantic-node': new URL('../packages/ipfrs/bench/semantic-network.ts', import.meta.url).pathname,
+  embedders: new URL('./embedders.ts', import.meta.url).pathname,
   'node-bindings': new URL('../packages/node-bindings/bench/calls.ts', import.meta.url).pathname,
 }
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(BENCHES)
