@@ -56,7 +56,6 @@ export { FlatIndex, type FlatIndexOptions } from './flat-index.js'
 /** The HNSW graph saved next to a full snapshot, so restarts skip re-inserting every vector. */
 export { GRAPH_FILE, GRAPH_META, type GraphIndex, type GraphState, isGraphIndex } from './graph-file.js'
 export { HnswIndex, type HnswIndexOptions, type HnswParams } from './hnsw-index.js'
-export { loadOnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js'
 export { computeBuckets, type PartialSyncResult } from './partial-sync.js'
 export { kmeans, type PeerRank, type PeerSummary, type RoutingConvergence, rankSummary } from './peer-summaries.js'
 export {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isIpfrsError } from '@ipfrs/core'
 import { describe, expect, it } from 'vitest'
-import { loadOnnxEmbedder } from '../src/onnx-embedder.js'
 import { SemanticStore } from '../src/semantic-store.js'
 import { HashingTextEmbedder } from '../src/text-embedder.js'
 import { score } from '../src/vectors.js'
@@ -76,27 +75,5 @@ describe('SemanticStore with the hashing embedder', () => {
     expect(await store.query('tensors', 5, { cidPrefix: 'e' })).toHaveLength(1)
     await expect(store.query('', 3)).rejects.toSatisfy((err) => isIpfrsError(err, 'ERR_INVALID_PARAMETER'))
     await store.stop()
-  })
-})
-
-describe('loadOnnxEmbedder', () => {
-  it('reports ERR_EMBEDDER_UNAVAILABLE with the reason instead of downloading anything', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ipfrs-onnx-'))
-    try {
-      await expect(loadOnnxEmbedder({ modelDir: dir, dimension: 384 })).rejects.toSatisfy(
-        (err) => isIpfrsError(err, 'ERR_EMBEDDER_UNAVAILABLE') && /model\.onnx/.test((err as Error).message),
-      )
-      await mkdir(join(dir, 'onnx'))
-      await writeFile(join(dir, 'onnx', 'model.onnx'), 'not really a model')
-      await expect(loadOnnxEmbedder({ modelDir: dir, dimension: 384 })).rejects.toSatisfy(
-        (err) => isIpfrsError(err, 'ERR_EMBEDDER_UNAVAILABLE') && /tokenizer/.test((err as Error).message),
-      )
-      await writeFile(join(dir, 'tokenizer.json'), '{}')
-      await expect(loadOnnxEmbedder({ modelDir: dir, dimension: 384 })).rejects.toSatisfy(
-        (err) => isIpfrsError(err, 'ERR_EMBEDDER_UNAVAILABLE') && /runtime/.test((err as Error).message),
-      )
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
   })
 })
