@@ -9,6 +9,7 @@ import { gatewayHandler } from './gateway.js'
 import { HealthSupervisor, type Subsystem } from './health.js'
 import { IdleCollector } from './idle-gc.js'
 import { DaemonMetrics } from './metrics.js'
+import { shutdownCommand } from './rpc-config.js'
 import type { RpcCommand } from './rpc-context.js'
 import { rpcHandler } from './rpc-server.js'
 import { defaultSubsystems } from './subsystems.js'
@@ -27,6 +28,8 @@ export interface DaemonInit {
   metrics?: DaemonMetrics
   /** Extra RPC commands. */
   commands?: Record<string, RpcCommand>
+  /** What the RPC `shutdown` command does after answering (default: the daemon stops answering; the node keeps running). */
+  onShutdown?: () => void
   /** Overrides `Addresses.API` / `Addresses.Gateway` (multiaddrs; port 0 picks a free port). */
   apiAddress?: string
   gatewayAddress?: string
@@ -51,7 +54,9 @@ export class Daemon {
     this.#repoPath = init.repoPath
     const api = init.node.config.API
     const limits = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: 30_000 }
-    this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands: init.commands }))
+    const shutdown = shutdownCommand(init.onShutdown ?? (() => void this.stop().catch(() => undefined)))
+    const commands = { shutdown, ...init.commands }
+    this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands }))
     this.#gateway = createServer(limits, gatewayHandler(init.node, { metrics, health }))
     for (const server of [this.#api, this.#gateway]) server.on('request', () => this.#idle.touch())
   }

@@ -16,11 +16,16 @@ import { clientSignal, sendError, sendJson } from './http-util.js'
 import type { DaemonMetrics } from './metrics.js'
 import { Params } from './params.js'
 import { BLOCK_COMMANDS } from './rpc-blocks.js'
+import { CONFIG_COMMANDS } from './rpc-config.js'
 import type { RpcCommand } from './rpc-context.js'
 import { FILE_COMMANDS } from './rpc-files.js'
+import { KEY_COMMANDS } from './rpc-keys.js'
 import { LOGIC_COMMANDS } from './rpc-logic.js'
+import { MFS_COMMANDS } from './rpc-mfs.js'
+import { NAME_COMMANDS } from './rpc-name.js'
 import { NETWORK_COMMANDS } from './rpc-network.js'
 import { PIN_COMMANDS } from './rpc-pins.js'
+import { PUBSUB_COMMANDS } from './rpc-pubsub.js'
 import { SEMANTIC_COMMANDS } from './rpc-semantic.js'
 import { TENSOR_COMMANDS } from './rpc-tensor.js'
 
@@ -30,13 +35,18 @@ export const RPC_COMMANDS: Readonly<Record<string, RpcCommand>> = {
   ...BLOCK_COMMANDS,
   ...PIN_COMMANDS,
   ...NETWORK_COMMANDS,
+  ...MFS_COMMANDS,
+  ...KEY_COMMANDS,
+  ...NAME_COMMANDS,
+  ...PUBSUB_COMMANDS,
+  ...CONFIG_COMMANDS,
   ...TENSOR_COMMANDS,
   ...LOGIC_COMMANDS,
   ...SEMANTIC_COMMANDS,
 }
 
 /** Commands whose request body is an upload that streams into the node (not bound by MaxRequestBodyBytes). */
-const UPLOADS = new Set(['add', 'dag/import', 'block/put'])
+const UPLOADS = new Set(['add', 'dag/import', 'block/put', 'files/write'])
 
 export interface RpcHandlerOptions {
   api: NodeConfig['API']

@@ -28,6 +28,20 @@ export {
 export { LogicLayer, type LogicQueryOptions, type LogicStats } from './logic-layer.js'
 export type { DistributedQueryOptions, LogicDistributedAnswer } from './logic-peers.js'
 export type { ProofStep, ProofTree } from './logic-text.js'
+export { Mfs, parsePath as parseMfsPath } from './mfs.js'
+export { InvalidMfsPathError, MfsConflictError, MfsNotFoundError } from './mfs-errors.js'
+export {
+  DEFAULT_LIFETIME_MS,
+  DEFAULT_TTL_MS,
+  InvalidIpnsNameError,
+  InvalidIpnsRecordError,
+  InvalidIpnsValueError,
+  IpnsNotFoundError,
+  ipnsName,
+  Names,
+  parseName as parseIpnsName,
+  REPUBLISH_INTERVAL_MS,
+} from './names.js'
 export { type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
 export {
   TensorFetchError,

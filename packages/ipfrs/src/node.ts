@@ -1,5 +1,5 @@
 import { type CID, type NodeConfig, parseCid } from '@ipfrs/core'
-import type { Network, NetworkInit } from '@ipfrs/network'
+import type { Network, NetworkInit, Topics } from '@ipfrs/network'
 import { OfflineError } from '@ipfrs/network/errors'
 import type { AddCandidate, GetOptions, HybridOptions, HybridResult, LocalNodeApi, NodeId } from '@ipfrs/node-api'
 import {
@@ -17,6 +17,8 @@ import { BlockApi } from './blocks.js'
 import { NodeNotStartedError, semanticDisabledError } from './errors.js'
 import { hybridQuery } from './hybrid.js'
 import { LogicLayer } from './logic-layer.js'
+import { Mfs } from './mfs.js'
+import { Names } from './names.js'
 import { dagApi, pinApi, runGc } from './pin-dag-api.js'
 import type { SemanticLayer } from './semantic-layer.js'
 import { type TensorAddResult, TensorLayer } from './tensor-layer.js'
@@ -69,6 +71,9 @@ export class Node implements LocalNodeApi {
   #network: Network | undefined
   #semantic: SemanticLayer | undefined
   #logic: LogicLayer | undefined
+  #mfs: Mfs | undefined
+  #names: Names | undefined
+  #topics: Topics | undefined
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
   /** Added roots waiting for a provide slot (bounded; see `#provideLater`). */
@@ -136,6 +141,13 @@ export class Node implements LocalNodeApi {
     }
     this.#repo = repo
     this.#blocks = new BlockApi(repo)
+    this.#mfs = new Mfs(repo)
+    this.#names = new Names(repo, () => this.#network)
+    if (this.#network != null) {
+      const { Topics } = await import('@ipfrs/network')
+      this.#topics = new Topics(this.#network)
+      this.#names.startRepublisher()
+    }
   }
 
   /** Leaves the network, closes the repo and releases its lock. */
@@ -149,6 +161,10 @@ export class Node implements LocalNodeApi {
     const tensor = this.#tensor
     this.#repo = undefined
     this.#blocks = undefined
+    this.#names?.stopRepublisher()
+    this.#names = undefined
+    this.#mfs = undefined
+    this.#topics = undefined
     this.#tensor = undefined
     this.#network = undefined
     const semantic = this.#semantic
@@ -286,6 +302,32 @@ export class Node implements LocalNodeApi {
   getTensor(cid: CID | string, options: GetTensorOptions & { as: 'arrow' }): Promise<LoadedTensor<ArrowTable>>
   getTensor(cid: CID | string, options: GetTensorOptions = {}): Promise<LoadedTensor<TensorTypedArray | ArrowTable>> {
     return this.tensor.getTensor(cid, options as GetTensorOptions & { as?: 'typed' })
+  }
+
+  /** The Mutable File System (`ipfrs files`), its root kept in the repo as a GC root. */
+  get files(): Mfs {
+    if (this.#mfs == null) throw new NodeNotStartedError()
+    return this.#mfs
+  }
+
+  /** Named keys (`ipfrs key`); `self` is the node's identity. */
+  get keys(): Repo['keys'] {
+    return this.repo.keys
+  }
+
+  /** IPNS (`ipfrs name`): publish and resolve signed records; published names are republished every 4 h. */
+  get name(): Names {
+    if (this.#names == null) throw new NodeNotStartedError()
+    return this.#names
+  }
+
+  /** GossipSub topics (`ipfrs pubsub`), online only. */
+  get pubsub(): Topics {
+    if (this.#topics == null) {
+      if (this.#repo == null) throw new NodeNotStartedError()
+      throw new OfflineError('pubsub (the node was started offline)')
+    }
+    return this.#topics
   }
 
   /** Raw block operations (`block put/get/stat/rm`). */

@@ -1,0 +1,90 @@
+import type { Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import type { AbortOptions } from 'abort-error'
+import type { Network } from './network.js'
+
+/** A GossipSub message as Kubo's `pubsub sub` reports it. */
+export interface TopicMessage {
+  readonly from: string
+  readonly data: Uint8Array
+  readonly seqno?: bigint
+  readonly topic: string
+}
+
+interface GossipSub {
+  subscribe(topic: string): void
+  unsubscribe(topic: string): void
+  getTopics(): string[]
+  getSubscribers(topic: string): PeerId[]
+  getPeers(): PeerId[]
+  addEventListener(e: 'message', l: (evt: CustomEvent<Message>) => void): void
+  removeEventListener(e: 'message', l: (evt: CustomEvent<Message>) => void): void
+}
+
+/**
+ * Kubo's pubsub over the network's GossipSub (`/meshsub/1.1.0`): subscriptions are counted per topic, so two
+ * subscribers of one topic can each unsubscribe without cutting the other off.
+ */
+export class Topics {
+  readonly #network: Network
+  readonly #counts = new Map<string, number>()
+
+  constructor(network: Network) {
+    this.#network = network
+  }
+
+  get #pubsub(): GossipSub {
+    return this.#network.libp2p.services.pubsub as GossipSub
+  }
+
+  /** Subscribes to `topic`; returns a function that unsubscribes. */
+  subscribe(topic: string, handler: (message: TopicMessage) => void): () => void {
+    const pubsub = this.#pubsub
+    const listener = (evt: CustomEvent<Message>) => {
+      const m = evt.detail
+      if (m.topic !== topic) return
+      if (m.type === 'signed') handler({ from: m.from.toString(), data: m.data, seqno: m.sequenceNumber, topic })
+      else handler({ from: '', data: m.data, topic })
+    }
+    pubsub.addEventListener('message', listener)
+    this.#counts.set(topic, (this.#counts.get(topic) ?? 0) + 1)
+    pubsub.subscribe(topic)
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      pubsub.removeEventListener('message', listener)
+      const left = (this.#counts.get(topic) ?? 1) - 1
+      if (left > 0) this.#counts.set(topic, left)
+      else {
+        this.#counts.delete(topic)
+        pubsub.unsubscribe(topic)
+      }
+    }
+  }
+
+  publish(topic: string, data: Uint8Array): Promise<void> {
+    return this.#network.publish(topic, data)
+  }
+
+  /** Topics with a subscriber here (GossipSub's own internal topics, such as block announcements, left out). */
+  topics(): string[] {
+    return [...this.#counts.keys()].sort()
+  }
+
+  /** Peers subscribed to `topic`, or every pubsub peer. */
+  peers(topic?: string): string[] {
+    const ids = topic == null ? this.#pubsub.getPeers() : this.#pubsub.getSubscribers(topic)
+    return [...new Set(ids.map((p) => p.toString()))].sort()
+  }
+}
+
+/** Stores a record in the DHT (`PUT_VALUE` to the closest peers, validated by them; `/ipns/` keys as IPNS records). */
+export async function putRecord(network: Network, key: Uint8Array, value: Uint8Array, options: AbortOptions = {}) {
+  await network.libp2p.contentRouting.put(key, value, options)
+}
+
+/** The best valid record for `key` the DHT (or the local store) holds. */
+export async function getRecord(network: Network, key: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
+  return network.libp2p.contentRouting.get(key, options)
+}
