@@ -23,11 +23,12 @@ interface GossipSub {
 
 /**
  * Kubo's pubsub over the network's GossipSub (`/meshsub/1.1.0`): subscriptions are counted per topic, so two
- * subscribers of one topic can each unsubscribe without cutting the other off.
+ * subscribers of one topic can each unsubscribe without cutting the other off, and a message this node publishes
+ * reaches its own subscribers too, as in Kubo (the network's GossipSub does not echo our own messages).
  */
 export class Topics {
   readonly #network: Network
-  readonly #counts = new Map<string, number>()
+  readonly #handlers = new Map<string, Set<(message: TopicMessage) => void>>()
 
   constructor(network: Network) {
     this.#network = network
@@ -47,29 +48,33 @@ export class Topics {
       else handler({ from: '', data: m.data, topic })
     }
     pubsub.addEventListener('message', listener)
-    this.#counts.set(topic, (this.#counts.get(topic) ?? 0) + 1)
+    const handlers = this.#handlers.get(topic) ?? new Set()
+    handlers.add(handler)
+    this.#handlers.set(topic, handlers)
     pubsub.subscribe(topic)
     let done = false
     return () => {
       if (done) return
       done = true
       pubsub.removeEventListener('message', listener)
-      const left = (this.#counts.get(topic) ?? 1) - 1
-      if (left > 0) this.#counts.set(topic, left)
-      else {
-        this.#counts.delete(topic)
+      handlers.delete(handler)
+      if (handlers.size === 0) {
+        this.#handlers.delete(topic)
         pubsub.unsubscribe(topic)
       }
     }
   }
 
-  publish(topic: string, data: Uint8Array): Promise<void> {
-    return this.#network.publish(topic, data)
+  /** Publishes to the topic's peers and to this node's own subscribers. */
+  async publish(topic: string, data: Uint8Array): Promise<void> {
+    await this.#network.publish(topic, data)
+    const from = this.#network.peerId.toString()
+    for (const handler of this.#handlers.get(topic) ?? []) handler({ from, data, topic })
   }
 
   /** Topics with a subscriber here (GossipSub's own internal topics, such as block announcements, left out). */
   topics(): string[] {
-    return [...this.#counts.keys()].sort()
+    return [...this.#handlers.keys()].sort()
   }
 
   /** Peers subscribed to `topic`, or every pubsub peer. */
