@@ -19,12 +19,18 @@ const DAG_PB = 0x70
 export class Mfs {
   readonly #repo: Repo
   readonly #fs: UnixFS
+  readonly #ipfsStat: IpfsStat | undefined
   #root: CID | undefined
   #queue: Promise<unknown> = Promise.resolve()
 
-  constructor(repo: Repo) {
+  /**
+   * `ipfsStat` resolves `<cid>[/path]` for `stat` of an `/ipfs/` path, fetching from peers when online (the root
+   * block then is in the repo); without it such paths are resolved in the repo only.
+   */
+  constructor(repo: Repo, ipfsStat?: IpfsStat) {
     this.#repo = repo
     this.#fs = heliaUnixfs({ blockstore: repo.blockstore })
+    this.#ipfsStat = ipfsStat
   }
 
   /** The root's CID (an empty directory the first time). */
@@ -107,18 +113,22 @@ export class Mfs {
    * `cumulativeSize` the encoded size of the whole DAG, `size` the file's bytes (0 for a directory).
    */
   async stat(path: string, options: AbortOptions = {}): Promise<MfsStat> {
-    const cid = await this.resolve(path, options)
-    const stat = await this.#fs.stat(cid, { ...options, extended: true })
-    const type = stat.type === 'directory' ? 'directory' : 'file'
-    let links = 0
-    if (cid.code === DAG_PB) links = decodePb(await collectBytes(this.#repo.blockstore.get(cid, options))).Links.length
-    return {
-      cid,
-      type,
-      size: type === 'file' ? Number(stat.size) : 0,
-      cumulativeSize: Number(stat.dagSize),
-      blocks: links,
+    let cid: CID
+    let type: 'file' | 'directory'
+    let size: number
+    if (path.startsWith('/ipfs/') && this.#ipfsStat != null) {
+      const s = await this.#ipfsStat(path.slice('/ipfs/'.length), options)
+      ;[cid, type, size] = [parseCid(s.cid.toString()), s.type === 'directory' ? 'directory' : 'file', Number(s.size)]
+    } else {
+      cid = await this.resolve(path, options)
+      const s = await this.#fs.stat(cid, options)
+      ;[type, size] = [s.type === 'directory' ? 'directory' : 'file', Number(s.size)]
     }
+    // as Kubo: the node's own encoded size plus the cumulative sizes its links record (no walk of the DAG)
+    const bytes = await collectBytes(this.#repo.blockstore.get(cid, options))
+    const links = cid.code === DAG_PB ? decodePb(bytes).Links : []
+    const cumulativeSize = links.reduce((sum, l) => sum + (l.Tsize ?? 0), bytes.byteLength)
+    return { cid, type, size: type === 'file' ? size : 0, cumulativeSize, blocks: links.length }
   }
 
   /** Copies an MFS path or `/ipfs/<cid>[/path]` to `to` (which must not exist, unless it is a directory to copy into). */
@@ -271,6 +281,12 @@ export class Mfs {
     })
   }
 }
+
+/** Resolves `<cid>[/path]` to its CID, type and size (the node's `stat`). */
+export type IpfsStat = (
+  path: string,
+  options: AbortOptions,
+) => Promise<{ cid: { toString(): string }; type: string; size: bigint | number }>
 
 /** The segments of an absolute MFS path; `.`, `..` and anything not starting with `/` are refused. */
 export function parsePath(path: string): string[] {

@@ -141,7 +141,7 @@ export class Node implements LocalNodeApi {
     }
     this.#repo = repo
     this.#blocks = new BlockApi(repo)
-    this.#mfs = new Mfs(repo)
+    this.#mfs = new Mfs(repo, (path, options) => this.stat(path, options))
     this.#names = new Names(repo, () => this.#network)
     if (this.#network != null) {
       const { Topics } = await import('@ipfrs/network')
