@@ -46,7 +46,7 @@ describe('ipfrs files, key, name, pubsub', () => {
     const missing = await env.ipfrs(['files', 'write', '/nope.txt'], 'x')
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('file does not exist: /nope.txt')
-  })
+  }, 180_000) // about 20 CLI runs, each a new process
 
   it('key and name: Ed25519 keys in the keystore (0600), export/import, and an offline IPNS publish/resolve', async () => {
     const id = await env.ok(['key', 'gen', 'blog'])
@@ -71,7 +71,7 @@ describe('ipfrs files, key, name, pubsub', () => {
       `Published to ${id}: /ipfs/${cid}`,
     )
     expect(await env.ok(['name', 'resolve', `/ipns/${id}`])).toBe(`/ipfs/${cid}`)
-  })
+  }, 180_000)
 
   it('through a daemon: files and keys over the RPC API, pubsub sub/pub/ls, and shutdown over HTTP', async () => {
     await env.ok(['daemon', '--background'])
@@ -99,5 +99,5 @@ describe('ipfrs files, key, name, pubsub', () => {
     await waitFor(() => !existsSync(join(env.repo, 'daemon.pid')), { what: 'the daemon to stop', timeout: 30_000 })
     // the repo is free again: the CLI opens it itself
     expect(await env.ok(['files', 'read', '/via/daemon.txt'])).toBe('through the API')
-  })
+  }, 180_000)
 })
