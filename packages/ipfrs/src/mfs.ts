@@ -1,4 +1,4 @@
-import { unixfs as heliaUnixfs, type UnixFS } from '@helia/unixfs'
+import type { UnixFS } from '@helia/unixfs'
 import { type CID, formatCid, parseCid } from '@ipfrs/core'
 import type { MfsEntry, MfsStat, MfsWriteOptions } from '@ipfrs/node-api'
 import { collectBytes, GC_ROOTS_PREFIX, type Repo } from '@ipfrs/storage'
@@ -18,7 +18,8 @@ const DAG_PB = 0x70
  */
 export class Mfs {
   readonly #repo: Repo
-  readonly #fs: UnixFS
+  /** @helia/unixfs, loaded when MFS is first used (a one-shot `ipfrs add` never needs it). */
+  #unixfs: UnixFS | undefined
   readonly #ipfsStat: IpfsStat | undefined
   #root: CID | undefined
   #queue: Promise<unknown> = Promise.resolve()
@@ -29,12 +30,17 @@ export class Mfs {
    */
   constructor(repo: Repo, ipfsStat?: IpfsStat) {
     this.#repo = repo
-    this.#fs = heliaUnixfs({ blockstore: repo.blockstore })
     this.#ipfsStat = ipfsStat
+  }
+
+  get #fs(): UnixFS {
+    if (this.#unixfs == null) throw new Error('MFS used before root() or resolve() loaded @helia/unixfs')
+    return this.#unixfs
   }
 
   /** The root's CID (an empty directory the first time). */
   async root(): Promise<CID> {
+    this.#unixfs ??= (await import('@helia/unixfs')).unixfs({ blockstore: this.#repo.blockstore })
     if (this.#root != null) return this.#root
     try {
       this.#root = parseCid(new TextDecoder().decode(await this.#repo.datastore.get(ROOT_KEY)))
@@ -176,6 +182,7 @@ export class Mfs {
 
   /** The CID at an MFS path or `/ipfs/<cid>[/path]`. */
   async resolve(path: string, options: AbortOptions = {}): Promise<CID> {
+    await this.root()
     const ipfs = /^\/ipfs\/([^/]+)(\/.*)?$/.exec(path)
     if (ipfs != null) {
       const rest = (ipfs[2] ?? '').split('/').filter((s) => s !== '')

@@ -1,15 +1,12 @@
 import { parseCid } from '@ipfrs/core'
 import { IpfrsError, OfflineError } from '@ipfrs/core/errors'
-import { getRecord, type Network, putRecord } from '@ipfrs/network'
+import type { Network } from '@ipfrs/network'
 import type { NamePublishOptions, NamePublishResult } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromCID, peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { AbortOptions } from 'abort-error'
 import { Key } from 'interface-datastore'
-import { createIPNSRecord, marshalIPNSRecord, multihashToIPNSRoutingKey, unmarshalIPNSRecord } from 'ipns'
-import { ipnsSelector } from 'ipns/selector'
-import { ipnsValidator } from 'ipns/validator'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 
@@ -18,6 +15,20 @@ export const DEFAULT_LIFETIME_MS = 48 * 3_600_000
 export const DEFAULT_TTL_MS = 3_600_000
 export const REPUBLISH_INTERVAL_MS = 4 * 3_600_000
 const MAX_DEPTH = 32
+
+/** The record library, loaded when IPNS is first used (a one-shot `ipfrs add` never needs it). */
+async function ipnsLib() {
+  const [lib, { ipnsSelector }, { ipnsValidator }] = await Promise.all([
+    import('ipns'),
+    import('ipns/selector'),
+    import('ipns/validator'),
+  ])
+  return { ...lib, ipnsSelector, ipnsValidator }
+}
+
+async function routingKeyOf(peerId: PeerId): Promise<Uint8Array> {
+  return (await ipnsLib()).multihashToIPNSRoutingKey(peerId.toMultihash())
+}
 
 /** Our own published records (for `resolve` of our names and for the republisher), by key name. */
 const PUBLISHED = '/local/ipns/'
@@ -137,11 +148,12 @@ export class Names {
   async #sign(
     published: Published,
     peerId: PeerId,
-    privateKey: Parameters<typeof createIPNSRecord>[0],
+    privateKey: Awaited<ReturnType<Repo['keys']['get']>>,
     network: Network | undefined,
     options: AbortOptions,
   ): Promise<void> {
-    const routingKey = multihashToIPNSRoutingKey(peerId.toMultihash())
+    const { createIPNSRecord, marshalIPNSRecord, unmarshalIPNSRecord } = await ipnsLib()
+    const routingKey = await routingKeyOf(peerId)
     const previous = await this.#local(routingKey)
     const seq = previous == null ? 0n : unmarshalIPNSRecord(previous).sequence + 1n
     const record = await createIPNSRecord(privateKey, published.value, seq, published.lifetimeMs, {
@@ -153,23 +165,24 @@ export class Names {
       new Key(`${PUBLISHED}${peerId.toString()}`),
       new TextEncoder().encode(JSON.stringify(published)),
     )
-    if (network != null) await putRecord(network, routingKey, bytes, options)
+    if (network != null) await network.libp2p.contentRouting.put(routingKey, bytes, options)
   }
 
   /** Stores a record someone hands us (Kubo's `routing put`), after checking it. */
   async putRecord(name: string, bytes: Uint8Array, options: AbortOptions & { allowOffline?: boolean } = {}) {
-    const routingKey = multihashToIPNSRoutingKey(parseName(name).toMultihash())
+    const routingKey = await routingKeyOf(parseName(name))
     await validate(routingKey, bytes)
     await this.#repo.datastore.put(recordKey(routingKey), bytes)
     const network = this.#network()
-    if (network != null && network.peers().length > 0) await putRecord(network, routingKey, bytes, options)
+    if (network != null && network.peers().length > 0)
+      await network.libp2p.contentRouting.put(routingKey, bytes, options)
     else if (options.allowOffline !== true)
       throw new OfflineError('IPNS record', { verb: 'put', reason: 'pass --allow-offline to store it locally only' })
   }
 
   /** The newest valid record for a name (marshalled), from the DHT and the local store. */
   async getRecord(name: string, options: AbortOptions = {}): Promise<Uint8Array> {
-    const routingKey = multihashToIPNSRoutingKey(parseName(name).toMultihash())
+    const routingKey = await routingKeyOf(parseName(name))
     const found: Uint8Array[] = []
     let invalid: unknown
     const local = await this.#local(routingKey)
@@ -177,7 +190,7 @@ export class Names {
     const network = this.#network()
     if (network != null && network.peers().length > 0) {
       try {
-        found.push(await getRecord(network, routingKey, options))
+        found.push(await network.libp2p.contentRouting.get(routingKey, options))
       } catch (err) {
         options.signal?.throwIfAborted()
         invalid = err
@@ -196,7 +209,7 @@ export class Names {
       if (invalid instanceof InvalidIpnsRecordError) throw invalid
       throw new IpnsNotFoundError(name, { cause: invalid })
     }
-    return valid[ipnsSelector(routingKey, valid)] as Uint8Array
+    return valid[(await ipnsLib()).ipnsSelector(routingKey, valid)] as Uint8Array
   }
 
   /** `/ipns/<name>[/rest]` (or `<name>`) to the `/ipfs/…` path it points at (`recursive`: through /ipns/ values too). */
@@ -205,7 +218,7 @@ export class Names {
     const recursive = options.recursive ?? true
     for (let depth = 0; depth < MAX_DEPTH && path.startsWith('/ipns/'); depth++) {
       const [, , label = '', ...rest] = path.split('/')
-      const record = unmarshalIPNSRecord(await this.getRecord(label, options))
+      const record = (await ipnsLib()).unmarshalIPNSRecord(await this.getRecord(label, options))
       path = joinPath(record.value, rest)
       if (!recursive) break
     }
@@ -242,7 +255,7 @@ function parseAnyCid(text: string): CID {
 
 async function validate(routingKey: Uint8Array, bytes: Uint8Array): Promise<void> {
   try {
-    await ipnsValidator(routingKey, bytes)
+    await (await ipnsLib()).ipnsValidator(routingKey, bytes)
   } catch (err) {
     throw new InvalidIpnsRecordError((err as Error).message ?? String(err), { cause: err })
   }

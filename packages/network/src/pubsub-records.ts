@@ -1,6 +1,5 @@
 import type { Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import type { AbortOptions } from 'abort-error'
 import type { Network } from './network.js'
 
 /** A GossipSub message as Kubo's `pubsub sub` reports it. */
@@ -82,14 +81,4 @@ export class Topics {
     const ids = topic == null ? this.#pubsub.getPeers() : this.#pubsub.getSubscribers(topic)
     return [...new Set(ids.map((p) => p.toString()))].sort()
   }
-}
-
-/** Stores a record in the DHT (`PUT_VALUE` to the closest peers, validated by them; `/ipns/` keys as IPNS records). */
-export async function putRecord(network: Network, key: Uint8Array, value: Uint8Array, options: AbortOptions = {}) {
-  await network.libp2p.contentRouting.put(key, value, options)
-}
-
-/** The best valid record for `key` the DHT (or the local store) holds. */
-export async function getRecord(network: Network, key: Uint8Array, options: AbortOptions = {}): Promise<Uint8Array> {
-  return network.libp2p.contentRouting.get(key, options)
 }
