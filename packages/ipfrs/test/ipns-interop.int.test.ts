@@ -47,7 +47,7 @@ describe('IPNS interop with a stock kad-dht node', () => {
         }),
       },
     })
-    stops.push(() => stock.stop())
+    stops.push(async () => stock.stop())
     await stock.dial(ours.network.libp2p.getMultiaddrs()[0]!)
     const table = (n: unknown) => (n as { routingTable: { size: number } }).routingTable.size
     await waitFor(() => table(stock.services.dht) > 0 && table(ours.network.libp2p.services.dht) > 0, {
