@@ -33,6 +33,7 @@ export { InvalidMfsPathError, MfsConflictError, MfsNotFoundError } from './mfs-e
 export {
   DEFAULT_LIFETIME_MS,
   DEFAULT_TTL_MS,
+  INITIAL_REPUBLISH_DELAY_MS,
   InvalidIpnsNameError,
   InvalidIpnsRecordError,
   InvalidIpnsValueError,

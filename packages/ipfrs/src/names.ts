@@ -14,6 +14,8 @@ import { CID } from 'multiformats/cid'
 export const DEFAULT_LIFETIME_MS = 48 * 3_600_000
 export const DEFAULT_TTL_MS = 3_600_000
 export const REPUBLISH_INTERVAL_MS = 4 * 3_600_000
+/** The first republish after start (Kubo waits 1 min): a node restarted more often than every 4 h still republishes. */
+export const INITIAL_REPUBLISH_DELAY_MS = 60_000
 const MAX_DEPTH = 32
 
 /** The record library, loaded when IPNS is first used (a one-shot `ipfrs add` never needs it). */
@@ -93,21 +95,27 @@ export class Names {
   readonly #repo: Repo
   readonly #network: () => Network | undefined
   #timer: NodeJS.Timeout | undefined
+  #first: NodeJS.Timeout | undefined
 
   constructor(repo: Repo, network: () => Network | undefined) {
     this.#repo = repo
     this.#network = network
   }
 
-  /** Starts republishing every `intervalMs` (online nodes only). */
-  startRepublisher(intervalMs = REPUBLISH_INTERVAL_MS): void {
+  /** Republishes after `firstMs`, then every `intervalMs` (online nodes; failures wait for the next round). */
+  startRepublisher(intervalMs = REPUBLISH_INTERVAL_MS, firstMs = INITIAL_REPUBLISH_DELAY_MS): void {
     this.stopRepublisher()
-    this.#timer = setInterval(() => void this.republish().catch(() => undefined), intervalMs)
+    const run = () => void this.republish().catch(() => undefined)
+    this.#first = setTimeout(run, firstMs)
+    this.#timer = setInterval(run, intervalMs)
+    this.#first.unref()
     this.#timer.unref()
   }
 
   stopRepublisher(): void {
-    if (this.#timer != null) clearInterval(this.#timer)
+    clearTimeout(this.#first)
+    clearInterval(this.#timer)
+    this.#first = undefined
     this.#timer = undefined
   }
 
@@ -135,9 +143,17 @@ export class Names {
     const network = this.#network()
     if (network == null) return 0
     let count = 0
-    for await (const { value } of this.#repo.datastore.query({ prefix: PUBLISHED }, options)) {
+    for await (const { key, value } of this.#repo.datastore.query({ prefix: PUBLISHED }, options)) {
       const published = JSON.parse(new TextDecoder().decode(value)) as Published
-      const privateKey = await this.#repo.keys.get(published.key).catch(() => undefined)
+      const peer = key.baseNamespace()
+      let privateKey = await this.#repo.keys.get(published.key).catch(() => undefined)
+      if (privateKey == null || peerIdFromPrivateKey(privateKey).toString() !== peer) {
+        // renamed (or replaced) since: find the key that signs for this name, if it is still there
+        const id = peerIdFromString(peer).toCID().toString(base36)
+        const renamed = (await this.#repo.keys.list()).find((k) => k.id === id)
+        privateKey = renamed == null ? undefined : await this.#repo.keys.get(renamed.name)
+        if (renamed != null) published.key = renamed.name
+      }
       if (privateKey == null) continue // the key was removed since
       await this.#sign(published, peerIdFromPrivateKey(privateKey), privateKey, network, options)
       count++

@@ -32,7 +32,8 @@ describe('IPNS republishing', () => {
     const first = unmarshalIPNSRecord(await b.name.getRecord(name))
     expect(first.sequence).toBe(0n)
 
-    a.name.startRepublisher(300) // Kubo's is every 4 h; a short interval proves the timer
+    await a.keys.rename('kept', 'renamed') // the republisher finds the key that signs for the name
+    a.name.startRepublisher(300, 100) // Kubo's: after 1 min, then every 4 h; short ones prove the timers
     await waitFor(async () => unmarshalIPNSRecord(await b.name.getRecord(name)).sequence >= 2n, {
       what: 'two republishes to reach b',
       timeout: 20_000,
@@ -43,7 +44,8 @@ describe('IPNS republishing', () => {
     expect(await b.name.resolve(name)).toBe(`/ipfs/${cid}`)
 
     // a removed key is no longer republished
-    await a.keys.rm('kept')
+    a.name.stopRepublisher()
+    await a.keys.rm('renamed')
     expect(await a.name.republish()).toBe(0)
   })
 })
