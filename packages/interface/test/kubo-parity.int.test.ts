@@ -158,6 +158,9 @@ describe('Kubo parity: files, key, name, pubsub, config, shutdown through the st
     expect(page.status).toBe(200)
     expect(await page.text()).toBe('named content')
     expect(page.headers.get('cache-control')).not.toContain('immutable')
+    expect(page.headers.get('x-ipns-path')).toBe(`/ipns/${key.id}`)
+    const badName = await fetch(`${b.daemon.gatewayUrl}/ipns/not-a-name/x`)
+    expect(badName.status).toBe(400)
 
     // a new value with the next sequence number wins
     const second = await kuboA.add(enc('second version'))
