@@ -17,6 +17,7 @@ import { registerQuery } from './commands/query.js'
 import { registerRepo } from './commands/repo.js'
 import { registerRouting } from './commands/routing.js'
 import { registerSemantic } from './commands/semantic.js'
+import { registerShutdown } from './commands/shutdown.js'
 import { registerSwarm } from './commands/swarm.js'
 import { registerTensor } from './commands/tensor.js'
 
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerRouting(program)
   registerKeys(program)
   registerPubsub(program)
+  registerShutdown(program)
   registerSemantic(program)
   registerLogic(program)
   registerQuery(program)

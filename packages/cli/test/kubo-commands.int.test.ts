@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { waitFor } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -93,11 +93,12 @@ describe('ipfrs files, key, name, pubsub', () => {
     const noDaemon = await env.ipfrs(['pubsub', 'ls'], undefined, { IPFRS_PATH: join(env.dir, 'other') })
     expect(noDaemon.code).toBe(1)
 
-    const api = (await readFile(join(env.repo, 'api'), 'utf8')).trim().split('/')
-    const res = await fetch(`http://${api[2]}:${api[4]}/api/v0/shutdown`, { method: 'POST' })
-    expect(res.status).toBe(200)
+    expect(await env.ok(['shutdown'])).toBe('daemon stopping') // the RPC shutdown
     await waitFor(() => !existsSync(join(env.repo, 'daemon.pid')), { what: 'the daemon to stop', timeout: 30_000 })
     // the repo is free again: the CLI opens it itself
     expect(await env.ok(['files', 'read', '/via/daemon.txt'])).toBe('through the API')
+    const none = await env.ipfrs(['shutdown'])
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain('no daemon is running')
   }, 180_000)
 })

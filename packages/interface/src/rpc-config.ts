@@ -28,6 +28,8 @@ const config: RpcCommand = async ({ params, node, res }) => {
     sendJson(res, { Key: key, Value: current })
     return
   }
+  if (key === 'Identity' || key.startsWith('Identity.'))
+    throw badArgument("the identity cannot be changed over the API (it is the repo's keystore/self)")
   const parsed = parseValue(value, params.bool('json', false), params.bool('bool', false))
   await node.repo.saveConfig(setConfigKey(node.repo.config, key, parsed))
   sendJson(res, { Key: key, Value: parsed })

@@ -252,6 +252,7 @@ describe('Kubo parity: files, key, name, pubsub, config, shutdown through the st
     expect(await kuboA.config.get('Identity.PeerID')).toBe(a.node.peerId)
 
     await expectCode(await rpc(a, 'config', { query: 'arg=No.Such.Key' }), 404, 'ERR_CONFIG_KEY_NOT_FOUND')
+    await expectCode(await rpc(a, 'config', { query: 'arg=Identity.PeerID&arg=12D3x' }), 400, 'ERR_INVALID_ARGUMENT')
     await expectCode(
       await rpc(a, 'config', { query: 'arg=Swarm.ConnMgr.HighWater&arg={x&json=true' }),
       400,
