@@ -97,6 +97,9 @@ describe('Kubo parity: files, key, name, pubsub, config, shutdown through the st
     expect(st.blocks).toBe(links.length)
     expect(st.cumulativeSize).toBe(encoded)
     expect(st.size).toBe(bytes.byteLength)
+    // on the other daemon, which does not have it: the root is fetched from a, the answer is the same
+    const remote = await kuboB.files.stat(`/ipfs/${added.cid}`)
+    expect([remote.blocks, remote.cumulativeSize, remote.size]).toEqual([st.blocks, st.cumulativeSize, st.size])
   })
 
   it('files: paths that escape MFS or are not absolute are 400 ERR_INVALID_MFS_PATH; missing ones 404', async () => {

@@ -20,17 +20,17 @@ export class Mfs {
   readonly #repo: Repo
   /** @helia/unixfs, loaded when MFS is first used (a one-shot `ipfrs add` never needs it). */
   #unixfs: UnixFS | undefined
-  readonly #ipfsStat: IpfsStat | undefined
+  readonly #ipfs: IpfsReader | undefined
   #root: CID | undefined
   #queue: Promise<unknown> = Promise.resolve()
 
   /**
-   * `ipfsStat` resolves `<cid>[/path]` for `stat` of an `/ipfs/` path, fetching from peers when online (the root
-   * block then is in the repo); without it such paths are resolved in the repo only.
+   * `ipfs` resolves `<cid>[/path]` and reads root blocks for `stat` of an `/ipfs/` path, from peers too when the node
+   * is online; without it such paths are resolved in the repo only.
    */
-  constructor(repo: Repo, ipfsStat?: IpfsStat) {
+  constructor(repo: Repo, ipfs?: IpfsReader) {
     this.#repo = repo
-    this.#ipfsStat = ipfsStat
+    this.#ipfs = ipfs
   }
 
   get #fs(): UnixFS {
@@ -122,8 +122,9 @@ export class Mfs {
     let cid: CID
     let type: 'file' | 'directory'
     let size: number
-    if (path.startsWith('/ipfs/') && this.#ipfsStat != null) {
-      const s = await this.#ipfsStat(path.slice('/ipfs/'.length), options)
+    const ipfs = path.startsWith('/ipfs/') ? this.#ipfs : undefined
+    if (ipfs != null) {
+      const s = await ipfs.stat(path.slice('/ipfs/'.length), options)
       ;[cid, type, size] = [parseCid(s.cid.toString()), s.type === 'directory' ? 'directory' : 'file', Number(s.size)]
     } else {
       cid = await this.resolve(path, options)
@@ -131,7 +132,7 @@ export class Mfs {
       ;[type, size] = [s.type === 'directory' ? 'directory' : 'file', Number(s.size)]
     }
     // as Kubo: the node's own encoded size plus the cumulative sizes its links record (no walk of the DAG)
-    const bytes = await collectBytes(this.#repo.blockstore.get(cid, options))
+    const bytes = await collectBytes(ipfs != null ? ipfs.block(cid, options) : this.#repo.blockstore.get(cid, options))
     const links = cid.code === DAG_PB ? decodePb(bytes).Links : []
     const cumulativeSize = links.reduce((sum, l) => sum + (l.Tsize ?? 0), bytes.byteLength)
     return { cid, type, size: type === 'file' ? size : 0, cumulativeSize, blocks: links.length }
@@ -289,11 +290,14 @@ export class Mfs {
   }
 }
 
-/** Resolves `<cid>[/path]` to its CID, type and size (the node's `stat`). */
-export type IpfsStat = (
-  path: string,
-  options: AbortOptions,
-) => Promise<{ cid: { toString(): string }; type: string; size: bigint | number }>
+/** Reads immutable content for `stat` of `/ipfs/` paths: the node's `stat`, and one block (from peers when online). */
+export interface IpfsReader {
+  stat(
+    path: string,
+    options: AbortOptions,
+  ): Promise<{ cid: { toString(): string }; type: string; size: bigint | number }>
+  block(cid: CID, options: AbortOptions): Iterable<Uint8Array> | AsyncIterable<Uint8Array>
+}
 
 /** The segments of an absolute MFS path; `.`, `..` and anything not starting with `/` are refused. */
 export function parsePath(path: string): string[] {

@@ -141,7 +141,10 @@ export class Node implements LocalNodeApi {
     }
     this.#repo = repo
     this.#blocks = new BlockApi(repo)
-    this.#mfs = new Mfs(repo, (path, options) => this.stat(path, options))
+    this.#mfs = new Mfs(repo, {
+      stat: (path, options) => this.stat(path, options),
+      block: (cid, options) => (this.#network?.session(cid, options) ?? repo.blockstore).get(cid, options),
+    })
     this.#names = new Names(repo, () => this.#network)
     if (this.#network != null) {
       const { Topics } = await import('@ipfrs/network')
