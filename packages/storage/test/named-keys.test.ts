@@ -1,24 +1,19 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encodeBlock, formatCid } from '@ipfrs/core'
-import { codeOf, tempDir } from '@ipfrs/test-utils'
+import { codeOf } from '@ipfrs/test-utils'
 import { Key } from 'interface-datastore'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { blockKey, GC_ROOTS_PREFIX, Repo } from '../src/index.js'
+import { blockKey, GC_ROOTS_PREFIX, type Repo } from '../src/index.js'
+import { tempRepo } from './helpers.js'
 
 describe('named keys and extra GC roots', () => {
   let repo: Repo
-  let cleanup: () => Promise<void>
+  let close: () => Promise<void>
   beforeEach(async () => {
-    const t = await tempDir()
-    cleanup = t.cleanup
-    await Repo.init(t.dir)
-    repo = await Repo.open(t.dir)
+    ;({ repo, close } = await tempRepo())
   })
-  afterEach(async () => {
-    await repo.close()
-    await cleanup()
-  })
+  afterEach(() => close())
 
   it('keeps Ed25519 keys in keystore/<name> (0600); one of two concurrent gens of a name wins', async () => {
     const results = await Promise.allSettled([repo.keys.gen('k'), repo.keys.gen('k')])
