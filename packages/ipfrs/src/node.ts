@@ -16,9 +16,10 @@ import type { AbortOptions } from 'abort-error'
 import { BlockApi } from './blocks.js'
 import { NodeNotStartedError, semanticDisabledError } from './errors.js'
 import { hybridQuery } from './hybrid.js'
+import { KuboParts } from './kubo-parts.js'
 import { LogicLayer } from './logic-layer.js'
-import { Mfs } from './mfs.js'
-import { Names } from './names.js'
+import type { Mfs } from './mfs.js'
+import type { Names } from './names.js'
 import { dagApi, pinApi, runGc } from './pin-dag-api.js'
 import type { SemanticLayer } from './semantic-layer.js'
 import { type TensorAddResult, TensorLayer } from './tensor-layer.js'
@@ -71,9 +72,8 @@ export class Node implements LocalNodeApi {
   #network: Network | undefined
   #semantic: SemanticLayer | undefined
   #logic: LogicLayer | undefined
-  #mfs: Mfs | undefined
-  #names: Names | undefined
-  #topics: Topics | undefined
+  /** files, name, pubsub (see `KuboParts`). */
+  #kubo: KuboParts | undefined
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
   /** Added roots waiting for a provide slot (bounded; see `#provideLater`). */
@@ -141,16 +141,10 @@ export class Node implements LocalNodeApi {
     }
     this.#repo = repo
     this.#blocks = new BlockApi(repo)
-    this.#mfs = new Mfs(repo, {
+    this.#kubo = await KuboParts.open(repo, this.#network, {
       stat: (path, options) => this.stat(path, options),
       block: (cid, options) => (this.#network?.session(cid, options) ?? repo.blockstore).get(cid, options),
     })
-    this.#names = new Names(repo, () => this.#network)
-    if (this.#network != null) {
-      const { Topics } = await import('@ipfrs/network')
-      this.#topics = new Topics(this.#network)
-      this.#names.startRepublisher()
-    }
   }
 
   /** Leaves the network, closes the repo and releases its lock. */
@@ -164,10 +158,8 @@ export class Node implements LocalNodeApi {
     const tensor = this.#tensor
     this.#repo = undefined
     this.#blocks = undefined
-    this.#names?.stopRepublisher()
-    this.#names = undefined
-    this.#mfs = undefined
-    this.#topics = undefined
+    this.#kubo?.stop()
+    this.#kubo = undefined
     this.#tensor = undefined
     this.#network = undefined
     const semantic = this.#semantic
@@ -309,8 +301,7 @@ export class Node implements LocalNodeApi {
 
   /** The Mutable File System (`ipfrs files`), its root kept in the repo as a GC root. */
   get files(): Mfs {
-    if (this.#mfs == null) throw new NodeNotStartedError()
-    return this.#mfs
+    return this.#parts().files
   }
 
   /** Named keys (`ipfrs key`); `self` is the node's identity. */
@@ -320,17 +311,17 @@ export class Node implements LocalNodeApi {
 
   /** IPNS (`ipfrs name`): publish and resolve signed records; published names are republished every 4 h. */
   get name(): Names {
-    if (this.#names == null) throw new NodeNotStartedError()
-    return this.#names
+    return this.#parts().name
   }
 
   /** GossipSub topics (`ipfrs pubsub`), online only. */
   get pubsub(): Topics {
-    if (this.#topics == null) {
-      if (this.#repo == null) throw new NodeNotStartedError()
-      throw new OfflineError('pubsub (the node was started offline)')
-    }
-    return this.#topics
+    return this.#parts().pubsub
+  }
+
+  #parts(): KuboParts {
+    if (this.#kubo == null) throw new NodeNotStartedError()
+    return this.#kubo
   }
 
   /** Raw block operations (`block put/get/stat/rm`). */
