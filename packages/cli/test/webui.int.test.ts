@@ -62,9 +62,14 @@ describe('web UI in Chromium (real daemon process)', () => {
     expect((await fetch(`${base}/webui/../config`)).status).toBe(404)
   })
 
-  it('an upload through the file picker appears in Files and the CLI cats it byte for byte', async () => {
-    const bytes = randomBytes(700_000)
+  it('uploads through the file picker (with a progress bar) and by drag and drop appear in Files; the CLI cats them byte for byte', async () => {
+    const bytes = randomBytes(4_000_000)
     await page.goto(`${base}/webui/?view=files`)
+    await page.getByText('Nothing pinned yet').waitFor()
+    // remember every value the progress bar showed
+    await page.evaluate(`window.progressSeen = []; new MutationObserver(() => {
+      const p = document.getElementById('upload-progress'); if (p) window.progressSeen.push(p.value / p.max)
+    }).observe(document.body, { subtree: true, childList: true, attributes: true })`)
     await page.getByLabel('Choose files to upload').setInputFiles({
       name: 'random.bin',
       mimeType: 'application/octet-stream',
@@ -78,6 +83,19 @@ describe('web UI in Chromium (real daemon process)', () => {
     expect(cat.code).toBe(0)
     expect(Buffer.compare(cat.stdout, bytes)).toBe(0)
     expect(await env.ok(['pin', 'ls', '--type', 'recursive'])).toContain(cid!)
+    const seen = (await page.evaluate('window.progressSeen')) as number[]
+    expect(seen.length).toBeGreaterThan(0)
+    expect(Math.max(...seen)).toBeGreaterThan(0)
+
+    // a file dropped on the drop zone (the DataTransfer a drag from the desktop carries)
+    await page.evaluate(`(() => {
+      const dt = new DataTransfer()
+      dt.items.add(new File(['dropped on the page\\n'], 'dropped.txt', { type: 'text/plain' }))
+      document.querySelector('.dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
+    })()`)
+    const dropped = page.locator('tr[data-cid]', { hasText: 'dropped.txt' })
+    await dropped.waitFor()
+    expect(await env.ok(['cat', (await dropped.getAttribute('data-cid'))!])).toBe('dropped on the page')
     // unpin from the page: the CLI sees it gone
     await row.getByRole('button', { name: 'Unpin random.bin' }).click()
     await row.getByRole('button', { name: 'Pin random.bin' }).waitFor()

@@ -61,7 +61,9 @@ describe('web UI files and stats/bw', () => {
       expect(res.headers.get(ERROR_CODE_HEADER), path).toBe('ERR_NOT_FOUND')
     }
     // dot segments are resolved before routing: they leave /webui and are unknown commands there
-    expect((await fetch(`${base}/webui/%2e%2e/package.json`)).headers.get(ERROR_CODE_HEADER)).toBe('ERR_UNKNOWN_COMMAND')
+    expect((await fetch(`${base}/webui/%2e%2e/package.json`)).headers.get(ERROR_CODE_HEADER)).toBe(
+      'ERR_UNKNOWN_COMMAND',
+    )
     const post = await fetch(`${base}/webui/`, { method: 'POST' })
     expect(post.status).toBe(405)
     // the page loads without a token, the API it calls still needs one
@@ -76,7 +78,9 @@ describe('web UI files and stats/bw', () => {
     const form = new FormData()
     form.append('file', new Blob([payload]), 'payload.bin')
     const added = (await (await rpc(b, 'add', { query: 'pin=true', body: form })).json()) as { Hash: string }
-    const before = (await (await rpc(a, 'stats/bw', { headers: { Authorization: 'Bearer webui-test-token' } })).json()) as Bw
+    const before = (await (
+      await rpc(a, 'stats/bw', { headers: { Authorization: 'Bearer webui-test-token' } })
+    ).json()) as Bw
     await a.node.network.connect(b.node.network.addresses()[0]!)
     const got = Buffer.from(
       await (
@@ -96,7 +100,9 @@ describe('web UI files and stats/bw', () => {
     // the rates of the samples add up to what came in while they were taken (each covers ~1 s)
     const summed = history.reduce((n, s) => n + s.RateIn, 0)
     expect(summed).toBeGreaterThan(payload.byteLength * 0.5)
-    const plain = (await (await rpc(a, 'stats/bw', { headers: { Authorization: 'Bearer webui-test-token' } })).json()) as Bw
+    const plain = (await (
+      await rpc(a, 'stats/bw', { headers: { Authorization: 'Bearer webui-test-token' } })
+    ).json()) as Bw
     expect(plain.History).toBeUndefined()
     expect(Object.keys(plain).sort()).toEqual(['RateIn', 'RateOut', 'TotalIn', 'TotalOut'])
     // swarm/peers answers a Latency field (filled once libp2p's connection monitor has pinged)
