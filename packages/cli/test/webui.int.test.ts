@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { localConfig } from '@ipfrs/core'
+import { createNode, type Node } from 'ipfrs'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, screenshotDir, screenshotViews } from './browser.js'
@@ -18,6 +20,7 @@ describe('web UI in Chromium (real daemon process)', () => {
   let context: BrowserContext
   let page: Page
   let base: string
+  let peer: Node | undefined
 
   beforeAll(async () => {
     env = await testRepo()
@@ -35,6 +38,7 @@ describe('web UI in Chromium (real daemon process)', () => {
   })
 
   afterAll(async () => {
+    await peer?.stop()
     await chromium?.close()
     await env?.ipfrs(['daemon', 'stop'])
     await env?.cleanup()
@@ -49,13 +53,18 @@ describe('web UI in Chromium (real daemon process)', () => {
     for (const name of ['storage', 'network', 'dht', 'semantic', 'tensorlogic'])
       await page.locator(`tr[data-health="${name}"]`).waitFor()
     expect(await page.getByText('/ip4/127.0.0.1/tcp/').count()).toBeGreaterThan(0)
-    // nothing wider than the phone, and every control has a label or a name
-    // (page code as text: these tests are type-checked without the DOM's types)
-    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375)
-    const unlabelled = await page.evaluate(`[...document.querySelectorAll('input, button')]
-      .filter((el) => !((el.labels?.length ?? 0) > 0 || el.hasAttribute('aria-label') || el.textContent.trim() !== ''))
-      .map((el) => el.outerHTML)`)
-    expect(unlabelled).toEqual([])
+    await page.getByText('No peers connected.').waitFor()
+    // a peer connects (a node in this process, not a second daemon): the list shows it, with the measured latency
+    peer = createNode({
+      repoPath: join(env.dir, 'peer'),
+      init: { config: localConfig({ transports: ['tcp'] }) as never },
+      online: true,
+    })
+    await peer.start()
+    await env.ok(['swarm', 'connect', peer.network.addresses()[0]!])
+    const row = page.locator(`tr[data-peer="${peer.peerId}"]`)
+    await row.waitFor()
+    await expect.poll(() => row.locator('td').nth(2).textContent(), { timeout: 20_000 }).toMatch(/^\d+(\.\d+)?ms$/)
     // the page is locked to its own origin
     const res = await fetch(`${base}/webui/`)
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
@@ -160,6 +169,21 @@ describe('web UI in Chromium (real daemon process)', () => {
     }
     expect(bw.History.length).toBeGreaterThan(0)
     expect(await page.getByTestId('rate-in').textContent()).toMatch(/\/s$/)
+  })
+
+  it('every view fits 375 px and names every control', async () => {
+    for (const view of VIEWS) {
+      await page.goto(`${base}/webui/?view=${view}`)
+      await page.locator(`main[data-view="${view}"]`).waitFor()
+      await page.waitForLoadState('networkidle')
+      // (page code as text: these tests are type-checked without the DOM's types)
+      const unlabelled =
+        await page.evaluate(`[...document.querySelectorAll('input, button, progress, select, textarea')]
+        .filter((el) => !((el.labels?.length ?? 0) > 0 || el.hasAttribute('aria-label') || el.textContent.trim() !== ''))
+        .map((el) => el.outerHTML)`)
+      expect(unlabelled, view).toEqual([])
+      expect(await page.evaluate('document.documentElement.scrollWidth'), view).toBeLessThanOrEqual(375)
+    }
   })
 
   it('says clearly when the daemon is unreachable', async () => {
