@@ -105,9 +105,11 @@ describe('web UI files and stats/bw', () => {
     ).json()) as Bw
     expect(plain.History).toBeUndefined()
     expect(Object.keys(plain).sort()).toEqual(['RateIn', 'RateOut', 'TotalIn', 'TotalOut'])
-    // swarm/peers answers a Latency field (filled once libp2p's connection monitor has pinged)
-    const peers = (await (await rpc(b, 'swarm/peers')).json()) as { Peers: Array<{ Peer: string; Latency: string }> }
-    const p = peers.Peers.find((x) => x.Peer === a.node.peerId)
-    expect(p?.Latency).toMatch(/^(|\d+(\.\d+)?ms)$/)
+    // swarm/peers fills Latency once libp2p's connection monitor has pinged (every 10 s)
+    const latency = async () => {
+      const body = (await (await rpc(b, 'swarm/peers')).json()) as { Peers: Array<{ Peer: string; Latency: string }> }
+      return body.Peers.find((x) => x.Peer === a.node.peerId)?.Latency
+    }
+    await expect.poll(latency, { timeout: 30_000, interval: 500 }).toMatch(/^\d+(\.\d+)?ms$/)
   })
 })

@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks'
 import { call, describe, formatBytes, json, upload } from '../api.js'
+import { Head } from '../components.js'
 import { gatewayUrl } from '../gateway.js'
 
 interface Row {
@@ -194,13 +195,7 @@ export function FilesView() {
         <p>{here == null ? 'Nothing pinned yet: upload a file.' : 'This folder is empty.'}</p>
       ) : (
         <table class="files">
-          <thead>
-            <tr>
-              <th scope="col">Name / CID</th>
-              <th scope="col">Size</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <Head cols={['Name / CID', 'Size', 'Actions']} />
           <tbody>
             {rows.map((r) => (
               <tr key={r.cid + r.name} data-cid={r.cid}>

@@ -1,6 +1,7 @@
 /** Logic: a query console (a goal in, its answers as a table) and the knowledge base's stats. */
 import { useState } from 'preact/hooks'
-import { describe, json } from '../api.js'
+import { json } from '../api.js'
+import { FieldForm, Head, useRequest } from '../components.js'
 import { usePoll } from '../poll.js'
 
 type Answer = Record<string, unknown>
@@ -8,62 +9,34 @@ type Answer = Record<string, unknown>
 export function LogicView() {
   const stats = usePoll(() => json<Record<string, unknown>>('logic/stats'), 5_000)
   const [goal, setGoal] = useState('')
-  const [answers, setAnswers] = useState<Answer[] | undefined>(undefined)
-  const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const req = useRequest<Answer[]>()
+  const answers = req.data
   const columns = [...new Set((answers ?? []).flatMap((a) => Object.keys(a)))]
   return (
     <>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault()
-          setBusy(true)
-          try {
-            setAnswers((await json<{ Answers: Answer[] }>('logic/query', { arg: goal.trim() })).Answers)
-            setError('')
-          } catch (err) {
-            setAnswers(undefined)
-            setError(describe(err))
-          } finally {
-            setBusy(false)
-          }
-        }}
-      >
-        <label for="goal">Goal</label>
-        <input
-          id="goal"
-          class="mono"
-          value={goal}
-          placeholder="e.g. ancestor(alice, X)"
-          onInput={(e) => setGoal(e.currentTarget.value)}
-        />
-        <button type="submit" disabled={busy || goal.trim() === ''}>
-          Query
-        </button>
-      </form>
-      {error !== '' && <p class="error">{error}</p>}
+      <FieldForm
+        id="goal"
+        label="Goal"
+        mono
+        value={goal}
+        onValue={setGoal}
+        placeholder="e.g. ancestor(alice, X)"
+        submit="Query"
+        disabled={req.busy || goal.trim() === ''}
+        onSubmit={() =>
+          req.run(async () => (await json<{ Answers: Answer[] }>('logic/query', { arg: goal.trim() })).Answers)
+        }
+      />
+      {req.error !== '' && <p class="error">{req.error}</p>}
       {answers != null &&
         (answers.length === 0 ? (
           <p>No answers.</p>
         ) : (
           <table class="answers" aria-label="Answers">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                {columns.length === 0 ? (
-                  <th scope="col">Answer</th>
-                ) : (
-                  columns.map((c) => (
-                    <th key={c} scope="col">
-                      {c}
-                    </th>
-                  ))
-                )}
-              </tr>
-            </thead>
+            <Head cols={['#', ...(columns.length === 0 ? ['Answer'] : columns)]} />
             <tbody>
               {answers.map((a, i) => (
-                <tr key={i}>
+                <tr key={JSON.stringify(a)}>
                   <td>{i + 1}</td>
                   {columns.length === 0 ? (
                     <td>true</td>

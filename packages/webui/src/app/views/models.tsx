@@ -1,6 +1,7 @@
 /** Models: the tensors of a safetensors model imported into the node (name, dtype, shape, size), by its CID. */
 import { useState } from 'preact/hooks'
-import { describe, formatBytes, json } from '../api.js'
+import { formatBytes, json } from '../api.js'
+import { FieldForm, Head, useRequest } from '../components.js'
 
 interface Tensor {
   name: string
@@ -12,49 +13,31 @@ interface Tensor {
 
 export function ModelsView() {
   const [cid, setCid] = useState('')
-  const [tensors, setTensors] = useState<Tensor[] | undefined>(undefined)
-  const [error, setError] = useState('')
+  const req = useRequest<Tensor[]>()
+  const tensors = req.data
   const total = (tensors ?? []).reduce((n, t) => n + t.byteLength, 0)
   return (
     <>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault()
-          try {
-            setTensors((await json<{ Tensors: Tensor[] }>('tensor/ls', { arg: cid.trim() })).Tensors)
-            setError('')
-          } catch (err) {
-            setTensors(undefined)
-            setError(describe(err))
-          }
-        }}
-      >
-        <label for="model-cid">Model CID</label>
-        <input
-          id="model-cid"
-          class="mono"
-          value={cid}
-          placeholder="from ipfrs tensor import model.safetensors"
-          onInput={(e) => setCid(e.currentTarget.value)}
-        />
-        <button type="submit" disabled={cid.trim() === ''}>
-          Show tensors
-        </button>
-      </form>
-      {error !== '' && <p class="error">{error}</p>}
+      <FieldForm
+        id="model-cid"
+        label="Model CID"
+        mono
+        value={cid}
+        onValue={setCid}
+        placeholder="from ipfrs tensor import model.safetensors"
+        submit="Show tensors"
+        disabled={req.busy || cid.trim() === ''}
+        onSubmit={() =>
+          req.run(async () => (await json<{ Tensors: Tensor[] }>('tensor/ls', { arg: cid.trim() })).Tensors)
+        }
+      />
+      {req.error !== '' && <p class="error">{req.error}</p>}
       {tensors != null && (
         <table aria-label="Tensors">
           <caption>
             {tensors.length} tensors, {formatBytes(total)}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Dtype</th>
-              <th scope="col">Shape</th>
-              <th scope="col">Size</th>
-            </tr>
-          </thead>
+          <Head cols={['Name', 'Dtype', 'Shape', 'Size']} />
           <tbody>
             {tensors.map((t) => (
               <tr key={t.name}>

@@ -1,6 +1,7 @@
 /** Search: a semantic query over the node's vector index; results with CID, score and a text snippet. `?q=` links here. */
 import { useEffect, useState } from 'preact/hooks'
 import { call, describe, json } from '../api.js'
+import { FieldForm } from '../components.js'
 import { gatewayUrl } from '../gateway.js'
 
 interface Hit {
@@ -49,25 +50,20 @@ export function SearchView() {
   return (
     <>
       <search>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault()
+        <FieldForm
+          id="search-text"
+          label="Search text"
+          type="search"
+          value={text}
+          onValue={setText}
+          placeholder="e.g. nearest neighbour graph search"
+          submit="Search"
+          disabled={busy}
+          onSubmit={() => {
             history.pushState(null, '', `?q=${encodeURIComponent(text)}`)
             void run(text)
           }}
-        >
-          <label for="search-text">Search text</label>
-          <input
-            id="search-text"
-            type="search"
-            value={text}
-            placeholder="e.g. nearest neighbour graph search"
-            onInput={(e) => setText(e.currentTarget.value)}
-          />
-          <button type="submit" disabled={busy}>
-            Search
-          </button>
-        </form>
+        />
       </search>
       {error !== '' && <p class="error">{error}</p>}
       {hits != null &&

@@ -1,5 +1,6 @@
 /** Status: the node's identity and addresses, its connected peers with latency, and the five /health categories. */
 import { type HealthBody, health, json } from '../api.js'
+import { Head } from '../components.js'
 import { usePoll } from '../poll.js'
 
 interface IdBody {
@@ -49,13 +50,7 @@ export function StatusView() {
       <section aria-labelledby="health-h">
         <h3 id="health-h">Health{report.data != null && `: ${report.data.status}`}</h3>
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Subsystem</th>
-              <th scope="col">Status</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
+          <Head cols={['Subsystem', 'Status', 'Details']} />
           <tbody>
             {Object.entries(report.data?.checks ?? {}).map(([name, check]) => (
               <tr key={name} data-health={name}>
@@ -73,13 +68,7 @@ export function StatusView() {
           <p>No peers connected.</p>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Peer</th>
-                <th scope="col">Address</th>
-                <th scope="col">Latency</th>
-              </tr>
-            </thead>
+            <Head cols={['Peer', 'Address', 'Latency']} />
             <tbody>
               {peers.data?.Peers?.map((p) => (
                 <tr key={`${p.Peer}${p.Addr}`} data-peer={p.Peer}>
