@@ -49,7 +49,7 @@ export {
   type TensorFetchOptions,
   type TensorFetchResult,
 } from './tensor-fetch.js'
-export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
+export { type AddedModel, isModelPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 export { type AddOptions, type AddResult, diskCandidates, importerOptions, withAddProgress } from './unixfs-add.js'
 export type { AddPathOptions } from './unixfs-api.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'

@@ -9,10 +9,12 @@ import type { Network } from '@ipfrs/network'
 import { OfflineError } from '@ipfrs/network/errors'
 import type { TensorFetchOptions, TensorFetchResult } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
+import { type FileFetch, type FileFetchContext, fetchModelFile } from './file-fetch.js'
 import {
   bytesOfChunks,
   getModelManifest,
   InvalidManifestError,
+  isFileCid,
   missingChunks,
   readBlock,
   TENSORSWAP_PROTOCOL,
@@ -58,13 +60,39 @@ export class TensorFetcher {
     this.#store = new TensorStore({ blockstore: repo.blockstore })
   }
 
-  /** Fetches what the repo lacks of the tensor or model `cid`; see `TensorFetchResult`. */
+  /**
+   * Fetches what the repo lacks of the tensor or model `cid`; see `TensorFetchResult`. A UnixFS file CID (a safetensors
+   * or GGUF file) fetches its header's leaves, then one tensor's leaves (`name`) or the whole file, pinned only when
+   * the whole file is here.
+   */
   async fetch(cid: CID | string, options: TensorFetchOptions = {}): Promise<TensorFetchResult> {
     const root = parseCid(cid)
+    if (isFileCid(root)) return (await this.fetchFile(root, options)).result
     return this.#repo.gcLock.shared(async () => {
       const result = await this.#fetch(root, options)
       if (options.pin !== false) await this.#repo.pins.add(root, { complete: true, signal: options.signal })
       return result
+    })
+  }
+
+  /** The file fetch behind `fetch` for a file CID, with the file's manifest and header (see file-fetch.ts). */
+  async fetchFile(root: CID, options: TensorFetchOptions & { header?: boolean } = {}): Promise<FileFetch> {
+    return this.#repo.gcLock.shared(async () => {
+      const ctx: FileFetchContext = {
+        repo: this.#repo,
+        network: this.#network,
+        swap: this.#swap,
+        providers: async () => (options.providers != null ? [...options.providers] : await this.#speakers()),
+        failed: (cid, why, cause) => new TensorFetchError(cid, why, { cause }),
+      }
+      let total = 0
+      const out = await fetchModelFile(ctx, root, options, (bytes) => {
+        total += bytes
+        options.onProgress?.(new CustomProgressEvent('tensor:fetch:chunk', { done: total, total: 0 }))
+      })
+      const whole = options.name === undefined && options.header !== true && options.manifestsOnly !== true
+      if (whole && options.pin !== false) await this.#repo.pins.add(root, { complete: true, signal: options.signal })
+      return out
     })
   }
 
