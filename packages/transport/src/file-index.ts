@@ -47,29 +47,35 @@ export async function fileIndex(get: BlockGetter, root: CID, options: AbortOptio
     const bytes = await verifiedBlock(get, root, options)
     return manifestOf(key, [{ cid: root }], [bytes.byteLength], options)
   }
-  let level: Array<{ cid: CID; size: number }> = [{ cid: root, size: -1 }]
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+  // the depth of the leaves: down the first links to the first leaf (which holds the file's first bytes)
+  const top = fileNode(key, root, await verifiedBlock(get, root, options))
+  if (top.children.length === 0) return manifestOf(key, [{ cid: root }], [top.dataLength], options)
+  let depth = 1
+  for (let first = top.children[0]; first !== undefined && first.cid.code !== CHUNK_CODEC; depth++) {
+    if (depth > MAX_DEPTH) throw new UnsupportedFileLayoutError(key, `deeper than ${MAX_DEPTH} levels`)
+    const node = fileNode(key, first.cid, await verifiedBlock(get, first.cid, options))
+    if (node.children.length === 0) break
+    first = node.children[0]
+  }
+  // every internal node above that depth is read; the leaves are known by their parents' links only
+  let level = top.children
+  for (let d = 1; d < depth; d++) {
     const nodes = await mapLimit(level, async (entry) => {
-      if (entry.cid.code === CHUNK_CODEC) return undefined // a raw leaf
+      if (entry.cid.code === CHUNK_CODEC) throw new UnsupportedFileLayoutError(key, 'leaves at different depths')
       return fileNode(key, entry.cid, await verifiedBlock(get, entry.cid, options))
     })
-    const first = nodes[0]
-    if (first === undefined || first.children.length === 0) {
-      // this level is the leaves: the root alone (a one-leaf file), or the children of the level above
-      if (nodes.some((n) => n !== undefined && n.children.length > 0))
-        throw new UnsupportedFileLayoutError(key, 'leaves at different depths (not a balanced DAG)')
-      const sizes = level.map((e, i) => (e.size >= 0 ? e.size : (nodes[i]?.dataLength ?? -1)))
-      return manifestOf(key, level, sizes, options)
-    }
-    const next: Array<{ cid: CID; size: number }> = []
+    level = []
     for (const n of nodes) {
-      if (n === undefined || n.children.length === 0)
-        throw new UnsupportedFileLayoutError(key, 'leaves at different depths (not a balanced DAG)')
-      next.push(...n.children)
+      if (n.children.length === 0) throw new UnsupportedFileLayoutError(key, 'leaves at different depths')
+      level.push(...n.children)
     }
-    level = next
   }
-  throw new UnsupportedFileLayoutError(key, `deeper than ${MAX_DEPTH} levels`)
+  return manifestOf(
+    key,
+    level,
+    level.map((e) => e.size),
+    options,
+  )
 }
 
 /** Builds the manifest of a leaf list, checking the fixed-size layout. */
