@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
 import type { TensorAddResult } from '../src/tensor-layer.js'
 import { onlineNode as online } from './helpers.js'
-import { bytesOf, safetensorsFile } from './model-files.js'
+import { bytesOf, safetensorsFile } from '@ipfrs/test-utils'
 
 const LEAF = 256 * 1024
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
 import type { TensorAddResult } from '../src/tensor-layer.js'
 import { tempNode } from './helpers.js'
-import { bytesOf, ggufFile, safetensorsFile } from './model-files.js'
+import { bytesOf, ggufFile, safetensorsFile } from '@ipfrs/test-utils'
 
 async function add(node: Node, path: string, bytes: Uint8Array): Promise<TensorAddResult> {
   await writeFile(path, bytes)

@@ -29,7 +29,8 @@ export function safetensorsFile(tensors: TensorSpec[], metadata?: Record<string,
   return out
 }
 
-const GGML: Record<string, number> = { F32: 0, F16: 1, Q8_0: 8, I32: 26 }
+/** ggml type ids of the types this writer knows (from ggml.h). */
+const GGML: Record<string, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, I32: 26 }
 
 /**
  * A GGUF v3 file: "GGUF", u32 version, u64 tensor count, u64 metadata count, metadata (u64-length strings, u32 value
