@@ -9,7 +9,6 @@ import type { Network } from '@ipfrs/network'
 import { OfflineError } from '@ipfrs/network/errors'
 import type { TensorFetchOptions, TensorFetchResult } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
-import { type FileFetch, type FileFetchContext, fetchModelFile } from './file-fetch.js'
 import {
   bytesOfChunks,
   getModelManifest,
@@ -24,6 +23,7 @@ import {
 } from '@ipfrs/transport'
 import type { Blockstore } from 'interface-blockstore'
 import { CustomProgressEvent } from 'progress-events'
+import { type FileFetch, type FileFetchContext, fetchModelFile } from './file-fetch.js'
 
 /** Chunks asked of Bitswap at a time when falling back to it. */
 const BITSWAP_WANTS = 8

@@ -197,7 +197,8 @@ export class TensorLayer implements TensorApi {
   async #fileBytes(root: CID, options: AbortOptions & { name?: string }): Promise<Uint8Array> {
     const { transport } = await this.#load()
     const { manifest, model } = await this.#modelFile(root, { ...options, whole: options.name === undefined })
-    if (options.name === undefined) return transport.readFileRange(this.#local, manifest, 0, manifest.byteLength, options)
+    if (options.name === undefined)
+      return transport.readFileRange(this.#local, manifest, 0, manifest.byteLength, options)
     const t = transport.findTensor(model, options.name, formatCid(root))
     return transport.readFileRange(this.#local, manifest, t.offset, t.byteLength, options)
   }

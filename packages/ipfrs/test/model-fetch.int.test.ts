@@ -1,13 +1,12 @@
 import { writeFile } from 'node:fs/promises'
 import { createServer, type Server, Socket } from 'node:net'
 import { join } from 'node:path'
-import { collect, tempDir, waitFor } from '@ipfrs/test-utils'
+import { bytesOf, collect, safetensorsFile, tempDir, waitFor } from '@ipfrs/test-utils'
 import { TENSORSWAP_PROTOCOL } from '@ipfrs/transport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
 import type { TensorAddResult } from '../src/tensor-layer.js'
 import { onlineNode as online } from './helpers.js'
-import { bytesOf, safetensorsFile } from '@ipfrs/test-utils'
 
 const LEAF = 256 * 1024
 
@@ -102,7 +101,9 @@ describe('a model fetched by its file CID between two nodes on 127.0.0.1', () =>
     const got = await b.tensor.getBytes(root.cid, { name: 'layer.0' })
     expect(Buffer.from(got).equals(Buffer.from(bytesOf(tensors['layer.0'])))).toBe(true)
     const moved = relay.received() - before
-    console.log(`one-tensor fetch: ${moved} wire bytes for a ${t?.manifest.byteLength}-byte tensor (${file.byteLength}-byte file)`)
+    console.log(
+      `one-tensor fetch: ${moved} wire bytes for a ${t?.manifest.byteLength}-byte tensor (${file.byteLength}-byte file)`,
+    )
     // the tensor's own bytes, at most two partial leaves at its ends, a little protocol framing
     expect(moved).toBeLessThanOrEqual((t?.manifest.byteLength ?? 0) + 2 * LEAF + 64 * 1024)
     expect(moved).toBeLessThan(file.byteLength * 0.75)

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { bytesOf, ggufFile, safetensorsFile } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
 import type { TensorAddResult } from '../src/tensor-layer.js'
 import { tempNode } from './helpers.js'
-import { bytesOf, ggufFile, safetensorsFile } from '@ipfrs/test-utils'
 
 async function add(node: Node, path: string, bytes: Uint8Array): Promise<TensorAddResult> {
   await writeFile(path, bytes)
@@ -46,7 +46,9 @@ describe('model files (GGUF, safetensors) by their file CID', () => {
     expect(Buffer.from(bytesOf(loaded.data as Float32Array)).equals(Buffer.from(bytesOf(emb)))).toBe(true)
     expect(Buffer.from(await node.tensor.getBytes(root.cid, { name: 'blk.0.attn_q.weight' })).equals(q)).toBe(true)
     // a quantized tensor has no typed array
-    await expect(node.tensor.load(root.cid, 'blk.0.attn_q.weight')).rejects.toMatchObject({ code: 'ERR_WRONG_ENCODING' })
+    await expect(node.tensor.load(root.cid, 'blk.0.attn_q.weight')).rejects.toMatchObject({
+      code: 'ERR_WRONG_ENCODING',
+    })
   })
 
   const valid = () =>
@@ -63,12 +65,7 @@ describe('model files (GGUF, safetensors) by their file CID', () => {
       'gguf',
       'ERR_INVALID_GGUF',
     ],
-    [
-      'overlapping GGUF tensors',
-      ggufOverlap,
-      'gguf',
-      'ERR_INVALID_GGUF',
-    ],
+    ['overlapping GGUF tensors', ggufOverlap, 'gguf', 'ERR_INVALID_GGUF'],
     [
       'a GGUF string length of 2^60',
       () => {

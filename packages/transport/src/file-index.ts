@@ -92,7 +92,10 @@ async function manifestOf(
   for (const [i, s] of sizes.entries()) {
     const last = i === sizes.length - 1
     if ((!last && s !== chunkSize) || (last && (s > chunkSize || (s === 0 && sizes.length > 1))))
-      throw new UnsupportedFileLayoutError(key, `leaf ${i} holds ${s} bytes, not ${chunkSize} (not a fixed-size chunker)`)
+      throw new UnsupportedFileLayoutError(
+        key,
+        `leaf ${i} holds ${s} bytes, not ${chunkSize} (not a fixed-size chunker)`,
+      )
   }
   if (chunkSize === 0) throw new UnsupportedFileLayoutError(key, 'an empty file has no leaves')
   return {
@@ -124,7 +127,10 @@ function fileNode(
   }
   if (fs.type !== 'file' && fs.type !== 'raw') throw new UnsupportedFileLayoutError(key, `node ${cid} is a ${fs.type}`)
   if (node.Links.length !== fs.blockSizes.length)
-    throw new UnsupportedFileLayoutError(key, `node ${cid} has ${node.Links.length} links, ${fs.blockSizes.length} sizes`)
+    throw new UnsupportedFileLayoutError(
+      key,
+      `node ${cid} has ${node.Links.length} links, ${fs.blockSizes.length} sizes`,
+    )
   if (node.Links.length > 0 && (fs.data?.byteLength ?? 0) > 0)
     throw new UnsupportedFileLayoutError(key, `node ${cid} holds data and links`)
   return {

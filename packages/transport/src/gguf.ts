@@ -48,7 +48,7 @@ export const GGML_TYPE_IDS: Readonly<Record<string, number>> = Object.fromEntrie
 )
 
 /** Metadata value types of GGUF. */
-const enum ValueType {
+enum ValueType {
   U8 = 0,
   I8 = 1,
   U16 = 2,
@@ -135,7 +135,13 @@ export function parseGguf(prefix: Uint8Array, fileSize: number): ParsedGguf {
   }
   const dataOffset = Math.ceil(r.at / align) * align
   const tensors = infos
-    .map((t) => ({ name: t.name, type: t.type, shape: [...t.ne].reverse(), offset: dataOffset + t.rel, byteLength: t.byteLength }))
+    .map((t) => ({
+      name: t.name,
+      type: t.type,
+      shape: [...t.ne].reverse(),
+      offset: dataOffset + t.rel,
+      byteLength: t.byteLength,
+    }))
     .sort((a, b) => a.offset - b.offset)
   let end = dataOffset
   for (const t of tensors) {
@@ -149,7 +155,8 @@ export function parseGguf(prefix: Uint8Array, fileSize: number): ParsedGguf {
 
 function tensorBytes(name: string, ne: readonly number[], [type, block, size]: readonly [string, number, number]) {
   const first = ne[0] ?? 1
-  if (first % block !== 0) throw new InvalidGgufError(`tensor "${name}": ${first} elements per row is not whole ${type} blocks`)
+  if (first % block !== 0)
+    throw new InvalidGgufError(`tensor "${name}": ${first} elements per row is not whole ${type} blocks`)
   let bytes = (first / block) * size
   for (const d of ne.slice(1)) bytes *= d
   if (!Number.isSafeInteger(bytes)) throw new InvalidGgufError(`tensor "${name}" is too large`)

@@ -30,7 +30,6 @@ export {
 } from './errors.js'
 // a model file stored once as its UnixFS DAG: the file CID is the handle, tensors are byte ranges of its leaves
 export { type BlockGetter, fileIndex, isFileCid, leafData, readFileRange, verifiedBlock } from './file-index.js'
-export { GGML_TYPE_IDS, GGUF_MAGIC, type GgufTensor, type GgufValue, isGguf, type ParsedGguf, parseGguf } from './gguf.js'
 export {
   creditWindow,
   DEFAULT_CREDIT,
@@ -51,6 +50,15 @@ export {
   MAX_FRAME_SIZE,
   TENSORSWAP_PROTOCOL,
 } from './frames.js'
+export {
+  GGML_TYPE_IDS,
+  GGUF_MAGIC,
+  type GgufTensor,
+  type GgufValue,
+  isGguf,
+  type ParsedGguf,
+  parseGguf,
+} from './gguf.js'
 export type { TensorEncoding, TensorManifest } from './manifest.js'
 export {
   CHUNK_CODEC,

@@ -85,7 +85,10 @@ export function validateManifest(value: unknown): TensorManifest {
     throw new InvalidManifestError('byteLength', `${byteLength} bytes for ${dataBytes} bytes of ${m.dtype}[${shape}]`)
   if (encoding === 'arrow-ipc' && byteLength < dataBytes)
     throw new InvalidManifestError('byteLength', `${byteLength} bytes cannot hold ${dataBytes} bytes of elements`)
-  if ((encoding === 'bytes' || encoding === 'unixfs') && (m.dtype !== 'U8' || shape.length !== 1 || shape[0] !== byteLength))
+  if (
+    (encoding === 'bytes' || encoding === 'unixfs') &&
+    (m.dtype !== 'U8' || shape.length !== 1 || shape[0] !== byteLength)
+  )
     throw new InvalidManifestError('shape', `a 'bytes' manifest is U8[byteLength]`)
   const chunkSize = m.chunkSize
   if (!isNonNegativeInt(chunkSize) || chunkSize === 0 || chunkSize > MAX_CHUNK_SIZE)

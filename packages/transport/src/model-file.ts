@@ -63,7 +63,8 @@ export function parseModelHeader(prefix: Uint8Array, fileSize: number, label = '
     }
   }
   if (prefix.byteLength < Math.min(9, fileSize)) throw new MoreBytesNeeded(9)
-  if (fileSize < 9 || prefix[8] !== 0x7b) throw new NotAModelError(label, 'no GGUF magic and no safetensors JSON header')
+  if (fileSize < 9 || prefix[8] !== 0x7b)
+    throw new NotAModelError(label, 'no GGUF magic and no safetensors JSON header')
   const s = parseSafetensorsHeader(prefix, fileSize)
   return {
     format: 'safetensors',
@@ -143,7 +144,8 @@ export async function loadModelTensor(
   const dtype = plainDType(t)
   if (dtype === undefined) throw new WrongEncodingError(`${root}/${name}`, t.dtype, 'a plain element type')
   const count = elementCount(t.shape)
-  if (count * DTYPES[dtype].bytes !== t.byteLength) throw new WrongEncodingError(`${root}/${name}`, t.dtype, 'whole elements')
+  if (count * DTYPES[dtype].bytes !== t.byteLength)
+    throw new WrongEncodingError(`${root}/${name}`, t.dtype, 'whole elements')
   const bytes = await readFileRange(get, manifest, t.offset, t.byteLength, options)
   const values = typedView(dtype, bytes.buffer, 0, count)
   const data = options.as === 'arrow' ? tableOfTyped(values, dtype, name) : values

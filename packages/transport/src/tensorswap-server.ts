@@ -195,7 +195,8 @@ export class TensorSwapServer {
     const key = cid.toString()
     let pending = this.#files.get(key)
     if (pending === undefined) {
-      const get: BlockGetter = (c, o) => readBlock(this.#init.blockstore as Blockstore, c, { ...o, offline: true } as never)
+      const get: BlockGetter = (c, o) =>
+        readBlock(this.#init.blockstore as Blockstore, c, { ...o, offline: true } as never)
       pending = fileIndex(get, cid)
       this.#files.set(key, pending)
       if (this.#files.size > FILE_CACHE) this.#files.delete(this.#files.keys().next().value as string)

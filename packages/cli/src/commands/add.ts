@@ -27,7 +27,7 @@ export function registerAdd(program: Command): void {
     .description(
       'Add files (or stdin with no path or "-") as UnixFS; prints "added <cid> <name>" per entry, as Kubo. A ' +
         '.safetensors or .gguf file is stored once, as its file DAG: its CID is the handle of `ipfrs tensor`, and ' +
-        'stderr (or --json\'s Model field) says it is a model.',
+        "stderr (or --json's Model field) says it is a model.",
     )
     .argument('[paths...]', 'files or, with -r, directories; none or "-" reads stdin')
     .option('-q, --quiet', 'print only the CIDs')
@@ -95,7 +95,9 @@ export function registerAdd(program: Command): void {
             // a model file: said on stderr (stdout stays Kubo's); its file CID is the handle of `ipfrs tensor`
             const model = (results.at(-1) as { model?: AddedModel } | undefined)?.model
             if (model != null && !quiet && !wantsJson(globals))
-              process.stderr.write(`${model.format} model with ${model.tensors} tensors: ipfrs tensor ls ${added.at(-1)}\n`)
+              process.stderr.write(
+                `${model.format} model with ${model.tensors} tensors: ipfrs tensor ls ${added.at(-1)}\n`,
+              )
           } finally {
             bar.stop()
           }

@@ -93,32 +93,34 @@ export function registerTensor(program: Command): void {
     .option('--no-pin', 'do not pin what was fetched')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--no-progress', 'never show the progress bar')
-    .action(async (cid: string, flags: NetFlags & { provider?: string[]; pin: boolean; name?: string }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withTensors(globals, flags, async (api) => {
-        const progress = fetchProgress('fetching', flags)
-        const r = await api
-          .fetch(cid, {
-            pin: flags.pin,
-            onProgress: progress.onProgress,
-            ...(flags.provider ? { providers: flags.provider } : {}),
-            ...(flags.name !== undefined ? { name: flags.name } : {}),
-          })
-          .finally(progress.stop)
-        if (wantsJson(globals)) printJson(r)
-        else
-          println(
-            `${r.cid}: ${r.chunks} chunks (${r.alreadyHad} already here, ${r.viaTensorSwap} over TensorSwap, ` +
-              `${r.viaBitswap} over Bitswap), ${r.bytes} bytes transferred`,
-          )
-      })
-    })
+    .action(
+      async (cid: string, flags: NetFlags & { provider?: string[]; pin: boolean; name?: string }, cmd: Command) => {
+        const globals = cmd.optsWithGlobals<GlobalOptions>()
+        await withTensors(globals, flags, async (api) => {
+          const progress = fetchProgress('fetching', flags)
+          const r = await api
+            .fetch(cid, {
+              pin: flags.pin,
+              onProgress: progress.onProgress,
+              ...(flags.provider ? { providers: flags.provider } : {}),
+              ...(flags.name !== undefined ? { name: flags.name } : {}),
+            })
+            .finally(progress.stop)
+          if (wantsJson(globals)) printJson(r)
+          else
+            println(
+              `${r.cid}: ${r.chunks} chunks (${r.alreadyHad} already here, ${r.viaTensorSwap} over TensorSwap, ` +
+                `${r.viaBitswap} over Bitswap), ${r.bytes} bytes transferred`,
+            )
+        })
+      },
+    )
 
   tensor
     .command('ls')
     .description(
       'List the tensors of a model: CID, dtype (a GGUF file: its ggml type), shape, bytes, name. Given the file CID ' +
-        'of a safetensors or GGUF file, reads its header; a node that lacks the file fetches only the header\'s leaves.',
+        "of a safetensors or GGUF file, reads its header; a node that lacks the file fetches only the header's leaves.",
     )
     .argument('<model-cid>', "a model file's CID, or an old model manifest CID")
     .option('--online', ONLINE_HELP)
@@ -151,7 +153,7 @@ export function registerTensor(program: Command): void {
         'it, else Bitswap; a progress bar shows on stderr over 10 MB.',
     )
     .argument('<cid>', "a model file's CID (with --name), or a tensor manifest CID")
-    .option('--name <tensor>', "the tensor of the model file to write (its raw little-endian bytes)")
+    .option('--name <tensor>', 'the tensor of the model file to write (its raw little-endian bytes)')
     .option('-o, --output <file>', 'write to this file instead')
     .option('--online', ONLINE_HELP)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
