@@ -25,7 +25,7 @@ import {
 } from '@ipfrs/transport'
 import type { Blockstore } from 'interface-blockstore'
 
-/** Leaves asked of Bitswap at a time. */
+/** Chunks (leaves) asked of Bitswap at a time. */
 const BITSWAP_WANTS = 8
 
 /** What a file fetch works with. */
@@ -86,10 +86,10 @@ export async function fetchModelFile(
     result.alreadyHad += indexes.length - missing.length
     if (missing.length === 0) return
     if (session == null) throw new OfflineError(`${formatCid(root)} is not all in the repo (the node is offline)`)
-    await viaTensorSwap(ctx, root, manifest, missing, result, counted, options)
+    await viaTensorSwap(ctx.swap, root, await ctx.providers(), result, counted, { ...options, manifest, only: missing })
     const still: number[] = []
     for (const i of missing) if (!(await has(manifest.chunks[i] as CID))) still.push(i)
-    await viaBitswap(ctx, session as Blockstore, root, manifest, still, result, counted, options)
+    await viaBitswap(session as Blockstore, root, manifest, still, result, counted, { ...options, failed: ctx.failed })
   }
   const header: BlockGetter = async (cid, o) => {
     const i = manifest.chunks.findIndex((c) => c.equals(cid))
@@ -108,25 +108,22 @@ export async function fetchModelFile(
   return { result, manifest, model }
 }
 
-/** The given leaves over TensorSwap; a failure (no provider could deliver) leaves the rest to Bitswap. */
-async function viaTensorSwap(
-  ctx: FileFetchContext,
-  root: CID,
-  manifest: TensorManifest,
-  only: readonly number[],
+/** The chunks `only` (default: all) of `cid` over TensorSwap; a failure (no provider could deliver) leaves the rest. */
+export async function viaTensorSwap(
+  swap: TensorSwap | undefined,
+  cid: CID,
+  providers: readonly string[],
   result: TensorFetchResult,
   progress: (bytes: number) => void,
-  options: TensorFetchOptions,
+  options: TensorFetchOptions & { manifest?: TensorManifest; only?: readonly number[] },
 ): Promise<void> {
-  if (ctx.swap == null) return
-  const providers = await ctx.providers()
-  if (providers.length === 0) return
+  if (swap == null || providers.length === 0) return
   try {
-    const r = await ctx.swap.fetch(root, {
+    const r = await swap.fetch(cid, {
       providers,
-      manifest,
-      only,
       signal: options.signal,
+      ...(options.manifest !== undefined ? { manifest: options.manifest } : {}),
+      ...(options.only !== undefined ? { only: options.only } : {}),
       onProgress: (event) => {
         result.viaTensorSwap++
         progress(event.detail.bytes)
@@ -138,30 +135,29 @@ async function viaTensorSwap(
   }
 }
 
-/** The given leaves over Bitswap, a few at a time, each verified by Helia and stored by the session. */
-async function viaBitswap(
-  ctx: FileFetchContext,
+/** The given chunks of `manifest` over Bitswap, a few at a time, each verified by Helia and stored by the session. */
+export async function viaBitswap(
   session: Blockstore,
-  root: CID,
+  cid: CID,
   manifest: TensorManifest,
-  leaves: readonly number[],
+  chunks: readonly number[],
   result: TensorFetchResult,
   progress: (bytes: number) => void,
-  options: TensorFetchOptions,
+  options: TensorFetchOptions & { failed: (cid: string, why: string, cause: unknown) => Error },
 ): Promise<void> {
   let next = 0
   const worker = async (): Promise<void> => {
-    while (next < leaves.length) {
-      const index = leaves[next++] as number
+    while (next < chunks.length) {
+      const index = chunks[next++] as number
       try {
         await readBlock(session, manifest.chunks[index] as CID, options)
       } catch (err) {
         if (options.signal?.aborted === true || isIpfrsError(err, OfflineError.code)) throw err
-        throw ctx.failed(formatCid(root), `leaf ${index} came over neither TensorSwap nor Bitswap`, err)
+        throw options.failed(formatCid(cid), `chunk ${index} came over neither TensorSwap nor Bitswap`, err)
       }
       result.viaBitswap++
       progress(bytesOfChunks(manifest, [index]))
     }
   }
-  await Promise.all(Array.from({ length: Math.min(BITSWAP_WANTS, leaves.length) }, worker))
+  await Promise.all(Array.from({ length: Math.min(BITSWAP_WANTS, chunks.length) }, worker))
 }

@@ -1,12 +1,11 @@
 import { writeFile } from 'node:fs/promises'
 import { createServer, type Server, Socket } from 'node:net'
 import { join } from 'node:path'
-import { bytesOf, collect, safetensorsFile, tempDir, waitFor } from '@ipfrs/test-utils'
-import { TENSORSWAP_PROTOCOL } from '@ipfrs/transport'
+import { bytesOf, collect, safetensorsFile, tempDir } from '@ipfrs/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
 import type { TensorAddResult } from '../src/tensor-layer.js'
-import { onlineNode as online } from './helpers.js'
+import { linkTensorSwap, onlineNode as online } from './helpers.js'
 
 const LEAF = 256 * 1024
 
@@ -35,20 +34,7 @@ async function countingRelay(port: number): Promise<{ server: Server; port: numb
   return { server, port: address.port, received: () => received }
 }
 
-/** Connects `from` to `to` at `addr` and waits until identify says `to` speaks TensorSwap. */
-async function link(from: Node, to: Node, addr: string): Promise<void> {
-  await from.network.connect(addr)
-  const libp2p = from.network.libp2p
-  await waitFor(
-    async () => {
-      const conn = libp2p.getConnections().find((c) => c.remotePeer.toString() === to.peerId)
-      if (conn == null) return false
-      const peer = await libp2p.peerStore.get(conn.remotePeer).catch(() => undefined)
-      return peer?.protocols.includes(TENSORSWAP_PROTOCOL) === true
-    },
-    { timeout: 10_000, interval: 50, what: `identify of ${to.peerId}` },
-  )
-}
+const link = linkTensorSwap
 
 /** Deterministic tensor bytes of `n` float32s. */
 const floats = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01 + seed))
