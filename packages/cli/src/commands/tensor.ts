@@ -60,7 +60,10 @@ export function registerTensor(program: Command): void {
 
   tensor
     .command('import')
-    .description('Store a safetensors file as tensor manifests plus a model manifest; print the model manifest CID.')
+    .description(
+      'Store a safetensors file as separate 1 MiB-chunk tensor manifests plus a model manifest (a second copy of the ' +
+        'bytes; print the model manifest CID). `ipfrs add` stores a model once and its file CID works everywhere.',
+    )
     .argument('<file>', 'a .safetensors file')
     .option('--chunk-size <bytes>', 'bytes per chunk (default 1048576)')
     .option('--no-pin', 'do not pin the model')
