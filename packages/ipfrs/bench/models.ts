@@ -14,6 +14,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises'
 import { createServer, Socket } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { CID } from '@ipfrs/core'
 import { MiB, median, type Row, writeReport } from '../../../bench/lib/report.ts'
 import { createNode, type Node } from '../dist/index.js'
 
@@ -72,9 +73,10 @@ function repoNode(path: string, online = false): Node {
 }
 
 async function addModel(node: Node, path: string) {
-  let last
-  for await (const r of node.addPath(path)) last = r
-  return last!.cid
+  let last: CID | undefined
+  for await (const r of node.addPath(path)) last = r.cid
+  if (last === undefined) throw new Error(`nothing added from ${path}`)
+  return last
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
