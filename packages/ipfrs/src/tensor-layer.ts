@@ -189,8 +189,8 @@ export class TensorLayer implements TensorApi {
     options: AbortOptions & { as?: 'typed' | 'arrow' } = {},
   ): Promise<LoadedFileTensor<TensorTypedArray | Table>> {
     const root = parseCid(cid)
-    await this.#modelFile(root, { ...options, name })
-    return (await this.#load()).transport.loadModelTensor(this.#local, root, name, options)
+    const file = await this.#modelFile(root, { ...options, name })
+    return (await this.#load()).transport.loadModelTensor(this.#local, root, name, { ...options, file })
   }
 
   /** The bytes of one tensor of a model file, or of the whole file. */

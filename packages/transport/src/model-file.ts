@@ -125,6 +125,8 @@ export interface LoadedFileTensor<T> {
 /** Options of `loadModelTensor`. */
 export interface LoadModelTensorOptions extends AbortOptions {
   as?: 'typed' | 'arrow'
+  /** The file's manifest and header when the caller already has them (saves reading them again). */
+  file?: { manifest: TensorManifest; model: ModelFile }
 }
 
 /**
@@ -138,8 +140,8 @@ export async function loadModelTensor(
   name: string,
   options: LoadModelTensorOptions = {},
 ): Promise<LoadedFileTensor<TensorTypedArray | Table>> {
-  const manifest = await fileIndex(get, root, options)
-  const model = await readModelHeader(get, manifest, { ...options, label: root.toString() })
+  const manifest = options.file?.manifest ?? (await fileIndex(get, root, options))
+  const model = options.file?.model ?? (await readModelHeader(get, manifest, { ...options, label: root.toString() }))
   const t = findTensor(model, name, root.toString())
   const dtype = plainDType(t)
   if (dtype === undefined) throw new WrongEncodingError(`${root}/${name}`, t.dtype, 'a plain element type')
