@@ -10,7 +10,7 @@ import { linkTensorSwap, onlineNode as online } from './helpers.js'
 const LEAF = 256 * 1024
 
 const onlineNode = (dir: string, name: string) =>
-  online(join(dir, name), { config: { Routing: { FetchTimeoutSeconds: 3 } } })
+  online(join(dir, name), { config: { Routing: { FetchTimeoutSeconds: 20 } } }) // a loaded CI machine is slow
 
 /** A TCP relay on 127.0.0.1 in front of `port` that counts the bytes it carries back to the dialler (the wire bytes). */
 async function countingRelay(port: number): Promise<{ server: Server; port: number; received: () => number }> {
