@@ -1,4 +1,4 @@
-/** Models: the tensors of a safetensors model imported into the node (name, dtype, shape, size), by its CID. */
+/** Models: the tensors of a safetensors or GGUF model in the node (name, dtype, shape, size), by its file CID. */
 import { useState } from 'preact/hooks'
 import { formatBytes, json } from '../api.js'
 import { FieldForm, Head, useRequest } from '../components.js'
@@ -24,7 +24,7 @@ export function ModelsView() {
         mono
         value={cid}
         onValue={setCid}
-        placeholder="from ipfrs tensor import model.safetensors"
+        placeholder="a model file CID, from ipfrs add model.safetensors (or .gguf)"
         submit="Show tensors"
         disabled={req.busy || cid.trim() === ''}
         onSubmit={() =>
