@@ -18,6 +18,8 @@ const config: KnipConfig = {
     '.': { entry: ['examples/*.mjs!', 'scripts/*.mjs'] },
     bench: { entry: ['*.ts!', 'lib/*.ts!'] },
     'packages/*': { entry: ['cjs/*.cjs!', 'test/**/*.ts', 'bench/*.ts', 'README.md'] },
+    // the web UI's browser code is bundled by build.mjs (esbuild) from this entry
+    'packages/webui': { entry: ['src/app/main.tsx', 'README.md'] },
   },
 }
 

@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   temporal: new URL('../packages/tensorlogic/bench/temporal.ts', import.meta.url).pathname,
   tensorlogic: new URL('../packages/tensorlogic/bench/inference.ts', import.meta.url).pathname,
   'logic-node': new URL('../packages/ipfrs/bench/logic.ts', import.meta.url).pathname,
+  models: new URL('../packages/ipfrs/bench/models.ts', import.meta.url).pathname,
   'semantic-index': new URL('../packages/semantic/bench/index.ts', import.meta.url).pathname,
   'semantic-dht': new URL('../packages/semantic/bench/network-search.ts', import.meta.url).pathname,
   'semantic-node': new URL('../packages/ipfrs/bench/semantic-network.ts', import.meta.url).pathname,

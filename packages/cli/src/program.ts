@@ -7,13 +7,17 @@ import { registerDaemon } from './commands/daemon.js'
 import { registerDag } from './commands/dag.js'
 import { registerFiles } from './commands/files.js'
 import { registerInit } from './commands/init.js'
+import { registerKeys } from './commands/keys.js'
 import { registerLogic } from './commands/logic.js'
+import { registerMfs } from './commands/mfs.js'
 import { registerMisc, VERSION } from './commands/misc.js'
 import { registerPin } from './commands/pin.js'
+import { registerPubsub } from './commands/pubsub.js'
 import { registerQuery } from './commands/query.js'
 import { registerRepo } from './commands/repo.js'
 import { registerRouting } from './commands/routing.js'
 import { registerSemantic } from './commands/semantic.js'
+import { registerShutdown } from './commands/shutdown.js'
 import { registerSwarm } from './commands/swarm.js'
 import { registerTensor } from './commands/tensor.js'
 
@@ -32,6 +36,7 @@ export function buildProgram(): Command {
   registerDaemon(program)
   registerAdd(program)
   registerFiles(program)
+  registerMfs(program)
   registerBlock(program)
   registerPin(program)
   registerRepo(program)
@@ -41,6 +46,9 @@ export function buildProgram(): Command {
   registerSwarm(program)
   registerTensor(program)
   registerRouting(program)
+  registerKeys(program)
+  registerPubsub(program)
+  registerShutdown(program)
   registerSemantic(program)
   registerLogic(program)
   registerQuery(program)

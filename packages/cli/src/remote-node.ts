@@ -91,16 +91,18 @@ export class RemoteNode implements NodeApi {
 
   /** Re-reads the daemon's connections (what `peers()` then returns). */
   async refreshPeers(options: AbortOptions = {}): Promise<PeerConnection[]> {
-    const out = await this.#api.json<{ Peers: Array<{ Addr: string; Peer: string; Direction: number }> }>(
-      'swarm/peers',
-      {},
-      options,
-    )
-    this.#peers = (out.Peers ?? []).map((p) => ({
-      peer: p.Peer,
-      addr: `${p.Addr}/p2p/${p.Peer}`,
-      direction: p.Direction === 1 ? 'inbound' : 'outbound',
-    }))
+    const out = await this.#api.json<{
+      Peers: Array<{ Addr: string; Peer: string; Direction: number; Latency?: string }>
+    }>('swarm/peers', {}, options)
+    this.#peers = (out.Peers ?? []).map((p) => {
+      const rtt = /^(\d+(?:\.\d+)?)ms$/.exec(p.Latency ?? '')?.[1]
+      return {
+        peer: p.Peer,
+        addr: `${p.Addr}/p2p/${p.Peer}`,
+        direction: p.Direction === 1 ? ('inbound' as const) : ('outbound' as const),
+        ...(rtt != null ? { rtt: Number(rtt) } : {}),
+      }
+    })
     return this.#peers
   }
 

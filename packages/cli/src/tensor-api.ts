@@ -10,6 +10,8 @@ export interface TensorEntry {
   dtype: string
   shape: number[]
   byteLength: number
+  /** Where it starts in the model file (a model stored as its file). */
+  offset?: number
 }
 
 /** What the `tensor` commands need, from the repo (local) or from a running daemon (its `tensor/*` commands). */
@@ -19,11 +21,15 @@ export interface CliTensorApi {
     options: { pin?: boolean; chunkSize?: number },
   ): Promise<{ cid: CID; tensors: number }>
   listModel(cid: string): Promise<TensorEntry[]>
-  getBytes(cid: string): Promise<Uint8Array>
+  /** A tensor manifest's bytes, or with `name` one tensor of a model file. */
+  getBytes(cid: string, name?: string): Promise<Uint8Array>
   describe(cid: string): Promise<{ encoding: string; dtype: string; shape: number[] }>
   exportSafetensors(cid: string): Promise<Uint8Array>
   /** Fetches what the repo lacks from peers (a daemon's node, or a local node started online); pins unless told not to. */
-  fetch(cid: string, options: Pick<TensorFetchOptions, 'pin' | 'providers' | 'onProgress'>): Promise<TensorFetchResult>
+  fetch(
+    cid: string,
+    options: Pick<TensorFetchOptions, 'pin' | 'providers' | 'onProgress' | 'name'>,
+  ): Promise<TensorFetchResult>
 }
 
 /** The tensor commands on an opened repo. */
@@ -41,9 +47,10 @@ export function localTensorApi(node: LocalNodeApi): CliTensorApi {
         dtype: t.manifest.dtype,
         shape: [...t.manifest.shape],
         byteLength: t.manifest.byteLength,
+        ...(t.offset !== undefined ? { offset: t.offset } : {}),
       }))
     },
-    getBytes: (cid) => layer().getBytes(cid),
+    getBytes: (cid, name) => layer().getBytes(cid, name !== undefined ? { name } : {}),
     async describe(cid) {
       const m = await layer().getManifest(cid)
       return { encoding: m.encoding, dtype: m.dtype, shape: [...m.shape] }
@@ -55,8 +62,8 @@ export function localTensorApi(node: LocalNodeApi): CliTensorApi {
 
 /** The tensor commands through a daemon's RPC API. */
 export function remoteTensorApi(api: ApiClient): CliTensorApi {
-  const bytes = async (command: string, cid: string) =>
-    new Uint8Array(await (await api.call(command, { arg: cid })).arrayBuffer())
+  const bytes = async (command: string, cid: string, name?: string) =>
+    new Uint8Array(await (await api.call(command, { arg: cid, name })).arrayBuffer())
   return {
     async importSafetensors(file, options) {
       const content = (async function* () {
@@ -79,11 +86,16 @@ export function remoteTensorApi(api: ApiClient): CliTensorApi {
       })
       return out.Tensors.map((t) => ({ ...t, cid: parseCid(t.cid) }))
     },
-    getBytes: (cid) => bytes('tensor/get', cid),
+    getBytes: (cid, name) => bytes('tensor/get', cid, name),
     describe: (cid) => api.json('tensor/stat', { arg: cid }),
     exportSafetensors: (cid) => bytes('tensor/export', cid),
     // the daemon reports no progress while it fetches: the result comes when it is done
     fetch: (cid, options) =>
-      api.json('tensor/fetch', { arg: cid, pin: options.pin, provider: options.providers?.join(',') }),
+      api.json('tensor/fetch', {
+        arg: cid,
+        pin: options.pin,
+        provider: options.providers?.join(','),
+        name: options.name,
+      }),
   }
 }

@@ -73,3 +73,17 @@ export async function testRepo(): Promise<Awaited<ReturnType<typeof cliEnv>>> {
   await env.ok(['init', '--profile', 'test'])
   return env
 }
+
+/** A safetensors file as the format documents it: u64-LE header length, JSON header (space-padded), tensor data. */
+export function safetensors(seed = 0): Buffer {
+  const w = Float32Array.from({ length: 50_000 }, (_, i) => Math.sin(i + seed))
+  const header = JSON.stringify({
+    __metadata__: { format: 'pt' },
+    w: { dtype: 'F32', shape: [500, 100], data_offsets: [0, w.byteLength] },
+    b: { dtype: 'BF16', shape: [4], data_offsets: [w.byteLength, w.byteLength + 8] },
+  })
+  const h = Buffer.from(header.padEnd(Math.ceil(header.length / 8) * 8, ' '))
+  const len = Buffer.alloc(8)
+  len.writeBigUInt64LE(BigInt(h.byteLength))
+  return Buffer.concat([len, h, Buffer.from(w.buffer), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8])])
+}

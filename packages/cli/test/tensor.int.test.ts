@@ -1,23 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cliEnv, testRepo } from './helpers.js'
+import { cliEnv, safetensors, testRepo } from './helpers.js'
 
 type Env = Awaited<ReturnType<typeof cliEnv>>
-
-/** A safetensors file as the format documents it: u64-LE header length, JSON header (space-padded), tensor data. */
-function safetensors(seed = 0): Buffer {
-  const w = Float32Array.from({ length: 50_000 }, (_, i) => Math.sin(i + seed))
-  const header = JSON.stringify({
-    __metadata__: { format: 'pt' },
-    w: { dtype: 'F32', shape: [500, 100], data_offsets: [0, w.byteLength] },
-    b: { dtype: 'BF16', shape: [4], data_offsets: [w.byteLength, w.byteLength + 8] },
-  })
-  const h = Buffer.from(header.padEnd(Math.ceil(header.length / 8) * 8, ' '))
-  const len = Buffer.alloc(8)
-  len.writeBigUInt64LE(BigInt(h.byteLength))
-  return Buffer.concat([len, h, Buffer.from(w.buffer), Buffer.from([1, 2, 3, 4, 5, 6, 7, 8])])
-}
 
 describe('ipfrs tensor (real process, temp repo)', () => {
   let env: Env
@@ -49,6 +35,35 @@ describe('ipfrs tensor (real process, temp repo)', () => {
     expect(Buffer.compare(await readFile(raw), file.subarray(file.byteLength - 8 - 200_000, file.byteLength - 8))).toBe(
       0,
     )
+  })
+
+  it('add prints as Kubo (one CID per entry with -q); the file CID is the handle of tensor ls/get/export', async () => {
+    const file = safetensors()
+    const path = join(env.dir, 'model.safetensors')
+    await writeFile(path, file)
+    const added = await env.ipfrs(['add', path])
+    const [line, ...rest] = added.stdout.toString().trim().split('\n')
+    expect(rest).toEqual([])
+    const cid = line!.split(' ')[1]!
+    expect(line).toBe(`added ${cid} model.safetensors`)
+    expect(added.stderr.toString()).toContain('safetensors model with 2 tensors')
+    expect(await env.ok(['add', '-q', path])).toBe(cid)
+    const json = JSON.parse(await env.ok(['--json', 'add', path]))
+    expect(json).toMatchObject({ Hash: cid, Model: { Format: 'safetensors', Tensors: 2 } })
+    const lines = (await env.ok(['tensor', 'ls', cid])).split('\n')
+    expect(lines).toEqual([`${cid} F32 [500, 100] 200000 w`, `${cid} BF16 [4] 8 b`])
+    expect([...(await env.ipfrs(['tensor', 'get', cid, '--name', 'b'])).stdout]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    const raw = join(env.dir, 'w.raw')
+    await env.ok(['tensor', 'get', cid, '--name', 'w', '-o', raw])
+    expect(Buffer.compare(await readFile(raw), file.subarray(file.byteLength - 8 - 200_000, file.byteLength - 8))).toBe(
+      0,
+    )
+    const out = join(env.dir, 'out.safetensors')
+    await env.ok(['tensor', 'export', cid, '-o', out])
+    expect(Buffer.compare(await readFile(out), file)).toBe(0)
+    const missing = await env.ipfrs(['--debug', 'tensor', 'get', cid, '--name', 'nope'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr.toString()).toContain('ERR_TENSOR_NOT_FOUND')
   })
 
   it('bad input: one line on stderr, exit 1', async () => {

@@ -9,6 +9,7 @@ import { gatewayHandler } from './gateway.js'
 import { HealthSupervisor, type Subsystem } from './health.js'
 import { IdleCollector } from './idle-gc.js'
 import { DaemonMetrics } from './metrics.js'
+import { shutdownCommand } from './rpc-config.js'
 import type { RpcCommand } from './rpc-context.js'
 import { rpcHandler } from './rpc-server.js'
 import { defaultSubsystems } from './subsystems.js'
@@ -27,6 +28,8 @@ export interface DaemonInit {
   metrics?: DaemonMetrics
   /** Extra RPC commands. */
   commands?: Record<string, RpcCommand>
+  /** What the RPC `shutdown` command does after answering (default: the daemon stops answering; the node keeps running). */
+  onShutdown?: () => void
   /** Overrides `Addresses.API` / `Addresses.Gateway` (multiaddrs; port 0 picks a free port). */
   apiAddress?: string
   gatewayAddress?: string
@@ -34,7 +37,8 @@ export interface DaemonInit {
 
 /**
  * The HTTP face of a node: the Kubo-compatible RPC API (`Addresses.API`, default 127.0.0.1:5001), the read-only
- * gateway (`Addresses.Gateway`, default 127.0.0.1:8080), `/health`, and Prometheus metrics.
+ * gateway (`Addresses.Gateway`, default 127.0.0.1:8080), `/health`, Prometheus metrics, and the web UI at `/webui` on
+ * the API port.
  */
 export class Daemon {
   readonly metrics: DaemonMetrics
@@ -51,7 +55,10 @@ export class Daemon {
     this.#repoPath = init.repoPath
     const api = init.node.config.API
     const limits = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: 30_000 }
-    this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands: init.commands }))
+    const shutdown = shutdownCommand(init.onShutdown ?? (() => void this.stop().catch(() => undefined)))
+    const commands = { shutdown, ...init.commands }
+    const webui = { gatewayUrl: () => this.gatewayUrl }
+    this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands, webui }))
     this.#gateway = createServer(limits, gatewayHandler(init.node, { metrics, health }))
     for (const server of [this.#api, this.#gateway]) server.on('request', () => this.#idle.touch())
   }
@@ -78,6 +85,7 @@ export class Daemon {
       await writeFile(join(daemon.#repoPath, GATEWAY_FILE), `${daemon.gatewayUrl}\n`)
     }
     health.start()
+    metrics.bandwidth.start(config.Daemon.LowPower ? 6000 : 1000)
     return daemon
   }
 
@@ -98,6 +106,7 @@ export class Daemon {
   /** Stops answering (open connections are closed), stops the supervisor, removes the `api` and `gateway` files. */
   async stop(): Promise<void> {
     await this.health.stop()
+    this.metrics.bandwidth.stop()
     this.#idle.stop()
     for (const server of [this.#api, this.#gateway]) {
       server.closeIdleConnections()

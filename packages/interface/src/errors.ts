@@ -64,6 +64,15 @@ export class GatewayNotFoundError extends ApiRequestError {
   }
 }
 
+/** A path under /webui that is not one of the web UI's files. */
+export class WebuiNotFoundError extends ApiRequestError {
+  static readonly code = 'ERR_NOT_FOUND'
+  static override readonly httpStatus = 404
+  constructor(path: string) {
+    super(WebuiNotFoundError.code, `the web UI has no file ${path}`)
+  }
+}
+
 /** A request body larger than the API accepts. */
 export class BodyTooLargeError extends ApiRequestError {
   static readonly code = 'ERR_BODY_TOO_LARGE'

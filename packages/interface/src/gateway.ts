@@ -4,6 +4,7 @@ import { formatCid, parseCid } from '@ipfrs/core'
 import type { LsEntry as ListEntry, NodeApi } from '@ipfrs/node-api'
 import { badArgument, GatewayNotFoundError, methodNotAllowed } from './errors.js'
 import { errorResponseText } from './gateway-errors.js'
+import { ipnsToIpfs } from './gateway-ipns.js'
 import { directoryListing } from './gateway-listing.js'
 import type { HealthSupervisor } from './health.js'
 import { sendBytes } from './http-util.js'
@@ -107,7 +108,8 @@ async function serve(
     res.writeHead(report.healthy ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(report))
     return
   }
-  const m = /^\/ipfs\/([^/]+)(\/.*)?$/.exec(url.pathname)
+  const ipfsPath = (await ipnsToIpfs(node, url.pathname, (k, v) => res.setHeader(k, v))) ?? url.pathname
+  const m = /^\/ipfs\/([^/]+)(\/.*)?$/.exec(ipfsPath)
   if (m == null) throw new GatewayNotFoundError()
   let rest: string
   try {
@@ -157,7 +159,7 @@ async function serveFile(
 ): Promise<void> {
   if (notModified(req, res, `"${cid}"`)) return
   res.setHeader('Accept-Ranges', 'bytes')
-  res.setHeader('Cache-Control', IMMUTABLE)
+  if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', IMMUTABLE)
   const range = parseRange(req.headers.range, size)
   if (range === 'unsatisfiable') {
     res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()
@@ -187,7 +189,7 @@ async function serveTrustless(
 ): Promise<void> {
   const etag = `"${cid}.${format}"`
   if (notModified(req, res, etag)) return
-  res.setHeader('Cache-Control', IMMUTABLE)
+  if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', IMMUTABLE)
   if (format === 'raw') {
     const bytes = await node.block.get(parseCid(cid))
     res.setHeader('Content-Disposition', `attachment; filename="${cid}.bin"`)

@@ -1,9 +1,10 @@
 /**
  * @ipfrs/interface: the HTTP face of an IPFRS node. A Kubo-compatible RPC API (`POST /api/v0/...`), a read-only
- * gateway (`GET /ipfs/<cid>[/path]`, trustless raw and CAR responses), `GET /health`, and Prometheus metrics.
+ * gateway (`GET /ipfs/<cid>[/path]`, trustless raw and CAR responses), `GET /health`, Prometheus metrics and the web UI (`/webui`, from `@ipfrs/webui`).
  */
 export type { LocalNodeApi, NodeApi } from '@ipfrs/node-api'
 export { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
+export { BANDWIDTH_WINDOW_MS, BandwidthHistory, type BandwidthReport, type BandwidthSample } from './bandwidth.js'
 export { Daemon, type DaemonInit } from './daemon.js'
 export { ApiRequestError, errorResponse } from './errors.js'
 export { type GatewayOptions, gatewayHandler, parseRange } from './gateway.js'
@@ -24,3 +25,4 @@ export { semanticStatsBody } from './rpc-semantic.js'
 export { RPC_COMMANDS, type RpcHandlerOptions, rpcHandler } from './rpc-server.js'
 export { defaultSubsystems, type FeatureHealth, featureHealth } from './subsystems.js'
 export { type TarEntry, tarStream } from './tar.js'
+export type { WebuiEnv } from './webui.js'

@@ -1,5 +1,6 @@
 import type { LocalNodeApi } from '@ipfrs/node-api'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { BandwidthHistory } from './bandwidth.js'
 
 /** Repo totals are read from disk at most this often (a scrape every second must not walk the blockstore). */
 const REPO_STAT_TTL_MS = 15_000
@@ -11,6 +12,8 @@ const REPO_STAT_TTL_MS = 15_000
  */
 export class DaemonMetrics {
   readonly registry = new Registry()
+  /** Bytes in and out per second over the last 10 minutes, from libp2p's counters in `registry` (`stats/bw`). */
+  readonly bandwidth = new BandwidthHistory(this.registry)
   readonly #requests: Histogram<'server' | 'command' | 'status'>
   readonly #dhtQueries: Counter<'kind'>
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LocalNodeApi } from '@ipfrs/node-api'
+import type { BandwidthHistory } from './bandwidth.js'
 import type { Params } from './params.js'
 
 /** What one RPC command gets to work with. */
@@ -14,6 +15,8 @@ export interface RpcContext {
   readonly maxBodyBytes: number
   /** Counts a DHT query made on a client's behalf (for /metrics). */
   readonly countDhtQuery: (kind: string) => void
+  /** The daemon's bandwidth history (absent when the API has no metrics registry). */
+  readonly bandwidth: BandwidthHistory | undefined
 }
 
 /** One `/api/v0/<name>` command. */

@@ -139,14 +139,6 @@ function kuboType(entry: ListEntry): number {
   return entry.type === 'directory' ? 1 : 2
 }
 
-/** `files/stat` of an `/ipfs/<cid>[/path]`: Kubo's `{Hash, Size, CumulativeSize, Blocks, Type}`. */
-export const filesStat: RpcCommand = async ({ params, node, res, signal }) => {
-  const path = params.arg('path').replace(/^\/?ipfs\//, '')
-  const stat = await node.stat(path, { signal })
-  const type = stat.type === 'directory' ? 'directory' : 'file'
-  sendJson(res, { Hash: stat.cid, Size: Number(stat.size), CumulativeSize: Number(stat.size), Blocks: 0, Type: type })
-}
-
-export const FILE_COMMANDS: Record<string, RpcCommand> = { add, cat, ls, get, 'files/stat': filesStat }
+export const FILE_COMMANDS: Record<string, RpcCommand> = { add, cat, ls, get }
 
 export type { RpcContext }

@@ -36,7 +36,7 @@ const swarmPeers: RpcCommand = async ({ node, res }) => {
     Addr: p.addr.replace(/\/p2p\/[^/]+$/, ''),
     Peer: p.peer,
     Direction: p.direction === 'inbound' ? 1 : 2,
-    Latency: '',
+    Latency: p.rtt != null ? `${p.rtt}ms` : '',
     Muxer: '',
     Streams: null,
   }))

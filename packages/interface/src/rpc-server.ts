@@ -16,13 +16,20 @@ import { clientSignal, sendError, sendJson } from './http-util.js'
 import type { DaemonMetrics } from './metrics.js'
 import { Params } from './params.js'
 import { BLOCK_COMMANDS } from './rpc-blocks.js'
+import { CONFIG_COMMANDS } from './rpc-config.js'
 import type { RpcCommand } from './rpc-context.js'
 import { FILE_COMMANDS } from './rpc-files.js'
+import { KEY_COMMANDS } from './rpc-keys.js'
 import { LOGIC_COMMANDS } from './rpc-logic.js'
+import { MFS_COMMANDS } from './rpc-mfs.js'
+import { NAME_COMMANDS } from './rpc-name.js'
 import { NETWORK_COMMANDS } from './rpc-network.js'
 import { PIN_COMMANDS } from './rpc-pins.js'
+import { PUBSUB_COMMANDS } from './rpc-pubsub.js'
 import { SEMANTIC_COMMANDS } from './rpc-semantic.js'
+import { STATS_COMMANDS } from './rpc-stats.js'
 import { TENSOR_COMMANDS } from './rpc-tensor.js'
+import { serveWebui, type WebuiEnv } from './webui.js'
 
 /** Every `/api/v0/<name>` command this API answers: Kubo's, then the feature layers' (`tensor/*`, `logic/*`, `semantic/*`). */
 export const RPC_COMMANDS: Readonly<Record<string, RpcCommand>> = {
@@ -30,13 +37,19 @@ export const RPC_COMMANDS: Readonly<Record<string, RpcCommand>> = {
   ...BLOCK_COMMANDS,
   ...PIN_COMMANDS,
   ...NETWORK_COMMANDS,
+  ...MFS_COMMANDS,
+  ...KEY_COMMANDS,
+  ...NAME_COMMANDS,
+  ...PUBSUB_COMMANDS,
+  ...CONFIG_COMMANDS,
   ...TENSOR_COMMANDS,
   ...LOGIC_COMMANDS,
   ...SEMANTIC_COMMANDS,
+  ...STATS_COMMANDS,
 }
 
 /** Commands whose request body is an upload that streams into the node (not bound by MaxRequestBodyBytes). */
-const UPLOADS = new Set(['add', 'dag/import', 'block/put'])
+const UPLOADS = new Set(['add', 'dag/import', 'block/put', 'files/write'])
 
 export interface RpcHandlerOptions {
   api: NodeConfig['API']
@@ -44,11 +57,14 @@ export interface RpcHandlerOptions {
   health?: HealthSupervisor
   /** Extra commands, merged over the built-in ones. */
   commands?: Record<string, RpcCommand>
+  /** Serve the web UI at /webui (GET, no token needed to load the page; its API calls carry one). */
+  webui?: WebuiEnv
 }
 
 /**
  * The RPC API as a node:http request listener: `POST /api/v0/<command>?arg=…`, Kubo's error body and status codes,
- * cross-origin browser requests refused (403), optional bearer tokens (401), GET only for /health and the metrics.
+ * cross-origin browser requests refused (403), optional bearer tokens (401), GET only for /health, the metrics and
+ * the web UI's files.
  */
 export function rpcHandler(node: LocalNodeApi, options: RpcHandlerOptions): RequestListener {
   const commands = { ...RPC_COMMANDS, ...options.commands }
@@ -71,6 +87,7 @@ async function handle(
   try {
     checkOrigin(req, options.api.AllowedOrigins)
     if (await serveOperational(url.pathname, req, res, options)) return
+    if (options.webui != null && (await serveWebui(url.pathname, req, res, options.webui))) return
     if (!url.pathname.startsWith('/api/v0/')) throw unknownCommand(url.pathname)
     if (req.method === 'OPTIONS') {
       // a browser's CORS preflight never carries the Authorization header; the real request that follows does
@@ -93,6 +110,7 @@ async function handle(
       signal: clientSignal(req, res),
       maxBodyBytes: options.api.MaxRequestBodyBytes,
       countDhtQuery: (kind) => options.metrics?.countDhtQuery(kind),
+      bandwidth: options.metrics?.bandwidth,
     })
   } catch (err) {
     if (!req.complete) req.resume() // drain what the client still sends, so it reads our answer

@@ -18,6 +18,7 @@ export const TENSOR_COMMANDS: Record<string, RpcCommand> = {
         dtype: t.manifest.dtype,
         shape: [...t.manifest.shape],
         byteLength: t.manifest.byteLength,
+        ...(t.offset !== undefined ? { offset: t.offset } : {}),
       })),
     })
   },
@@ -25,8 +26,10 @@ export const TENSOR_COMMANDS: Record<string, RpcCommand> = {
     const m = await node.tensor.getManifest(params.arg('tensor CID'), { signal })
     sendJson(res, { encoding: m.encoding, dtype: m.dtype, shape: [...m.shape] })
   },
-  'tensor/get': async ({ params, node, res, signal }) =>
-    sendWhole(res, await node.tensor.getBytes(params.arg('tensor CID'), { signal })),
+  'tensor/get': async ({ params, node, res, signal }) => {
+    const name = params.string('name')
+    sendWhole(res, await node.tensor.getBytes(params.arg('tensor CID'), { signal, ...(name != null ? { name } : {}) }))
+  },
   'tensor/export': async ({ params, node, res, signal }) =>
     sendWhole(res, await node.tensor.exportSafetensors(params.arg('model CID'), { signal })),
   'tensor/fetch': async ({ params, node, res, signal }) => {
@@ -34,8 +37,10 @@ export const TENSOR_COMMANDS: Record<string, RpcCommand> = {
       .string('provider')
       ?.split(',')
       .filter((p) => p !== '')
+    const name = params.string('name')
     const result = await node.tensor.fetch(params.arg('tensor or model CID'), {
       pin: params.bool('pin', true),
+      ...(name != null ? { name } : {}),
       signal,
       ...(providers != null && providers.length > 0 ? { providers } : {}),
     })

@@ -28,13 +28,28 @@ export {
 export { LogicLayer, type LogicQueryOptions, type LogicStats } from './logic-layer.js'
 export type { DistributedQueryOptions, LogicDistributedAnswer } from './logic-peers.js'
 export type { ProofStep, ProofTree } from './logic-text.js'
+export { Mfs, parsePath as parseMfsPath } from './mfs.js'
+export { InvalidMfsPathError, MfsConflictError, MfsNotFoundError } from './mfs-errors.js'
+export {
+  DEFAULT_LIFETIME_MS,
+  DEFAULT_TTL_MS,
+  INITIAL_REPUBLISH_DELAY_MS,
+  InvalidIpnsNameError,
+  InvalidIpnsRecordError,
+  InvalidIpnsValueError,
+  IpnsNotFoundError,
+  ipnsName,
+  Names,
+  parseName as parseIpnsName,
+  REPUBLISH_INTERVAL_MS,
+} from './names.js'
 export { type CreateNodeOptions, createNode, Node, type NodeId } from './node.js'
 export {
   TensorFetchError,
   type TensorFetchOptions,
   type TensorFetchResult,
 } from './tensor-fetch.js'
-export { isSafetensorsPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
+export { type AddedModel, isModelPath, type TensorAddResult, TensorLayer } from './tensor-layer.js'
 export { type AddOptions, type AddResult, diskCandidates, importerOptions, withAddProgress } from './unixfs-add.js'
 export type { AddPathOptions } from './unixfs-api.js'
 export type { CatOptions, LsEntry } from './unixfs-read.js'

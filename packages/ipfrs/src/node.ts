@@ -1,5 +1,5 @@
 import { type CID, type NodeConfig, parseCid } from '@ipfrs/core'
-import type { Network, NetworkInit } from '@ipfrs/network'
+import type { Network, NetworkInit, Topics } from '@ipfrs/network'
 import { OfflineError } from '@ipfrs/network/errors'
 import type { AddCandidate, GetOptions, HybridOptions, HybridResult, LocalNodeApi, NodeId } from '@ipfrs/node-api'
 import {
@@ -16,7 +16,10 @@ import type { AbortOptions } from 'abort-error'
 import { BlockApi } from './blocks.js'
 import { NodeNotStartedError, semanticDisabledError } from './errors.js'
 import { hybridQuery } from './hybrid.js'
+import { KuboParts } from './kubo-parts.js'
 import { LogicLayer } from './logic-layer.js'
+import type { Mfs } from './mfs.js'
+import type { Names } from './names.js'
 import { dagApi, pinApi, runGc } from './pin-dag-api.js'
 import type { SemanticLayer } from './semantic-layer.js'
 import { type TensorAddResult, TensorLayer } from './tensor-layer.js'
@@ -69,6 +72,8 @@ export class Node implements LocalNodeApi {
   #network: Network | undefined
   #semantic: SemanticLayer | undefined
   #logic: LogicLayer | undefined
+  /** files, name, pubsub (see `KuboParts`). */
+  #kubo: KuboParts | undefined
   /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
   readonly #provides = new Set<Promise<void>>()
   /** Added roots waiting for a provide slot (bounded; see `#provideLater`). */
@@ -136,6 +141,10 @@ export class Node implements LocalNodeApi {
     }
     this.#repo = repo
     this.#blocks = new BlockApi(repo)
+    this.#kubo = await KuboParts.open(repo, this.#network, {
+      stat: (path, options) => this.stat(path, options),
+      block: (cid, options) => (this.#network?.session(cid, options) ?? repo.blockstore).get(cid, options),
+    })
   }
 
   /** Leaves the network, closes the repo and releases its lock. */
@@ -149,6 +158,8 @@ export class Node implements LocalNodeApi {
     const tensor = this.#tensor
     this.#repo = undefined
     this.#blocks = undefined
+    this.#kubo?.stop()
+    this.#kubo = undefined
     this.#tensor = undefined
     this.#network = undefined
     const semantic = this.#semantic
@@ -286,6 +297,31 @@ export class Node implements LocalNodeApi {
   getTensor(cid: CID | string, options: GetTensorOptions & { as: 'arrow' }): Promise<LoadedTensor<ArrowTable>>
   getTensor(cid: CID | string, options: GetTensorOptions = {}): Promise<LoadedTensor<TensorTypedArray | ArrowTable>> {
     return this.tensor.getTensor(cid, options as GetTensorOptions & { as?: 'typed' })
+  }
+
+  /** The Mutable File System (`ipfrs files`), its root kept in the repo as a GC root. */
+  get files(): Mfs {
+    return this.#parts().files
+  }
+
+  /** Named keys (`ipfrs key`); `self` is the node's identity. */
+  get keys(): Repo['keys'] {
+    return this.repo.keys
+  }
+
+  /** IPNS (`ipfrs name`): publish and resolve signed records; published names are republished every 4 h. */
+  get name(): Names {
+    return this.#parts().name
+  }
+
+  /** GossipSub topics (`ipfrs pubsub`), online only. */
+  get pubsub(): Topics {
+    return this.#parts().pubsub
+  }
+
+  #parts(): KuboParts {
+    if (this.#kubo == null) throw new NodeNotStartedError()
+    return this.#kubo
   }
 
   /** Raw block operations (`block put/get/stat/rm`). */

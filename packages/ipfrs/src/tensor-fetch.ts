@@ -13,6 +13,7 @@ import {
   bytesOfChunks,
   getModelManifest,
   InvalidManifestError,
+  isFileCid,
   missingChunks,
   readBlock,
   TENSORSWAP_PROTOCOL,
@@ -22,9 +23,8 @@ import {
 } from '@ipfrs/transport'
 import type { Blockstore } from 'interface-blockstore'
 import { CustomProgressEvent } from 'progress-events'
+import { type FileFetch, type FileFetchContext, fetchModelFile, viaBitswap, viaTensorSwap } from './file-fetch.js'
 
-/** Chunks asked of Bitswap at a time when falling back to it. */
-const BITSWAP_WANTS = 8
 /** How long a fetch looks for providers in the DHT when the connected peers could not deliver. */
 const DEFAULT_FIND_TIMEOUT_MS = 5_000
 /** At most this many DHT providers are tried. */
@@ -58,13 +58,39 @@ export class TensorFetcher {
     this.#store = new TensorStore({ blockstore: repo.blockstore })
   }
 
-  /** Fetches what the repo lacks of the tensor or model `cid`; see `TensorFetchResult`. */
+  /**
+   * Fetches what the repo lacks of the tensor or model `cid`; see `TensorFetchResult`. A UnixFS file CID (a safetensors
+   * or GGUF file) fetches its header's leaves, then one tensor's leaves (`name`) or the whole file, pinned only when
+   * the whole file is here.
+   */
   async fetch(cid: CID | string, options: TensorFetchOptions = {}): Promise<TensorFetchResult> {
     const root = parseCid(cid)
+    if (isFileCid(root)) return (await this.fetchFile(root, options)).result
     return this.#repo.gcLock.shared(async () => {
       const result = await this.#fetch(root, options)
       if (options.pin !== false) await this.#repo.pins.add(root, { complete: true, signal: options.signal })
       return result
+    })
+  }
+
+  /** The file fetch behind `fetch` for a file CID, with the file's manifest and header (see file-fetch.ts). */
+  async fetchFile(root: CID, options: TensorFetchOptions & { header?: boolean } = {}): Promise<FileFetch> {
+    return this.#repo.gcLock.shared(async () => {
+      const ctx: FileFetchContext = {
+        repo: this.#repo,
+        network: this.#network,
+        swap: this.#swap,
+        providers: async () => (options.providers != null ? [...options.providers] : await this.#speakers()),
+        failed: (cid, why, cause) => new TensorFetchError(cid, why, { cause }),
+      }
+      let total = 0
+      const out = await fetchModelFile(ctx, root, options, (bytes) => {
+        total += bytes
+        options.onProgress?.(new CustomProgressEvent('tensor:fetch:chunk', { done: total, total: 0 }))
+      })
+      const whole = options.name === undefined && options.header !== true && options.manifestsOnly !== true
+      if (whole && options.pin !== false) await this.#repo.pins.add(root, { complete: true, signal: options.signal })
+      return out
     })
   }
 
@@ -178,31 +204,18 @@ export class TensorFetcher {
   }
 
   /** One TensorSwap fetch; a failure (no provider could deliver) leaves the rest to the caller. */
-  async #viaTensorSwap(
+  #viaTensorSwap(
     cid: CID,
     providers: string[],
     result: TensorFetchResult,
     progress: (bytes: number) => void,
     options: TensorFetchOptions,
   ): Promise<void> {
-    if (providers.length === 0 || this.#swap == null) return
-    try {
-      const r = await this.#swap.fetch(cid, {
-        providers,
-        signal: options.signal,
-        onProgress: (event) => {
-          result.viaTensorSwap++
-          progress(event.detail.bytes)
-        },
-      })
-      for (const p of r.providers) if (p.chunks > 0 && !result.providers.includes(p.peer)) result.providers.push(p.peer)
-    } catch (err) {
-      if (options.signal?.aborted === true) throw err
-    }
+    return viaTensorSwap(this.#swap, cid, providers, result, progress, options)
   }
 
   /** The given chunks over Bitswap, a few at a time, each verified by Helia and stored by the session. */
-  async #viaBitswap(
+  #viaBitswap(
     cid: CID,
     manifest: TensorManifest,
     chunks: number[],
@@ -210,23 +223,8 @@ export class TensorFetcher {
     progress: (bytes: number) => void,
     options: TensorFetchOptions,
   ): Promise<void> {
-    const session = this.#online(cid).session(cid, options)
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < chunks.length) {
-        const index = chunks[next++] as number
-        try {
-          await readBlock(session as Blockstore, manifest.chunks[index] as CID, options)
-        } catch (err) {
-          if (options.signal?.aborted === true || isIpfrsError(err, OfflineError.code)) throw err
-          throw new TensorFetchError(formatCid(cid), `chunk ${index} came over neither TensorSwap nor Bitswap`, {
-            cause: err,
-          })
-        }
-        result.viaBitswap++
-        progress(bytesOfChunks(manifest, [index]))
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(BITSWAP_WANTS, chunks.length) }, worker))
+    const session = this.#online(cid).session(cid, options) as Blockstore
+    const failed = (c: string, why: string, cause: unknown) => new TensorFetchError(c, why, { cause })
+    return viaBitswap(session, cid, manifest, chunks, result, progress, { ...options, failed })
   }
 }

@@ -6,14 +6,16 @@
  */
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { type CID, isIpfrsError, parseCid } from '@ipfrs/core'
+import { type CID, formatCid, isIpfrsError, parseCid } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
-import type { TensorApi } from '@ipfrs/node-api'
+import type { ModelTensorEntry, TensorApi } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type {
   GetTensorOptions,
   ImportedModel,
+  LoadedFileTensor,
   LoadedTensor,
+  ModelFile,
   ModelTensor,
   PutTensorOptions,
   ArrowTable as Table,
@@ -27,9 +29,10 @@ import type { AbortOptions } from 'abort-error'
 import type { TensorFetcher, TensorFetchOptions, TensorFetchResult } from './tensor-fetch.js'
 import type { AddResult } from './unixfs-add.js'
 
-/** Whether a path names a safetensors file (by its extension, as `ipfrs add` decides). */
-export function isSafetensorsPath(path: string): boolean {
-  return basename(path).toLowerCase().endsWith('.safetensors')
+/** Whether a path names a safetensors or GGUF file (by its extension, as `ipfrs add` decides). */
+export function isModelPath(path: string): boolean {
+  const name = basename(path).toLowerCase()
+  return name.endsWith('.safetensors') || name.endsWith('.gguf')
 }
 
 /** What the layer works with, made when @ipfrs/transport is loaded. */
@@ -131,9 +134,13 @@ export class TensorLayer implements TensorApi {
     return store.getTensor(parseCid(cid), options as GetTensorOptions & { as?: 'typed' })
   }
 
-  /** The stored bytes of any tensor manifest (the Arrow stream, the raw elements or the blob). */
-  async getBytes(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
-    const { store } = await this.#load()
+  /**
+   * The stored bytes of any tensor manifest (the Arrow stream, the raw elements or the blob); for a model file's CID,
+   * tensor `name`'s bytes (only its leaves are fetched), or without `name` the whole file.
+   */
+  async getBytes(cid: CID | string, options: AbortOptions & { name?: string } = {}): Promise<Uint8Array> {
+    const { store, transport } = await this.#load()
+    if (transport.isFileCid(parseCid(cid))) return this.#fileBytes(parseCid(cid), options)
     await this.#ensure(cid, { signal: options.signal })
     return store.getBytes(parseCid(cid), options)
   }
@@ -143,6 +150,57 @@ export class TensorLayer implements TensorApi {
     const { store } = await this.#load()
     await this.#ensure(cid, { signal: options.signal, manifestsOnly: true })
     return store.getManifest(parseCid(cid), options)
+  }
+
+  /** Reads a block of the repo (verified by the caller). */
+  readonly #local = (cid: CID, options?: AbortOptions) =>
+    this.#loaded?.transport.readBlock(this.#repo.blockstore, cid, options) ?? Promise.reject(new Error('not loaded'))
+
+  /**
+   * A model file's leaf list and header. Online, what the repo lacks comes from peers first: the header's leaves, and
+   * with `name` one tensor's leaves, with `whole` every leaf (see file-fetch.ts); offline, the repo must have them.
+   */
+  async #modelFile(
+    root: CID,
+    options: AbortOptions & { name?: string; whole?: boolean },
+  ): Promise<{ manifest: TensorManifest; model: ModelFile }> {
+    const { fetcher, transport } = await this.#load()
+    if (this.#online) {
+      const what = options.whole === true ? {} : options.name !== undefined ? { name: options.name } : { header: true }
+      return fetcher.fetchFile(root, { signal: options.signal, pin: false, ...what })
+    }
+    const manifest = await transport.fileIndex(this.#local, root, options)
+    const model = await transport.readModelHeader(this.#local, manifest, { ...options, label: formatCid(root) })
+    return { manifest, model }
+  }
+
+  /** What a model file's header says (format, metadata, tensors as byte ranges); reads only the header's leaves. */
+  async describeModel(cid: CID | string, options: AbortOptions = {}): Promise<ModelFile> {
+    return (await this.#modelFile(parseCid(cid), options)).model
+  }
+
+  /**
+   * Loads tensor `name` of a model file (safetensors or GGUF) by the file's CID: its bytes copied once out of the
+   * leaves that hold them (each hash-verified) into one buffer, as a typed array or (`as: 'arrow'`) an Arrow Table.
+   */
+  async load(
+    cid: CID | string,
+    name: string,
+    options: AbortOptions & { as?: 'typed' | 'arrow' } = {},
+  ): Promise<LoadedFileTensor<TensorTypedArray | Table>> {
+    const root = parseCid(cid)
+    const file = await this.#modelFile(root, { ...options, name })
+    return (await this.#load()).transport.loadModelTensor(this.#local, root, name, { ...options, file })
+  }
+
+  /** The bytes of one tensor of a model file, or of the whole file. */
+  async #fileBytes(root: CID, options: AbortOptions & { name?: string }): Promise<Uint8Array> {
+    const { transport } = await this.#load()
+    const { manifest, model } = await this.#modelFile(root, { ...options, whole: options.name === undefined })
+    if (options.name === undefined)
+      return transport.readFileRange(this.#local, manifest, 0, manifest.byteLength, options)
+    const t = transport.findTensor(model, options.name, formatCid(root))
+    return transport.readFileRange(this.#local, manifest, t.offset, t.byteLength, options)
   }
 
   /** Imports a safetensors file (bytes or path): tensor manifests plus the model manifest, pinned unless `pin` is false. */
@@ -162,16 +220,27 @@ export class TensorLayer implements TensorApi {
     return result as ImportedModel
   }
 
-  /** The tensors of a model, in file order, with their manifests. */
-  async listModel(cid: CID | string, options: AbortOptions = {}): Promise<ModelTensor[]> {
-    const { listModel } = (await this.#load()).transport
+  /** The tensors of a model (a model file's CID: read from its header; an old model manifest's), in file order. */
+  async listModel(cid: CID | string, options: AbortOptions = {}): Promise<Array<ModelTensor | ModelTensorEntry>> {
+    const { listModel, isFileCid } = (await this.#load()).transport
+    const root = parseCid(cid)
+    if (isFileCid(root)) {
+      const { model } = await this.#modelFile(root, options)
+      return model.tensors.map((t) => ({
+        name: t.name,
+        cid: root,
+        offset: t.offset,
+        manifest: { encoding: model.format, dtype: t.dtype, shape: t.shape, byteLength: t.byteLength },
+      }))
+    }
     await this.#ensure(cid, { signal: options.signal, manifestsOnly: true })
     return listModel(this.#repo.blockstore, parseCid(cid), options)
   }
 
-  /** Rebuilds the safetensors file of a model, byte for byte. */
+  /** Rebuilds the safetensors file of a model, byte for byte (a model file's CID: the file itself). */
   async exportSafetensors(cid: CID | string, options: AbortOptions = {}): Promise<Uint8Array> {
-    const { exportSafetensors } = (await this.#load()).transport
+    const { exportSafetensors, isFileCid } = (await this.#load()).transport
+    if (isFileCid(parseCid(cid))) return this.#fileBytes(parseCid(cid), options)
     await this.#ensure(cid, { signal: options.signal })
     return exportSafetensors(parseCid(cid), this.#repo.blockstore, options)
   }
@@ -186,23 +255,30 @@ export class TensorLayer implements TensorApi {
   }
 }
 
-/** What `node.addPath` yields: for a `.safetensors` file, the root also names the model manifest it stored. */
+/** What a model file's add found: its format and how many tensors its header lists. */
+export interface AddedModel {
+  readonly format: 'safetensors' | 'gguf'
+  readonly tensors: number
+}
+
+/** What `node.addPath` yields: for a `.safetensors` or `.gguf` file whose header parses, the root also says so. */
 export interface TensorAddResult extends AddResult {
-  /** The model manifest CID (`ipfrs tensor ls <model>`), when the added file is a valid safetensors file. */
-  readonly model?: CID
+  /** The model the file holds (its CID, the file's, is the handle for `tensor ls|get|load|fetch`). */
+  readonly model?: AddedModel
 }
 
 /**
- * Passes `results` (an add of `path`) through; when `path` is a `.safetensors` file that parses, also imports its
- * tensors and gives the root result a `model` field. A malformed file is still added as UnixFS, just without `model`.
+ * Passes `results` (an add of `path`) through; when `path` is a `.safetensors` / `.gguf` file, reads its header back
+ * from the file's own leaves (nothing else is stored: the file DAG is the model's one copy) and gives the root result
+ * a `model` field. A file whose header does not parse is still added as UnixFS, just without `model`.
  */
-export async function* addSafetensorsModel(
+export async function* addModelFile(
   path: string,
   results: AsyncIterable<AddResult>,
   layer: () => TensorLayer,
-  options: AbortOptions & { onlyHash?: boolean; pin?: boolean } = {},
+  options: AbortOptions & { onlyHash?: boolean } = {},
 ): AsyncGenerator<TensorAddResult> {
-  if (!isSafetensorsPath(path) || options.onlyHash === true) {
+  if (!isModelPath(path) || options.onlyHash === true) {
     yield* results
     return
   }
@@ -212,12 +288,14 @@ export async function* addSafetensorsModel(
     last = r
   }
   if (last === undefined) return
-  let model: CID | undefined
+  let model: AddedModel | undefined
   try {
-    if ((await stat(path)).isFile()) model = (await layer().importSafetensors(path, options)).cid
+    if ((await stat(path)).isFile()) {
+      const m = await layer().describeModel(last.cid, options)
+      model = { format: m.format, tensors: m.tensors.length }
+    }
   } catch (err) {
-    const { InvalidSafetensorsError } = await import('@ipfrs/transport')
-    if (!isIpfrsError(err, InvalidSafetensorsError.code)) throw err
+    if (!isIpfrsError(err) || (err as { httpStatus?: number }).httpStatus !== 400) throw err
   }
   yield model === undefined ? last : { ...last, model }
 }

@@ -5,7 +5,7 @@ import type { AddCandidate, GetOptions } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
 import { diskCandidates } from './disk-candidates.js'
-import { addSafetensorsModel, type TensorAddResult, type TensorLayer } from './tensor-layer.js'
+import { addModelFile, type TensorAddResult, type TensorLayer } from './tensor-layer.js'
 import type { AddOptions, AddResult } from './unixfs-add.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
 
@@ -54,13 +54,8 @@ export class UnixfsApi {
 
   /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
   async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<TensorAddResult> {
-    // a .safetensors file also gets tensor manifests; its root result then carries `model` (TensorAddResult)
-    yield* addSafetensorsModel(
-      path,
-      this.addAll(diskCandidates(path, options), options),
-      () => this.#host.tensor(),
-      options,
-    )
+    // a .safetensors / .gguf file's root result also says which model it holds (TensorAddResult); nothing more is stored
+    yield* addModelFile(path, this.addAll(diskCandidates(path, options), options), () => this.#host.tensor(), options)
   }
 
   /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */

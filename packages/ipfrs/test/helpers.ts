@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { type LocalConfigOptions, localConfig } from '@ipfrs/core'
-import { tempDir } from '@ipfrs/test-utils'
+import { tempDir, waitFor } from '@ipfrs/test-utils'
+import { TENSORSWAP_PROTOCOL } from '@ipfrs/transport'
 import { createNode, type Node } from '../src/index.js'
 
 /** A started node over a fresh repo in a temp dir. */
@@ -46,4 +47,19 @@ export async function onlineNode(
   })
   await node.start()
   return node
+}
+
+/** Connects `from` to `to` (at `addr`, default its first address) and waits until identify says `to` speaks TensorSwap. */
+export async function linkTensorSwap(from: Node, to: Node, addr = to.network.addresses()[0] as string): Promise<void> {
+  await from.network.connect(addr)
+  const libp2p = from.network.libp2p
+  await waitFor(
+    async () => {
+      const conn = libp2p.getConnections().find((c) => c.remotePeer.toString() === to.peerId)
+      if (conn == null) return false
+      const peer = await libp2p.peerStore.get(conn.remotePeer).catch(() => undefined)
+      return peer?.protocols.includes(TENSORSWAP_PROTOCOL) === true
+    },
+    { timeout: 10_000, interval: 50, what: `identify of ${to.peerId}` },
+  )
 }

@@ -1,10 +1,9 @@
 import { join } from 'node:path'
 import { parseCid } from '@ipfrs/core'
-import { tempDir, waitFor } from '@ipfrs/test-utils'
-import { TENSORSWAP_PROTOCOL } from '@ipfrs/transport'
+import { tempDir } from '@ipfrs/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
-import { onlineNode as online } from './helpers.js'
+import { linkTensorSwap, onlineNode as online } from './helpers.js'
 
 const CHUNK = 64 * 1024
 
@@ -12,21 +11,7 @@ const CHUNK = 64 * 1024
 const onlineNode = (dir: string, name: string) =>
   online(join(dir, name), { config: { Routing: { FetchTimeoutSeconds: 3 } } })
 
-/** Connects `from` to `to` and waits until identify has told `from` that `to` speaks TensorSwap. */
-async function link(from: Node, to: Node): Promise<void> {
-  const addr = to.network.addresses()[0] as string
-  await from.network.connect(addr)
-  const libp2p = from.network.libp2p
-  await waitFor(
-    async () => {
-      const conn = libp2p.getConnections().find((c) => c.remotePeer.toString() === to.peerId)
-      if (conn == null) return false
-      const peer = await libp2p.peerStore.get(conn.remotePeer).catch(() => undefined)
-      return peer?.protocols.includes(TENSORSWAP_PROTOCOL) === true
-    },
-    { timeout: 10_000, interval: 50, what: `identify of ${to.peerId}` },
-  )
-}
+const link = linkTensorSwap
 
 /** A float32 tensor of `chunks` chunks whose values depend on `seed`, so every test stores different content. */
 function weights(seed: number, chunks: number): Float32Array {

@@ -36,28 +36,33 @@ describe('Node tensor layer', () => {
   })
   afterEach(async () => cleanup())
 
-  it('add of a .safetensors file stores the model too; cat stays byte-identical; export rebuilds the file', async () => {
+  it('add of a .safetensors file stores it once: the file CID lists, loads and exports its tensors', async () => {
     const weights = Float32Array.from({ length: 400_000 }, (_, i) => Math.cos(i))
     const file = safetensors(weights)
     const path = join(dir, 'model.safetensors')
     await writeFile(path, file)
+    const before = (await node.repoStat()).RepoSize
     const results: TensorAddResult[] = []
     for await (const r of node.addPath(path)) results.push(r)
     const root = results.at(-1)
-    expect(root?.model).toBeDefined()
+    expect(root?.model).toEqual({ format: 'safetensors', tensors: 2 })
+    // one copy: the file DAG (dag-pb framing is a few bytes per 256 KiB leaf) and nothing else
+    const grown = (await node.repoStat()).RepoSize - before
+    expect(grown).toBeLessThanOrEqual(file.byteLength * 1.05 + 4096)
     expect(same(await collect(node.cat(root!.cid)), file)).toBe(true)
-    const model = root!.model!
-    const list = await node.tensor.listModel(model)
+    const list = await node.tensor.listModel(root!.cid)
     expect(list.map((t) => [t.name, t.manifest.dtype, t.manifest.shape])).toEqual([
       ['w', 'F32', [40_000, 10]],
       ['ids', 'I32', [3]],
     ])
-    const w = await node.tensor.getTensor(list[0]!.cid)
+    const w = await node.tensor.load(root!.cid, 'w')
     expect(w.data).toBeInstanceOf(Float32Array)
-    expect(same(w.data, weights)).toBe(true)
-    // pinned: GC keeps every block of the model
+    expect(same(w.data as Float32Array, weights)).toBe(true)
+    expect(Array.from((await node.tensor.load(root!.cid, 'ids')).data as Int32Array)).toEqual([1, -2, 3])
+    await expect(node.tensor.load(root!.cid, 'nope')).rejects.toMatchObject({ code: 'ERR_TENSOR_NOT_FOUND' })
+    // pinned by add: GC keeps every block of the file
     await node.gc({ minAgeSeconds: 0 })
-    expect(same(await node.tensor.exportSafetensors(model), file)).toBe(true)
+    expect(same(await node.tensor.exportSafetensors(root!.cid), file)).toBe(true)
   })
 
   it('a malformed .safetensors file is still added as UnixFS, without a model', async () => {

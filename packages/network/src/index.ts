@@ -15,3 +15,4 @@ export {
 export { KAD_PROTOCOL, libp2pOptions } from './libp2p-options.js'
 export { Network, type NetworkInit, type PeerConnection } from './network.js'
 export { type PeerScore, PeerScores, type PeerScoresInit, type WantListEvents } from './peer-scores.js'
+export { type TopicMessage, Topics } from './topics.js'

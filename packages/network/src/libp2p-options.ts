@@ -12,6 +12,8 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import type { Datastore } from 'interface-datastore'
+import { ipnsSelector } from 'ipns/selector'
+import { ipnsValidator } from 'ipns/validator'
 import type { Libp2pOptions } from 'libp2p'
 import type { Registry } from 'prom-client'
 
@@ -61,6 +63,9 @@ export function libp2pOptions(
       clientMode: routing.Type === 'dhtclient',
       // keep loopback and private addresses: a local network is still a network (Kubo's LAN DHT does the same)
       peerInfoMapper: passthroughMapper,
+      // IPNS records (`/ipns/<multihash>`): signature, expiry and size checked on every PUT and GET; newest wins
+      validators: { ipns: ipnsValidator },
+      selectors: { ipns: ipnsSelector },
       // Daemon.LowPower: the self-query that refreshes the routing table runs every 30 min instead of kad-dht's 5 min
       ...(config.Daemon.LowPower ? { querySelfInterval: 30 * 60_000, initialQuerySelfInterval: 10_000 } : {}),
       reprovide: {

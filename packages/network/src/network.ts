@@ -38,6 +38,8 @@ export interface PeerConnection {
   readonly peer: string
   readonly addr: string
   readonly direction: 'inbound' | 'outbound'
+  /** Round-trip time in ms, as libp2p's connection monitor last measured it (absent until it has). */
+  readonly rtt?: number
 }
 
 type HeliaNode = Helia & { libp2p: Libp2p<Record<string, unknown>> }
@@ -176,6 +178,7 @@ export class Network {
       peer: c.remotePeer.toString(),
       addr: c.remoteAddr.toString(),
       direction: c.direction,
+      ...(c.rtt != null ? { rtt: c.rtt } : {}),
     }))
   }
 

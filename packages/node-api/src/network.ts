@@ -20,6 +20,8 @@ export interface PeerConnection {
   /** The remote address, ending in `/p2p/<peer>`. */
   readonly addr: string
   readonly direction: 'inbound' | 'outbound'
+  /** Round-trip time in ms, as libp2p's connection monitor last measured it (absent until it has). */
+  readonly rtt?: number
 }
 
 /** A peer that provides some content. */

@@ -9,8 +9,12 @@
 import type { NodeConfig } from '@ipfrs/core'
 import type { BlockApi, DagApi, GcOptions, GcResult, PinApi } from './blocks.js'
 import type { ContentApi } from './content.js'
+import type { KeyApi } from './keys.js'
 import type { HybridApi, LogicApi } from './logic.js'
+import type { MfsApi } from './mfs.js'
+import type { NameApi } from './names.js'
 import type { NetworkApi, NodeId, RoutingApi } from './network.js'
+import type { PubsubApi } from './pubsub.js'
 import type { RepoApi, RepoHandle } from './repo.js'
 import type { SemanticApi } from './semantic.js'
 import type { TensorApi } from './tensor.js'
@@ -51,4 +55,12 @@ export interface LocalNodeApi extends NodeApi, HybridApi {
   readonly semantic: SemanticApi
   /** Tensors and models as content. */
   readonly tensor: TensorApi
+  /** The Mutable File System (Kubo's `files`). */
+  readonly files: MfsApi
+  /** Named keys (Kubo's `key`). */
+  readonly keys: KeyApi
+  /** IPNS (Kubo's `name`). */
+  readonly name: NameApi
+  /** GossipSub topics (Kubo's `pubsub`; reading it on an offline node throws `ERR_OFFLINE`). */
+  readonly pubsub: PubsubApi
 }

@@ -13,8 +13,10 @@ export interface TensorManifestInfo {
 /** One tensor of a model. */
 export interface ModelTensorEntry {
   readonly name: string
-  /** Its tensor manifest. */
+  /** Its tensor manifest (an old chunked model), or the model file's CID (a model stored as its file). */
   readonly cid: CID
+  /** Where the tensor's bytes start in the model file (a model stored as its file). */
+  readonly offset?: number
   readonly manifest: TensorManifestInfo
 }
 
@@ -31,8 +33,19 @@ export interface TensorFetchOptions extends OperationOptions<TensorFetchProgress
   pin?: boolean
   /** How long to look for providers in the DHT (default 5 s). */
   findTimeoutMs?: number
-  /** Fetch only the manifests (to list or describe), not the chunks. */
+  /** Fetch only the manifests (to list or describe), not the chunks; for a model file, its header's leaves. */
   manifestsOnly?: boolean
+  /** For a model file CID: fetch only the leaves holding this tensor (and the header's), not the whole file. */
+  name?: string
+}
+
+/** A tensor of a model file loaded into one buffer (`node.tensor.load`). */
+export interface LoadedModelTensor {
+  /** A typed array (or with `as: 'arrow'` a one-column Arrow Table) over one contiguous buffer. */
+  readonly data: unknown
+  readonly dtype: string
+  readonly shape: readonly number[]
+  readonly name: string
 }
 
 /** What a fetch did. */
@@ -57,11 +70,17 @@ export interface TensorApi {
     input: Uint8Array | string,
     options?: AbortOptions & { name?: string; chunkSize?: number; pin?: boolean },
   ) => Promise<ImportedModelInfo>
-  /** The tensors of a model, in file order. */
+  /** The tensors of a model (a model file's CID, or an old model manifest's), in file order. */
   readonly listModel: (cid: CID | string, options?: AbortOptions) => Promise<ModelTensorEntry[]>
   readonly getManifest: (cid: CID | string, options?: AbortOptions) => Promise<TensorManifestInfo>
-  /** The stored bytes of a tensor (Arrow IPC stream, raw elements or blob). */
-  readonly getBytes: (cid: CID | string, options?: AbortOptions) => Promise<Uint8Array>
+  /** The stored bytes of a tensor (Arrow IPC stream, raw elements or blob), or with `name` one tensor of a model file. */
+  readonly getBytes: (cid: CID | string, options?: AbortOptions & { name?: string }) => Promise<Uint8Array>
+  /** Loads tensor `name` of a model file (safetensors or GGUF, by its file CID) as a typed array or Arrow Table. */
+  readonly load: (
+    cid: CID | string,
+    name: string,
+    options?: AbortOptions & { as?: 'typed' | 'arrow' },
+  ) => Promise<LoadedModelTensor>
   /** Rebuilds the safetensors file of a model, byte for byte. */
   readonly exportSafetensors: (cid: CID | string, options?: AbortOptions) => Promise<Uint8Array>
   /** Fetches what the repo lacks from peers; pins unless told not to. */

@@ -46,7 +46,16 @@ export { GcLock } from './gc-lock.js'
 export { GuardedBlockstore } from './guarded-blockstore.js'
 export { createIdentity, type Identity, loadIdentity } from './keystore.js'
 export { LOCK_FILE, RepoLock } from './lock.js'
-export { type Pin, Pins, type PinType } from './pins.js'
+export {
+  InvalidKeyError,
+  InvalidKeyNameError,
+  KeyExistsError,
+  type KeyInfo,
+  KeyNotFoundError,
+  NamedKeys,
+  SELF,
+} from './named-keys.js'
+export { GC_ROOTS_PREFIX, type Pin, Pins, type PinType } from './pins.js'
 export {
   type ConfigOverrides,
   parseSize,

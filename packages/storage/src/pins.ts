@@ -20,6 +20,11 @@ interface PinRecord {
 }
 
 const PREFIX = '/pins/'
+/**
+ * Roots the repo keeps besides pins (e.g. the MFS root at `/local/roots/files`): each key's value is a CID string
+ * whose whole DAG GC keeps, like a recursive pin that `pin ls` does not list.
+ */
+export const GC_ROOTS_PREFIX = '/local/roots/'
 /** Most block keys `protectedKeys` remembers across GC runs (about 100 bytes each). */
 const MAX_CACHED_KEYS = 500_000
 /** Recursive pins whose DAGs `protectedKeys` walks at once. */
@@ -108,8 +113,7 @@ export class Pins {
     const roots = new Set<string>()
     const walks = new Set<Promise<void>>()
     let failure: unknown
-    for await (const { value } of this.#datastore.query({ prefix: PREFIX }, options)) {
-      const record = parseRecord(value)
+    for await (const record of this.#gcRoots(options)) {
       const cid = parseCid(record.cid)
       const key = blockKey(cid)
       if (record.type === 'direct') {
@@ -141,6 +145,14 @@ export class Pins {
       this.#cachedKeys -= keys.length
     }
     return keep
+  }
+
+  /** Every pin record, then every extra GC root (as a recursive record). */
+  async *#gcRoots(options: AbortOptions): AsyncGenerator<PinRecord> {
+    for await (const { value } of this.#datastore.query({ prefix: PREFIX }, options)) yield parseRecord(value)
+    for await (const { value } of this.#datastore.query({ prefix: GC_ROOTS_PREFIX }, options)) {
+      yield { cid: new TextDecoder().decode(value), type: 'recursive', created: 0 }
+    }
   }
 
   /** Walks one recursive pin's DAG into `keep`; remembers its keys when every block was there. */

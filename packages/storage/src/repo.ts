@@ -17,6 +17,7 @@ import { GcLock } from './gc-lock.js'
 import { GuardedBlockstore } from './guarded-blockstore.js'
 import { createIdentity, type Identity, loadIdentity } from './keystore.js'
 import { RepoLock } from './lock.js'
+import { NamedKeys } from './named-keys.js'
 import { Pins } from './pins.js'
 import { type VerifyResult, verifyBlocks } from './verify.js'
 
@@ -60,6 +61,8 @@ export class Repo {
   readonly files: FsBlockstore
   readonly datastore: LevelDatastore
   readonly pins: Pins
+  /** Named keys (`ipfrs key`), `self` being the identity. */
+  readonly keys: NamedKeys
   /** What keeps GC and writes apart, per block (see `GcLock`): run a write that ends in a pin in `gcLock.shared`. */
   readonly gcLock: GcLock
   readonly gc: OrphanGarbageCollector
@@ -85,6 +88,7 @@ export class Repo {
     this.#lock = init.lock
     this.gcLock = init.gcLock
     this.pins = new Pins({ datastore: this.datastore, blockstore: this.blockstore })
+    this.keys = new NamedKeys(this.path, this.identity)
     this.gc = new OrphanGarbageCollector({
       blockstore: this.files,
       blockKeys: () => this.blockKeys(),

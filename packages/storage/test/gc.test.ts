@@ -1,22 +1,16 @@
 import { utimes } from 'node:fs/promises'
 import { type CID, cidOf, encodeBlock } from '@ipfrs/core'
-import { tempDir } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { BlockNotFoundError, blockKey, NotPinnedError, Repo } from '../src/index.js'
+import { BlockNotFoundError, blockKey, NotPinnedError, type Repo } from '../src/index.js'
+import { tempRepo } from './helpers.js'
 
 describe('pins and OrphanGarbageCollector', () => {
   let repo: Repo
-  let cleanup: () => Promise<void>
+  let close: () => Promise<void>
   beforeEach(async () => {
-    const t = await tempDir()
-    cleanup = t.cleanup
-    await Repo.init(t.dir)
-    repo = await Repo.open(t.dir)
+    ;({ repo, close } = await tempRepo())
   })
-  afterEach(async () => {
-    await repo.close()
-    await cleanup()
-  })
+  afterEach(() => close())
 
   const putRaw = async (text: string): Promise<CID> => {
     const bytes = new TextEncoder().encode(text)

@@ -3,6 +3,7 @@ import type { CID } from '@ipfrs/core'
 import { tempDir } from '@ipfrs/test-utils'
 import { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
+import { Repo } from '../src/index.js'
 
 /** A stock blockstore-fs in a temp dir, and the path of the file that holds a given block. */
 export async function tempFiles(): Promise<{
@@ -19,4 +20,18 @@ export async function tempFiles(): Promise<{
     return join(dir, 'blocks', shard, file)
   }
   return { files, fileOf, cleanup }
+}
+
+/** A fresh repo, initialised and opened in a temp dir; `close` closes it and removes the dir. */
+export async function tempRepo(): Promise<{ repo: Repo; close: () => Promise<void> }> {
+  const { dir, cleanup } = await tempDir()
+  await Repo.init(dir)
+  const repo = await Repo.open(dir)
+  return {
+    repo,
+    close: async () => {
+      await repo.close()
+      await cleanup()
+    },
+  }
 }

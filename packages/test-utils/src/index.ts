@@ -5,5 +5,6 @@
 export { collect } from './collect.ts'
 export { codeOf, thrownCode } from './error-code.ts'
 export { type LocalNetworkOptions, localNetwork, type NetworkFactory } from './local-network.ts'
+export { bytesOf, ggufFile, safetensorsFile, type TensorSpec } from './model-files.ts'
 export { type TempDir, tempDir } from './temp-dir.ts'
 export { waitFor } from './wait-for.ts'

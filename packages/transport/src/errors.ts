@@ -45,3 +45,39 @@ export class WrongEncodingError extends IpfrsError {
     super(WrongEncodingError.code, `manifest ${cid} has encoding '${encoding}', expected ${wanted}`)
   }
 }
+
+/** A GGUF file that breaks the format (magic, version, counts, strings, ggml types, offsets, truncation). */
+export class InvalidGgufError extends IpfrsError {
+  static override readonly httpStatus = 400
+  static readonly code = 'ERR_INVALID_GGUF'
+  constructor(problem: string, options?: { cause?: unknown }) {
+    super(InvalidGgufError.code, `invalid gguf: ${problem}`, options)
+  }
+}
+
+/** A file CID whose content is neither a safetensors nor a GGUF model. */
+export class NotAModelError extends IpfrsError {
+  static override readonly httpStatus = 400
+  static readonly code = 'ERR_NOT_A_MODEL'
+  constructor(cid: string, why: string, options?: { cause?: unknown }) {
+    super(NotAModelError.code, `${cid} is not a safetensors or GGUF model: ${why}`, options)
+  }
+}
+
+/** A UnixFS file DAG this package cannot map to byte ranges (leaves of different sizes, e.g. a rabin chunker). */
+export class UnsupportedFileLayoutError extends IpfrsError {
+  static override readonly httpStatus = 400
+  static readonly code = 'ERR_UNSUPPORTED_FILE_LAYOUT'
+  constructor(cid: string, why: string) {
+    super(UnsupportedFileLayoutError.code, `file ${cid}: ${why}`)
+  }
+}
+
+/** A tensor name a model does not have. */
+export class TensorNotFoundError extends IpfrsError {
+  static override readonly httpStatus = 404
+  static readonly code = 'ERR_TENSOR_NOT_FOUND'
+  constructor(model: string, name: string) {
+    super(TensorNotFoundError.code, `model ${model} has no tensor "${name}"`)
+  }
+}

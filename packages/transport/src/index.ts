@@ -18,12 +18,18 @@ export {
 } from './arrow-tensor.js'
 export { type AbortOptions, assembleChunks, putChunks, readBlock, splitChunks } from './chunking.js'
 export {
+  InvalidGgufError,
   InvalidManifestError,
   InvalidSafetensorsError,
   InvalidTensorInputError,
+  NotAModelError,
   TensorBlockNotFoundError,
+  TensorNotFoundError,
+  UnsupportedFileLayoutError,
   WrongEncodingError,
 } from './errors.js'
+// a model file stored once as its UnixFS DAG: the file CID is the handle, tensors are byte ranges of its leaves
+export { type BlockGetter, fileIndex, isFileCid, leafData, readFileRange, verifiedBlock } from './file-index.js'
 export {
   creditWindow,
   DEFAULT_CREDIT,
@@ -44,10 +50,20 @@ export {
   MAX_FRAME_SIZE,
   TENSORSWAP_PROTOCOL,
 } from './frames.js'
+export {
+  GGML_TYPE_IDS,
+  GGUF_MAGIC,
+  type GgufTensor,
+  type GgufValue,
+  isGguf,
+  type ParsedGguf,
+  parseGguf,
+} from './gguf.js'
 export type { TensorEncoding, TensorManifest } from './manifest.js'
 export {
   CHUNK_CODEC,
   chunkRange,
+  DAG_PB_CODEC,
   DEFAULT_CHUNK_SIZE,
   decodeManifest,
   type EncodedManifest,
@@ -56,6 +72,18 @@ export {
   MAX_CHUNK_SIZE,
   validateManifest,
 } from './manifest-codec.js'
+export {
+  type FileTensor,
+  findTensor,
+  type LoadedFileTensor,
+  type LoadModelTensorOptions,
+  loadModelTensor,
+  MAX_MODEL_HEADER,
+  type ModelFile,
+  parseModelHeader,
+  plainDType,
+  readModelHeader,
+} from './model-file.js'
 export { type ChunkProgress, ChunkScheduler, type TensorSwapProgressEvents } from './multi-provider.js'
 export { bytesOfChunks, chunksOfRange, fetchOrder, missingChunks } from './resume-state.js'
 export {
@@ -69,6 +97,7 @@ export {
   type ModelTensor,
   type ParsedSafetensors,
   parseSafetensors,
+  parseSafetensorsHeader,
   type SafetensorsEntry,
 } from './safetensors.js'
 // TensorSwap (`/ipfrs/tensorswap/1.0.0`): the wire protocol moving manifest chunks between peers.

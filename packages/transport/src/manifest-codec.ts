@@ -18,7 +18,7 @@ export const MAX_CHUNK_SIZE = 64 * 1024 * 1024
 /** Default chunk size of the tensor store (1 MiB). */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024
 
-const ENCODINGS: ReadonlySet<string> = new Set<TensorEncoding>(['arrow-ipc', 'raw', 'bytes'])
+const ENCODINGS: ReadonlySet<string> = new Set<TensorEncoding>(['arrow-ipc', 'raw', 'bytes', 'unixfs'])
 const SHA2_256 = 0x12
 
 /** A manifest and its block: what `encodeManifest` returns. */
@@ -85,7 +85,10 @@ export function validateManifest(value: unknown): TensorManifest {
     throw new InvalidManifestError('byteLength', `${byteLength} bytes for ${dataBytes} bytes of ${m.dtype}[${shape}]`)
   if (encoding === 'arrow-ipc' && byteLength < dataBytes)
     throw new InvalidManifestError('byteLength', `${byteLength} bytes cannot hold ${dataBytes} bytes of elements`)
-  if (encoding === 'bytes' && (m.dtype !== 'U8' || shape.length !== 1 || shape[0] !== byteLength))
+  if (
+    (encoding === 'bytes' || encoding === 'unixfs') &&
+    (m.dtype !== 'U8' || shape.length !== 1 || shape[0] !== byteLength)
+  )
     throw new InvalidManifestError('shape', `a 'bytes' manifest is U8[byteLength]`)
   const chunkSize = m.chunkSize
   if (!isNonNegativeInt(chunkSize) || chunkSize === 0 || chunkSize > MAX_CHUNK_SIZE)
@@ -97,8 +100,8 @@ export function validateManifest(value: unknown): TensorManifest {
   for (const [i, c] of m.chunks.entries()) {
     const cid = CID.asCID(c)
     if (cid == null) throw new InvalidManifestError(`chunks[${i}]`, 'not a CID')
-    if (cid.version !== 1 || cid.code !== CHUNK_CODEC)
-      throw new InvalidManifestError(`chunks[${i}]`, 'not a CIDv1 with the raw codec')
+    if (encoding === 'unixfs' ? !isLeafCodec(cid) : cid.version !== 1 || cid.code !== CHUNK_CODEC)
+      throw new InvalidManifestError(`chunks[${i}]`, 'not a CIDv1 with the raw codec (or, for unixfs, a dag-pb leaf)')
     if (cid.multihash.code !== SHA2_256 || cid.multihash.size !== 32)
       throw new InvalidManifestError(`chunks[${i}]`, 'multihash is not sha2-256')
   }
@@ -117,6 +120,14 @@ export function chunkRange(m: TensorManifest, index: number): { offset: number; 
     throw new InvalidManifestError('chunks', `no chunk ${index} of ${m.chunks.length}`)
   const offset = index * m.chunkSize
   return { offset, length: Math.min(m.chunkSize, m.byteLength - offset) }
+}
+
+/** The multicodec of UnixFS dag-pb nodes. */
+export const DAG_PB_CODEC = 0x70
+
+/** Whether `cid` can name a UnixFS file leaf: raw, or dag-pb (CIDv0 or v1). */
+function isLeafCodec(cid: CID): boolean {
+  return cid.code === CHUNK_CODEC || cid.code === DAG_PB_CODEC
 }
 
 function intArray(v: unknown, field: string): number[] {

@@ -14,6 +14,11 @@ export type TensorEncoding =
   | 'raw'
   /** Opaque bytes (a whole file); dtype U8, shape [byteLength]. */
   | 'bytes'
+  /**
+   * A UnixFS file as Kubo lays it out: the chunks are the file DAG's own leaves (dag-pb or raw blocks), each holding
+   * `chunkSize` bytes of the file but the last. Derived from the DAG, never stored (see file-index.ts); dtype U8.
+   */
+  | 'unixfs'
 
 /** The manifest block (DAG-CBOR). Field names are part of the stored format: extend, never rename. */
 export interface TensorManifest {
@@ -31,7 +36,7 @@ export interface TensorManifest {
   readonly byteLength: number
   /** Size of every chunk but the last (which holds the remainder, never empty). */
   readonly chunkSize: number
-  /** The chunks, in order: raw-codec (0x55) CIDs with sha2-256 multihashes. */
+  /** The chunks, in order: raw-codec (0x55) CIDs with sha2-256 multihashes ('unixfs': the file's leaves, raw or dag-pb). */
   readonly chunks: readonly CID[]
   /** Free-form metadata (string values), e.g. safetensors' __metadata__. */
   readonly meta?: Readonly<Record<string, string>>

@@ -11,6 +11,7 @@ import type { Blockstore } from 'interface-blockstore'
 import { CID } from 'multiformats/cid'
 import { type AbortOptions, assembleChunks, readBlock } from './chunking.js'
 import { InvalidManifestError, InvalidSafetensorsError } from './errors.js'
+import { MoreBytesNeeded } from './header-cursor.js'
 import type { TensorManifest } from './manifest.js'
 import { MANIFEST_CODEC } from './manifest-codec.js'
 import { TensorStore } from './tensor-store.js'
@@ -51,21 +52,29 @@ export interface ModelManifest {
   readonly byteLength: number
 }
 
-/** Parses and validates a safetensors header; throws `InvalidSafetensorsError` (`ERR_INVALID_SAFETENSORS`). */
+/** Parses and validates a whole safetensors file's header; throws `InvalidSafetensorsError` (`ERR_INVALID_SAFETENSORS`). */
 export function parseSafetensors(file: Uint8Array): ParsedSafetensors {
-  if (file.byteLength < 8) throw new InvalidSafetensorsError(`file of ${file.byteLength} bytes has no header length`)
-  const n = new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true)
+  return parseSafetensorsHeader(file, file.byteLength)
+}
+
+/**
+ * Parses the header of a safetensors file of `fileSize` bytes from its first bytes `prefix`; throws `MoreBytesNeeded`
+ * when the header runs past `prefix`, `InvalidSafetensorsError` when it is malformed (offsets checked against the file).
+ */
+export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number): ParsedSafetensors {
+  if (fileSize < 8) throw new InvalidSafetensorsError(`file of ${fileSize} bytes has no header length`)
+  if (prefix.byteLength < 8) throw new MoreBytesNeeded(8)
+  const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true)
   if (n > BigInt(MAX_SAFETENSORS_HEADER))
     throw new InvalidSafetensorsError(`header length ${n} exceeds ${MAX_SAFETENSORS_HEADER}`)
   const headerLength = Number(n)
-  if (8 + headerLength > file.byteLength)
-    throw new InvalidSafetensorsError(
-      `header length ${headerLength} runs past the end of a ${file.byteLength}-byte file`,
-    )
+  if (8 + headerLength > fileSize)
+    throw new InvalidSafetensorsError(`header length ${headerLength} runs past the end of a ${fileSize}-byte file`)
+  if (8 + headerLength > prefix.byteLength) throw new MoreBytesNeeded(8 + headerLength)
   let headerText: string
   let json: unknown
   try {
-    headerText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(file.subarray(8, 8 + headerLength))
+    headerText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(prefix.subarray(8, 8 + headerLength))
     if (!headerText.startsWith('{')) throw new Error('the header does not start with "{"')
     json = JSON.parse(headerText)
   } catch (err) {
@@ -73,7 +82,7 @@ export function parseSafetensors(file: Uint8Array): ParsedSafetensors {
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     throw new InvalidSafetensorsError('header is not a JSON object')
-  const dataLength = file.byteLength - 8 - headerLength
+  const dataLength = fileSize - 8 - headerLength
   const { tensors, metadata } = validateHeader(json as Record<string, unknown>, dataLength)
   return { headerText, tensors, ...(metadata ? { metadata } : {}), dataOffset: 8 + headerLength }
 }

@@ -133,7 +133,8 @@ export class ProviderSession {
         await sendFrame(this.#stream, { type: FrameType.CREDIT, credit: this.window })
       }
       this.#credit = new ReceiverCredit(this.window)
-      this.#reader.maxFrameSize = manifest.chunkSize + CHUNK_FRAME_OVERHEAD
+      this.#reader.maxFrameSize =
+        manifest.chunkSize + CHUNK_FRAME_OVERHEAD + (manifest.encoding === 'unixfs' ? LEAF_FRAMING : 0)
       return manifest
     } catch (err) {
       this.#fail(err)
@@ -170,7 +171,9 @@ export class ProviderSession {
         this.chunksReceived++
         this.bytesReceived += bytes.byteLength
         const { length } = chunkRange(manifest, index)
-        if (bytes.byteLength !== length)
+        // a 'unixfs' chunk is a file leaf: its data plus a few bytes of dag-pb framing (raw leaves: exactly the data)
+        const slack = manifest.encoding === 'unixfs' ? LEAF_FRAMING : 0
+        if (bytes.byteLength < length || bytes.byteLength > length + slack)
           throw new TensorSwapProtocolError(`chunk ${index} is ${bytes.byteLength} bytes, the manifest says ${length}`)
         const cid = manifest.chunks[index] as CID
         if (!hashMatches(cid, bytes)) throw new BlockHashMismatchError(cid.toString())
@@ -273,6 +276,9 @@ export class ProviderSession {
     this.#stallTimer = undefined
   }
 }
+
+/** Most bytes of dag-pb and UnixFS framing around a file leaf's data. */
+const LEAF_FRAMING = 64
 
 /** A HEADER must describe exactly the manifest the client verified: any difference is a lie about the content. */
 function checkHeader(h: HeaderFrame, cid: CID, m: TensorManifest): void {

@@ -9,7 +9,8 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { readBlock } from './chunking.js'
-import { InvalidManifestError } from './errors.js'
+import { InvalidManifestError, UnsupportedFileLayoutError } from './errors.js'
+import { type BlockGetter, fileIndex, isFileCid } from './file-index.js'
 import { SenderCredit } from './flow-control.js'
 import { FrameReader, sendFrame } from './frame-stream.js'
 import { FLAG_SEND_MANIFEST, type Frame, FrameType, MAX_CONTROL_FRAME_SIZE, TENSORSWAP_PROTOCOL } from './frames.js'
@@ -45,6 +46,7 @@ export class TensorSwapServer {
   readonly stats: TensorSwapServerStats = { streams: 0, chunksSent: 0, bytesSent: 0, maxInFlight: 0, violations: 0 }
   readonly #init: TensorSwapServerInit
   readonly #active = new Set<Stream>()
+  readonly #files = new Map<string, Promise<TensorManifest>>()
   #started = false
 
   constructor(init: TensorSwapServerInit) {
@@ -100,7 +102,15 @@ export class TensorSwapServer {
       return
     }
     const { manifest, bytes } = loaded
-    if ((request.flags & FLAG_SEND_MANIFEST) !== 0) await sendFrame(stream, { type: FrameType.MANIFEST, bytes })
+    if ((request.flags & FLAG_SEND_MANIFEST) !== 0) {
+      if (bytes === undefined) {
+        // a file's manifest is derived from its DAG by each side, never sent
+        const message = `${request.cid} is a UnixFS file: derive its manifest from the DAG`
+        await sendFrame(stream, { type: FrameType.ERROR, code: InvalidManifestError.code, message })
+        return
+      }
+      await sendFrame(stream, { type: FrameType.MANIFEST, bytes })
+    }
     await sendFrame(stream, {
       type: FrameType.HEADER,
       cid: request.cid,
@@ -162,7 +172,8 @@ export class TensorSwapServer {
 
   async #manifest(
     cid: CID,
-  ): Promise<{ manifest: TensorManifest; bytes: Uint8Array } | { error: string; message: string }> {
+  ): Promise<{ manifest: TensorManifest; bytes?: Uint8Array } | { error: string; message: string }> {
+    if (isFileCid(cid)) return this.#fileManifest(cid)
     let bytes: Uint8Array
     try {
       if (!(await this.#init.blockstore.has(cid))) return { error: 'ERR_NOT_FOUND', message: `no block ${cid}` }
@@ -178,7 +189,30 @@ export class TensorSwapServer {
       return { error: InvalidManifestError.code, message: `block ${cid} is not a tensor manifest` }
     }
   }
+
+  /** The 'unixfs' manifest of a file DAG held here (internal nodes read offline; a few cached). */
+  async #fileManifest(cid: CID): Promise<{ manifest: TensorManifest } | { error: string; message: string }> {
+    const key = cid.toString()
+    let pending = this.#files.get(key)
+    if (pending === undefined) {
+      const get: BlockGetter = (c, o) =>
+        readBlock(this.#init.blockstore as Blockstore, c, { ...o, offline: true } as never)
+      pending = fileIndex(get, cid)
+      this.#files.set(key, pending)
+      if (this.#files.size > FILE_CACHE) this.#files.delete(this.#files.keys().next().value as string)
+      pending.catch(() => this.#files.delete(key))
+    }
+    try {
+      return { manifest: await pending }
+    } catch (err) {
+      if (isIpfrsError(err, UnsupportedFileLayoutError.code)) return { error: err.code, message: err.message }
+      return { error: 'ERR_NOT_FOUND', message: `no file ${cid}` }
+    }
+  }
 }
+
+/** How many file manifests a server keeps derived. */
+const FILE_CACHE = 16
 
 /** The chunk indexes a client wants, in its order; duplicates ignored, cancelled ones skipped. */
 class WantQueue {

@@ -45,6 +45,13 @@ export interface FetchOptions {
   maxInFlightBytes?: number
   /** A provider that sends nothing for this long while owing chunks is given up (default 30 s). */
   stallTimeoutMs?: number
+  /**
+   * The manifest of `cid` when the caller already has it verified: for a UnixFS file CID, the 'unixfs' manifest
+   * `fileIndex` derived from the DAG (the provider derives the same one from its copy).
+   */
+  manifest?: TensorManifest
+  /** Fetch only these chunk indexes (e.g. the leaves holding one tensor), not the whole manifest. */
+  only?: readonly number[]
   /** Called with a `tensorswap:chunk` event after each chunk is verified and stored. */
   onProgress?: (event: TensorSwapProgressEvents) => void
   signal?: AbortSignal
@@ -139,7 +146,7 @@ export class TensorSwap {
       return s
     }
 
-    let manifest = await this.#localManifest(cid, options.signal)
+    let manifest = options.manifest ?? (await this.#localManifest(cid, options.signal))
     let first: ProviderSession | undefined
     let next = 0
     while (manifest === undefined) {
@@ -155,7 +162,8 @@ export class TensorSwap {
       }
     }
 
-    const missing = await missingChunks(this.#blockstore, manifest, options)
+    const only = options.only !== undefined ? new Set(options.only) : undefined
+    const missing = (await missingChunks(this.#blockstore, manifest, options)).filter((i) => only?.has(i) ?? true)
     const scheduler = new ChunkScheduler({
       cid,
       manifest,
@@ -193,7 +201,7 @@ export class TensorSwap {
       cid,
       manifest,
       chunks: manifest.chunks.length,
-      alreadyHad: manifest.chunks.length - missing.length,
+      alreadyHad: (only?.size ?? manifest.chunks.length) - missing.length,
       fetched: missing.length,
       bytesReceived: sessions.reduce((n, s) => n + s.bytesReceived, 0),
       wireBytes: sessions.reduce((n, s) => n + s.wireBytes, 0),

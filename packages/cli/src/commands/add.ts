@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises'
-import type { CID } from '@ipfrs/core'
 import type { Command } from 'commander'
-import type { AddOptions, AddResult } from 'ipfrs'
+import type { AddedModel, AddOptions, AddResult } from 'ipfrs'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 import { progressBar } from '../progress.js'
@@ -25,7 +24,11 @@ interface AddFlags {
 export function registerAdd(program: Command): void {
   program
     .command('add')
-    .description('Add files (or stdin with no path or "-") as UnixFS; prints "added <cid> <name>" per entry, as Kubo.')
+    .description(
+      'Add files (or stdin with no path or "-") as UnixFS; prints "added <cid> <name>" per entry, as Kubo. A ' +
+        '.safetensors or .gguf file is stored once, as its file DAG: its CID is the handle of `ipfrs tensor`, and ' +
+        "stderr (or --json's Model field) says it is a model.",
+    )
     .argument('[paths...]', 'files or, with -r, directories; none or "-" reads stdin')
     .option('-q, --quiet', 'print only the CIDs')
     .option('-Q, --quieter', 'print only the root CID')
@@ -56,10 +59,11 @@ export function registerAdd(program: Command): void {
         throw new Error(`--cid-version must be 0 or 1, got ${flags.cidVersion}`)
       }
       const quiet = flags.quiet === true || flags.quieter === true
-      const print = (r: AddResult, isRoot: boolean) => {
+      const print = (r: AddResult & { model?: AddedModel }, isRoot: boolean) => {
         const cid = formatCid(r.cid)
         if (flags.quieter && !isRoot) return
-        if (wantsJson(globals)) printJson({ Name: r.path || cid, Hash: cid, Size: String(r.size) })
+        const model = r.model != null ? { Model: { Format: r.model.format, Tensors: r.model.tensors } } : {}
+        if (wantsJson(globals)) printJson({ Name: r.path || cid, Hash: cid, Size: String(r.size), ...model })
         else if (quiet) println(cid)
         else println(`added ${cid} ${r.path || cid}`)
       }
@@ -88,10 +92,12 @@ export function registerAdd(program: Command): void {
             for (const [i, r] of results.entries()) print(r, i === results.length - 1)
             const added = results.map((r) => formatCid(r.cid))
             if (flags.index && !flags.onlyHash) await indexAdded(node, added)
-            // a .safetensors file also got per-tensor manifests: name the model manifest on a line of its own
-            const model = (results.at(-1) as { model?: CID } | undefined)?.model
-            if (model != null && !flags.quieter && !wantsJson(globals))
-              println(quiet ? formatCid(model) : `model ${formatCid(model)}`)
+            // a model file: said on stderr (stdout stays Kubo's); its file CID is the handle of `ipfrs tensor`
+            const model = (results.at(-1) as { model?: AddedModel } | undefined)?.model
+            if (model != null && !quiet && !wantsJson(globals))
+              process.stderr.write(
+                `${model.format} model with ${model.tensors} tensors: ipfrs tensor ls ${added.at(-1)}\n`,
+              )
           } finally {
             bar.stop()
           }

@@ -130,6 +130,8 @@ async function runForeground(globals: GlobalOptions, flags: DaemonFlags): Promis
       metrics,
       apiAddress: flags.api,
       gatewayAddress: flags.gateway,
+      // the RPC `shutdown` (kubo-rpc-client's stop()): the same graceful stop as SIGTERM
+      onShutdown: () => process.kill(process.pid, 'SIGTERM'),
     })
   } catch (err) {
     await rm(pidFile, { force: true })

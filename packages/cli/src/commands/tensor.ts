@@ -60,7 +60,10 @@ export function registerTensor(program: Command): void {
 
   tensor
     .command('import')
-    .description('Store a safetensors file as tensor manifests plus a model manifest; print the model manifest CID.')
+    .description(
+      'Store a safetensors file as separate 1 MiB-chunk tensor manifests plus a model manifest (a second copy of the ' +
+        'bytes; print the model manifest CID). `ipfrs add` stores a model once and its file CID works everywhere.',
+    )
     .argument('<file>', 'a .safetensors file')
     .option('--chunk-size <bytes>', 'bytes per chunk (default 1048576)')
     .option('--no-pin', 'do not pin the model')
@@ -86,36 +89,43 @@ export function registerTensor(program: Command): void {
         'it (several at once; a fetch cut short resumes with only the missing chunks), Bitswap for the rest. Prints ' +
         'how many chunks came over each. A progress bar shows on stderr over 10 MB.',
     )
-    .argument('<cid>', 'a tensor or model manifest CID')
+    .argument('<cid>', "a model file's CID (as `ipfrs add` prints it), or a tensor or model manifest CID")
+    .option('--name <tensor>', 'of a model file, fetch only the leaves holding this tensor (and the header)')
     .option('--online', ONLINE_HELP)
     .option('--provider <peers...>', 'fetch from these peers (peer IDs or multiaddrs) instead of looking them up')
     .option('--no-pin', 'do not pin what was fetched')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--no-progress', 'never show the progress bar')
-    .action(async (cid: string, flags: NetFlags & { provider?: string[]; pin: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>()
-      await withTensors(globals, flags, async (api) => {
-        const progress = fetchProgress('fetching', flags)
-        const r = await api
-          .fetch(cid, {
-            pin: flags.pin,
-            onProgress: progress.onProgress,
-            ...(flags.provider ? { providers: flags.provider } : {}),
-          })
-          .finally(progress.stop)
-        if (wantsJson(globals)) printJson(r)
-        else
-          println(
-            `${r.cid}: ${r.chunks} chunks (${r.alreadyHad} already here, ${r.viaTensorSwap} over TensorSwap, ` +
-              `${r.viaBitswap} over Bitswap), ${r.bytes} bytes transferred`,
-          )
-      })
-    })
+    .action(
+      async (cid: string, flags: NetFlags & { provider?: string[]; pin: boolean; name?: string }, cmd: Command) => {
+        const globals = cmd.optsWithGlobals<GlobalOptions>()
+        await withTensors(globals, flags, async (api) => {
+          const progress = fetchProgress('fetching', flags)
+          const r = await api
+            .fetch(cid, {
+              pin: flags.pin,
+              onProgress: progress.onProgress,
+              ...(flags.provider ? { providers: flags.provider } : {}),
+              ...(flags.name !== undefined ? { name: flags.name } : {}),
+            })
+            .finally(progress.stop)
+          if (wantsJson(globals)) printJson(r)
+          else
+            println(
+              `${r.cid}: ${r.chunks} chunks (${r.alreadyHad} already here, ${r.viaTensorSwap} over TensorSwap, ` +
+                `${r.viaBitswap} over Bitswap), ${r.bytes} bytes transferred`,
+            )
+        })
+      },
+    )
 
   tensor
     .command('ls')
-    .description('List the tensors of a model: name, dtype, shape, bytes, tensor manifest CID.')
-    .argument('<model-cid>')
+    .description(
+      'List the tensors of a model: CID, dtype (a GGUF file: its ggml type), shape, bytes, name. Given the file CID ' +
+        "of a safetensors or GGUF file, reads its header; a node that lacks the file fetches only the header's leaves.",
+    )
+    .argument('<model-cid>', "a model file's CID, or an old model manifest CID")
     .option('--online', ONLINE_HELP)
     .action(async (cid: string, flags: NetFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
@@ -123,7 +133,14 @@ export function registerTensor(program: Command): void {
       await withTensors(globals, flags, async (api) => {
         for (const t of await api.listModel(cid)) {
           if (wantsJson(globals))
-            printJson({ Name: t.name, Dtype: t.dtype, Shape: t.shape, Size: t.byteLength, Hash: formatCid(t.cid) })
+            printJson({
+              Name: t.name,
+              Dtype: t.dtype,
+              Shape: t.shape,
+              Size: t.byteLength,
+              Hash: formatCid(t.cid),
+              ...(t.offset !== undefined ? { Offset: t.offset } : {}),
+            })
           else println(`${formatCid(t.cid)} ${t.dtype} [${t.shape.join(', ')}] ${t.byteLength} ${t.name}`)
         }
       })
@@ -132,29 +149,36 @@ export function registerTensor(program: Command): void {
   tensor
     .command('get')
     .description(
-      'Write the stored bytes of a tensor manifest (Arrow IPC stream, raw elements or blob) to stdout. What the repo ' +
+      'Write the bytes of a tensor to stdout: with --name, one tensor of a model file (its file CID), fetching only ' +
+        'the leaves that hold it; else the stored bytes of a tensor manifest (Arrow IPC stream, raw elements or ' +
+        'blob). What the repo ' +
         'lacks is fetched from peers first (through a running daemon, or with --online): TensorSwap where peers speak ' +
         'it, else Bitswap; a progress bar shows on stderr over 10 MB.',
     )
-    .argument('<cid>', 'a tensor manifest CID')
+    .argument('<cid>', "a model file's CID (with --name), or a tensor manifest CID")
+    .option('--name <tensor>', 'the tensor of the model file to write (its raw little-endian bytes)')
     .option('-o, --output <file>', 'write to this file instead')
     .option('--online', ONLINE_HELP)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--no-progress', 'never show the progress bar')
-    .action(async (cid: string, flags: NetFlags & { output?: string }, cmd: Command) => {
+    .action(async (cid: string, flags: NetFlags & { output?: string; name?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withTensors(globals, flags, async (layer, local) => {
         if (local && flags.online === true) {
           // fetched unpinned, as a Kubo read caches: the daemon's node does the same inside tensor/get
           const progress = fetchProgress('fetching', flags)
-          await layer.fetch(cid, { pin: false, onProgress: progress.onProgress }).finally(progress.stop)
+          const name = flags.name !== undefined ? { name: flags.name } : {}
+          await layer.fetch(cid, { pin: false, onProgress: progress.onProgress, ...name }).finally(progress.stop)
         }
-        const bytes = await layer.getBytes(cid)
+        const bytes = await layer.getBytes(cid, flags.name)
         if (flags.output === undefined) await writeStdout(bytes)
         else {
           await writeFile(flags.output, bytes)
-          const m = await layer.describe(cid)
-          process.stderr.write(`${m.encoding} ${m.dtype} [${m.shape.join(', ')}] ${bytes.byteLength} bytes\n`)
+          if (flags.name !== undefined) process.stderr.write(`${flags.name}: ${bytes.byteLength} bytes\n`)
+          else {
+            const m = await layer.describe(cid)
+            process.stderr.write(`${m.encoding} ${m.dtype} [${m.shape.join(', ')}] ${bytes.byteLength} bytes\n`)
+          }
         }
       })
     })
