@@ -1,6 +1,3 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { isIpfrsError } from '@ipfrs/core'
 import { describe, expect, it } from 'vitest'
 import { SemanticStore } from '../src/semantic-store.js'
