@@ -11,33 +11,21 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { pseudoRandomBytes, sha256Of, type TimedRead, timedRead } from './lib/content.ts'
+import { BIN, cli, rssMiB } from './lib/daemon.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
 
 const SIZE = Number(process.env.BENCH_DAEMON_MIB ?? 128) * MiB
 const RUNS = Number(process.env.BENCH_DAEMON_RUNS ?? 3)
 const SEED = 'daemon'
-const BIN = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname
-
-function cli(repo: string, ...args: string[]): string {
-  const r = spawnSync(process.execPath, [BIN, '--repo-dir', repo, ...args], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`ipfrs ${args.join(' ')} exited with ${r.status}: ${r.stderr}`)
-  return r.stdout.trim()
-}
-
-/** VmRSS of a process, MiB. */
-export function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return Number(m?.[1] ?? 0) / 1024
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** `ipfrs cat <cid>` on `repo` as a child process; its stdout is the stream that is timed and hashed. */
 function catThroughCli(repo: string, cid: string): AsyncIterable<Uint8Array> {
   return (async function* () {
-    const child: ChildProcess = spawn(process.execPath, [BIN, '--repo-dir', repo, 'cat', cid], {
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'cat', cid], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, IPFRS_PATH: repo },
     })
     let stderr = ''
     child.stderr!.on('data', (d: Buffer) => {
@@ -63,20 +51,20 @@ async function main(): Promise<void> {
     await pipeline(pseudoRandomBytes(SIZE, SEED), createWriteStream(file))
     const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
     for (const repo of [a, b]) {
-      cli(repo, 'init', '--profile', 'test')
-      cli(repo, 'daemon', '-d')
+      cli(repo, ['init', '--profile', 'test'])
+      cli(repo, ['daemon', '-d'])
     }
     await sleep(5000)
     const pidOf = (repo: string) => Number(readFileSync(join(repo, 'daemon.pid'), 'utf8').trim())
-    const rss = [a, b].map((r) => rssMiB(pidOf(r)))
-    const rssBare = rssMiB(bare.pid!)
+    const rss = await Promise.all([a, b].map((r) => rssMiB(pidOf(r))))
+    const rssBare = await rssMiB(bare.pid!)
     bare.kill()
-    const cid = cli(a, 'add', '-q', file)
-    const tcp = cli(a, 'id', '-f', '<addrs>')
+    const cid = cli(a, ['add', '-q', file])
+    const tcp = cli(a, ['id', '-f', '<addrs>'])
       .split('\n')
       .find((x) => x.includes('/tcp/'))
     if (tcp === undefined) throw new Error('daemon A listens on no TCP address')
-    cli(b, 'swarm', 'connect', tcp)
+    cli(b, ['swarm', 'connect', tcp])
     const ours: TimedRead[] = []
     const stock: TimedRead[] = []
     let stockRoot = ''
@@ -85,7 +73,7 @@ async function main(): Promise<void> {
       for (const what of oursFirst ? ['ours', 'stock'] : ['stock', 'ours']) {
         if (what === 'ours') {
           // each run reads A's file afresh: B's copy from the previous run is removed (unpinned, collected)
-          if (run > 0) cli(b, 'repo', 'gc')
+          if (run > 0) cli(b, ['repo', 'gc'])
           ours.push(await timedRead(() => catThroughCli(b, cid)))
         } else {
           const pair = await stockPair('tcp', pseudoRandomBytes(SIZE, SEED))
