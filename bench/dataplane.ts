@@ -1,10 +1,11 @@
 // Issue 16's table in one command: every data-plane number, ours and its baseline from the same run, with the ratio
 // and the goal. It runs the benches that measure them, each in its own process and each measuring its own baseline
 // next to ours (transfer, daemon, gateway, add; sizes as the issue has them), then reads their results and writes
-// bench/results/dataplane.{json,md}. BENCH_DATAPLANE_ONLY=transfer,daemon,... reruns some and reuses the rest's
+// bench/results/dataplane.{json,md}. BENCH_DATAPLANE_ONLY=transfer,daemon,... reruns some and reuses the rest's (empty: none)
 // latest results; BENCH_DATAPLANE_RUNS (default 3) sets the runs of the transfer benches.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { RESULTS, type Row, writeReport } from './lib/report.ts'
 
@@ -18,7 +19,8 @@ const STEPS: Record<string, { file: string; env: Record<string, string> }> = {
   gateway: { file: 'gateway.ts', env: { BENCH_GATEWAY_SECONDS: '10' } },
   add: { file: 'add.ts', env: { BENCH_ADD_MIB: '256', BENCH_RUNS: '3', BENCH_RSS_MIB: '256' } },
 }
-const only = process.env.BENCH_DATAPLANE_ONLY?.split(',') ?? Object.keys(STEPS)
+const only = process.env.BENCH_DATAPLANE_ONLY?.split(',').filter(Boolean) ?? Object.keys(STEPS)
+const reused = Object.keys(STEPS).filter((s) => !only.includes(s))
 
 for (const name of only) {
   const step = STEPS[name]
@@ -120,7 +122,8 @@ row(
 )
 
 writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pair from the same run', rows, [
-  `Rows from bench/results/{transfer,daemon,gateway,add}.md, written by this run (see each for its method and notes). Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
+  `Rows from bench/results/{transfer,daemon,gateway,add}.md (see each for its method, notes and date); run now: ${only.join(', ')}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
+  `Machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on this machine.`,
   'The 2-core machine is shared with other work: compare ratios, not absolute numbers, and rerun when in doubt.',
   'Not measured here: serving js-ipfs 0.66 (js-ipfs is not a dependency of this repo; see STACK-NOTES for how it installs).',
   'Reproduce: `pnpm -s turbo run build && node bench/run.ts dataplane` (BENCH_DATAPLANE_ONLY=gateway reruns one step).',
