@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       `Daemon idle RSS (node, repo, libp2p, API and gateway): ${idleFresh} MiB 5 s after start, ${idleDaemon} MiB after the load and 5 s of rest; a bare \`node\` process: ${idleBare} MiB.`,
       'Load: autocannon for 1 KiB; for 1 MiB, keep-alive node:http clients that discard the bodies, because autocannon parses bodies in JS and caps near 85 MiB/s there (it would hide the gap). errors = socket errors + timeouts + non-2xx.',
       `${CONNECTIONS} connections, ${SECONDS} s per case, the load generator in the parent process, each server in its own child; loopback only, 2 cores shared by client and server.`,
-      'Objects are CIDv1 with raw leaves: 1 KiB = one raw block; 1 MiB = four 256 KiB leaves under a dag-pb root, read from the repo on every request (no response cache).',
+      'Objects are CIDv1 with raw leaves: 1 KiB = one raw block; 1 MiB = four 256 KiB leaves under a dag-pb root. The gateway reads a file of up to 1 MiB through the node once and then answers from its body cache (bounded LRU, 64 MiB); bigger files stream from the repo on every request.',
     )
     await stop(plain.child)
     await stop(ours.child)

@@ -86,6 +86,7 @@ export class Daemon {
     }
     health.start()
     metrics.bandwidth.start(config.Daemon.LowPower ? 6000 : 1000)
+    daemon.#idle.afterStartup()
     return daemon
   }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { extname } from 'node:path'
 import { formatCid, parseCid } from '@ipfrs/core'
 import type { LsEntry as ListEntry, NodeApi } from '@ipfrs/node-api'
+import { ByteLru } from './byte-lru.js'
 import { badArgument, GatewayNotFoundError, methodNotAllowed } from './errors.js'
 import { errorResponseText } from './gateway-errors.js'
 import { ipnsToIpfs } from './gateway-ipns.js'
@@ -43,11 +44,11 @@ export interface GatewayOptions {
  * `Accept: application/vnd.ipld.raw|car`.
  */
 export function gatewayHandler(node: NodeApi, options: GatewayOptions = {}): RequestListener {
-  const stats = new StatCache(node)
+  const caches: Caches = { stats: new StatCache(node), bodies: new BodyCache() }
   return (req, res) => {
     const done = options.metrics?.startRequest('gateway', 'ipfs')
     res.once('close', () => done?.(res.statusCode))
-    void serve(node, stats, options, req, res).catch((err) => sendGatewayError(res, err))
+    void serve(node, caches, options, req, res).catch((err) => sendGatewayError(res, err))
   }
 }
 
@@ -60,42 +61,65 @@ type Stat = Awaited<ReturnType<NodeApi['stat']>>
  */
 class StatCache {
   readonly #node: NodeApi
-  readonly #entries = new Map<string, Stat>()
-  #bytes = 0
   static readonly MAX_BYTES = 4 * 1024 * 1024
   static readonly ENTRY_OVERHEAD = 160
+  readonly #lru = new ByteLru<Stat>(
+    StatCache.MAX_BYTES,
+    (path, stat) => 2 * path.length + 2 * String(stat.cid).length + StatCache.ENTRY_OVERHEAD,
+  )
 
   constructor(node: NodeApi) {
     this.#node = node
   }
 
   async stat(path: string): Promise<Stat> {
-    const hit = this.#entries.get(path)
-    if (hit != null) {
-      this.#entries.delete(path)
-      this.#entries.set(path, hit)
-      return hit
-    }
+    const hit = this.#lru.get(path)
+    if (hit != null) return hit
     const stat = await this.#node.stat(path)
-    if (this.#entries.has(path)) return stat // a concurrent request stored it meanwhile
-    this.#entries.set(path, stat)
-    this.#bytes += StatCache.#size(path, stat)
-    while (this.#bytes > StatCache.MAX_BYTES) {
-      const [oldest, value] = this.#entries.entries().next().value as [string, Stat]
-      this.#entries.delete(oldest)
-      this.#bytes -= StatCache.#size(oldest, value)
-    }
+    this.#lru.set(path, stat)
     return stat
   }
+}
 
-  static #size(path: string, stat: Stat): number {
-    return 2 * path.length + 2 * String(stat.cid).length + StatCache.ENTRY_OVERHEAD
+/**
+ * The bytes of hot small files, by CID, the most recently used first, up to `MAX_BYTES` in all: a hit is answered
+ * from memory with one write, as a static file server would, instead of resolving the DAG and reading its blocks
+ * from the repo (a blockstore `has` and an open/read/close per block) on every request. Files up to `MAX_FILE`
+ * bytes are kept; bigger ones stream from the repo. The bytes are the file's, read through the node (hash-checked
+ * when they came from a peer); what a CID names never changes, so an entry is never stale.
+ */
+class BodyCache {
+  static readonly MAX_BYTES = 64 * 1024 * 1024
+  static readonly MAX_FILE = 1024 * 1024
+  readonly #lru = new ByteLru<Uint8Array>(BodyCache.MAX_BYTES, (cid, body) => body.byteLength + 2 * cid.length + 64)
+
+  get(cid: string): Uint8Array | undefined {
+    return this.#lru.get(cid)
   }
+
+  /** Reads a whole file (of `size` bytes, at most `MAX_FILE`) through the node and keeps it. */
+  async load(node: NodeApi, cid: string, size: number): Promise<Uint8Array> {
+    const body = new Uint8Array(size)
+    let at = 0
+    for await (const chunk of node.cat(cid)) {
+      if (at + chunk.byteLength > size) throw new Error(`${cid} is longer than its stat said (${size} bytes)`)
+      body.set(chunk, at)
+      at += chunk.byteLength
+    }
+    if (at !== size) throw new Error(`${cid} is shorter than its stat said (${at} of ${size} bytes)`)
+    this.#lru.set(cid, body)
+    return body
+  }
+}
+
+interface Caches {
+  stats: StatCache
+  bodies: BodyCache
 }
 
 async function serve(
   node: NodeApi,
-  stats: StatCache,
+  caches: Caches,
   options: GatewayOptions,
   req: IncomingMessage,
   res: ServerResponse,
@@ -121,7 +145,7 @@ async function serve(
   const cid = formatCid(parseCid(m[1] ?? ''))
   const path = `${cid}${rest.replace(/\/+$/, '')}`
   const format = responseFormat(url, req)
-  const stat = await stats.stat(path)
+  const stat = await caches.stats.stat(path)
   res.setHeader('X-Ipfs-Path', `/ipfs/${path}`)
   res.setHeader('X-Content-Type-Options', 'nosniff')
   if (format === 'raw' || format === 'car') {
@@ -137,7 +161,7 @@ async function serve(
     for await (const entry of node.ls(path)) entries.push(entry)
     const index = entries.find((e) => e.name === 'index.html' && e.type !== 'directory')
     if (index != null) {
-      await serveFile(node, req, res, `${path}/index.html`, index.cid, Number(index.size))
+      await serveFile(node, caches.bodies, req, res, `${path}/index.html`, index.cid, Number(index.size))
       return
     }
     if (notModified(req, res, `"DirIndex-${stat.cid}"`)) return
@@ -146,11 +170,12 @@ async function serve(
     res.end(req.method === 'HEAD' ? undefined : html)
     return
   }
-  await serveFile(node, req, res, path, stat.cid, Number(stat.size))
+  await serveFile(node, caches.bodies, req, res, path, stat.cid, Number(stat.size))
 }
 
 async function serveFile(
   node: NodeApi,
+  bodies: BodyCache,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
@@ -175,6 +200,11 @@ async function serveFile(
   const status = range != null ? 206 : 200
   if (req.method === 'HEAD' || length === 0) {
     res.writeHead(status, headers).end()
+    return
+  }
+  if (size <= BodyCache.MAX_FILE) {
+    const body = bodies.get(cid) ?? (await bodies.load(node, cid, size))
+    res.writeHead(status, headers).end(start === 0 && length === size ? body : body.subarray(start, start + length))
     return
   }
   await sendBytes(res, node.cat(cid, { offset: start, length }), headers, status)

@@ -64,6 +64,22 @@ describe('gateway', () => {
     expect(bad.headers.get('content-range')).toBe(`bytes */${content.length}`)
   })
 
+  it('serves small files from memory once read and streams big ones, both whole and in ranges', async () => {
+    // 300 kB: read once through the node, then from the gateway's body cache
+    for (let i = 0; i < 3; i++) {
+      const res = await get(`/ipfs/${file}`, i === 2 ? { Range: 'bytes=100-299999' } : {})
+      expect(Buffer.from(await res.arrayBuffer()).equals(i === 2 ? content.subarray(100) : content)).toBe(true)
+    }
+    // 3 MiB: over the cache's per-file bound, streamed from the repo block by block
+    const big = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 7 }, (_, i) => (i * 7) % 253))
+    const bigCid = (await d.node.addBytes(big)).cid.toString()
+    const whole = await get(`/ipfs/${bigCid}`)
+    expect(Buffer.from(await whole.arrayBuffer()).equals(big)).toBe(true)
+    const part = await get(`/ipfs/${bigCid}`, { Range: 'bytes=262000-1300000' })
+    expect(part.status).toBe(206)
+    expect(Buffer.from(await part.arrayBuffer()).equals(big.subarray(262000, 1300001))).toBe(true)
+  })
+
   it('lists directories (escaped), redirects to a trailing slash, serves index.html and paths', async () => {
     const redirect = await get(`/ipfs/${dir}`)
     expect(redirect.status).toBe(301)

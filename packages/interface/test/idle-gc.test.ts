@@ -33,4 +33,12 @@ describe('IdleCollector', () => {
     await waitFor(() => collector?.collections === 1)
     expect(process.memoryUsage().heapTotal).toBeLessThan(grown)
   })
+
+  it('collects once after start-up, before any request', async () => {
+    collector = new IdleCollector(60_000)
+    collector.afterStartup(50)
+    await waitFor(() => collector?.collections === 1)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(collector.collections).toBe(1)
+  })
 })

@@ -37,6 +37,14 @@ export async function resolveEntry(
   return entry
 }
 
+/**
+ * How many of a file's blocks are read ahead of the one being streamed. The exporter's default wants all children of
+ * an interior node at once (up to 174 leaves, 43.5 MiB); Helia's Bitswap sender reads every wanted block before its
+ * first message, so the first bytes waited for the whole batch. A window of 32 leaves (8 MiB) keeps a Bitswap
+ * message or two in flight and the first block arrives after one round trip.
+ */
+export const BLOCK_READ_AHEAD = 32
+
 /** The bytes of the file at `<cid>[/path]`, streamed block by block. */
 export async function* catEntry(
   blockstore: ReadableStorage,
@@ -46,7 +54,12 @@ export async function* catEntry(
   const entry = await resolveEntry(blockstore, path, options)
   if (entry.type === 'directory' || entry.type === 'object') throw new NotAFileError(path, entry.type)
   try {
-    yield* entry.content({ offset: options.offset, length: options.length, signal: options.signal })
+    yield* entry.content({
+      offset: options.offset,
+      length: options.length,
+      signal: options.signal,
+      blockReadConcurrency: BLOCK_READ_AHEAD,
+    })
   } catch (err) {
     throw translate(err, path)
   }
@@ -105,7 +118,7 @@ export async function getToDisk(
       return
     }
     if (entry.type === 'object') throw new NotUnixFsError(entry.cid.toString())
-    const content = entry.content({ signal: options.signal })
+    const content = entry.content({ signal: options.signal, blockReadConcurrency: BLOCK_READ_AHEAD })
     await pipeline(
       (async function* () {
         for await (const chunk of content) {

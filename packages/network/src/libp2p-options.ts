@@ -10,8 +10,10 @@ import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
+import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
-import type { Datastore } from 'interface-datastore'
+import { MemoryDatastore, MountDatastore } from 'datastore-core'
+import { type Datastore, Key } from 'interface-datastore'
 import { ipnsSelector } from 'ipns/selector'
 import { ipnsValidator } from 'ipns/validator'
 import type { Libp2pOptions } from 'libp2p'
@@ -79,10 +81,13 @@ export function libp2pOptions(
   if (config.Bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: config.Bootstrap }))
   return {
     privateKey: init.privateKey,
-    datastore: init.datastore,
+    datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
     transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : [])],
-    connectionEncrypters: [noise()],
+    // TLS 1.3 first, as Kubo offers it: OpenSSL's AES-GCM moves Bitswap's bytes with less CPU than Noise's
+    // ChaCha20-Poly1305 framing (bench/results/dataplane.md); Noise stays offered, so peers that speak only Noise
+    // (stock Helia, js-ipfs) still connect, one multistream-select round trip later
+    connectionEncrypters: [tls(), noise()],
     // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
     // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
     // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which
@@ -110,4 +115,17 @@ export function libp2pOptions(
     },
     services,
   } as unknown as Libp2pOptions
+}
+
+/**
+ * libp2p's datastore, with its peer store (`/peers/...`) in memory as Kubo keeps its peerstore: libp2p reads and
+ * rewrites a peer's record every time a stream to it opens (to note the protocol), and Bitswap opens one stream per
+ * message, so a disk-backed peer store did two LevelDB operations per block message on each side. Everything else
+ * (DHT records, the routing table) stays in the repo's datastore.
+ */
+function peersInMemory(datastore: Datastore): Datastore {
+  return new MountDatastore([
+    { prefix: new Key('/peers'), datastore: new MemoryDatastore() },
+    { prefix: new Key('/'), datastore },
+  ]) as unknown as Datastore
 }

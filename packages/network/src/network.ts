@@ -1,12 +1,11 @@
 import { withBitswap } from '@helia/bitswap'
-import { withLibp2pLight } from '@helia/libp2p'
 import { type CID, formatCid, type NodeConfig } from '@ipfrs/core'
 import type { Message } from '@libp2p/gossipsub'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions } from 'abort-error'
-import { createHeliaLight, type Helia } from 'helia'
+import type { Helia } from 'helia'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import { Counter, type Registry } from 'prom-client'
@@ -19,6 +18,7 @@ import {
   PeerNotFoundError,
   RoutingDisabledError,
 } from './errors.js'
+import { heliaWithLibp2p } from './helia-light.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { PeerScores, type WantListEvents } from './peer-scores.js'
 import { sessionReader } from './session-reader.js'
@@ -83,9 +83,8 @@ export class Network {
         void network?.libp2p.hangUp(peer).catch(() => undefined)
       },
     })
-    const light = createHeliaLight({ blockstore: init.blockstore, datastore: init.datastore })
     const options = libp2pOptions(init.config, { ...init, isBanned: (peer) => scores.isBanned(peer) })
-    const withNet = withLibp2pLight(light, options as never)
+    const withNet = heliaWithLibp2p({ blockstore: init.blockstore, datastore: init.datastore, libp2p: options })
     const helia = withBitswap(withNet as never) as unknown as HeliaNode
     network = new Network(helia, init.config, scores, init.metricsRegistry)
     return network

@@ -1,0 +1,130 @@
+// Issue 16's table in one command: every data-plane number, ours and its baseline from the same run, with the ratio
+// and the goal. It runs the benches that measure them, each in its own process and each measuring its own baseline
+// next to ours (transfer, daemon, gateway, add; sizes as the issue has them), then reads their results and writes
+// bench/results/dataplane.{json,md}. BENCH_DATAPLANE_ONLY=transfer,daemon,... reruns some and reuses the rest's (empty: none)
+// latest results; BENCH_DATAPLANE_RUNS (default 3) sets the runs of the transfer benches.
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { RESULTS, type Row, writeReport } from './lib/report.ts'
+
+const RUNS = process.env.BENCH_DATAPLANE_RUNS ?? '3'
+const STEPS: Record<string, { file: string; env: Record<string, string> }> = {
+  transfer: {
+    file: 'transfer.ts',
+    env: { BENCH_TRANSFER_MIB: '128', BENCH_TRANSFER_RUNS: RUNS, BENCH_TRANSFER_TRANSPORTS: 'tcp,quic' },
+  },
+  daemon: { file: 'daemon.ts', env: { BENCH_DAEMON_MIB: '128', BENCH_DAEMON_RUNS: RUNS } },
+  gateway: { file: 'gateway.ts', env: { BENCH_GATEWAY_SECONDS: '10' } },
+  add: { file: 'add.ts', env: { BENCH_ADD_MIB: '256', BENCH_RUNS: '3', BENCH_RSS_MIB: '256' } },
+}
+const only = process.env.BENCH_DATAPLANE_ONLY?.split(',').filter(Boolean) ?? Object.keys(STEPS)
+const reused = Object.keys(STEPS).filter((s) => !only.includes(s))
+
+for (const name of only) {
+  const step = STEPS[name]
+  if (step === undefined) throw new Error(`unknown step ${name}; known: ${Object.keys(STEPS).join(', ')}`)
+  console.error(`\n### dataplane: ${name}`)
+  const r = spawnSync(process.execPath, [new URL(`./${step.file}`, import.meta.url).pathname], {
+    stdio: 'inherit',
+    env: { ...process.env, ...step.env },
+  })
+  if (r.status !== 0) throw new Error(`bench ${name} failed (exit ${r.status})`)
+}
+
+type Rows = Array<Record<string, string>>
+const rowsOf = (name: string): Rows => JSON.parse(readFileSync(join(RESULTS, `${name}.json`), 'utf8')).rows
+const find = (rows: Rows, test: (r: Record<string, string>) => boolean, what: string) => {
+  const row = rows.find(test)
+  if (row === undefined) throw new Error(`no row for ${what} in the results`)
+  return row
+}
+const num = (v: string | undefined) => Number(String(v).replace(/,/g, ''))
+
+const transfer = rowsOf('transfer')
+const tRow = (transport: string, ours: boolean) =>
+  find(
+    transfer,
+    (r) => r.transport === transport && r.what!.includes(ours ? '(ours)' : 'memory blockstores (baseline)'),
+    `transfer ${transport}`,
+  )
+const daemon = rowsOf('daemon')
+const dOurs = find(daemon, (r) => r.what!.includes('(ours)'), 'daemon cat')
+const dBase = find(daemon, (r) => r.what!.includes('(baseline)') && r['MiB/s'] !== '', 'daemon baseline')
+const rssOurs = find(daemon, (r) => r.what!.includes('`ipfrs daemon`'), 'daemon RSS')
+const rssBare = find(daemon, (r) => r.what!.includes('bare `node`'), 'bare node RSS')
+const gateway = rowsOf('gateway')
+const gw = (object: string, ours: boolean) =>
+  find(gateway, (r) => r.object === object && r.server!.includes(ours ? 'ipfrs' : 'bare'), `gateway ${object}`)
+const add = rowsOf('add')
+const addOurs = find(add, (r) => r.what === 'ipfrs addFile (no compression)', 'add')
+const addLimit = find(add, (r) => r.what!.startsWith('read + sha-256'), 'add limit')
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
+const rows: Row[] = []
+const row = (work: string, ours: string, baseline: string, r: string, goal: string, met: boolean) =>
+  rows.push({ work, ours, baseline, ratio: r, goal, met: met ? 'yes' : 'no' })
+
+const [tcpOurs, tcpBase] = [num(tRow('tcp', true)['MiB/s']), num(tRow('tcp', false)['MiB/s'])]
+row(
+  'Bitswap 128 MiB, in-process nodes',
+  `${tcpOurs} MiB/s`,
+  `stock Helia→Helia, memory blockstores ${tcpBase}`,
+  ratio(tcpOurs, tcpBase),
+  '≥ 1.5×',
+  tcpOurs / tcpBase >= 1.5,
+)
+const [dO, dB] = [num(dOurs['MiB/s']), num(dBase['MiB/s'])]
+row(
+  'same, through two daemons (`ipfrs cat` on B of A’s file, TCP)',
+  `${dO} MiB/s`,
+  `stock Helia in memory ${dB}`,
+  ratio(dO, dB),
+  '≥ 1.5×',
+  dO / dB >= 1.5,
+)
+const [fO, fB] = [num(tRow('tcp', true)['first block ms']), num(tRow('tcp', false)['first block ms'])]
+row(
+  'first block of a 128 MiB file',
+  `${fO} ms`,
+  `stock ${fB} ms`,
+  `${(fO / fB).toFixed(2)}× the time`,
+  '< 50 ms',
+  fO < 50,
+)
+for (const [object, goal, unit] of [
+  ['1 KiB', 0.5, 'req/s'],
+  ['1 MiB', 0.6, 'MiB/s'],
+] as const) {
+  const [o, b] = [num(gw(object, true)[unit]), num(gw(object, false)[unit])]
+  row(`gateway, ${object} objects`, `${o} ${unit}`, `bare node:http ${b}`, ratio(o, b), `≥ ${goal}×`, o / b >= goal)
+}
+const [aO, aL] = [num(addOurs['MiB/s']), num(addLimit['MiB/s'])]
+row('add 256 MiB', `${aO} MiB/s`, `read + sha-256 ${aL}`, ratio(aO, aL), '≥ 0.5×', aO / aL >= 0.5)
+const quicOurs = num(tRow('quic', true)['MiB/s'])
+row(
+  'QUIC vs TCP transfer (ours)',
+  `${quicOurs} MiB/s`,
+  `TCP ${tcpOurs}`,
+  ratio(quicOurs, tcpOurs),
+  '≥ 1×',
+  quicOurs >= tcpOurs,
+)
+const rssMax = Math.max(...String(rssOurs['RSS MiB']).split(',').map(num))
+row(
+  'daemon RSS 5 s after start',
+  `${rssMax} MiB`,
+  `bare node ${rssBare['RSS MiB']} MiB`,
+  ratio(rssMax, num(rssBare['RSS MiB'])),
+  '≤ 120 MiB',
+  rssMax <= 120,
+)
+
+writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pair from the same run', rows, [
+  `Rows from bench/results/{transfer,daemon,gateway,add}.md (see each for its method, notes and date); run now: ${only.join(', ')}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
+  `Machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on this machine.`,
+  'The 2-core machine is shared with other work: compare ratios, not absolute numbers, and rerun when in doubt.',
+  'Not measured here: serving js-ipfs 0.66 (js-ipfs is not a dependency of this repo; see STACK-NOTES for how it installs).',
+  'Reproduce: `pnpm -s turbo run build && node bench/run.ts dataplane` (BENCH_DATAPLANE_ONLY=gateway reruns one step).',
+])
