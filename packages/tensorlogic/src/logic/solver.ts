@@ -1,16 +1,20 @@
+import { aggregateResult, aggregateTemplate } from './aggregate.js'
 import { arrayToList, BUILTINS, LIBRARY } from './builtins.js'
+import { formatSink, formatString, NONDET_BUILTINS } from './builtins-text.js'
 import {
   DepthLimitError,
   InstantiationError,
   InvalidClauseError,
   QueryTimeoutError,
   UnknownPredicateError,
+  UnstratifiedError,
 } from './errors.js'
 import { type CompiledClause, instantiate, KnowledgeBase, type Tpl, unifyTpl } from './knowledge-base.js'
 import { parseTerm } from './parser.js'
+import { analyse, type ProgramAnalysis } from './strata.js'
 import { type AnswerTable, TableSpace } from './tabling.js'
 import type { Clause, Term } from './terms.js'
-import { copyTerm, deref, type Ref, type RT, resolve, Trail, toRuntime, unify } from './unify.js'
+import { copyTerm, deref, type Ref, type RT, resolve, Trail, toRuntime, unify, variantKey } from './unify.js'
 
 /** Limits and switches of one query. */
 export interface QueryOptions {
@@ -83,13 +87,14 @@ interface Context {
   readonly deadline: number
   readonly signal: AbortSignal | undefined
   readonly tables: TableSpace
+  readonly analysis: ProgramAnalysis
   steps: number
 }
 
 const EMPTY: readonly RT[] = []
 const CUT: RT = { kind: 'atom', name: '!' }
 let library: KnowledgeBase | undefined
-const tableSpaces = new WeakMap<KnowledgeBase, { version: number; space: TableSpace }>()
+const tableSpaces = new WeakMap<KnowledgeBase, { version: number; space: TableSpace; analysis: ProgramAnalysis }>()
 
 function check(ctx: Context): void {
   if (ctx.signal?.aborted) throw new QueryTimeoutError('query aborted', { cause: ctx.signal.reason })
@@ -239,15 +244,16 @@ class Engine {
           },
           f,
         )
-      case 'findall/3': {
-        const results: RT[] = []
-        const sub = new Engine(this.ctx, args[1] as RT, f.depth, false)
-        try {
-          while (sub.next()) results.push(copyTerm(args[0] as RT, this.ctx.trail))
-        } finally {
-          sub.close()
-        }
-        return unify(args[2] as RT, arrayToList(results), this.ctx.trail)
+      case 'findall/3':
+        return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
+      case 'aggregate_all/3': {
+        const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
+        const result = aggregateResult(args[0] as RT, items)
+        return result !== null && unify(args[2] as RT, result, this.ctx.trail)
+      }
+      case 'format/3': {
+        const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
+        return unify(target, value, this.ctx.trail)
       }
     }
     if (g.name === 'call' && n >= 1) {
@@ -262,7 +268,15 @@ class Engine {
     }
     const key = `${g.name}/${n}`
     const kb = this.ctx.kb
-    if (!f.direct && kb.isTabled(key)) return this.#tabled(g, f)
+    const analysis = this.ctx.analysis
+    if (!f.direct && analysis.tabled.has(key)) {
+      const cycle = analysis.unstratified.get(key)
+      if (cycle !== undefined) throw new UnstratifiedError(cycle)
+      // A proof is wanted through automatically tabled predicates: SLD resolution that fails on a call that is a
+      // variant of one of its ancestors (complete for function-free programs), instead of an opaque table leaf.
+      if (!this.proof || !analysis.autoTabled.has(key)) return this.#tabled(g, f)
+      if (loops(g, f.pnode)) return false
+    }
     const builtin = BUILTINS.get(key)
     if (builtin !== undefined) {
       if (!builtin(args, this.ctx.trail)) return false
@@ -271,11 +285,44 @@ class Engine {
     }
     let list = kb.candidates(key, args[0])
     if (list === undefined) {
+      const nondet = NONDET_BUILTINS.get(key)
+      if (nondet !== undefined) return this.#nondet(g, args, nondet(args), f)
       library ??= libraryKb()
       list = library.candidates(key, args[0])
       if (list === undefined) throw new UnknownPredicateError(key)
     }
     return this.#tryClauses(g, args, f, list, 0)
+  }
+
+  /** Copies of `template` for every solution of `goal` (findall/3). */
+  #collect(template: RT, goal: RT, f: Frame): RT[] {
+    const results: RT[] = []
+    const sub = new Engine(this.ctx, goal, f.depth, false)
+    try {
+      while (sub.next()) results.push(copyTerm(template, this.ctx.trail))
+    } finally {
+      sub.close()
+    }
+    return results
+  }
+
+  /** Tries the solutions of a nondeterministic built-in as alternatives (a disjunction of unifications). */
+  #nondet(g: RT & { kind: 'atom' | 'compound' }, args: readonly RT[], sols: (RT | undefined)[][], f: Frame): boolean {
+    if (sols.length === 0) return false
+    const eq = (sol: (RT | undefined)[]): RT => ({
+      kind: 'compound',
+      name: '=',
+      args: [
+        { kind: 'compound', name: g.name, args },
+        { kind: 'compound', name: g.name, args: sol.map((x, i) => x ?? (args[i] as RT)) },
+      ],
+    })
+    let goal = eq(sols[sols.length - 1] as (RT | undefined)[])
+    for (let i = sols.length - 2; i >= 0; i--)
+      goal = { kind: 'compound', name: ';', args: [eq(sols[i] as (RT | undefined)[]), goal] }
+    if (this.proof) this.#log(g, 'builtin', f.pnode)
+    this.goals = this.#frame(goal, f.next, f)
+    return true
   }
 
   #succeeds(goal: RT, f: Frame): boolean {
@@ -354,6 +401,20 @@ class Engine {
   }
 }
 
+/** Whether `g` is a variant of a goal on its proof path. */
+function loops(g: RT, node: PNode | null): boolean {
+  const key = variantKey(g)
+  for (let n = node; n !== null; n = n.parent) if (n.via === 'clause' && variantKey(n.goal) === key) return true
+  return false
+}
+
+/** The JS stack overflow of tabled calls nested too deep (each new call variant nests), as a typed error. */
+function stackLimit(err: unknown): unknown {
+  return err instanceof RangeError && /call stack/.test(err.message)
+    ? new DepthLimitError(0, 'tabled calls nested too deep for the JS stack')
+    : err
+}
+
 function libraryKb(): KnowledgeBase {
   const kb = new KnowledgeBase()
   kb.consult(LIBRARY)
@@ -368,12 +429,21 @@ function libraryKb(): KnowledgeBase {
 export class Solver {
   constructor(readonly kb: KnowledgeBase) {}
 
-  #tables(): TableSpace {
+  #tables(): { space: TableSpace; analysis: ProgramAnalysis } {
     const entry = tableSpaces.get(this.kb)
-    if (entry !== undefined && entry.version === this.kb.version) return entry.space
-    const space = new TableSpace()
-    tableSpaces.set(this.kb, { version: this.kb.version, space })
-    return space
+    if (entry !== undefined && entry.version === this.kb.version) return entry
+    const fresh = {
+      version: this.kb.version,
+      space: new TableSpace(),
+      analysis: analyse(this.kb.clauses(), this.kb.tabled),
+    }
+    tableSpaces.set(this.kb, fresh)
+    return fresh
+  }
+
+  /** The dependency analysis of the knowledge base: which predicates are tabled (declared or automatically). */
+  analysis(): ProgramAnalysis {
+    return this.#tables().analysis
   }
 
   /** Answers one by one; the work is done in slices between which the event loop runs (so `signal` can fire). */
@@ -401,6 +471,8 @@ export class Solver {
     try {
       while ((options.limit ?? Number.POSITIVE_INFINITY) > out.length && run.engine.next())
         out.push(run.answer().bindings)
+    } catch (err) {
+      throw stackLimit(err)
     } finally {
       run.engine.close()
     }
@@ -409,6 +481,7 @@ export class Solver {
 
   #start(goal: string | Term, options: QueryOptions, proof: boolean) {
     const term = typeof goal === 'string' ? parseTerm(goal) : goal
+    const tables = this.#tables()
     const trail = new Trail()
     trail.occursCheck = options.occursCheck ?? false
     const ctx: Context = {
@@ -417,7 +490,8 @@ export class Solver {
       maxDepth: options.maxDepth ?? 100_000,
       deadline: options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs,
       signal: options.signal,
-      tables: this.#tables(),
+      tables: tables.space,
+      analysis: tables.analysis,
       steps: 0,
     }
     check(ctx)
@@ -438,7 +512,12 @@ export class Solver {
     const limit = options.limit ?? Number.POSITIVE_INFINITY
     try {
       for (let found = 0; found < limit; ) {
-        const r = engine.next(50_000)
+        let r: boolean | null
+        try {
+          r = engine.next(50_000)
+        } catch (err) {
+          throw stackLimit(err)
+        }
         if (r === false) return
         if (r === null) {
           await new Promise((resolve) => setImmediate(resolve))
