@@ -75,8 +75,8 @@ interface ChoicePoint {
   readonly mark: number
   readonly plog: PLog | null
   readonly frame: Frame
-  readonly list?: readonly CompiledClause[]
-  readonly table?: AnswerTable
+  readonly list: readonly CompiledClause[] | undefined
+  readonly table: AnswerTable | undefined
   readonly idx: number
 }
 
@@ -92,6 +92,38 @@ interface Context {
 }
 
 const EMPTY: readonly RT[] = []
+/** Names of the control constructs and solver-level built-ins handled in `step` before predicate lookup. */
+const CONTROL = new Set([
+  'true',
+  'fail',
+  'false',
+  '!',
+  ',',
+  ';',
+  '->',
+  '\\+',
+  'not',
+  'forall',
+  'findall',
+  'aggregate_all',
+  'format',
+])
+const PI_KEYS = new Map<string, string[]>()
+
+/** `name/arity`, cached (built once per functor instead of once per call). */
+function piKey(name: string, n: number): string {
+  let byArity = PI_KEYS.get(name)
+  if (byArity === undefined) {
+    byArity = []
+    PI_KEYS.set(name, byArity)
+  }
+  let k = byArity[n]
+  if (k === undefined) {
+    k = `${name}/${n}`
+    byArity[n] = k
+  }
+  return k
+}
 const CUT: RT = { kind: 'atom', name: '!' }
 let library: KnowledgeBase | undefined
 const tableSpaces = new WeakMap<KnowledgeBase, { version: number; space: TableSpace; analysis: ProgramAnalysis }>()
@@ -158,9 +190,15 @@ class Engine {
     this.state = 'done'
   }
 
-  #push(cp: Omit<ChoicePoint, 'trailTop' | 'mark' | 'plog'>): void {
+  #push(
+    kind: ChoicePoint['kind'],
+    frame: Frame,
+    idx: number,
+    list?: readonly CompiledClause[],
+    table?: AnswerTable,
+  ): void {
     const trail = this.ctx.trail
-    this.cps.push({ ...cp, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    this.cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
     trail.varMark = trail.counter
   }
 
@@ -204,58 +242,60 @@ class Engine {
     if (g.kind !== 'atom' && g.kind !== 'compound') throw new InvalidClauseError(`goal is not callable: ${g.kind}`)
     const args = g.kind === 'compound' ? g.args : EMPTY
     const n = args.length
-    switch (n === 0 ? g.name : `${g.name}/${n}`) {
-      case 'true':
-        return true
-      case 'fail':
-      case 'false':
-        return false
-      case '!':
-        this.#popTo(f.cutB)
-        return true
-      case ',/2':
-        this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
-        return true
-      case ';/2': {
-        const c = deref(args[0] as RT)
-        const B = this.cps.length
-        this.#push({ kind: GOALS, frame: this.#frame(args[1] as RT, f.next, f), idx: 0 })
-        if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
-          const then = this.#frame(c.args[1] as RT, f.next, f)
-          this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
-        } else this.goals = this.#frame(c, f.next, f)
-        return true
+    const key = piKey(g.name, n)
+    if (CONTROL.has(g.name))
+      switch (n === 0 ? g.name : key) {
+        case 'true':
+          return true
+        case 'fail':
+        case 'false':
+          return false
+        case '!':
+          this.#popTo(f.cutB)
+          return true
+        case ',/2':
+          this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
+          return true
+        case ';/2': {
+          const c = deref(args[0] as RT)
+          const B = this.cps.length
+          this.#push(GOALS, this.#frame(args[1] as RT, f.next, f), 0)
+          if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
+            const then = this.#frame(c.args[1] as RT, f.next, f)
+            this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
+          } else this.goals = this.#frame(c, f.next, f)
+          return true
+        }
+        case '->/2': {
+          const B = this.cps.length
+          const then = this.#frame(args[1] as RT, f.next, f)
+          this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
+          return true
+        }
+        case '\\+/1':
+        case 'not/1':
+          return !this.#succeeds(args[0] as RT, f)
+        case 'forall/2':
+          return !this.#succeeds(
+            {
+              kind: 'compound',
+              name: ',',
+              args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
+            },
+            f,
+          )
+        case 'findall/3':
+          return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
+        case 'aggregate_all/3': {
+          const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
+          const result = aggregateResult(args[0] as RT, items)
+          return result !== null && unify(args[2] as RT, result, this.ctx.trail)
+        }
+        case 'format/3': {
+          const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
+          return unify(target, value, this.ctx.trail)
+        }
       }
-      case '->/2': {
-        const B = this.cps.length
-        const then = this.#frame(args[1] as RT, f.next, f)
-        this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
-        return true
-      }
-      case '\\+/1':
-      case 'not/1':
-        return !this.#succeeds(args[0] as RT, f)
-      case 'forall/2':
-        return !this.#succeeds(
-          {
-            kind: 'compound',
-            name: ',',
-            args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
-          },
-          f,
-        )
-      case 'findall/3':
-        return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
-      case 'aggregate_all/3': {
-        const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
-        const result = aggregateResult(args[0] as RT, items)
-        return result !== null && unify(args[2] as RT, result, this.ctx.trail)
-      }
-      case 'format/3': {
-        const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
-        return unify(target, value, this.ctx.trail)
-      }
-    }
     if (g.name === 'call' && n >= 1) {
       let goal = deref(args[0] as RT)
       if (n > 1) {
@@ -266,7 +306,6 @@ class Engine {
       this.goals = { goal, next: f.next, depth: f.depth, cutB: this.cps.length, pnode: f.pnode }
       return true
     }
-    const key = `${g.name}/${n}`
     const kb = this.ctx.kb
     const analysis = this.ctx.analysis
     if (!f.direct && analysis.tabled.has(key)) {
@@ -343,7 +382,7 @@ class Engine {
       const c = list[i] as CompiledClause
       const more = i + 1 < n
       const mark = trail.refs.length
-      if (more) this.#push({ kind: CLAUSES, frame: f, list, idx: i + 1 })
+      if (more) this.#push(CLAUSES, f, i + 1, list)
       const vars = new Array<RT | undefined>(c.nvars)
       let ok = true
       for (let k = 0; k < c.head.length; k++) {
@@ -388,7 +427,7 @@ class Engine {
     for (; i < answers.length; i++) {
       const more = i + 1 < answers.length || table.status !== 'complete'
       const mark = trail.refs.length
-      if (more) this.#push({ kind: ANSWERS, frame: f, table, idx: i + 1 })
+      if (more) this.#push(ANSWERS, f, i + 1, undefined, table)
       if (unifyTpl(answers[i] as Tpl, g, [], trail)) {
         if (this.proof) this.#log(g, 'table', f.pnode)
         this.goals = f.next
@@ -397,6 +436,7 @@ class Engine {
       if (more) this.#popTo(B)
       trail.undo(mark)
     }
+    if (table.status !== 'complete') this.ctx.tables.starved(table)
     return false
   }
 }

@@ -14,7 +14,8 @@ export interface AnswerTable {
 /**
  * SLG-lite tabling by iterated fixpoint. The first call of a variant evaluates the predicate's clauses to completion:
  * recursive calls of a variant under evaluation consume its answers found so far (new answers appended during the
- * same pass are seen by consumers still running), and the pass is repeated until one adds no answer anywhere. A table
+ * same pass are seen by consumers still running), and the pass is repeated while a consumer ran out of a table's
+ * answers before the pass added more to it (so a closure whose consumers keep up completes in one pass). A table
  * that read a table lower on the stack (mutual recursion) stays incomplete and is re-evaluated, until the lowest one
  * (the leader of that strongly connected group) reaches its fixpoint and completes them all. Terminates whenever the
  * set of answers is finite (e.g. left-recursive transitive closure over cyclic graphs). Negation of a tabled goal that
@@ -26,6 +27,8 @@ export class TableSpace {
   readonly #pending: AnswerTable[] = []
   #added = 0
   #minRead = Number.POSITIVE_INFINITY
+  /** Consumers that ran out of answers of an incomplete table: the table and how many answers it had then. */
+  readonly #starved: Array<{ t: AnswerTable; n: number }> = []
 
   /** Number of tables (complete or not). */
   get size(): number {
@@ -50,16 +53,19 @@ export class TableSpace {
     this.#stack.push(t)
     const savedMin = this.#minRead
     const pendingStart = this.#pending.length
+    const starvedStart = this.#starved.length
     let min = Number.POSITIVE_INFINITY
     try {
       for (;;) {
         const before = this.#added
+        this.#starved.length = starvedStart
         this.#minRead = Number.POSITIVE_INFINITY
         run(t)
         min = Math.min(min, this.#minRead)
-        if (this.#added === before) break
+        if (this.#added === before || !this.#missed(starvedStart)) break
       }
     } catch (err) {
+      this.#starved.length = starvedStart
       this.#stack.pop()
       this.#tables.delete(key)
       for (const p of this.#pending.splice(pendingStart)) this.#tables.delete(p.key)
@@ -73,9 +79,24 @@ export class TableSpace {
     } else {
       t.status = 'complete'
       for (const p of this.#pending.splice(pendingStart)) p.status = 'complete'
+      this.#starved.length = starvedStart
     }
     this.#minRead = Math.min(savedMin, min)
     return t
+  }
+
+  /** Records that a consumer read every answer of `t` (not complete) and stopped there. */
+  starved(t: AnswerTable): void {
+    this.#starved.push({ t, n: t.answers.length })
+  }
+
+  /** Whether a consumer since `from` stopped before answers that came later (then the pass must run again). */
+  #missed(from: number): boolean {
+    for (let i = from; i < this.#starved.length; i++) {
+      const s = this.#starved[i] as { t: AnswerTable; n: number }
+      if (s.t.answers.length > s.n) return true
+    }
+    return false
   }
 
   /** Adds an answer (an instance of the table's goal) unless a variant of it is already there. */
