@@ -1,3 +1,4 @@
+import { arrayToList, listToArray } from './builtins.js'
 import { EvaluationError, InstantiationError } from './errors.js'
 import { INFIX_OPS, PREFIX_OPS } from './parser.js'
 import { formatAtom, formatFloat } from './printer.js'
@@ -133,22 +134,12 @@ export function writeTerm(t0: RT, quoted: boolean, max = 1200): string {
   return `${fname}(${args.map((a) => w(a, 999)).join(',')})`
 }
 
-function listItems(t0: RT): RT[] | null {
-  const out: RT[] = []
-  let t = deref(t0)
-  while (t.kind === 'compound' && t.name === '.' && t.args.length === 2) {
-    out.push(t.args[0] as RT)
-    t = deref(t.args[1] as RT)
-  }
-  return t.kind === 'atom' && t.name === '[]' ? out : null
-}
-
 /** The text of a format string argument: an atom, a string, or a list of codes or characters. */
 function formatText(t0: RT): string {
   const t = deref(t0)
   const direct = t.kind === 'compound' ? null : textOf(t, 'format/3')
   if (direct !== null) return direct
-  const items = listItems(t)
+  const items = listToArray(t)
   if (items === null) throw new InstantiationError('format/3 needs a format text')
   return items
     .map((x) => {
@@ -174,7 +165,7 @@ function number(t: RT, d: string): number | bigint {
 export function formatString(fmt0: RT, args0: RT): string {
   const fmt = formatText(fmt0)
   const a = deref(args0)
-  const args = listItems(a) ?? [a]
+  const args = listToArray(a) ?? [a]
   let k = 0
   const next = (d: string): RT => {
     const x = args[k++]
@@ -271,11 +262,7 @@ export function formatSink(sink0: RT, text: string): { target: RT; value: RT } {
     throw new EvaluationError('format/3: the sink must be atom(A), string(S), codes(Cs) or chars(Cs)')
   const target = sink.args[0] as RT
   const chars = [...text]
-  const list = (items: RT[]): RT => {
-    let out: RT = atom('[]')
-    for (let i = items.length - 1; i >= 0; i--) out = { kind: 'compound', name: '.', args: [items[i] as RT, out] }
-    return out
-  }
+  const list = arrayToList
   switch (sink.name) {
     case 'atom':
       return { target, value: atom(text) }
