@@ -86,7 +86,7 @@ const ALPHA = /^[a-z]/
 const SYMBOL = /^[+\-*/\\^<>=~:.?@#&$]/
 
 /** A term as SWI-Prolog's write/1 (`quoted` false) or writeq/1 (`quoted` true) prints it. */
-export function writeTerm(t0: RT, quoted: boolean, max = 1200): string {
+function writeTerm(t0: RT, quoted: boolean, max = 1200): string {
   const t = deref(t0)
   switch (t.kind) {
     case 'ref':
