@@ -13,7 +13,7 @@ import { type CompiledClause, instantiate, KnowledgeBase, type Tpl, unifyTpl } f
 import { parseTerm } from './parser.js'
 import { analyse, type ProgramAnalysis } from './strata.js'
 import { type AnswerTable, TableSpace } from './tabling.js'
-import type { Clause, Term } from './terms.js'
+import { type Clause, indicator, type Term } from './terms.js'
 import { copyTerm, deref, type Ref, type RT, resolve, Trail, toRuntime, unify, variantKey } from './unify.js'
 
 /** Limits and switches of one query. */
@@ -88,6 +88,8 @@ interface Context {
   readonly signal: AbortSignal | undefined
   readonly tables: TableSpace
   readonly analysis: ProgramAnalysis
+  /** Per predicate: its clauses when none has an index key (indexing cannot narrow them), else null. */
+  readonly unindexed: Map<string, readonly CompiledClause[] | null>
   steps: number
 }
 
@@ -126,7 +128,13 @@ function piKey(name: string, n: number): string {
 }
 const CUT: RT = { kind: 'atom', name: '!' }
 let library: KnowledgeBase | undefined
-const tableSpaces = new WeakMap<KnowledgeBase, { version: number; space: TableSpace; analysis: ProgramAnalysis }>()
+interface KbCache {
+  readonly version: number
+  readonly space: TableSpace
+  readonly analysis: ProgramAnalysis
+  readonly unindexed: Map<string, readonly CompiledClause[] | null>
+}
+const tableSpaces = new WeakMap<KnowledgeBase, KbCache>()
 
 function check(ctx: Context): void {
   if (ctx.signal?.aborted) throw new QueryTimeoutError('query aborted', { cause: ctx.signal.reason })
@@ -322,7 +330,7 @@ class Engine {
       if (this.proof) this.#log(g, 'builtin', f.pnode)
       return true
     }
-    let list = kb.candidates(key, args[0])
+    let list = this.ctx.unindexed.get(key) ?? kb.candidates(key, args[0])
     if (list === undefined) {
       const nondet = NONDET_BUILTINS.get(key)
       if (nondet !== undefined) return this.#nondet(g, args, nondet(args), f)
@@ -469,13 +477,21 @@ function libraryKb(): KnowledgeBase {
 export class Solver {
   constructor(readonly kb: KnowledgeBase) {}
 
-  #tables(): { space: TableSpace; analysis: ProgramAnalysis } {
+  #tables(): KbCache {
     const entry = tableSpaces.get(this.kb)
     if (entry !== undefined && entry.version === this.kb.version) return entry
-    const fresh = {
+    const unindexed = new Map<string, readonly CompiledClause[] | null>()
+    for (const c of this.kb.clauses()) {
+      const pi = indicator(c.head)
+      if (unindexed.has(pi)) continue
+      const all = this.kb.candidates(pi, undefined) ?? []
+      unindexed.set(pi, all.length > 1 && all.every((x) => x.key === null) ? all : null)
+    }
+    const fresh: KbCache = {
       version: this.kb.version,
       space: new TableSpace(),
       analysis: analyse(this.kb.clauses(), this.kb.tabled),
+      unindexed,
     }
     tableSpaces.set(this.kb, fresh)
     return fresh
@@ -532,6 +548,7 @@ export class Solver {
       signal: options.signal,
       tables: tables.space,
       analysis: tables.analysis,
+      unindexed: tables.unindexed,
       steps: 0,
     }
     check(ctx)

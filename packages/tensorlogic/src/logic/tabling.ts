@@ -1,5 +1,5 @@
 import { compileRuntime, type Tpl } from './knowledge-base.js'
-import { type RT, variantKey } from './unify.js'
+import { deref, type RT, variantKey } from './unify.js'
 
 /** The answers of one tabled call variant. `answers` only grows; consumers read it by index. */
 export interface AnswerTable {
@@ -101,10 +101,11 @@ export class TableSpace {
 
   /** Adds an answer (an instance of the table's goal) unless a variant of it is already there. */
   addAnswer(t: AnswerTable, answer: RT): void {
-    const key = variantKey(answer)
+    const flat = flatAnswer(answer)
+    const key = flat === null ? variantKey(answer) : flat.key
     if (t.keys.has(key)) return
     t.keys.add(key)
-    t.answers.push(compileRuntime(answer, new Map()))
+    t.answers.push(flat === null ? compileRuntime(answer, new Map()) : flat.tpl)
     this.#added++
   }
 
@@ -112,4 +113,24 @@ export class TableSpace {
   clear(): void {
     if (this.#stack.length === 0) this.#tables.clear()
   }
+}
+
+/**
+ * The common answer `p(a, 1, ...)` whose arguments are all atoms or integers: its template is the term itself and its
+ * key lists the arguments (no walk through `variantKey`). `null` for any other answer.
+ */
+function flatAnswer(t0: RT): { key: string; tpl: Tpl } | null {
+  const t = deref(t0)
+  if (t.kind !== 'compound') return null
+  const n = t.args.length
+  const args = new Array<Tpl>(n)
+  let key = ''
+  for (let i = 0; i < n; i++) {
+    const a = deref(t.args[i] as RT)
+    if (a.kind === 'atom') key += `a${a.name.length}:${a.name},`
+    else if (a.kind === 'int') key += `i${a.value},`
+    else return null
+    args[i] = a
+  }
+  return { key, tpl: { kind: 'compound', name: t.name, args, ground: true } }
 }
