@@ -6,6 +6,8 @@ export interface AnswerTable {
   readonly key: string
   readonly answers: Tpl[]
   readonly keys: Set<string>
+  /** The answers with atomic arguments only, as a trie over argument values (atom names, integer bigints). */
+  readonly flat: Map<unknown, unknown>
   status: 'evaluating' | 'incomplete' | 'complete'
   /** Position on the evaluation stack while evaluating. */
   index: number
@@ -45,7 +47,7 @@ export class TableSpace {
       return t
     }
     if (t === undefined) {
-      t = { key, answers: [], keys: new Set(), status: 'evaluating', index: 0 }
+      t = { key, answers: [], keys: new Set(), flat: new Map(), status: 'evaluating', index: 0 }
       this.#tables.set(key, t)
     }
     t.status = 'evaluating'
@@ -102,10 +104,15 @@ export class TableSpace {
   /** Adds an answer (an instance of the table's goal) unless a variant of it is already there. */
   addAnswer(t: AnswerTable, answer: RT): void {
     const flat = flatAnswer(answer)
-    const key = flat === null ? variantKey(answer) : flat.key
-    if (t.keys.has(key)) return
-    t.keys.add(key)
-    t.answers.push(flat === null ? compileRuntime(answer, new Map()) : flat.tpl)
+    if (flat !== null) {
+      if (!addFlat(t.flat, flat.args)) return
+      t.answers.push(flat)
+    } else {
+      const key = variantKey(answer)
+      if (t.keys.has(key)) return
+      t.keys.add(key)
+      t.answers.push(compileRuntime(answer, new Map()))
+    }
     this.#added++
   }
 
@@ -115,22 +122,37 @@ export class TableSpace {
   }
 }
 
-/**
- * The common answer `p(a, 1, ...)` whose arguments are all atoms or integers: its template is the term itself and its
- * key lists the arguments (no walk through `variantKey`). `null` for any other answer.
- */
-function flatAnswer(t0: RT): { key: string; tpl: Tpl } | null {
+/** The common answer `p(a, 1, ...)` whose arguments are all atoms or integers is its own template; else `null`. */
+function flatAnswer(t0: RT): (Tpl & { kind: 'compound' }) | null {
   const t = deref(t0)
   if (t.kind !== 'compound') return null
   const n = t.args.length
   const args = new Array<Tpl>(n)
-  let key = ''
   for (let i = 0; i < n; i++) {
     const a = deref(t.args[i] as RT)
-    if (a.kind === 'atom') key += `a${a.name.length}:${a.name},`
-    else if (a.kind === 'int') key += `i${a.value},`
-    else return null
+    if (a.kind !== 'atom' && a.kind !== 'int') return null
     args[i] = a
   }
-  return { key, tpl: { kind: 'compound', name: t.name, args, ground: true } }
+  return { kind: 'compound', name: t.name, args, ground: true }
+}
+
+/** Adds the arguments to the trie (an atom by its name, an integer by its bigint value); false if already there. */
+function addFlat(root: Map<unknown, unknown>, args: readonly Tpl[]): boolean {
+  let node = root
+  const last = args.length - 1
+  for (let i = 0; i < last; i++) {
+    const a = args[i] as Tpl
+    const k = a.kind === 'atom' ? a.name : (a as { value: bigint }).value
+    let next = node.get(k) as Map<unknown, unknown> | undefined
+    if (next === undefined) {
+      next = new Map()
+      node.set(k, next)
+    }
+    node = next
+  }
+  const a = args[last] as Tpl
+  const k = a.kind === 'atom' ? a.name : (a as { value: bigint }).value
+  if (node.has(k)) return false
+  node.set(k, true)
+  return true
 }
