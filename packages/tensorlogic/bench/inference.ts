@@ -8,6 +8,7 @@
 // SWIPL=<path> (default .tools/swipl/swipl). BENCH_QUICK=1 for a small run (500 edges, 200-element list).
 // Writes bench/results/tensorlogic.{json,md}.
 import { spawnSync } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -107,6 +108,7 @@ main :- run(B, A), format("~6f ~w~n", [B, A]).
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-bench-'))
+const loadAtStart = loadavg()[0] ?? 0
 try {
   const rows = []
   for (const [name, program, goal] of [
@@ -130,6 +132,7 @@ try {
     `Best of ${REPEATS} runs each. Ours: in-process after consult (Solver.allSync). SWI-Prolog ${SWIPL}: get_time around the query inside swipl -O (tables abolished between runs), and the wall time of the whole swipl process (startup, consult and all ${REPEATS} runs).`,
     'Ratios above 1 mean we are slower. The answers must match (pairs for the closure, 1 for nrev and zebra, 92 solutions of 8-queens, tak(18, 12, 6) = 7, SEND = 9567, the size of the four derivatives for deriv).',
     QUICK ? 'BENCH_QUICK=1: reduced sizes.' : 'Full sizes.',
+    `1-minute load average at the start: ${loadAtStart.toFixed(1)} (on a shared machine the ratios move with the load).`,
   ])
 } finally {
   rmSync(dir, { recursive: true, force: true })
