@@ -8,9 +8,8 @@
 // SWIPL=<path> (default .tools/swipl/swipl). BENCH_QUICK=1 for a small run (500 edges, 200-element list).
 // Writes bench/results/tensorlogic.{json,md}.
 import { spawnSync } from 'node:child_process'
-import { loadavg } from 'node:os'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeReport } from '../../../bench/lib/report.ts'
 import { KnowledgeBase, Solver } from '../dist/index.js'
