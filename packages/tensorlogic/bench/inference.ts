@@ -1,6 +1,7 @@
 // TensorLogic inference against SWI-Prolog, same programs, same machine, same run:
 //  - tabled left-recursive transitive closure (all pairs) over a seeded random graph of 2,000 edges on 1,000 nodes;
-//  - naive reverse of a 500-element list, repeated.
+//  - naive reverse of a 500-element list, repeated;
+//  - the classic benchmarks of bench/classic.ts: 8-queens (all solutions), tak, zebra, crypt, deriv, repeated.
 // SWI is timed inside swipl (get_time around the query, tables abolished between repeats) and as the wall time of the
 // whole `swipl` process (startup and consult included). Ours is timed in-process after the program is consulted.
 // Run after `pnpm --filter @ipfrs/tensorlogic build`:  node packages/tensorlogic/bench/inference.ts
@@ -8,10 +9,11 @@
 // Writes bench/results/tensorlogic.{json,md}.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeReport } from '../../../bench/lib/report.ts'
 import { KnowledgeBase, Solver } from '../dist/index.js'
+import { CRYPT, DERIV, QUEENS, TAK, ZEBRA } from './classic.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const EDGES = QUICK ? 500 : 2000
@@ -54,6 +56,13 @@ nlist(N, N, [N]) :- !.
 nlist(I, N, [I|T]) :- I1 is I + 1, nlist(I1, N, T).
 bench(K) :- nlist(1, ${LIST}, L), ( between(1, K, _), nrev(L, _), fail ; true ).
 `
+const CLASSIC = [
+  ['8-queens all solutions', QUEENS, QUICK ? 1 : 5],
+  ['tak(18, 12, 6)', TAK, QUICK ? 1 : 5],
+  ['zebra', ZEBRA, QUICK ? 5 : 30],
+  ['crypt (SEND+MORE=MONEY)', CRYPT, QUICK ? 5 : 30],
+  ['deriv (ops8, divide10, log10, times10)', DERIV, QUICK ? 100 : 2000],
+] as const
 const TC_GOAL = 'findall(X-Y, path(X, Y), _L), length(_L, N)'
 const NREV_GOAL = `bench(${NREV_TIMES})`
 
@@ -98,13 +107,15 @@ main :- run(B, A), format("~6f ~w~n", [B, A]).
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tl-bench-'))
+const loadAtStart = loadavg()[0] ?? 0
 try {
   const rows = []
   for (const [name, program, goal] of [
     [`transitive closure (${EDGES} edges, tabled, all pairs)`, TC, TC_GOAL],
     [`naive reverse ${LIST} x${NREV_TIMES}`, NREV, NREV_GOAL],
+    ...CLASSIC.map(([name, program, k]) => [`${name} x${k}`, program, `bench(${k}, N)`] as const),
   ] as const) {
-    const s = swi(dir, name.split(' ')[0] as string, program, goal)
+    const s = swi(dir, name.replace(/[^a-z0-9]+/gi, '_').slice(0, 24), program, goal)
     const o = ours(program, goal)
     rows.push({
       benchmark: name,
@@ -118,8 +129,9 @@ try {
   }
   writeReport('tensorlogic', 'TensorLogic inference vs SWI-Prolog', rows, [
     `Best of ${REPEATS} runs each. Ours: in-process after consult (Solver.allSync). SWI-Prolog ${SWIPL}: get_time around the query inside swipl -O (tables abolished between runs), and the wall time of the whole swipl process (startup, consult and all ${REPEATS} runs).`,
-    'Ratios above 1 mean we are slower. The answer counts must match (pairs for the closure, 1 for nrev).',
+    'Ratios above 1 mean we are slower. The answers must match (pairs for the closure, 1 for nrev and zebra, 92 solutions of 8-queens, tak(18, 12, 6) = 7, SEND = 9567, the size of the four derivatives for deriv).',
     QUICK ? 'BENCH_QUICK=1: reduced sizes.' : 'Full sizes.',
+    `1-minute load average at the start: ${loadAtStart.toFixed(1)} (on a shared machine the ratios move with the load).`,
   ])
 } finally {
   rmSync(dir, { recursive: true, force: true })

@@ -77,6 +77,7 @@ export {
   QueryTimeoutError,
   RuleNotFoundError,
   UnknownPredicateError,
+  UnstratifiedError,
 } from './logic/errors.js'
 /** Facts and rules indexed for the solver, with table declarations and IPLD snapshots. */
 export { type KbStats, KnowledgeBase } from './logic/knowledge-base.js'
@@ -88,6 +89,8 @@ export { formatAtom, printClause, printProgram, printTerm } from './logic/printe
 export { RuleStore } from './logic/rule-store.js'
 /** The SLD-resolution solver with tabling. */
 export { type Answer, type ProofAnswer, type ProofNode, type QueryOptions, Solver } from './logic/solver.js'
+/** The predicate dependency analysis: automatic tabling of recursive components and stratification. */
+export { analyse, type ProgramAnalysis } from './logic/strata.js'
 /** The term IR and its constructors. */
 export {
   type Atom,

@@ -179,7 +179,8 @@ function numCompare(args: readonly RT[]): number {
   return Number.isNaN(Number(a)) || Number.isNaN(Number(b)) ? Number.NaN : 0
 }
 
-function listToArray(t0: RT): RT[] | null {
+/** The items of a proper runtime list (`null` for a partial or improper list). */
+export function listToArray(t0: RT): RT[] | null {
   const out: RT[] = []
   let t = deref(t0)
   while (t.kind === 'compound' && t.name === '.' && t.args.length === 2) {

@@ -17,8 +17,8 @@ export class ParseError extends IpfrsError {
 export class DepthLimitError extends IpfrsError {
   static override readonly httpStatus = 400
   static readonly code = 'ERR_DEPTH_LIMIT'
-  constructor(limit: number) {
-    super(DepthLimitError.code, `proof depth limit ${limit} exceeded`)
+  constructor(limit: number, message = `proof depth limit ${limit} exceeded`) {
+    super(DepthLimitError.code, message)
   }
 }
 
@@ -66,6 +66,18 @@ export class InvalidClauseError extends IpfrsError {
   static readonly code = 'ERR_INVALID_CLAUSE'
   constructor(message: string) {
     super(InvalidClauseError.code, message)
+  }
+}
+
+/** A tabled predicate that depends on itself through negation or an aggregate: no stratified meaning. */
+export class UnstratifiedError extends IpfrsError {
+  static override readonly httpStatus = 400
+  static readonly code = 'ERR_UNSTRATIFIED'
+  /** The dependency cycle, e.g. `win/1 -> \+ win/1`. */
+  readonly cycle: string
+  constructor(cycle: string) {
+    super(UnstratifiedError.code, `negation through recursion is not stratified: ${cycle}`)
+    this.cycle = cycle
   }
 }
 

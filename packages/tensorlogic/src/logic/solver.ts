@@ -1,16 +1,11 @@
-import { arrayToList, BUILTINS, LIBRARY } from './builtins.js'
-import {
-  DepthLimitError,
-  InstantiationError,
-  InvalidClauseError,
-  QueryTimeoutError,
-  UnknownPredicateError,
-} from './errors.js'
-import { type CompiledClause, instantiate, KnowledgeBase, type Tpl, unifyTpl } from './knowledge-base.js'
+import { type Context, check, Engine, type PLog, type PNode } from './engine.js'
+import { DepthLimitError } from './errors.js'
+import type { CompiledClause, KnowledgeBase } from './knowledge-base.js'
 import { parseTerm } from './parser.js'
-import { type AnswerTable, TableSpace } from './tabling.js'
-import type { Clause, Term } from './terms.js'
-import { copyTerm, deref, type Ref, type RT, resolve, Trail, toRuntime, unify } from './unify.js'
+import { analyse, type ProgramAnalysis } from './strata.js'
+import { TableSpace } from './tabling.js'
+import { type Clause, indicator, type Term } from './terms.js'
+import { type Ref, resolve, Trail, toRuntime } from './unify.js'
 
 /** Limits and switches of one query. */
 export interface QueryOptions {
@@ -43,321 +38,19 @@ export interface ProofAnswer {
   readonly proof: ProofNode[]
 }
 
-interface Frame {
-  readonly goal: RT
-  readonly next: Frame | null
-  readonly depth: number
-  readonly cutB: number
-  readonly pnode: PNode | null
-  /** Resolve against clauses even if the predicate is tabled (the evaluation of a table). */
-  readonly direct?: boolean
+interface KbCache {
+  readonly version: number
+  readonly space: TableSpace
+  readonly analysis: ProgramAnalysis
+  readonly unindexed: Map<string, readonly CompiledClause[] | null>
 }
-interface PNode {
-  readonly goal: RT
-  readonly via: ProofNode['via']
-  readonly clause?: Clause
-  readonly parent: PNode | null
-}
-interface PLog {
-  readonly node: PNode
-  readonly next: PLog | null
-}
-const CLAUSES = 0
-const GOALS = 1
-const ANSWERS = 2
-interface ChoicePoint {
-  readonly kind: 0 | 1 | 2
-  readonly trailTop: number
-  readonly mark: number
-  readonly plog: PLog | null
-  readonly frame: Frame
-  readonly list?: readonly CompiledClause[]
-  readonly table?: AnswerTable
-  readonly idx: number
-}
+const tableSpaces = new WeakMap<KnowledgeBase, KbCache>()
 
-interface Context {
-  readonly kb: KnowledgeBase
-  readonly trail: Trail
-  readonly maxDepth: number
-  readonly deadline: number
-  readonly signal: AbortSignal | undefined
-  readonly tables: TableSpace
-  steps: number
-}
-
-const EMPTY: readonly RT[] = []
-const CUT: RT = { kind: 'atom', name: '!' }
-let library: KnowledgeBase | undefined
-const tableSpaces = new WeakMap<KnowledgeBase, { version: number; space: TableSpace }>()
-
-function check(ctx: Context): void {
-  if (ctx.signal?.aborted) throw new QueryTimeoutError('query aborted', { cause: ctx.signal.reason })
-  if (Date.now() > ctx.deadline) throw new QueryTimeoutError()
-}
-
-/** The SLD resolution machine: a goal stack, a choicepoint stack and the trail (iterative, no JS recursion). */
-class Engine {
-  goals: Frame | null
-  readonly cps: ChoicePoint[] = []
-  plog: PLog | null = null
-  state: 'running' | 'solution' | 'done' = 'running'
-  readonly #trailStart: number
-  readonly #savedMark: number
-  readonly #baseMark: number
-
-  constructor(
-    readonly ctx: Context,
-    goal: RT,
-    depth: number,
-    readonly proof: boolean,
-    direct = false,
-  ) {
-    const trail = ctx.trail
-    this.#trailStart = trail.refs.length
-    this.#savedMark = trail.varMark
-    this.#baseMark = trail.varMark = trail.counter
-    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct }
-  }
-
-  /** Runs to the next solution (true), to failure (false) or for `budget` steps (null: call again). */
-  next(budget = Number.POSITIVE_INFINITY): boolean | null {
-    if (this.state === 'done') return false
-    if (this.state === 'solution') {
-      this.state = 'running'
-      if (!this.backtrack()) return this.#finish()
-    }
-    const ctx = this.ctx
-    for (let n = 0; ; n++) {
-      const f = this.goals
-      if (f === null) {
-        this.state = 'solution'
-        return true
-      }
-      if (n >= budget) return null
-      if ((++ctx.steps & 1023) === 0) check(ctx)
-      this.goals = f.next
-      if (!this.step(f) && !this.backtrack()) return this.#finish()
-    }
-  }
-
-  #finish(): false {
-    this.state = 'done'
-    return false
-  }
-
-  /** Undoes every binding this engine made. */
-  close(): void {
-    this.ctx.trail.undo(this.#trailStart)
-    this.ctx.trail.varMark = this.#savedMark
-    this.state = 'done'
-  }
-
-  #push(cp: Omit<ChoicePoint, 'trailTop' | 'mark' | 'plog'>): void {
-    const trail = this.ctx.trail
-    this.cps.push({ ...cp, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
-    trail.varMark = trail.counter
-  }
-
-  #popTo(height: number): void {
-    this.cps.length = height
-    this.ctx.trail.varMark = this.cps[height - 1]?.mark ?? this.#baseMark
-  }
-
-  backtrack(): boolean {
-    const trail = this.ctx.trail
-    while (this.cps.length > 0) {
-      const cp = this.cps.pop() as ChoicePoint
-      trail.undo(cp.trailTop)
-      trail.varMark = this.cps[this.cps.length - 1]?.mark ?? this.#baseMark
-      this.plog = cp.plog
-      if (cp.kind === GOALS) {
-        this.goals = cp.frame
-        return true
-      }
-      const g = deref(cp.frame.goal)
-      const args = g.kind === 'compound' ? g.args : EMPTY
-      if (cp.kind === CLAUSES && this.#tryClauses(g, args, cp.frame, cp.list as CompiledClause[], cp.idx)) return true
-      if (cp.kind === ANSWERS && this.#tryAnswers(g, cp.frame, cp.table as AnswerTable, cp.idx)) return true
-    }
-    return false
-  }
-
-  #frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
-    return { goal, next, depth: f.depth, cutB, pnode: f.pnode }
-  }
-
-  #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
-    const node: PNode = { goal, via, parent, ...(clause ? { clause } : {}) }
-    this.plog = { node, next: this.plog }
-    return node
-  }
-
-  step(f: Frame): boolean {
-    const g = deref(f.goal)
-    if (g.kind === 'ref') throw new InstantiationError('call of an unbound variable')
-    if (g.kind !== 'atom' && g.kind !== 'compound') throw new InvalidClauseError(`goal is not callable: ${g.kind}`)
-    const args = g.kind === 'compound' ? g.args : EMPTY
-    const n = args.length
-    switch (n === 0 ? g.name : `${g.name}/${n}`) {
-      case 'true':
-        return true
-      case 'fail':
-      case 'false':
-        return false
-      case '!':
-        this.#popTo(f.cutB)
-        return true
-      case ',/2':
-        this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
-        return true
-      case ';/2': {
-        const c = deref(args[0] as RT)
-        const B = this.cps.length
-        this.#push({ kind: GOALS, frame: this.#frame(args[1] as RT, f.next, f), idx: 0 })
-        if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
-          const then = this.#frame(c.args[1] as RT, f.next, f)
-          this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
-        } else this.goals = this.#frame(c, f.next, f)
-        return true
-      }
-      case '->/2': {
-        const B = this.cps.length
-        const then = this.#frame(args[1] as RT, f.next, f)
-        this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
-        return true
-      }
-      case '\\+/1':
-      case 'not/1':
-        return !this.#succeeds(args[0] as RT, f)
-      case 'forall/2':
-        return !this.#succeeds(
-          {
-            kind: 'compound',
-            name: ',',
-            args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
-          },
-          f,
-        )
-      case 'findall/3': {
-        const results: RT[] = []
-        const sub = new Engine(this.ctx, args[1] as RT, f.depth, false)
-        try {
-          while (sub.next()) results.push(copyTerm(args[0] as RT, this.ctx.trail))
-        } finally {
-          sub.close()
-        }
-        return unify(args[2] as RT, arrayToList(results), this.ctx.trail)
-      }
-    }
-    if (g.name === 'call' && n >= 1) {
-      let goal = deref(args[0] as RT)
-      if (n > 1) {
-        if (goal.kind === 'atom') goal = { kind: 'compound', name: goal.name, args: args.slice(1) }
-        else if (goal.kind === 'compound')
-          goal = { kind: 'compound', name: goal.name, args: [...goal.args, ...args.slice(1)] }
-      }
-      this.goals = { goal, next: f.next, depth: f.depth, cutB: this.cps.length, pnode: f.pnode }
-      return true
-    }
-    const key = `${g.name}/${n}`
-    const kb = this.ctx.kb
-    if (!f.direct && kb.isTabled(key)) return this.#tabled(g, f)
-    const builtin = BUILTINS.get(key)
-    if (builtin !== undefined) {
-      if (!builtin(args, this.ctx.trail)) return false
-      if (this.proof) this.#log(g, 'builtin', f.pnode)
-      return true
-    }
-    let list = kb.candidates(key, args[0])
-    if (list === undefined) {
-      library ??= libraryKb()
-      list = library.candidates(key, args[0])
-      if (list === undefined) throw new UnknownPredicateError(key)
-    }
-    return this.#tryClauses(g, args, f, list, 0)
-  }
-
-  #succeeds(goal: RT, f: Frame): boolean {
-    const sub = new Engine(this.ctx, goal, f.depth, false)
-    try {
-      return sub.next() === true
-    } finally {
-      sub.close()
-    }
-  }
-
-  #tryClauses(g: RT, args: readonly RT[], f: Frame, list: readonly CompiledClause[], i: number): boolean {
-    const trail = this.ctx.trail
-    const depth = f.depth + 1
-    if (depth > this.ctx.maxDepth) throw new DepthLimitError(this.ctx.maxDepth)
-    const B = this.cps.length
-    for (const n = list.length; i < n; i++) {
-      const c = list[i] as CompiledClause
-      const more = i + 1 < n
-      const mark = trail.refs.length
-      if (more) this.#push({ kind: CLAUSES, frame: f, list, idx: i + 1 })
-      const vars = new Array<RT | undefined>(c.nvars)
-      let ok = true
-      for (let k = 0; k < c.head.length; k++) {
-        if (!unifyTpl(c.head[k] as Tpl, args[k] as RT, vars, trail)) {
-          ok = false
-          break
-        }
-      }
-      if (ok) {
-        const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
-        let next = f.next
-        for (let k = c.body.length - 1; k >= 0; k--) {
-          next = { goal: instantiate(c.body[k] as Tpl, vars, trail), next, depth, cutB: B, pnode }
-        }
-        this.goals = next
-        return true
-      }
-      if (more) this.#popTo(B)
-      trail.undo(mark)
-    }
-    return false
-  }
-
-  #tabled(g: RT & { kind: 'atom' | 'compound' }, f: Frame): boolean {
-    const ctx = this.ctx
-    const table = ctx.tables.call(g, (t) => {
-      const goal = copyTerm(g, ctx.trail)
-      const sub = new Engine(ctx, goal, f.depth, false, true)
-      try {
-        while (sub.next()) ctx.tables.addAnswer(t, goal)
-      } finally {
-        sub.close()
-      }
-    })
-    return this.#tryAnswers(g, f, table, 0)
-  }
-
-  #tryAnswers(g: RT, f: Frame, table: AnswerTable, i: number): boolean {
-    const trail = this.ctx.trail
-    const answers = table.answers
-    const B = this.cps.length
-    for (; i < answers.length; i++) {
-      const more = i + 1 < answers.length || table.status !== 'complete'
-      const mark = trail.refs.length
-      if (more) this.#push({ kind: ANSWERS, frame: f, table, idx: i + 1 })
-      if (unifyTpl(answers[i] as Tpl, g, [], trail)) {
-        if (this.proof) this.#log(g, 'table', f.pnode)
-        this.goals = f.next
-        return true
-      }
-      if (more) this.#popTo(B)
-      trail.undo(mark)
-    }
-    return false
-  }
-}
-
-function libraryKb(): KnowledgeBase {
-  const kb = new KnowledgeBase()
-  kb.consult(LIBRARY)
-  return kb
+/** The JS stack overflow of tabled calls nested too deep (each new call variant nests), as a typed error. */
+function stackLimit(err: unknown): unknown {
+  return err instanceof RangeError && /call stack/.test(err.message)
+    ? new DepthLimitError(0, 'tabled calls nested too deep for the JS stack')
+    : err
 }
 
 /**
@@ -368,12 +61,29 @@ function libraryKb(): KnowledgeBase {
 export class Solver {
   constructor(readonly kb: KnowledgeBase) {}
 
-  #tables(): TableSpace {
+  #tables(): KbCache {
     const entry = tableSpaces.get(this.kb)
-    if (entry !== undefined && entry.version === this.kb.version) return entry.space
-    const space = new TableSpace()
-    tableSpaces.set(this.kb, { version: this.kb.version, space })
-    return space
+    if (entry !== undefined && entry.version === this.kb.version) return entry
+    const unindexed = new Map<string, readonly CompiledClause[] | null>()
+    for (const c of this.kb.clauses()) {
+      const pi = indicator(c.head)
+      if (unindexed.has(pi)) continue
+      const all = this.kb.candidates(pi, undefined) ?? []
+      unindexed.set(pi, all.length > 1 && all.every((x) => x.key === null) ? all : null)
+    }
+    const fresh: KbCache = {
+      version: this.kb.version,
+      space: new TableSpace(),
+      analysis: analyse(this.kb.clauses(), this.kb.tabled),
+      unindexed,
+    }
+    tableSpaces.set(this.kb, fresh)
+    return fresh
+  }
+
+  /** The dependency analysis of the knowledge base: which predicates are tabled (declared or automatically). */
+  analysis(): ProgramAnalysis {
+    return this.#tables().analysis
   }
 
   /** Answers one by one; the work is done in slices between which the event loop runs (so `signal` can fire). */
@@ -401,6 +111,8 @@ export class Solver {
     try {
       while ((options.limit ?? Number.POSITIVE_INFINITY) > out.length && run.engine.next())
         out.push(run.answer().bindings)
+    } catch (err) {
+      throw stackLimit(err)
     } finally {
       run.engine.close()
     }
@@ -409,6 +121,7 @@ export class Solver {
 
   #start(goal: string | Term, options: QueryOptions, proof: boolean) {
     const term = typeof goal === 'string' ? parseTerm(goal) : goal
+    const tables = this.#tables()
     const trail = new Trail()
     trail.occursCheck = options.occursCheck ?? false
     const ctx: Context = {
@@ -417,7 +130,9 @@ export class Solver {
       maxDepth: options.maxDepth ?? 100_000,
       deadline: options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs,
       signal: options.signal,
-      tables: this.#tables(),
+      tables: tables.space,
+      analysis: tables.analysis,
+      unindexed: tables.unindexed,
       steps: 0,
     }
     check(ctx)
@@ -438,7 +153,12 @@ export class Solver {
     const limit = options.limit ?? Number.POSITIVE_INFINITY
     try {
       for (let found = 0; found < limit; ) {
-        const r = engine.next(50_000)
+        let r: boolean | null
+        try {
+          r = engine.next(50_000)
+        } catch (err) {
+          throw stackLimit(err)
+        }
         if (r === false) return
         if (r === null) {
           await new Promise((resolve) => setImmediate(resolve))

@@ -73,7 +73,22 @@ function occurs(r: Ref, t: RT): boolean {
 
 /** Unifies two runtime terms, recording bindings on the trail; with `trail.occursCheck` cyclic bindings fail. */
 export function unify(a0: RT, b0: RT, trail: Trail): boolean {
-  const stack: RT[] = [a0, b0]
+  // fast paths without the work stack: a variable on either side, or two atomic terms
+  const a1 = deref(a0)
+  const b1 = deref(b0)
+  if (a1 === b1) return true
+  if (a1.kind === 'ref' || b1.kind === 'ref') {
+    if (a1.kind === 'ref' && (b1.kind !== 'ref' || b1.id < a1.id)) {
+      if (trail.occursCheck && occurs(a1, b1)) return false
+      trail.bind(a1, b1)
+    } else {
+      if (trail.occursCheck && occurs(b1 as Ref, a1)) return false
+      trail.bind(b1 as Ref, a1)
+    }
+    return true
+  }
+  if (a1.kind !== 'compound' || b1.kind !== 'compound') return sameAtomic(a1, b1)
+  const stack: RT[] = [a1, b1]
   while (stack.length > 0) {
     const b = deref(stack.pop() as RT)
     const a = deref(stack.pop() as RT)

@@ -1,4 +1,5 @@
 % Family relations: facts, recursion, inequality.
+% ancestor/2 is recursive and function-free: tabled automatically, so its answers are a set (as with SWI tabling).
 parent(tom, bob).
 parent(tom, liz).
 parent(bob, ann).
@@ -14,8 +15,8 @@ sibling(X, Y) :- parent(P, X), parent(P, Y), X \= Y.
 ancestor(X, Y) :- parent(X, Y).
 ancestor(X, Y) :- parent(X, Z), ancestor(Z, Y).
 cousin(X, Y) :- parent(A, X), parent(B, Y), sibling(A, B).
-%? ancestor(tom, X)
-%? ancestor(X, jim)
+%?set ancestor(tom, X)
+%?set ancestor(X, jim)
 %? sibling(X, Y)
 %? grandparent(G, C), female(C)
 %? mother(M, C)

@@ -1,0 +1,392 @@
+import { aggregateResult, aggregateTemplate } from './aggregate.js'
+import { arrayToList, BUILTINS, LIBRARY } from './builtins.js'
+import { formatSink, formatString, NONDET_BUILTINS } from './builtins-text.js'
+import {
+  DepthLimitError,
+  InstantiationError,
+  InvalidClauseError,
+  QueryTimeoutError,
+  UnknownPredicateError,
+  UnstratifiedError,
+} from './errors.js'
+import { CONTROL, loops, piKey } from './goals.js'
+import { type CompiledClause, instantiate, KnowledgeBase, type Tpl, unifyTpl } from './knowledge-base.js'
+import type { ProofNode } from './solver.js'
+import type { ProgramAnalysis } from './strata.js'
+import type { AnswerTable, TableSpace } from './tabling.js'
+import type { Clause } from './terms.js'
+import { copyTerm, deref, type RT, type Trail, unify } from './unify.js'
+
+/** A goal to prove, with the rest of the conjunction after it. */
+export interface Frame {
+  readonly goal: RT
+  readonly next: Frame | null
+  readonly depth: number
+  readonly cutB: number
+  readonly pnode: PNode | null
+  /** Resolve against clauses even if the predicate is tabled (the evaluation of a table). */
+  readonly direct?: boolean
+}
+/** A proof-log node: a goal as resolved and its parent. */
+export interface PNode {
+  readonly goal: RT
+  readonly via: ProofNode['via']
+  readonly clause?: Clause
+  readonly parent: PNode | null
+}
+/** The proof log, newest first. */
+export interface PLog {
+  readonly node: PNode
+  readonly next: PLog | null
+}
+const CLAUSES = 0
+const GOALS = 1
+const ANSWERS = 2
+interface ChoicePoint {
+  readonly kind: 0 | 1 | 2
+  readonly trailTop: number
+  readonly mark: number
+  readonly plog: PLog | null
+  readonly frame: Frame
+  readonly list: readonly CompiledClause[] | undefined
+  readonly table: AnswerTable | undefined
+  readonly idx: number
+}
+
+/** What one query's engines share. */
+export interface Context {
+  readonly kb: KnowledgeBase
+  readonly trail: Trail
+  readonly maxDepth: number
+  readonly deadline: number
+  readonly signal: AbortSignal | undefined
+  readonly tables: TableSpace
+  readonly analysis: ProgramAnalysis
+  /** Per predicate: its clauses when none has an index key (indexing cannot narrow them), else null. */
+  readonly unindexed: Map<string, readonly CompiledClause[] | null>
+  steps: number
+}
+
+const EMPTY: readonly RT[] = []
+const CUT: RT = { kind: 'atom', name: '!' }
+let library: KnowledgeBase | undefined
+
+/** Ends the query when its signal fired or its deadline passed. */
+export function check(ctx: Context): void {
+  if (ctx.signal?.aborted) throw new QueryTimeoutError('query aborted', { cause: ctx.signal.reason })
+  if (Date.now() > ctx.deadline) throw new QueryTimeoutError()
+}
+
+/** The SLD resolution machine: a goal stack, a choicepoint stack and the trail (iterative, no JS recursion). */
+export class Engine {
+  goals: Frame | null
+  readonly cps: ChoicePoint[] = []
+  plog: PLog | null = null
+  state: 'running' | 'solution' | 'done' = 'running'
+  readonly #trailStart: number
+  readonly #savedMark: number
+  readonly #baseMark: number
+
+  constructor(
+    readonly ctx: Context,
+    goal: RT,
+    depth: number,
+    readonly proof: boolean,
+    direct = false,
+  ) {
+    const trail = ctx.trail
+    this.#trailStart = trail.refs.length
+    this.#savedMark = trail.varMark
+    this.#baseMark = trail.varMark = trail.counter
+    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct }
+  }
+
+  /** Runs to the next solution (true), to failure (false) or for `budget` steps (null: call again). */
+  next(budget = Number.POSITIVE_INFINITY): boolean | null {
+    if (this.state === 'done') return false
+    if (this.state === 'solution') {
+      this.state = 'running'
+      if (!this.backtrack()) return this.#finish()
+    }
+    const ctx = this.ctx
+    for (let n = 0; ; n++) {
+      const f = this.goals
+      if (f === null) {
+        this.state = 'solution'
+        return true
+      }
+      if (n >= budget) return null
+      if ((++ctx.steps & 1023) === 0) check(ctx)
+      this.goals = f.next
+      if (!this.step(f) && !this.backtrack()) return this.#finish()
+    }
+  }
+
+  #finish(): false {
+    this.state = 'done'
+    return false
+  }
+
+  /** Undoes every binding this engine made. */
+  close(): void {
+    this.ctx.trail.undo(this.#trailStart)
+    this.ctx.trail.varMark = this.#savedMark
+    this.state = 'done'
+  }
+
+  #push(
+    kind: ChoicePoint['kind'],
+    frame: Frame,
+    idx: number,
+    list?: readonly CompiledClause[],
+    table?: AnswerTable,
+  ): void {
+    const trail = this.ctx.trail
+    this.cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    trail.varMark = trail.counter
+  }
+
+  #popTo(height: number): void {
+    this.cps.length = height
+    this.ctx.trail.varMark = this.cps[height - 1]?.mark ?? this.#baseMark
+  }
+
+  backtrack(): boolean {
+    const trail = this.ctx.trail
+    while (this.cps.length > 0) {
+      const cp = this.cps.pop() as ChoicePoint
+      trail.undo(cp.trailTop)
+      trail.varMark = this.cps[this.cps.length - 1]?.mark ?? this.#baseMark
+      this.plog = cp.plog
+      if (cp.kind === GOALS) {
+        this.goals = cp.frame
+        return true
+      }
+      const g = deref(cp.frame.goal)
+      const args = g.kind === 'compound' ? g.args : EMPTY
+      if (cp.kind === CLAUSES && this.#tryClauses(g, args, cp.frame, cp.list as CompiledClause[], cp.idx)) return true
+      if (cp.kind === ANSWERS && this.#tryAnswers(g, cp.frame, cp.table as AnswerTable, cp.idx)) return true
+    }
+    return false
+  }
+
+  #frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
+    return { goal, next, depth: f.depth, cutB, pnode: f.pnode }
+  }
+
+  #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
+    const node: PNode = { goal, via, parent, ...(clause ? { clause } : {}) }
+    this.plog = { node, next: this.plog }
+    return node
+  }
+
+  step(f: Frame): boolean {
+    const g = deref(f.goal)
+    if (g.kind === 'ref') throw new InstantiationError('call of an unbound variable')
+    if (g.kind !== 'atom' && g.kind !== 'compound') throw new InvalidClauseError(`goal is not callable: ${g.kind}`)
+    const args = g.kind === 'compound' ? g.args : EMPTY
+    const n = args.length
+    const key = piKey(g.name, n)
+    if (CONTROL.has(g.name))
+      switch (n === 0 ? g.name : key) {
+        case 'true':
+          return true
+        case 'fail':
+        case 'false':
+          return false
+        case '!':
+          this.#popTo(f.cutB)
+          return true
+        case ',/2':
+          this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
+          return true
+        case ';/2': {
+          const c = deref(args[0] as RT)
+          const B = this.cps.length
+          this.#push(GOALS, this.#frame(args[1] as RT, f.next, f), 0)
+          if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
+            const then = this.#frame(c.args[1] as RT, f.next, f)
+            this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
+          } else this.goals = this.#frame(c, f.next, f)
+          return true
+        }
+        case '->/2': {
+          const B = this.cps.length
+          const then = this.#frame(args[1] as RT, f.next, f)
+          this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
+          return true
+        }
+        case '\\+/1':
+        case 'not/1':
+          return !this.#succeeds(args[0] as RT, f)
+        case 'forall/2':
+          return !this.#succeeds(
+            {
+              kind: 'compound',
+              name: ',',
+              args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
+            },
+            f,
+          )
+        case 'findall/3':
+          return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
+        case 'aggregate_all/3': {
+          const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
+          const result = aggregateResult(args[0] as RT, items)
+          return result !== null && unify(args[2] as RT, result, this.ctx.trail)
+        }
+        case 'format/3': {
+          const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
+          return unify(target, value, this.ctx.trail)
+        }
+      }
+    if (g.name === 'call' && n >= 1) {
+      let goal = deref(args[0] as RT)
+      if (n > 1) {
+        if (goal.kind === 'atom') goal = { kind: 'compound', name: goal.name, args: args.slice(1) }
+        else if (goal.kind === 'compound')
+          goal = { kind: 'compound', name: goal.name, args: [...goal.args, ...args.slice(1)] }
+      }
+      this.goals = { goal, next: f.next, depth: f.depth, cutB: this.cps.length, pnode: f.pnode }
+      return true
+    }
+    const kb = this.ctx.kb
+    const analysis = this.ctx.analysis
+    if (!f.direct && analysis.tabled.has(key)) {
+      const cycle = analysis.unstratified.get(key)
+      if (cycle !== undefined) throw new UnstratifiedError(cycle)
+      // A proof is wanted through automatically tabled predicates: SLD resolution that fails on a call that is a
+      // variant of one of its ancestors (complete for function-free programs), instead of an opaque table leaf.
+      if (!this.proof || !analysis.autoTabled.has(key)) return this.#tabled(g, f)
+      if (loops(g, f.pnode)) return false
+    }
+    const builtin = BUILTINS.get(key)
+    if (builtin !== undefined) {
+      if (!builtin(args, this.ctx.trail)) return false
+      if (this.proof) this.#log(g, 'builtin', f.pnode)
+      return true
+    }
+    let list = this.ctx.unindexed.get(key) ?? kb.candidates(key, args[0])
+    if (list === undefined) {
+      const nondet = NONDET_BUILTINS.get(key)
+      if (nondet !== undefined) return this.#nondet(g, args, nondet(args), f)
+      library ??= libraryKb()
+      list = library.candidates(key, args[0])
+      if (list === undefined) throw new UnknownPredicateError(key)
+    }
+    return this.#tryClauses(g, args, f, list, 0)
+  }
+
+  /** Copies of `template` for every solution of `goal` (findall/3). */
+  #collect(template: RT, goal: RT, f: Frame): RT[] {
+    const results: RT[] = []
+    const sub = new Engine(this.ctx, goal, f.depth, false)
+    try {
+      while (sub.next()) results.push(copyTerm(template, this.ctx.trail))
+    } finally {
+      sub.close()
+    }
+    return results
+  }
+
+  /** Tries the solutions of a nondeterministic built-in as alternatives (a disjunction of unifications). */
+  #nondet(g: RT & { kind: 'atom' | 'compound' }, args: readonly RT[], sols: (RT | undefined)[][], f: Frame): boolean {
+    if (sols.length === 0) return false
+    const eq = (sol: (RT | undefined)[]): RT => ({
+      kind: 'compound',
+      name: '=',
+      args: [
+        { kind: 'compound', name: g.name, args },
+        { kind: 'compound', name: g.name, args: sol.map((x, i) => x ?? (args[i] as RT)) },
+      ],
+    })
+    let goal = eq(sols[sols.length - 1] as (RT | undefined)[])
+    for (let i = sols.length - 2; i >= 0; i--)
+      goal = { kind: 'compound', name: ';', args: [eq(sols[i] as (RT | undefined)[]), goal] }
+    if (this.proof) this.#log(g, 'builtin', f.pnode)
+    this.goals = this.#frame(goal, f.next, f)
+    return true
+  }
+
+  #succeeds(goal: RT, f: Frame): boolean {
+    const sub = new Engine(this.ctx, goal, f.depth, false)
+    try {
+      return sub.next() === true
+    } finally {
+      sub.close()
+    }
+  }
+
+  #tryClauses(g: RT, args: readonly RT[], f: Frame, list: readonly CompiledClause[], i: number): boolean {
+    const trail = this.ctx.trail
+    const depth = f.depth + 1
+    if (depth > this.ctx.maxDepth) throw new DepthLimitError(this.ctx.maxDepth)
+    const B = this.cps.length
+    for (const n = list.length; i < n; i++) {
+      const c = list[i] as CompiledClause
+      const more = i + 1 < n
+      const mark = trail.refs.length
+      if (more) this.#push(CLAUSES, f, i + 1, list)
+      const vars = new Array<RT | undefined>(c.nvars)
+      let ok = true
+      for (let k = 0; k < c.head.length; k++) {
+        if (!unifyTpl(c.head[k] as Tpl, args[k] as RT, vars, trail)) {
+          ok = false
+          break
+        }
+      }
+      if (ok) {
+        const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
+        let next = f.next
+        for (let k = c.body.length - 1; k >= 0; k--) {
+          next = { goal: instantiate(c.body[k] as Tpl, vars, trail), next, depth, cutB: B, pnode }
+        }
+        this.goals = next
+        return true
+      }
+      if (more) this.#popTo(B)
+      trail.undo(mark)
+    }
+    return false
+  }
+
+  #tabled(g: RT & { kind: 'atom' | 'compound' }, f: Frame): boolean {
+    const ctx = this.ctx
+    const table = ctx.tables.call(g, (t) => {
+      const goal = copyTerm(g, ctx.trail)
+      const sub = new Engine(ctx, goal, f.depth, false, true)
+      try {
+        while (sub.next()) ctx.tables.addAnswer(t, goal)
+      } finally {
+        sub.close()
+      }
+    })
+    return this.#tryAnswers(g, f, table, 0)
+  }
+
+  #tryAnswers(g: RT, f: Frame, table: AnswerTable, i: number): boolean {
+    const trail = this.ctx.trail
+    const answers = table.answers
+    const B = this.cps.length
+    for (; i < answers.length; i++) {
+      const more = i + 1 < answers.length || table.status !== 'complete'
+      const mark = trail.refs.length
+      if (more) this.#push(ANSWERS, f, i + 1, undefined, table)
+      if (unifyTpl(answers[i] as Tpl, g, [], trail)) {
+        if (this.proof) this.#log(g, 'table', f.pnode)
+        this.goals = f.next
+        return true
+      }
+      if (more) this.#popTo(B)
+      trail.undo(mark)
+    }
+    if (table.status !== 'complete') this.ctx.tables.starved(table)
+    return false
+  }
+}
+
+function libraryKb(): KnowledgeBase {
+  const kb = new KnowledgeBase()
+  kb.consult(LIBRARY)
+  return kb
+}
