@@ -69,13 +69,13 @@ try {
     'TensorLogic in a node: persist, restore, query',
     [
       row('save (IPLD snapshot, pin, root file)', save, saveText, 'print program + write text file'),
-      row('restore (read + verify blocks)', restore, consult, 'read text file + parse + consult'),
+      row('restore (read + verify packs)', restore, consult, 'read text file + parse + consult'),
       row('query heavy(X, Y) via node.logic', query, queryDirect, 'KnowledgeBase.query directly'),
     ],
     [
       `median of ${REPEATS} runs each; one fact is added before each save so the snapshot is really written.`,
-      'save is incremental: a DAG-CBOR block per clause not yet stored, plus a new root (and a pin swap).',
-      'restore hash-checks and decodes every block; the baseline trusts the text file.',
+      'save is incremental: packs of clauses (DAG-CBOR, content-defined cuts) not yet stored, plus a new root (and a pin swap).',
+      'restore hash-checks and decodes every pack block; the baseline trusts the text file. Before packs (one block per clause) restore was 29,966 ms, 135x the baseline.',
       'query via node.logic also prints every binding as text (the API returns strings).',
     ],
   )
