@@ -71,7 +71,7 @@ describe('packed knowledge-base snapshots', () => {
     const bytes = Buffer.concat(await Array.fromAsync(bs.get(victim)))
     // flipped byte: the bytes no longer hash to the CID
     const flipped = Uint8Array.from(bytes)
-    flipped[flipped.length - 1] ^= 1
+    flipped[flipped.length - 1] = (flipped.at(-1) as number) ^ 1
     await bs.put(victim, flipped)
     await expect(KnowledgeBase.restore(bs, root)).rejects.toMatchObject({ code: 'ERR_INVALID_RULE_BLOCK' })
     // well-hashed but not a pack: a root linking a clause block where a pack belongs
