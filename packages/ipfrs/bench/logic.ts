@@ -7,21 +7,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KnowledgeBase, parseProgram, printProgram } from '@ipfrs/tensorlogic'
+import { edgeProgram as program } from '../../../bench/lib/logic-program.ts'
 import { median, writeReport } from '../../../bench/lib/report.ts'
 import { createNode } from '../dist/index.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const FACTS = QUICK ? 2_000 : 50_000
 const REPEATS = QUICK ? 3 : 5
-
-function program(n: number): string {
-  const lines: string[] = []
-  for (let i = 0; i < n; i++) lines.push(`edge(n${i}, n${(i * 7919 + 1) % n}, ${i % 97}).`)
-  lines.push('reach(X, Y) :- edge(X, Y, _).')
-  lines.push('reach(X, Z) :- edge(X, Y, _), reach(Y, Z).')
-  lines.push('heavy(X, Y) :- edge(X, Y, W), W > 90.')
-  return lines.join('\n')
-}
 
 async function time<T>(fn: () => Promise<T>): Promise<number> {
   const t = performance.now()

@@ -4,20 +4,13 @@
 // Run after `pnpm --filter @ipfrs/tensorlogic build`:  node packages/tensorlogic/bench/snapshot.ts
 // Writes bench/results/tensorlogic-snapshot.{json,md}. BENCH_QUICK=1 for a small run.
 import { MemoryBlockstore } from 'blockstore-core'
+import { edgeProgram as program } from '../../../bench/lib/logic-program.ts'
 import { median, writeReport } from '../../../bench/lib/report.ts'
 import { KnowledgeBase, parseProgram, printProgram } from '../dist/index.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const FACTS = QUICK ? 2_000 : 50_000
 const REPEATS = QUICK ? 3 : 7
-
-function program(n: number): string {
-  const lines: string[] = []
-  for (let i = 0; i < n; i++) lines.push(`edge(n${i}, n${(i * 7919 + 1) % n}, ${i % 97}).`)
-  lines.push('reach(X, Y) :- edge(X, Y, _).', 'reach(X, Z) :- edge(X, Y, _), reach(Y, Z).')
-  lines.push('heavy(X, Y) :- edge(X, Y, W), W > 90.')
-  return lines.join('\n')
-}
 
 function time(fn: () => unknown): Promise<number> {
   const t = performance.now()
