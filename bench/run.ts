@@ -16,6 +16,7 @@ const BENCHES: Record<string, string> = {
   tensorswap: new URL('../packages/transport/bench/transfer.ts', import.meta.url).pathname,
   temporal: new URL('../packages/tensorlogic/bench/temporal.ts', import.meta.url).pathname,
   tensorlogic: new URL('../packages/tensorlogic/bench/inference.ts', import.meta.url).pathname,
+  'tensorlogic-snapshot': new URL('../packages/tensorlogic/bench/snapshot.ts', import.meta.url).pathname,
   'logic-node': new URL('../packages/ipfrs/bench/logic.ts', import.meta.url).pathname,
   models: new URL('../packages/ipfrs/bench/models.ts', import.meta.url).pathname,
   'semantic-index': new URL('../packages/semantic/bench/index.ts', import.meta.url).pathname,

@@ -50,7 +50,18 @@ class Node {
   #impl
   #starting
 
+  /** `config` is ours (`{ repoPath, ... }`) or the original's (`{ storagePath, enableSemantic, enableTensorlogic }`). */
   constructor(config) {
+    const upstream =
+      config === undefined ||
+      (typeof config === 'object' &&
+        config !== null &&
+        !('repoPath' in config) &&
+        typeof config.storagePath !== 'number')
+    if (upstream) {
+      this.#config = { ...config }
+      return
+    }
     if (
       typeof config !== 'object' ||
       config === null ||
@@ -65,7 +76,7 @@ class Node {
   }
 
   get config() {
-    return this.#config
+    return this.#impl?.config ?? this.#config
   }
 
   get isStarted() {

@@ -3,3 +3,10 @@ export { InvalidArgumentError, InvalidIndexFileError, NotStartedError } from './
 export { INDEX_FILE_FORMAT } from './index-file.js'
 export { type InferOptions, Node, type NodeConfig, type SearchFilterOptions, type SimilarHit } from './node.js'
 export { SerialQueue } from './queue.js'
+export {
+  DEFAULT_STORAGE_PATH,
+  type UpstreamNodeConfig,
+  type UpstreamPredicate,
+  type UpstreamRule,
+  type UpstreamTerm,
+} from './upstream.js'

@@ -3,13 +3,26 @@
  * calls go through one queue (one at a time, in call order), reads run concurrently.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { formatCid, isIpfrsError, localConfig, parseCid } from '@ipfrs/core'
-import type { LogicQueryOptions } from '@ipfrs/node-api'
+import type { LogicQueryOptions, ProofTree } from '@ipfrs/node-api'
 import { createNode, type Node as IpfrsNode, semantic } from 'ipfrs'
 import { InvalidArgumentError, NotStartedError } from './errors.js'
 import { readIndexFile, writeIndexFile } from './index-file.js'
 import { SerialQueue } from './queue.js'
+import {
+  answerText,
+  DEFAULT_STORAGE_PATH,
+  factText,
+  goalText,
+  isUpstreamConfig,
+  isUpstreamPredicate,
+  ruleText,
+  type UpstreamNodeConfig,
+  type UpstreamPredicate,
+  type UpstreamRule,
+} from './upstream.js'
 
 /** Configuration of a {@link Node} (a plain object). */
 export interface NodeConfig {
@@ -70,8 +83,16 @@ export class Node {
   readonly config: Readonly<NodeConfig>
   readonly #queue = new SerialQueue()
   #node: IpfrsNode | undefined
+  /** Made from the original's config shape: the index takes the dimension of the first vector, no semantic: false. */
+  readonly #upstream: { semantic: boolean } | undefined
 
-  constructor(config: NodeConfig) {
+  /** `config` is ours (`{ repoPath, ... }`) or the original's (`{ storagePath, enableSemantic, enableTensorlogic }`). */
+  constructor(config?: NodeConfig | UpstreamNodeConfig) {
+    if (isUpstreamConfig(config)) {
+      this.#upstream = { semantic: config?.enableSemantic !== false }
+      this.config = { repoPath: config?.storagePath ?? DEFAULT_STORAGE_PATH }
+      return
+    }
     if (typeof config !== 'object' || config === null) throw new InvalidArgumentError('config', 'expected an object')
     if (typeof config.repoPath !== 'string' || config.repoPath === '') {
       throw new InvalidArgumentError('config.repoPath', 'expected a non-empty string')
@@ -104,6 +125,7 @@ export class Node {
       passphrase: c.passphrase,
       online: c.online === true,
       init: c.init === false ? false : { config: { ...network, ...semanticConfig } as never },
+      ...(this.#upstream?.semantic === false ? { semantic: false } : {}),
     })
     await node.start()
     this.#node = node
@@ -171,7 +193,37 @@ export class Node {
       return
     }
     const vector = toVector(content, 'content')
-    await this.#queue.run(() => store.putWithVector(key, vector))
+    await this.#queue.run(async () => {
+      let s = store
+      if (this.#upstream !== undefined && s.size === 0 && s.index.dimension !== vector.length)
+        s = await this.#redimension(vector.length)
+      s.putWithVector(key, vector)
+    })
+  }
+
+  /**
+   * An original-style node's empty index, remade with `dimension` (the original's config names none: the first
+   * vector sets it): the repo config's `Semantic.Dimension` is changed and the node restarted over a fresh index.
+   */
+  async #redimension(dimension: number) {
+    const node = this.#n
+    const config = node.config
+    await node.repo.saveConfig({
+      ...config,
+      Semantic: { ...config.Semantic, Enabled: true, Dimension: dimension },
+    } as never)
+    const dir = node.semantic.store.dir
+    this.#node = undefined
+    await node.stop()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true }) // held nothing: the index was empty
+    const again = createNode({
+      repoPath: this.config.repoPath,
+      passphrase: this.config.passphrase,
+      online: this.config.online === true,
+    })
+    await again.start()
+    this.#node = again
+    return again.semantic.store
   }
 
   /** The `k` indexed CIDs nearest to a vector or a text, best first. */
@@ -190,31 +242,62 @@ export class Node {
     return hits.map(plainHit)
   }
 
-  /** Adds one fact (`parent(tom, bob).`); returns its CID string. */
-  async addFact(text: string): Promise<string> {
+  /** Adds one fact (`parent(tom, bob).`, or the original's `{ name, args }`); returns its CID string. */
+  async addFact(fact: string | UpstreamPredicate): Promise<string> {
     const logic = this.#n.logic
-    return this.#queue.run(() => logic.addFact(textArg(text, 'fact')))
+    const text = isUpstreamPredicate(fact) ? factText(fact) : textArg(fact, 'fact')
+    return this.#queue.run(() => logic.addFact(text))
   }
 
-  /** Adds one rule (`g(X, Z) :- p(X, Y), p(Y, Z).`); returns its CID string. */
-  async addRule(text: string): Promise<string> {
+  /** Adds one rule (`g(X, Z) :- p(X, Y), p(Y, Z).`, or the original's `{ head, body }`); returns its CID string. */
+  async addRule(rule: string | UpstreamRule): Promise<string> {
     const logic = this.#n.logic
-    return this.#queue.run(() => logic.addRule(textArg(text, 'rule')))
+    if (typeof rule === 'string') return this.#queue.run(() => logic.addRule(rule))
+    const { text, fact } = ruleText(rule)
+    return this.#queue.run(() => (fact ? logic.addFact(text) : logic.addRule(text)))
   }
 
-  /** Every solution of `goal` (or the first `limit`) as variable name → printed term, e.g. `[{ X: 'tom' }]`. */
-  async infer(goal: string, options: InferOptions = {}): Promise<Array<Record<string, string>>> {
-    return this.#n.logic.query(textArg(goal, 'goal'), { ...options })
+  /**
+   * Every solution of `goal` (or the first `limit`) as variable name → printed term, e.g. `[{ X: 'tom' }]`. A goal
+   * object (the original's `{ name, args }`) gives the original's shape: one string per solution, `X = 'Alice'`.
+   */
+  async infer(goal: string, options?: InferOptions): Promise<Array<Record<string, string>>>
+  async infer(goal: UpstreamPredicate, options?: InferOptions): Promise<string[]>
+  async infer(goal: string | UpstreamPredicate, options: InferOptions = {}) {
+    if (!isUpstreamPredicate(goal)) return this.#n.logic.query(textArg(goal, 'goal'), { ...options })
+    const { text, vars } = goalText(goal)
+    const logic = this.#n.logic
+    await this.#queue.idle() // the original's addFact is synchronous: facts added just before are seen
+    return (await logic.query(text, { ...options })).map((b) => answerText(b, vars))
   }
 
-  /** The proof tree of the first solution of `goal`, or null when there is none. */
-  async prove(goal: string, options: InferOptions = {}) {
-    return this.#n.logic.prove(textArg(goal, 'goal'), { ...options })
+  /**
+   * The proof tree of the first solution of `goal`, or null when there is none. A goal object gives the original's
+   * shape: the proof as text (one proven goal a line, sub-goals indented), or null.
+   */
+  async prove(goal: string, options?: InferOptions): Promise<ProofTree | null>
+  async prove(goal: UpstreamPredicate, options?: InferOptions): Promise<string | null>
+  async prove(goal: string | UpstreamPredicate, options: InferOptions = {}) {
+    if (!isUpstreamPredicate(goal)) return this.#n.logic.prove(textArg(goal, 'goal'), { ...options })
+    const logic = this.#n.logic
+    await this.#queue.idle()
+    const proof = await logic.prove(goalText(goal).text, { ...options })
+    if (proof === null) return null
+    const lines: string[] = []
+    const walk = (steps: ProofTree['proof'], depth: number) => {
+      for (const s of steps) {
+        lines.push(`${'  '.repeat(depth)}${s.goal}`)
+        walk(s.children, depth + 1)
+      }
+    }
+    walk(proof.proof, 0)
+    return lines.join('\n')
   }
 
-  /** Facts, rules and predicates in the KB, and the last snapshot's root CID. */
+  /** Facts, rules and predicates in the KB, and the last snapshot's root CID (`numFacts`/`numRules` as the original). */
   kbStats() {
-    return { ...this.#n.logic.stats() }
+    const s = this.#n.logic.stats()
+    return { ...s, numFacts: s.facts, numRules: s.rules }
   }
 
   /**

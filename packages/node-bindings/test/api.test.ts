@@ -51,7 +51,9 @@ describe('Node (bindings API)', () => {
     await expect(node.searchSimilar({} as unknown as number[], 1)).rejects.toMatchObject({
       code: 'ERR_INVALID_PARAMETER',
     })
-    expect(() => new Node({} as unknown as { repoPath: string })).toThrow(
+    expect(() => new Node({ repoPath: '' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_PARAMETER' }))
+    // `{}` is the original bindings' default config (storagePath ./ipfrs-data); a wrong type in it is not
+    expect(() => new Node({ storagePath: 7 } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_PARAMETER' }),
     )
   })

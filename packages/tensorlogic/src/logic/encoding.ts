@@ -9,11 +9,9 @@ import { type Clause, canonicalClause, isFact, type Term } from './terms.js'
  * Canonical DAG-CBOR forms (sha2-256 CIDs). A term is: an atom as a string; an integer as a number (or
  * `{ i: "<decimal>" }` beyond 2^53); a float as `{ f: <8 bytes, IEEE big-endian> }`; a string as `{ s }`; a variable
  * as `{ v: n }` (numbered in order of first appearance, so the same clause with other variable names has the same
- * CID); a compound as `[name, ...args]`. A clause block is `{ head }` (fact) or `{ head, body }` (rule). A knowledge
- * base root is `{ tensorlogic: 1, tabled: [name/arity], clauses: [CID] }`, or with `chunks: [CID]` of
- * `{ clauses: [CID] }` blocks when it has more than {@link CHUNK} clauses.
+ * CID); a compound as `[name, ...args]`. A clause block is `{ head }` (fact) or `{ head, body }` (rule). Knowledge
+ * base snapshots (packs of clauses) are in `kb-snapshot.ts`.
  */
-export const CHUNK = 4096
 /** Largest clause block accepted (bytes). */
 export const MAX_BLOCK = 1024 * 1024
 const MAX_DEPTH = 2000
@@ -72,11 +70,15 @@ export function ipldToTerm(x: unknown, depth = 0): Term {
   throw new Error('not a term')
 }
 
-/** A clause's canonical block: its bytes and CID. Same clause up to variable names → same bytes. */
-export function encodeClause(c: Clause): { cid: CID; bytes: Uint8Array } {
+/** A clause's canonical IPLD value (`{ head }` or `{ head, body }`), variables numbered in order of appearance. */
+export function clauseValue(c: Clause): Record<string, unknown> {
   const k = canonicalClause(c)
-  const value = isFact(k) ? { head: termToIpld(k.head) } : { head: termToIpld(k.head), body: termToIpld(k.body) }
-  const bytes = dagCbor.encode(value)
+  return isFact(k) ? { head: termToIpld(k.head) } : { head: termToIpld(k.head), body: termToIpld(k.body) }
+}
+
+/** A clause block's canonical bytes and CID. Same clause up to variable names → same bytes. */
+export function encodeClause(c: Clause): { cid: CID; bytes: Uint8Array } {
+  const bytes = dagCbor.encode(clauseValue(c))
   if (bytes.length > MAX_BLOCK) throw new InvalidClauseError(`clause block of ${bytes.length} bytes is too large`)
   return { cid: cidOf(bytes, dagCbor.code), bytes }
 }
@@ -88,21 +90,29 @@ export function clauseCid(c: Clause): CID {
 
 /** A clause from a block's bytes, after checking they hash to `cid`; InvalidRuleBlockError otherwise. */
 export function decodeClause(cid: CID, bytes: Uint8Array): Clause {
-  const value = decodeVerified(cid, bytes) as Record<string, unknown>
+  const value = decodeVerified(cid, bytes)
   try {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a map')
-    const keys = Object.keys(value).sort().join(',')
-    if (keys !== 'head' && keys !== 'body,head') throw new Error('expected { head, body? }')
-    const head = ipldToTerm(value.head)
-    if (head.kind !== 'atom' && head.kind !== 'compound') throw new Error('head is not callable')
-    const body: Term = value.body === undefined ? { kind: 'atom', name: 'true' } : ipldToTerm(value.body)
-    return { head, body }
+    return clauseFromValue(value)
   } catch (err) {
     throw new InvalidRuleBlockError(cid.toString(), (err as Error).message, { cause: err })
   }
 }
 
-function decodeVerified(cid: CID, bytes: Uint8Array): unknown {
+/** A clause from its IPLD value (see {@link clauseValue}); throws a plain Error describing the first problem. */
+export function clauseFromValue(value: unknown): Clause {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a map')
+  const v = value as Record<string, unknown>
+  const keys = Object.keys(v)
+  if (!(keys.length === 1 && keys[0] === 'head') && !(keys.length === 2 && 'head' in v && 'body' in v))
+    throw new Error('expected { head, body? }')
+  const head = ipldToTerm(v.head)
+  if (head.kind !== 'atom' && head.kind !== 'compound') throw new Error('head is not callable')
+  const body: Term = v.body === undefined ? { kind: 'atom', name: 'true' } : ipldToTerm(v.body)
+  return { head, body }
+}
+
+/** A block's DAG-CBOR value, after checking its bytes hash to `cid`; InvalidRuleBlockError otherwise. */
+export function decodeVerified(cid: CID, bytes: Uint8Array): unknown {
   if (cid.code !== dagCbor.code) throw new InvalidRuleBlockError(cid.toString(), 'not a dag-cbor CID')
   if (!hashMatches(cid, bytes)) throw new InvalidRuleBlockError(cid.toString(), 'bytes do not match the CID')
   try {
@@ -133,78 +143,10 @@ export async function readBlock(
   return concatBytes(parts, size)
 }
 
-async function putValue(bs: Pick<Blockstore, 'put'>, value: unknown, options: SnapshotOptions): Promise<CID> {
+/** Stores a value as a DAG-CBOR block; returns its CID. */
+export async function putValue(bs: Pick<Blockstore, 'put'>, value: unknown, options: SnapshotOptions): Promise<CID> {
   const bytes = dagCbor.encode(value)
   const cid = cidOf(bytes, dagCbor.code)
   await bs.put(cid, bytes, options)
   return cid
-}
-
-/** Writes clause blocks and a root block; returns the root CID. */
-export async function saveKnowledgeBaseBlocks(
-  clauses: readonly Clause[],
-  tabled: readonly string[],
-  bs: Pick<Blockstore, 'put'>,
-  options: SnapshotOptions = {},
-): Promise<CID> {
-  const cids: CID[] = []
-  const written = new Set<string>()
-  for (const c of clauses) {
-    const { cid, bytes } = encodeClause(c)
-    if (!written.has(cid.toString())) await bs.put(cid, bytes, options)
-    written.add(cid.toString())
-    cids.push(cid)
-  }
-  const root: Record<string, unknown> = { tensorlogic: 1, tabled: [...tabled].sort() }
-  if (cids.length <= CHUNK) root.clauses = cids
-  else {
-    const chunks: CID[] = []
-    for (let i = 0; i < cids.length; i += CHUNK)
-      chunks.push(await putValue(bs, { clauses: cids.slice(i, i + CHUNK) }, options))
-    root.chunks = chunks
-  }
-  return putValue(bs, root, options)
-}
-
-function cidList(cid: CID, x: unknown): CID[] {
-  if (!Array.isArray(x) || x.length > CHUNK) throw new InvalidRuleBlockError(cid.toString(), 'bad link list')
-  return x.map((c) => {
-    const link = CID.asCID(c)
-    if (link === null) throw new InvalidRuleBlockError(cid.toString(), 'link list holds a non-CID')
-    return link
-  })
-}
-
-/** Reads a knowledge base root and its clause blocks (each hash-verified and validated). */
-export async function loadKnowledgeBaseBlocks(
-  bs: Pick<Blockstore, 'get'>,
-  root: CID,
-  options: SnapshotOptions = {},
-): Promise<{ clauses: Clause[]; tabled: string[] }> {
-  const value = decodeVerified(root, await readBlock(bs, root, options)) as Record<string, unknown>
-  if (value === null || typeof value !== 'object' || value.tensorlogic !== 1)
-    throw new InvalidRuleBlockError(root.toString(), 'not a knowledge base root')
-  const tabled = value.tabled
-  if (!Array.isArray(tabled) || !tabled.every((t) => typeof t === 'string' && /^.+\/[0-9]{1,4}$/.test(t)))
-    throw new InvalidRuleBlockError(root.toString(), 'bad tabled list')
-  let cids: CID[]
-  if (value.clauses !== undefined) cids = cidList(root, value.clauses)
-  else {
-    cids = []
-    for (const chunk of cidList(root, value.chunks)) {
-      const c = decodeVerified(chunk, await readBlock(bs, chunk, options)) as Record<string, unknown>
-      cids.push(...cidList(chunk, c?.clauses))
-    }
-  }
-  const cache = new Map<string, Clause>()
-  const clauses: Clause[] = []
-  for (const cid of cids) {
-    let c = cache.get(cid.toString())
-    if (c === undefined) {
-      c = decodeClause(cid, await readBlock(bs, cid, options))
-      cache.set(cid.toString(), c)
-    }
-    clauses.push(c)
-  }
-  return { clauses, tabled: tabled as string[] }
 }

@@ -1,7 +1,8 @@
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
-import { loadKnowledgeBaseBlocks, type SnapshotOptions, saveKnowledgeBaseBlocks } from './encoding.js'
+import type { SnapshotOptions } from './encoding.js'
 import { InvalidClauseError } from './errors.js'
+import { loadKnowledgeBaseBlocks, saveKnowledgeBaseBlocks } from './kb-snapshot.js'
 import { parseProgram } from './parser.js'
 import { type Answer, type ProofAnswer, type QueryOptions, Solver } from './solver.js'
 import {
@@ -186,7 +187,7 @@ export interface KbStats {
 
 /**
  * Facts and rules, indexed by predicate and first argument, with table declarations. Queries run through a
- * {@link Solver}; `snapshot`/`restore` store it as IPLD blocks (one block per clause, so identical clauses dedupe).
+ * {@link Solver}; `snapshot`/`restore` store it as IPLD blocks (packs of clauses, see `kb-snapshot.ts`).
  */
 export class KnowledgeBase {
   readonly #preds = new Map<string, Predicate>()
