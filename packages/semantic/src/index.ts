@@ -10,6 +10,8 @@ export {
   MessageTooLargeError,
   PeerRequestError,
   PeerTimeoutError,
+  RecordRefusedError,
+  type RefusalReason,
 } from './dht-errors.js'
 export type { SemanticDhtMetrics } from './dht-metrics.js'
 export {
@@ -66,8 +68,29 @@ export {
   SemanticDht,
   type SemanticDhtInit,
   type SemanticLibp2p,
+  type SemanticLshInit,
 } from './semantic-dht.js'
 export { type RecoveryReport, SemanticStore, type SemanticStoreOptions } from './semantic-store.js'
 export { HashingTextEmbedder, type HashingTextEmbedderOptions } from './text-embedder.js'
 export type { Metric, SearchFilter, SearchHit, VectorIndex } from './vector-index.js'
 export { METRICS, normalized, score, validateVector } from './vectors.js'
+export { LSH_SEED, LshHasher, type LshParams, type LshProbe } from './lsh.js'
+export {
+  chooseProviders,
+  DEFAULT_LSH_SEARCH,
+  type LshSearchParams,
+  makeLshRecords,
+  rankHeld,
+  recordHits,
+} from './lsh-ranking.js'
+export {
+  checkLshRecord,
+  type HeldLshRecord,
+  type LshPolicy,
+  type LshRecord,
+  LshStore,
+  lshRecordBytes,
+  type RefusalCounts,
+  signedBytes,
+} from './lsh-records.js'
+export { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'
