@@ -134,14 +134,17 @@ export class Kademlia {
    * known peers. Without `answer`, runs until the k closest known have all been asked (a FIND_NODE to convergence).
    */
   lookup(from: number, target: number, answer?: (p: number) => boolean): LookupStats {
-    const dist = (p: number) => ((this.ids[p]! ^ target) >>> 0)
+    const dist = (p: number) => (this.ids[p]! ^ target) >>> 0
     const known = new Map<number, number>()
     for (const p of this.closestKnown(from, target)) known.set(p, dist(p))
     const asked = new Set<number>([from])
     const stats: LookupStats = { messages: 0, hops: 0, asked: [] }
     for (;;) {
       const order = [...known.entries()].sort((a, b) => a[1] - b[1]).map(([p]) => p)
-      const next = order.slice(0, this.k).filter((p) => !asked.has(p)).slice(0, this.alpha)
+      const next = order
+        .slice(0, this.k)
+        .filter((p) => !asked.has(p))
+        .slice(0, this.alpha)
       if (next.length === 0) return stats
       stats.hops++
       let done = false

@@ -30,6 +30,7 @@ const REPLICAS = 20
 const { probes: PROBES, perRequest: PER_REQUEST, askProviders: ASK } = DEFAULT_LSH_SEARCH
 const PEER_ENTRY_BYTES = 60 // peer id (38) + one address, as a kad-dht FIND_NODE answer entry
 const HIT_BYTES = 100 // one (CID, score, provider) hit
+let recordBytes = 0
 
 function normal(u: () => number): number {
   return Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u())
@@ -94,8 +95,8 @@ function run(n: number): Row[] {
   for (const d of docs) {
     const held = makeLshRecords(hasher, d.cid, String(d.peer), d.vector, now, 3600_000)
     for (const r of held) {
-      let list = buckets.get(r.key)
-      if (!list) buckets.set(r.key, (list = []))
+      const list = buckets.get(r.key) ?? []
+      buckets.set(r.key, list)
       list.push({ record: r, vector: d.vector, expires: now + 3600_000 })
     }
   }
@@ -110,10 +111,10 @@ function run(n: number): Row[] {
   }
   const holds = (p: number, key: string) => {
     const t = threshold.get(key)
-    return t !== undefined && ((dht.ids[p]! ^ t.id) >>> 0) <= t.thr
+    return t !== undefined && (dht.ids[p]! ^ t.id) >>> 0 <= t.thr
   }
   const sampleRecord = buckets.values().next().value?.[0]?.record
-  const recordBytes = sampleRecord ? lshRecordBytes(sampleRecord) : 0
+  recordBytes = sampleRecord ? lshRecordBytes(sampleRecord) : 0
   const queryBytes = DIM * 4 + 80 // vector + key + framing
   const setupS = (performance.now() - t0) / 1000
 
@@ -165,12 +166,24 @@ function run(n: number): Row[] {
       bytes += l.messages * queryBytes
       bytes += (l.messages - got) * dht.k * PEER_ENTRY_BYTES + got * top.length * recordBytes
     }
-    const candidates = mergeHits(K, recordHits((function* () { for (const h of records) yield h.record })(), vector, 'cosine'))
+    const candidates = mergeHits(
+      K,
+      recordHits(
+        (function* () {
+          for (const h of records) yield h.record
+        })(),
+        vector,
+        'cosine',
+      ),
+    )
     recallRecordsOnly += recall(candidates)
     // then ask the providers of the best candidates for their own top-k
     const asked = chooseProviders(candidates, ASK, String(from))
     const own = asked.map((p) =>
-      mergeHits(K, (byPeer[Number(p)] ?? []).map((i) => ({ cid: `d${i}`, provider: p, score: scores[i]! }))),
+      mergeHits(
+        K,
+        (byPeer[Number(p)] ?? []).map((i) => ({ cid: `d${i}`, provider: p, score: scores[i]! })),
+      ),
     )
     msgs += asked.length
     bytes += asked.length * (queryBytes + K * HIT_BYTES)
@@ -181,7 +194,10 @@ function run(n: number): Row[] {
     const table = new Set([from, ...dht.known(from)])
     baseMsgs += table.size - 1
     recallBase += recall(
-      mergeHits(K, [...table].flatMap((p) => (byPeer[p] ?? []).map((i) => ({ cid: `d${i}`, provider: '', score: scores[i]! })))),
+      mergeHits(
+        K,
+        [...table].flatMap((p) => (byPeer[p] ?? []).map((i) => ({ cid: `d${i}`, provider: '', score: scores[i]! }))),
+      ),
     )
   }
   const sorted = Array.from(perPeer).sort((a, b) => a - b)
@@ -210,11 +226,16 @@ function run(n: number): Row[] {
 
 const rows = SIZES.flatMap(run)
 const mem = process.memoryUsage().rss / 2 ** 30
-writeReport('semantic-routing', 'Semantic routing on Kademlia (simulated): LSH records vs asking the routing table', rows, [
-  `${DOCS_PER_PEER} documents per peer, dim ${DIM}, cosine; ${CLUSTERS_PER_1000} clusters per 1,000 peers (unit centres, spread 0.35), 80% of a peer's documents from its home cluster; ${QUERIES} queries, each a document's vector plus noise 0.15, from a random peer; truth = exact top-${K} over all documents (a central index).`,
-  `Kademlia k=20, α=3, 32-bit ids, k-buckets filled at random; keys placed by sha256 as kad-dht does. A message is one request (with its response); a hop is one round of ≤α parallel requests.`,
-  `LSH: ${TABLES} tables x ${BITS} hyperplanes (seed LSH_SEED), records (CID, provider, int8 embedding, TTL; ${recordBytes} bytes each) stored on the ${REPLICAS} peers closest to each key; a search looks up ${PROBES} multi-probe keys (each lookup stops at the first holder, which returns its ${PER_REQUEST} best records for the query), ranks the candidates by their embeddings and asks the providers of the best ${ASK} for their own top-${K}.`,
-  '"records only" is recall before asking the providers. Insert cost is per document (all its keys: a FIND_NODE to convergence plus one STORE per holder), sampled over 50 inserts; a peer providing many documents batches records per key.',
-  `Baseline (same run): ask every peer in the querier's routing table (the peers a node reaches without the DHT path) for its top-${K}.`,
-  `Peak RSS ${mem.toFixed(2)} GiB.${QUICK ? ' QUICK run (BENCH_QUICK=1).' : ''}`,
-])
+writeReport(
+  'semantic-routing',
+  'Semantic routing on Kademlia (simulated): LSH records vs asking the routing table',
+  rows,
+  [
+    `${DOCS_PER_PEER} documents per peer, dim ${DIM}, cosine; ${CLUSTERS_PER_1000} clusters per 1,000 peers (unit centres, spread 0.35), 80% of a peer's documents from its home cluster; ${QUERIES} queries, each a document's vector plus noise 0.15, from a random peer; truth = exact top-${K} over all documents (a central index).`,
+    `Kademlia k=20, α=3, 32-bit ids, k-buckets filled at random; keys placed by sha256 as kad-dht does. A message is one request (with its response); a hop is one round of ≤α parallel requests.`,
+    `LSH: ${TABLES} tables x ${BITS} hyperplanes (seed LSH_SEED), records (CID, provider, int8 embedding, TTL; ${recordBytes} bytes each) stored on the ${REPLICAS} peers closest to each key; a search looks up ${PROBES} multi-probe keys (each lookup stops at the first holder, which returns its ${PER_REQUEST} best records for the query), ranks the candidates by their embeddings and asks the providers of the best ${ASK} for their own top-${K}.`,
+    '"records only" is recall before asking the providers. Insert cost is per document (all its keys: a FIND_NODE to convergence plus one STORE per holder), sampled over 50 inserts; a peer providing many documents batches records per key.',
+    `Baseline (same run): ask every peer in the querier's routing table (the peers a node reaches without the DHT path) for its top-${K}.`,
+    `Peak RSS ${mem.toFixed(2)} GiB.${QUICK ? ' QUICK run (BENCH_QUICK=1).' : ''}`,
+  ],
+)

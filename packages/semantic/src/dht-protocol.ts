@@ -193,7 +193,8 @@ export function parseMessage(x: unknown): DhtMessage {
       // a malformed record fails the whole message: records are refused one by one only once they parse
       return { t: o.t, records: o.r.map(parseLshRecord) }
     case 'lget':
-      if (!Array.isArray(o.k) || o.k.length === 0 || o.k.length > 64 || !o.k.every((k) => isStr(k, 256))) fail('lget keys')
+      if (!Array.isArray(o.k) || o.k.length === 0 || o.k.length > 64 || !o.k.every((k) => isStr(k, 256)))
+        fail('lget keys')
       if (!isInt(o.m, 1000) || (o.m as number) < 1) fail('lget m')
       return { t: 'lget', keys: o.k as string[], vector: f32From(o.v, 'lget vector'), m: o.m }
     case 'err':

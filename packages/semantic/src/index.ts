@@ -46,6 +46,26 @@ export { FlatIndex, type FlatIndexOptions } from './flat-index.js'
 /** The HNSW graph saved next to a full snapshot, so restarts skip re-inserting every vector. */
 export { GRAPH_FILE, GRAPH_META, type GraphIndex, type GraphState, isGraphIndex } from './graph-file.js'
 export { HnswIndex, type HnswIndexOptions, type HnswParams } from './hnsw-index.js'
+export { LSH_SEED, LshHasher, type LshParams, type LshProbe } from './lsh.js'
+export {
+  chooseProviders,
+  DEFAULT_LSH_SEARCH,
+  type LshSearchParams,
+  makeLshRecords,
+  rankHeld,
+  recordHits,
+} from './lsh-ranking.js'
+export {
+  checkLshRecord,
+  type HeldLshRecord,
+  type LshPolicy,
+  type LshRecord,
+  LshStore,
+  lshRecordBytes,
+  type RefusalCounts,
+  signedBytes,
+} from './lsh-records.js'
+export { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'
 export { loadOnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.js'
 export { computeBuckets, type PartialSyncResult } from './partial-sync.js'
 export { kmeans, type PeerRank, type PeerSummary, type RoutingConvergence, rankSummary } from './peer-summaries.js'
@@ -74,23 +94,3 @@ export { type RecoveryReport, SemanticStore, type SemanticStoreOptions } from '.
 export { HashingTextEmbedder, type HashingTextEmbedderOptions } from './text-embedder.js'
 export type { Metric, SearchFilter, SearchHit, VectorIndex } from './vector-index.js'
 export { METRICS, normalized, score, validateVector } from './vectors.js'
-export { LSH_SEED, LshHasher, type LshParams, type LshProbe } from './lsh.js'
-export {
-  chooseProviders,
-  DEFAULT_LSH_SEARCH,
-  type LshSearchParams,
-  makeLshRecords,
-  rankHeld,
-  recordHits,
-} from './lsh-ranking.js'
-export {
-  checkLshRecord,
-  type HeldLshRecord,
-  type LshPolicy,
-  type LshRecord,
-  LshStore,
-  lshRecordBytes,
-  type RefusalCounts,
-  signedBytes,
-} from './lsh-records.js'
-export { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'

@@ -35,11 +35,23 @@ export function makeLshRecords(
   ttlMs: number,
 ): LshRecord[] {
   const embedding = quantizeInt8(vector)
-  return [...new Set(hasher.keys(dequantizeInt8(embedding)))].map((key) => ({ key, cid, provider, embedding, created, ttlMs }))
+  return [...new Set(hasher.keys(dequantizeInt8(embedding)))].map((key) => ({
+    key,
+    cid,
+    provider,
+    embedding,
+    created,
+    ttlMs,
+  }))
 }
 
 /** The `m` held records nearest `query`, one per (provider, CID), best first. */
-export function rankHeld(held: Iterable<HeldLshRecord>, query: Float32Array, metric: Metric, m: number): HeldLshRecord[] {
+export function rankHeld(
+  held: Iterable<HeldLshRecord>,
+  query: Float32Array,
+  metric: Metric,
+  m: number,
+): HeldLshRecord[] {
   const best = new Map<string, { h: HeldLshRecord; s: number }>()
   for (const h of held) {
     const id = `${h.record.provider}\n${h.record.cid}`

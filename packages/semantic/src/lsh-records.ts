@@ -3,8 +3,9 @@
  * `embedding`, indexed under bucket `key`", optionally signed by the provider's libp2p key, expiring `ttlMs` after
  * `created`. The same encoding, validation and store serve the real network and the simulator.
  */
-import { encode } from '@msgpack/msgpack'
+
 import { peerIdFromString } from '@libp2p/peer-id'
+import { encode } from '@msgpack/msgpack'
 import { RecordRefusedError, type RefusalReason } from './dht-errors.js'
 import { dequantizeInt8, type QuantizedEmbedding, validateCid } from './dht-records.js'
 import type { LshHasher } from './lsh.js'
@@ -25,7 +26,15 @@ export interface LshRecord {
 /** The bytes a provider signs: every field but the signature, in a fixed order. */
 export function signedBytes(r: Omit<LshRecord, 'signature'>): Uint8Array {
   const q = r.embedding.values
-  return encode([r.key, r.cid, r.provider, new Uint8Array(q.buffer, q.byteOffset, q.byteLength), r.embedding.scale, r.created, r.ttlMs])
+  return encode([
+    r.key,
+    r.cid,
+    r.provider,
+    new Uint8Array(q.buffer, q.byteOffset, q.byteLength),
+    r.embedding.scale,
+    r.created,
+    r.ttlMs,
+  ])
 }
 
 /** A record as a msgpack-ready map (short field names). */
@@ -59,7 +68,8 @@ export function lshRecordFromWire(x: unknown): LshRecord {
   if (!(o.q instanceof Uint8Array) || !num(o.s) || !num(o.t) || !num(o.l)) {
     throw new RecordRefusedError('malformed', 'missing embedding or times')
   }
-  if (o.g !== undefined && !(o.g instanceof Uint8Array)) throw new RecordRefusedError('malformed', 'bad signature field')
+  if (o.g !== undefined && !(o.g instanceof Uint8Array))
+    throw new RecordRefusedError('malformed', 'bad signature field')
   return {
     key: o.k as string,
     cid: o.c as string,
@@ -95,9 +105,13 @@ export async function checkLshRecord(r: LshRecord, policy: LshPolicy): Promise<n
   } catch (err) {
     throw new RecordRefusedError('malformed', 'bad CID', { cause: err })
   }
-  if (!(r.embedding.scale > 0) || !Number.isFinite(r.embedding.scale)) throw new RecordRefusedError('malformed', 'bad scale')
+  if (!(r.embedding.scale > 0) || !Number.isFinite(r.embedding.scale))
+    throw new RecordRefusedError('malformed', 'bad scale')
   if (r.embedding.values.length !== policy.hasher.dimension) {
-    throw new RecordRefusedError('dimension', `${r.embedding.values.length} dimensions, expected ${policy.hasher.dimension}`)
+    throw new RecordRefusedError(
+      'dimension',
+      `${r.embedding.values.length} dimensions, expected ${policy.hasher.dimension}`,
+    )
   }
   const size = lshRecordBytes(r)
   if (size > (policy.maxRecordBytes ?? 4096)) throw new RecordRefusedError('oversized', `${size} bytes`)
@@ -105,7 +119,8 @@ export async function checkLshRecord(r: LshRecord, policy: LshPolicy): Promise<n
     throw new RecordRefusedError('expired', 'outside its lifetime')
   }
   const vector = dequantizeInt8(r.embedding)
-  if (!policy.hasher.keys(vector).includes(r.key)) throw new RecordRefusedError('key', 'embedding does not hash to its key')
+  if (!policy.hasher.keys(vector).includes(r.key))
+    throw new RecordRefusedError('key', 'embedding does not hash to its key')
   if (r.signature !== undefined || policy.requireSignature === true) await verifySignature(r)
   return Math.min(r.created + r.ttlMs, now + (policy.maxTtlMs ?? 48 * 3600_000))
 }
@@ -177,8 +192,8 @@ export class LshStore {
   }
 
   #hold(record: LshRecord, expires: number): void {
-    let bucket = this.#buckets.get(record.key)
-    if (bucket === undefined) this.#buckets.set(record.key, (bucket = new Map()))
+    const bucket = this.#buckets.get(record.key) ?? new Map<string, HeldLshRecord>()
+    this.#buckets.set(record.key, bucket)
     const id = `${record.provider}\n${record.cid}`
     if (!bucket.has(id)) this.#size++
     bucket.set(id, { record, vector: dequantizeInt8(record.embedding), expires })

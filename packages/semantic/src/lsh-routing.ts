@@ -11,7 +11,14 @@ import { RecordRefusedError } from './dht-errors.js'
 import type { PeerLink, Tally } from './dht-link.js'
 import { mergeHits, type ProvidedHit } from './dht-records.js'
 import type { LshHasher } from './lsh.js'
-import { chooseProviders, DEFAULT_LSH_SEARCH, type LshSearchParams, makeLshRecords, rankHeld, recordHits } from './lsh-ranking.js'
+import {
+  chooseProviders,
+  DEFAULT_LSH_SEARCH,
+  type LshSearchParams,
+  makeLshRecords,
+  rankHeld,
+  recordHits,
+} from './lsh-ranking.js'
 import { checkLshRecord, type LshRecord, LshStore, type RefusalCounts, signedBytes } from './lsh-records.js'
 import type { Metric } from './vector-index.js'
 
@@ -178,7 +185,9 @@ export class LshRouting {
           if (answered >= 2) break
           this.#requests++
           const req = { t: 'lget' as const, keys: [key], vector, m: this.#p.perRequest }
-          const reply = await this.#i.link.ask(p, this.#i.requestTimeoutMs, req, 'lrecs', options, tally).catch(() => undefined)
+          const reply = await this.#i.link
+            .ask(p, this.#i.requestTimeoutMs, req, 'lrecs', options, tally)
+            .catch(() => undefined)
           if (reply === undefined) continue
           answered++
           for (const r of reply.records) found.push(r)
@@ -216,7 +225,11 @@ export class LshRouting {
    * Estimates the records path's recall: for each sample of this node's own (CID, vector), whether the records stage
    * alone finds it among the top `k`. Stored as `recallEstimate`.
    */
-  async estimateRecall(samples: ReadonlyArray<readonly [string, Float32Array]>, k: number, options: AbortOptions = {}): Promise<number> {
+  async estimateRecall(
+    samples: ReadonlyArray<readonly [string, Float32Array]>,
+    k: number,
+    options: AbortOptions = {},
+  ): Promise<number> {
     let found = 0
     for (const [cid, v] of samples) {
       const hits = mergeHits(k, await this.records(v, options))

@@ -73,7 +73,8 @@ export class LshHasher {
       throw new InvalidParameterError('vector', `${v.length} dimensions, the hash family has ${this.dimension}`)
     }
     const out = new Float64Array(this.tables * this.bits)
-    for (let i = 0; i < out.length; i++) out[i] = dot(v, this.#planes.subarray(i * this.dimension, (i + 1) * this.dimension))
+    for (let i = 0; i < out.length; i++)
+      out[i] = dot(v, this.#planes.subarray(i * this.dimension, (i + 1) * this.dimension))
     return out
   }
 

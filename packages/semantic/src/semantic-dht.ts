@@ -12,6 +12,8 @@ import { MetricsRecorder, type SemanticDhtMetrics } from './dht-metrics.js'
 import { DEFAULT_MAX_MESSAGE_BYTES, SEMANTIC_PROTOCOL } from './dht-protocol.js'
 import { mergeHits, type ProvidedHit, quantizeInt8, RecordStore, validateCid } from './dht-records.js'
 import { DimensionMismatchError, InvalidParameterError, InvalidVectorError } from './errors.js'
+import { LshHasher, type LshParams } from './lsh.js'
+import { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'
 import {
   computeBuckets,
   type PartialSyncResult,
@@ -30,8 +32,6 @@ import {
 } from './peer-summaries.js'
 import type { VectorIndex } from './vector-index.js'
 import { validateInt, validateVector } from './vectors.js'
-import { LshHasher, type LshParams } from './lsh.js'
-import { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'
 
 /** Enables the LSH record path (routing beyond connected peers); the hash family's dimension is the index's. */
 export type SemanticLshInit = Omit<LshParams, 'dimension'> &
@@ -450,7 +450,14 @@ export class SemanticDht {
     return this.#askTopK(p.id, vector, k, tally, options, p)
   }
 
-  async #askTopK(id: PeerId, vector: Float32Array, k: number, tally: Tally, options: AbortOptions, p?: KnownPeer<PeerId>) {
+  async #askTopK(
+    id: PeerId,
+    vector: Float32Array,
+    k: number,
+    tally: Tally,
+    options: AbortOptions,
+    p?: KnownPeer<PeerId>,
+  ) {
     const query = { t: 'query', vector, k } as const
     const m = await this.#link.ask(id, this.#o.requestTimeoutMs, query, 'hits', options, tally)
     if (p) p.seenVersion = Math.max(p.seenVersion, m.version)
