@@ -19,7 +19,7 @@ export interface LshParams {
   readonly dimension: number
   /** Independent tables (default 8). */
   readonly tables?: number
-  /** Hyperplanes per table, 1..24 (default 10: 1,024 buckets per table). */
+  /** Hyperplanes per table, 1..24 (default 8: 256 buckets per table, as measured by the simulator). */
   readonly bits?: number
 }
 
@@ -51,7 +51,7 @@ export class LshHasher {
   constructor(params: LshParams) {
     this.dimension = validateInt('dimension', params.dimension, 1, 65_536)
     this.tables = validateInt('tables', params.tables ?? 8, 1, 64)
-    this.bits = validateInt('bits', params.bits ?? 10, 1, 24)
+    this.bits = validateInt('bits', params.bits ?? 8, 1, 24)
     const normal = gaussian(mulberry32((LSH_SEED ^ Math.imul(this.dimension, 0x9e3779b1)) >>> 0))
     this.#planes = new Float32Array(this.tables * this.bits * this.dimension)
     for (let i = 0; i < this.#planes.length; i++) this.#planes[i] = normal()
