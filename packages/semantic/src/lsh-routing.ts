@@ -116,7 +116,11 @@ export class LshRouting {
   /** Stores `records` (already checked ones are re-checked: the same path as a peer's) on the peers closest to `key`. */
   async #put(key: string, records: LshRecord[], options: AbortOptions): Promise<number> {
     const replicas = this.#i.replicas ?? 20
-    const peers = await this.#closest(key, replicas, options)
+    // a failed lookup costs this key's records until the next reprovide, never the others'
+    const peers = await this.#closest(key, replicas, options).catch(() => {
+      options.signal?.throwIfAborted()
+      return [] as PeerId[]
+    })
     let stored = 0
     if (peers.length < replicas) stored += await this.store.putAll(records) // a small network: this node is a holder too
     const done = await Promise.allSettled(
