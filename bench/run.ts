@@ -21,6 +21,7 @@ const BENCHES: Record<string, string> = {
   models: new URL('../packages/ipfrs/bench/models.ts', import.meta.url).pathname,
   'semantic-index': new URL('../packages/semantic/bench/index.ts', import.meta.url).pathname,
   'semantic-dht': new URL('../packages/semantic/bench/network-search.ts', import.meta.url).pathname,
+  'semantic-routing': new URL('../packages/semantic/bench/routing-sim.ts', import.meta.url).pathname,
   'semantic-node': new URL('../packages/ipfrs/bench/semantic-network.ts', import.meta.url).pathname,
   embedders: new URL('./embedders.ts', import.meta.url).pathname,
   'node-bindings': new URL('../packages/node-bindings/bench/calls.ts', import.meta.url).pathname,

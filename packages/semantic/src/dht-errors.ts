@@ -68,3 +68,20 @@ export class PeerRequestError extends IpfrsError {
     this.peer = peer
   }
 }
+
+/** Why an LSH record was refused (the metrics count refusals under these names). */
+export type RefusalReason = 'malformed' | 'dimension' | 'oversized' | 'expired' | 'key' | 'signature'
+
+/**
+ * An LSH record a holder refuses: malformed, of the wrong dimension, oversized, outside its lifetime, filed under a
+ * key its embedding does not hash to, or not signed by its provider.
+ */
+export class RecordRefusedError extends IpfrsError {
+  static override readonly httpStatus = 400
+  static readonly code = 'ERR_SEMANTIC_RECORD_REFUSED'
+  readonly reason: RefusalReason
+  constructor(reason: RefusalReason, problem: string, options?: { cause?: unknown }) {
+    super(RecordRefusedError.code, `semantic record refused (${reason}): ${problem}`, options)
+    this.reason = reason
+  }
+}

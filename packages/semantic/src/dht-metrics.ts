@@ -1,3 +1,5 @@
+import type { LshRoutingStatus } from './lsh-routing.js'
+
 /** Counters of a SemanticDht since it was created (a snapshot: the object does not change afterwards). */
 export interface SemanticDhtMetrics {
   /** Network searches run (`searchSimilar`). */
@@ -23,6 +25,8 @@ export interface SemanticDhtMetrics {
   readonly lastQuery?: { readonly peersContacted: number; readonly hops: number; readonly bytes: number }
   /** Recall of pruned search against asking every peer, from the last `estimateRecall` run (absent until then). */
   readonly recallEstimate?: number
+  /** The LSH record path (records held, refused by reason, lookups, recall estimate), when enabled. */
+  readonly lsh?: LshRoutingStatus
 }
 
 /** The mutable counters behind `SemanticDht.metrics()`. */

@@ -1,6 +1,7 @@
 import { decode, encode } from '@msgpack/msgpack'
 import { BadMessageError, MessageTooLargeError } from './dht-errors.js'
 import type { VectorAnnotatedRecord } from './dht-records.js'
+import { type LshRecord, lshRecordFromWire, lshRecordToWire } from './lsh-records.js'
 import type { PeerSummary } from './peer-summaries.js'
 import type { Metric } from './vector-index.js'
 
@@ -20,8 +21,9 @@ export interface WireRecord {
 
 /**
  * Every message of `/ipfrs/semantic/1.0.0`. Each stream carries one exchange: `sumreq` → `sum`; `query` → `hits`;
- * `announce` → `ok`; `offer` → `want`, then one or more `bucket` (the last with `fin`) → `ok`. Any request may
- * instead be answered with `err`.
+ * `announce` → `ok`; `offer` → `want`, then one or more `bucket` (the last with `fin`) → `ok`; `lput` (LSH records
+ * for keys the receiver is among the closest to) → `ok`; `lget` (the best records under some keys for a vector) →
+ * `lrecs`. Any request may instead be answered with `err`.
  */
 export type DhtMessage =
   | { readonly t: 'sumreq' }
@@ -33,6 +35,9 @@ export type DhtMessage =
   | { readonly t: 'offer'; readonly epoch: number; readonly buckets: Array<[number, string, number]> }
   | { readonly t: 'want'; readonly ids: number[] }
   | { readonly t: 'bucket'; readonly id: number; readonly hash: string; readonly records: WireRecord[]; fin: boolean }
+  | { readonly t: 'lput'; readonly records: LshRecord[] }
+  | { readonly t: 'lget'; readonly keys: string[]; readonly vector: Float32Array; readonly m: number }
+  | { readonly t: 'lrecs'; readonly records: LshRecord[] }
   | { readonly t: 'err'; readonly code: string; readonly message: string }
 
 const METRICS: readonly Metric[] = ['cosine', 'l2', 'ip']
@@ -78,6 +83,11 @@ function toWire(m: DhtMessage): unknown {
       return { t: 'announce', r: m.records.map(recordToWire) }
     case 'bucket':
       return { t: 'bucket', id: m.id, h: m.hash, r: m.records.map(recordToWire), fin: m.fin }
+    case 'lput':
+    case 'lrecs':
+      return { t: m.t, r: m.records.map(lshRecordToWire) }
+    case 'lget':
+      return { t: 'lget', k: m.keys, v: f32Bytes(m.vector), m: m.m }
     default:
       return m
   }
@@ -106,6 +116,14 @@ function recordFromWire(x: unknown): WireRecord {
     embedding = { values: new Int8Array(new Uint8Array(o.q).buffer), scale: o.s }
   } else fail('record has no embedding')
   return { cid: o.c, embedding, created: o.t, ttlMs: o.l }
+}
+
+function parseLshRecord(x: unknown): LshRecord {
+  try {
+    return lshRecordFromWire(x)
+  } catch (err) {
+    throw new BadMessageError('malformed LSH record', { cause: err })
+  }
 }
 
 function recordsFromWire(x: unknown): WireRecord[] {
@@ -169,6 +187,16 @@ export function parseMessage(x: unknown): DhtMessage {
     case 'bucket':
       if (!isInt(o.id, 1024) || !isStr(o.h, 128) || typeof o.fin !== 'boolean') fail('bucket')
       return { t: 'bucket', id: o.id, hash: o.h, records: recordsFromWire(o.r), fin: o.fin }
+    case 'lput':
+    case 'lrecs':
+      if (!Array.isArray(o.r)) fail('records is not a list')
+      // a malformed record fails the whole message: records are refused one by one only once they parse
+      return { t: o.t, records: o.r.map(parseLshRecord) }
+    case 'lget':
+      if (!Array.isArray(o.k) || o.k.length === 0 || o.k.length > 64 || !o.k.every((k) => isStr(k, 256)))
+        fail('lget keys')
+      if (!isInt(o.m, 1000) || (o.m as number) < 1) fail('lget m')
+      return { t: 'lget', keys: o.k as string[], vector: f32From(o.v, 'lget vector'), m: o.m }
     case 'err':
       if (!isStr(o.code, 128) || !isStr(o.message, 2048)) fail('err')
       return { t: 'err', code: o.code, message: o.message }

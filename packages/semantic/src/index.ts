@@ -19,6 +19,8 @@ export {
   MessageTooLargeError,
   PeerRequestError,
   PeerTimeoutError,
+  RecordRefusedError,
+  type RefusalReason,
 } from './dht-errors.js'
 export type { SemanticDhtMetrics } from './dht-metrics.js'
 export {
@@ -56,6 +58,26 @@ export { FlatIndex, type FlatIndexOptions } from './flat-index.js'
 /** The HNSW graph saved next to a full snapshot, so restarts skip re-inserting every vector. */
 export { GRAPH_FILE, GRAPH_META, type GraphIndex, type GraphState, isGraphIndex } from './graph-file.js'
 export { HnswIndex, type HnswIndexOptions, type HnswParams } from './hnsw-index.js'
+export { LSH_SEED, LshHasher, type LshParams, type LshProbe } from './lsh.js'
+export {
+  chooseProviders,
+  DEFAULT_LSH_SEARCH,
+  type LshSearchParams,
+  makeLshRecords,
+  rankHeld,
+  recordHits,
+} from './lsh-ranking.js'
+export {
+  checkLshRecord,
+  type HeldLshRecord,
+  type LshPolicy,
+  type LshRecord,
+  LshStore,
+  lshRecordBytes,
+  type RefusalCounts,
+  signedBytes,
+} from './lsh-records.js'
+export { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'
 export { computeBuckets, type PartialSyncResult } from './partial-sync.js'
 export { kmeans, type PeerRank, type PeerSummary, type RoutingConvergence, rankSummary } from './peer-summaries.js'
 export {
@@ -77,6 +99,7 @@ export {
   SemanticDht,
   type SemanticDhtInit,
   type SemanticLibp2p,
+  type SemanticLshInit,
 } from './semantic-dht.js'
 export { type RecoveryReport, SemanticStore, type SemanticStoreOptions } from './semantic-store.js'
 export { HashingTextEmbedder, type HashingTextEmbedderOptions } from './text-embedder.js'

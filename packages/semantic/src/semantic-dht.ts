@@ -12,6 +12,8 @@ import { MetricsRecorder, type SemanticDhtMetrics } from './dht-metrics.js'
 import { DEFAULT_MAX_MESSAGE_BYTES, SEMANTIC_PROTOCOL } from './dht-protocol.js'
 import { mergeHits, type ProvidedHit, quantizeInt8, RecordStore, validateCid } from './dht-records.js'
 import { DimensionMismatchError, InvalidParameterError, InvalidVectorError } from './errors.js'
+import { LshHasher, type LshParams } from './lsh.js'
+import { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'
 import {
   computeBuckets,
   type PartialSyncResult,
@@ -30,6 +32,13 @@ import {
 } from './peer-summaries.js'
 import type { VectorIndex } from './vector-index.js'
 import { validateInt, validateVector } from './vectors.js'
+
+/** Enables the LSH record path (routing beyond connected peers); the hash family's dimension is the index's. */
+export type SemanticLshInit = Omit<LshParams, 'dimension'> &
+  Omit<LshRoutingInit, 'hasher' | 'metric' | 'self' | 'link' | 'requestTimeoutMs' | 'askProvider'> & {
+    /** Re-publish this node's records this often (default half their TTL; 0 = never). */
+    readonly reprovideMs?: number
+  }
 
 /** The parts of a libp2p node the semantic DHT uses (a full `Libp2p`, e.g. `network.libp2p`, fits). */
 export type SemanticLibp2p = Pick<
@@ -67,6 +76,8 @@ export interface SemanticDhtInit {
    * line on stderr.
    */
   readonly onInternalError?: (err: unknown, peer: string) => void
+  /** Semantic routing over kad-dht with LSH records (absent: only connected peers are searched). */
+  readonly lsh?: SemanticLshInit
 }
 
 /** Options of a network search. */
@@ -75,6 +86,8 @@ export interface NetworkSearchOptions extends AbortOptions {
   readonly batchSize?: number
   /** Ask every known peer, ignoring summaries (the flooding baseline). */
   readonly exhaustive?: boolean
+  /** Also search beyond connected peers through the LSH records, when enabled (default true). */
+  readonly beyond?: boolean
 }
 
 /**
@@ -87,7 +100,11 @@ export class SemanticDht {
   readonly libp2p: SemanticLibp2p
   readonly index: VectorIndex
   readonly records: RecordStore
-  readonly #o: Required<Omit<SemanticDhtInit, 'libp2p' | 'index' | 'onInternalError'>>
+  /** The LSH record path, when enabled. */
+  readonly lsh: LshRouting | undefined
+  readonly #reprovideMs: number
+  #reprovideTimer: ReturnType<typeof setInterval> | undefined
+  readonly #o: Required<Omit<SemanticDhtInit, 'libp2p' | 'index' | 'onInternalError' | 'lsh'>>
   readonly #onInternalError: (err: unknown, peer: string) => void
   readonly #summary: LocalSummary
   readonly #sync = new SyncState()
@@ -131,6 +148,19 @@ export class SemanticDht {
       onTimeout: () => void this.#m.timeouts++,
     })
     const { dimension, metric } = init.index
+    const { tables, bits, reprovideMs, ...lsh } = init.lsh ?? {}
+    this.#reprovideMs = reprovideMs ?? (init.lsh?.ttlMs ?? 3600_000) / 2
+    this.lsh = init.lsh
+      ? new LshRouting({
+          ...(lsh as Omit<SemanticLshInit, 'tables' | 'bits' | 'reprovideMs'>),
+          hasher: new LshHasher({ dimension, ...(tables ? { tables } : {}), ...(bits ? { bits } : {}) }),
+          metric,
+          self: init.libp2p.peerId,
+          link: this.#link,
+          requestTimeoutMs: this.#o.requestTimeoutMs,
+          askProvider: (peer, vector, k, options) => this.#askTopK(peer, vector, k, { sent: 0, received: 0 }, options),
+        })
+      : undefined
     this.records = new RecordStore({ dimension, metric, maxRecords: this.#o.maxRecords })
     this.#summary = new LocalSummary({
       dimension,
@@ -160,6 +190,17 @@ export class SemanticDht {
       const info = await this.libp2p.peerStore.get(c.remotePeer).catch(() => undefined)
       if (info?.protocols.includes(SEMANTIC_PROTOCOL)) this.#learn(c.remotePeer)
     }
+    if (this.lsh && this.#reprovideMs > 0) {
+      this.#reprovideTimer = setInterval(() => void this.reprovide().catch(() => undefined), this.#reprovideMs)
+      this.#reprovideTimer.unref?.()
+    }
+  }
+
+  /** Re-publishes the LSH records of every vector in the index (records expire; this keeps them alive). */
+  async reprovide(options: AbortOptions = {}): Promise<number> {
+    if (!this.lsh) return 0
+    this.lsh.store.evictExpired()
+    return this.lsh.provide(this.index.entries(), options)
   }
 
   /** Unregisters the handler; in-flight background work is aborted. */
@@ -169,6 +210,8 @@ export class SemanticDht {
     this.#background = undefined
     clearTimeout(this.#pushTimer)
     this.#pushTimer = undefined
+    clearInterval(this.#reprovideTimer)
+    this.#reprovideTimer = undefined
     this.libp2p.removeEventListener('peer:identify', this.#onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.#onDisconnect)
     this.libp2p.removeEventListener('peer:connect', this.#onConnect)
@@ -229,12 +272,14 @@ export class SemanticDht {
 
   /** Counters since creation. */
   metrics(): SemanticDhtMetrics {
-    return this.#m.snapshot(this.records.size)
+    const snap = this.#m.snapshot(this.records.size)
+    return this.lsh ? Object.freeze({ ...snap, lsh: this.lsh.status() }) : snap
   }
 
   /** Summary freshness over the known peers. */
-  getRoutingConvergence(): RoutingConvergence {
-    return this.#peers.convergence()
+  getRoutingConvergence(): RoutingConvergence & { lsh?: LshRoutingStatus } {
+    const c = this.#peers.convergence()
+    return this.lsh ? { ...c, lsh: this.lsh.status() } : c
   }
 
   /** Pulls `peer`'s summary now. */
@@ -298,7 +343,8 @@ export class SemanticDht {
     this.#m.peersContacted += contacted
     this.#m.hops += hops
     this.#m.lastQuery = { peersContacted: contacted, hops, bytes: tally.sent + tally.received }
-    return hits
+    if (!this.lsh || options.beyond === false || exhaustive) return hits
+    return mergeHits(k, hits, await this.lsh.search(vector, k, options, tally))
   }
 
   /** The `k` best hits this peer can answer alone: its index (provider: itself) and the records it holds. */
@@ -353,6 +399,7 @@ export class SemanticDht {
         this.#link.ask(p.id, this.#o.requestTimeoutMs, { t: 'announce', records: [record] }, 'ok', options),
       ),
     )
+    if (this.lsh) await this.lsh.provide([[cid, vector]], options)
     options.signal?.throwIfAborted()
     return targets.filter((_, i) => done[i]?.status === 'fulfilled').map(({ p }) => p.id.toString())
   }
@@ -400,9 +447,20 @@ export class SemanticDht {
   }
 
   async #queryPeer(p: KnownPeer<PeerId>, vector: Float32Array, k: number, tally: Tally, options: AbortOptions) {
+    return this.#askTopK(p.id, vector, k, tally, options, p)
+  }
+
+  async #askTopK(
+    id: PeerId,
+    vector: Float32Array,
+    k: number,
+    tally: Tally,
+    options: AbortOptions,
+    p?: KnownPeer<PeerId>,
+  ) {
     const query = { t: 'query', vector, k } as const
-    const m = await this.#link.ask(p.id, this.#o.requestTimeoutMs, query, 'hits', options, tally)
-    p.seenVersion = Math.max(p.seenVersion, m.version)
+    const m = await this.#link.ask(id, this.#o.requestTimeoutMs, query, 'hits', options, tally)
+    if (p) p.seenVersion = Math.max(p.seenVersion, m.version)
     return m.hits.slice(0, k).map(([cid, score, provider]): ProvidedHit => ({ cid, score, provider }))
   }
 
@@ -439,6 +497,10 @@ export class SemanticDht {
         for (const r of m.records) this.records.put({ ...r, provider: peer })
         this.notifyIndexChanged() // what we can answer for changed: tell the others
         await ch.send({ t: 'ok', n: m.records.length }, { signal })
+      } else if (m.t === 'lput' || m.t === 'lget') {
+        if (!this.lsh) throw new InvalidParameterError('request', 'LSH routing is not enabled on this peer')
+        if (m.t === 'lput') await ch.send({ t: 'ok', n: await this.lsh.accept(peer, m.records) }, { signal })
+        else await ch.send({ t: 'lrecs', records: this.lsh.serve(m.keys, m.vector, m.m) }, { signal })
       } else if (m.t === 'offer') {
         const { recordTtlMs: ttlMs } = this.#o
         const n = await receivePartialSync(ch, m, {
