@@ -204,13 +204,15 @@ export class Node {
   /**
    * An original-style node's empty index, remade with `dimension` (the original's config names none: the first
    * vector sets it): the repo config's `Semantic.Dimension` is changed and the node restarted over a fresh index.
+   * The embedder becomes word hashing (`Embedder: 'hashing'`): the default text model only makes 512-d vectors, and
+   * the original's programs bring their own vectors.
    */
   async #redimension(dimension: number) {
     const node = this.#n
     const config = node.config
     await node.repo.saveConfig({
       ...config,
-      Semantic: { ...config.Semantic, Enabled: true, Dimension: dimension },
+      Semantic: { ...config.Semantic, Enabled: true, Embedder: 'hashing', Dimension: dimension },
     } as never)
     const dir = node.semantic.store.dir
     this.#node = undefined

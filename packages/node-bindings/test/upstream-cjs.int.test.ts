@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -47,6 +47,9 @@ describe('a CommonJS program written for the original bindings (@cool-japan/ipfr
     expect(steps['prove-none']).toBeNull()
     expect(steps.stats).toEqual({ numFacts: 2, numRules: 1 })
 
+    // the first vector set the dimension, with word hashing for texts (the default text model is 512-d only)
+    const config = JSON.parse(await readFile(join(storage, 'config'), 'utf8')) as { Semantic: object }
+    expect(config.Semantic).toMatchObject({ Embedder: 'hashing', Dimension: 128 })
     // what it stored is there for the next run: the index kept 128 dimensions, the KB its clauses
     const again = new Node({ storagePath: storage })
     await again.start()
