@@ -130,9 +130,16 @@ describe('ipfrs logic (real process, temp repo)', () => {
     expect(out.Answers[2].Score).toBeUndefined()
     expect(out.Unmatched.map((h: { Cid: string }) => h.Cid)).toEqual([cids.bread])
 
-    const text = (await env.ok(['query', '--hybrid', '--logic', 'about(D, networking)', '--semantic', 'peers'])).split(
-      '\n',
-    )
+    const text = (
+      await env.ok([
+        'query',
+        '--hybrid',
+        '--logic',
+        'about(D, networking)',
+        '--semantic',
+        'which peers in the network provide this content',
+      ])
+    ).split('\n')
     expect(text[0]).toMatch(new RegExp(`^\\d\\.\\d{4} ${cids.dht}\\tD = '${cids.dht}'$`))
     expect(text[2]).toBe('-\tD = nothing_indexed')
     expect(text[3]).toMatch(new RegExp(`^unmatched ${cids.bread} `))

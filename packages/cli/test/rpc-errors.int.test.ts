@@ -67,6 +67,6 @@ describe('feature RPC argument errors through a running daemon', () => {
     ])
     const added = JSON.parse(await env.ok(['add', '--json', '-Q'], 'not a tensor\n'))
     const [status, code] = await call('tensor/stat', { arg: added.Hash })
-    expect([status, code]).toEqual([400, 'ERR_INVALID_MANIFEST'])
+    expect([status, code]).toEqual([400, 'ERR_NOT_A_MODEL'])
   })
 })

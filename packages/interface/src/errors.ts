@@ -66,7 +66,7 @@ export class GatewayNotFoundError extends ApiRequestError {
 
 /** A path under /webui that is not one of the web UI's files. */
 export class WebuiNotFoundError extends ApiRequestError {
-  static readonly code = 'ERR_NOT_FOUND'
+  static readonly code = 'ERR_WEBUI_NOT_FOUND'
   static override readonly httpStatus = 404
   constructor(path: string) {
     super(WebuiNotFoundError.code, `the web UI has no file ${path}`)

@@ -58,7 +58,7 @@ describe('web UI files and stats/bw', () => {
     for (const path of ['/webui/nope.js', '/webui/static/app.js', '/webui/%2E%2E%2Fpackage.json', '/webui/app.js/']) {
       const res = await fetch(`${base}${path}`)
       expect(res.status, path).toBe(404)
-      expect(res.headers.get(ERROR_CODE_HEADER), path).toBe('ERR_NOT_FOUND')
+      expect(res.headers.get(ERROR_CODE_HEADER), path).toBe('ERR_WEBUI_NOT_FOUND')
     }
     // dot segments are resolved before routing: they leave /webui and are unknown commands there
     expect((await fetch(`${base}/webui/%2e%2e/package.json`)).headers.get(ERROR_CODE_HEADER)).toBe(

@@ -84,10 +84,11 @@ export function libp2pOptions(
     datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
     transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : [])],
-    // TLS 1.3 first, as Kubo offers it: OpenSSL's AES-GCM moves Bitswap's bytes with less CPU than Noise's
-    // ChaCha20-Poly1305 framing (bench/results/dataplane.md); Noise stays offered, so peers that speak only Noise
-    // (stock Helia, js-ipfs) still connect, one multistream-select round trip later
-    connectionEncrypters: [tls(), noise()],
+    // Noise first, TLS 1.3 offered too (Kubo offers TLS first; a Kubo dialer gets it). Measured on our own nodes TLS
+    // was no faster within the noise of a shared machine, and Node's TLS socket only decrypts what is read, so a
+    // TensorSwap peer that ignores its credit is throttled by TCP instead of caught: with Noise the excess arrives and
+    // is refused as ERR_CREDIT_EXCEEDED (transport/test/malformed.int.test.ts)
+    connectionEncrypters: [noise(), tls()],
     // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
     // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
     // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which
