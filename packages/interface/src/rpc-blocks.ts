@@ -1,8 +1,9 @@
 import { formatCid, parseCid } from '@ipfrs/core'
-import { badArgument, bodyTooLarge } from './errors.js'
+import { badArgument } from './errors.js'
 import { fromIterable, sendBytes, sendJson, sendNdjson } from './http-util.js'
 import { multipartParts } from './multipart.js'
 import type { RpcCommand } from './rpc-context.js'
+import { readLimited } from './rpc-upload.js'
 
 const HASHES: Record<string, number> = { 'sha2-256': 0x12, 'sha2-512': 0x13 }
 /** `block put` takes one block; bigger than this is refused even with allow-big-block (Kubo's hard cap). */
@@ -18,14 +19,7 @@ const blockPut: RpcCommand = async ({ params, node, req, res, signal }) => {
   const results = []
   for await (const part of multipartParts(req, { maxParts: 1000, signal })) {
     if (part.content == null) continue
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of part.content) {
-      size += chunk.byteLength
-      if (size > MAX_BIG_BLOCK) throw bodyTooLarge(MAX_BIG_BLOCK)
-      chunks.push(Buffer.from(chunk))
-    }
-    const stat = await node.block.put(Buffer.concat(chunks), {
+    const stat = await node.block.put(await readLimited(part.content, MAX_BIG_BLOCK), {
       signal,
       format: codec,
       hashCode,

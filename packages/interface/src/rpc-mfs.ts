@@ -1,8 +1,9 @@
 import { formatCid } from '@ipfrs/core'
-import { badArgument, bodyTooLarge } from './errors.js'
+import { badArgument } from './errors.js'
 import { fromIterable, sendBytes, sendJson, sendNdjson } from './http-util.js'
 import { multipartParts } from './multipart.js'
 import type { RpcCommand } from './rpc-context.js'
+import { limited } from './rpc-upload.js'
 
 /** Largest `files/write` body: the file is rewritten in memory (MFS edits are small files; use `add` for big ones). */
 const MAX_WRITE_BYTES = 256 * 1024 * 1024
@@ -110,15 +111,6 @@ function twoArgs(args: string[], what: string): [string, string] {
   if (from == null || to == null || args.length !== 2)
     throw badArgument(`files/${what} takes two paths: ?arg=<source>&arg=<dest>`)
   return [from, to]
-}
-
-async function* limited(source: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
-  let size = 0
-  for await (const chunk of source) {
-    size += chunk.byteLength
-    if (size > max) throw bodyTooLarge(max)
-    yield chunk
-  }
 }
 
 /** Kubo's `files/*` commands (the Mutable File System). */

@@ -12,14 +12,24 @@ export async function firstFile(
 ): Promise<Uint8Array> {
   for await (const part of multipartParts(req, { maxParts: 1, signal: options.signal })) {
     if (part.content == null) continue
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of part.content) {
-      size += chunk.byteLength
-      if (size > options.maxBytes) throw bodyTooLarge(options.maxBytes)
-      chunks.push(Buffer.from(chunk))
-    }
-    return Buffer.concat(chunks)
+    return await readLimited(part.content, options.maxBytes)
   }
   throw badArgument(`no ${options.what} in the request (send it as a multipart file)`)
+}
+
+/** Passes `source` through, failing with `ERR_BODY_TOO_LARGE` (413) once it has gone past `max` bytes. */
+export async function* limited(source: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  let size = 0
+  for await (const chunk of source) {
+    size += chunk.byteLength
+    if (size > max) throw bodyTooLarge(max)
+    yield chunk
+  }
+}
+
+/** All of `source` in one buffer, at most `max` bytes of it (413 beyond). */
+export async function readLimited(source: AsyncIterable<Uint8Array>, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of limited(source, max)) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks)
 }
