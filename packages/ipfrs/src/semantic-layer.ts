@@ -20,6 +20,7 @@ import {
   IndexPersistence,
   InvalidParameterError,
   type NetworkSearchOptions,
+  normalized,
   type ProvidedHit,
   readEmbedderRecord,
   SemanticStore,
@@ -352,11 +353,7 @@ export class SemanticLayer implements SemanticApi {
 /** The normalised mean of a document's chunk vectors: what the document as a whole is about. */
 function centroid(vectors: readonly Float32Array[]): Float32Array {
   if (vectors.length === 1) return vectors[0]!
-  const out = new Float32Array(vectors[0]!.length)
-  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] = out[i]! + v[i]!
-  let sq = 0
-  for (const x of out) sq += x * x
-  const inv = sq > 0 ? 1 / Math.sqrt(sq) : 1
-  for (let i = 0; i < out.length; i++) out[i] = out[i]! * inv
-  return out
+  const sum = new Float32Array(vectors[0]!.length)
+  for (const v of vectors) for (let i = 0; i < v.length; i++) sum[i] = sum[i]! + v[i]!
+  return normalized(sum)
 }

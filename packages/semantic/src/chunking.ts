@@ -38,37 +38,29 @@ export function extractText(bytes: Uint8Array, options: { name?: string; truncat
   } catch {
     return { kind: 'binary', reason: 'it is not UTF-8 text' }
   }
-  const kind = kindOf(raw, options.name)
-  if (kind === 'html') return { kind, text: htmlText(raw) }
-  if (kind === 'json') {
+  const sniffed = sniff(raw, options.name)
+  if (sniffed.kind === 'html') return { kind: 'html', text: htmlText(raw) }
+  if (sniffed.kind === 'json') return { kind: 'json', text: jsonText(sniffed.value) }
+  return { kind: sniffed.kind, text: raw }
+}
+
+/** The document's kind, from `name`'s extension or its first bytes; JSON is parsed once, here, to tell it apart. */
+function sniff(raw: string, name?: string): { kind: Exclude<DocumentKind, 'json'> } | { kind: 'json'; value: unknown } {
+  const ext = /\.([a-z0-9]+)$/i.exec(name ?? '')?.[1]?.toLowerCase()
+  if (ext === 'html' || ext === 'htm') return { kind: 'html' }
+  if (ext === 'md' || ext === 'markdown') return { kind: 'markdown' }
+  const head = raw.trimStart().slice(0, 512).toLowerCase()
+  const htmlHead = head.startsWith('<!doctype html') || head.startsWith('<html') || /<(body|p|div|h1)[\s>]/.test(head)
+  if (ext !== 'json' && htmlHead) return { kind: 'html' }
+  if (ext === 'json' || head.startsWith('{') || head.startsWith('[')) {
     try {
-      return { kind, text: jsonText(JSON.parse(raw)) }
+      return { kind: 'json', value: JSON.parse(raw) }
     } catch {
-      return { kind: 'text', text: raw } // a truncated or malformed JSON file is still text
+      if (ext === 'json') return { kind: 'text' } // a truncated or malformed JSON file is still text
     }
   }
-  return { kind, text: raw }
-}
-
-function kindOf(raw: string, name?: string): DocumentKind {
-  const ext = /\.([a-z0-9]+)$/i.exec(name ?? '')?.[1]?.toLowerCase()
-  if (ext === 'html' || ext === 'htm') return 'html'
-  if (ext === 'json') return 'json'
-  if (ext === 'md' || ext === 'markdown') return 'markdown'
-  const head = raw.trimStart().slice(0, 512).toLowerCase()
-  if (head.startsWith('<!doctype html') || head.startsWith('<html') || /<(body|p|div|h1)[\s>]/.test(head)) return 'html'
-  if ((head.startsWith('{') || head.startsWith('[')) && isJson(raw)) return 'json'
-  if (/^#{1,6} |^\s*[-*] |\]\(|```/m.test(raw.slice(0, 4096))) return 'markdown'
-  return 'text'
-}
-
-function isJson(raw: string): boolean {
-  try {
-    JSON.parse(raw)
-    return true
-  } catch {
-    return false
-  }
+  if (/^#{1,6} |^\s*[-*] |\]\(|```/m.test(raw.slice(0, 4096))) return { kind: 'markdown' }
+  return { kind: 'text' }
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
