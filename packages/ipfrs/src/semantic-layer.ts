@@ -180,8 +180,8 @@ export class SemanticLayer implements SemanticApi {
 
   #removeChunks(cid: string): boolean {
     let removed = false
-    for (const key of this.#documents.keysOf(cid)) removed = this.#store.index.has(key) && this.#store.delete(key)
-    if (this.#store.index.has(cid)) removed = this.#store.delete(cid) || removed
+    // its chunks, and the CID itself for a vector stored under it without a document
+    for (const key of new Set([...this.#documents.keysOf(cid), cid])) removed = this.#store.delete(key) || removed
     return this.#documents.delete(cid) || removed
   }
 
