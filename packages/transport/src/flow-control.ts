@@ -105,7 +105,7 @@ export class SenderCredit {
 }
 
 /**
- * A stream's incoming bytes as an async iterable that enforces a bound at arrival time: when the bytes received but
+ * A stream's incoming bytes as an async iterable that enforces a bound as bytes arrive and at every read: when the bytes received but
  * not yet read exceed `limit()`, the peer sent more than the credit it was given, and reading fails with
  * `ERR_CREDIT_EXCEEDED` at once (however fast the receiver consumes). This is what keeps a receiver's memory bounded
  * against a sender that ignores credit; libp2p's own stream iterator buffers without limit.
@@ -131,9 +131,7 @@ export class BoundedSource implements AsyncIterable<Uint8Array> {
       else for (const part of evt.data) this.#queue.push(part)
       this.buffered += evt.data.byteLength
       if (this.buffered > this.maxBuffered) this.maxBuffered = this.buffered
-      const limit = this.#limit()
-      if (this.buffered > limit && this.#violation === undefined)
-        this.#violation = new CreditExceededError(`${this.buffered} bytes arrived unread, credit allows ${limit}`)
+      this.#check()
       this.#notify()
     })
     stream.addEventListener('close', (evt) => {
@@ -149,6 +147,9 @@ export class BoundedSource implements AsyncIterable<Uint8Array> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     for (;;) {
+      // checked again at every read, not only as bytes arrive: the limit can shrink in between (a burst that came
+      // while the header was still unread was within that moment's limit, but not within the credit granted since)
+      this.#check()
       if (this.#violation !== undefined) throw this.#violation
       const next = this.#queue.shift()
       if (next !== undefined) {
@@ -162,6 +163,14 @@ export class BoundedSource implements AsyncIterable<Uint8Array> {
         this.#wake = resolve
       })
     }
+  }
+
+  /** Records a violation when more bytes wait unread than the current limit allows. */
+  #check(): void {
+    if (this.#violation !== undefined) return
+    const limit = this.#limit()
+    if (this.buffered > limit)
+      this.#violation = new CreditExceededError(`${this.buffered} bytes arrived unread, credit allows ${limit}`)
   }
 
   #notify(): void {

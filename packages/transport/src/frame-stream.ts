@@ -27,6 +27,11 @@ export class FrameReader {
     this.maxFrameSize = maxFrameSize
   }
 
+  /** Bytes pulled from the source and not yet returned as frames. */
+  get buffered(): number {
+    return this.#buffered
+  }
+
   /** The next frame, or undefined when the source ends cleanly between frames. */
   async next(): Promise<Frame | undefined> {
     let length: number | undefined

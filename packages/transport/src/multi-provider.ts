@@ -83,6 +83,8 @@ export class ChunkScheduler implements SessionSink {
       (err) => this.#gone(session, err),
     )
     this.#refill(session)
+    // a session that ran dry while this one was opening can now steal from it
+    for (const s of this.#sessions) if (s !== session && s.pending.size === 0) this.#refill(s)
   }
 
   /** A provider could not even be opened (dial failure, refusal); counts towards "no provider could deliver". */

@@ -21,6 +21,7 @@ import {
 import type { TensorManifest } from './manifest.js'
 import { chunkRange, decodeManifest } from './manifest-codec.js'
 import {
+  CreditExceededError,
   isPeerFault,
   StreamClosedError,
   TensorSwapProtocolError,
@@ -178,6 +179,7 @@ export class ProviderSession {
         const cid = manifest.chunks[index] as CID
         if (!hashMatches(cid, bytes)) throw new BlockHashMismatchError(cid.toString())
         await sink.deliver(this, index, bytes)
+        this.#checkBacklog()
         const grant = credit.consumed()
         if (grant > 0 && !this.#closing) await sendFrame(stream, { type: FrameType.CREDIT, credit: grant })
       }
@@ -246,6 +248,17 @@ export class ProviderSession {
     // before the header is read, the chunks of the REQUEST's credit may already be queued behind it
     if (this.#credit === undefined) return (this.window + 1) * frame + MAX_CONTROL_FRAME_SIZE + slack
     return (this.#credit.outstanding + 1) * frame + slack
+  }
+
+  /**
+   * Before granting credit back: the bytes received and not yet parsed (in the source and in the frame reader) must
+   * fit the credit still outstanding. A sender that sent ahead of a grant is caught here whatever the timing of its
+   * bytes: an arrival-time check alone misses a burst that came while the limit was still the larger pre-header one.
+   */
+  #checkBacklog(): void {
+    const unread = (this.#source?.buffered ?? 0) + (this.#reader?.buffered ?? 0)
+    const limit = this.#bufferLimit()
+    if (unread > limit) throw new CreditExceededError(`${unread} bytes arrived ahead of credit, it allows ${limit}`)
   }
 
   /** The most bytes that were ever waiting unread on this stream (bounded by the credit window). */

@@ -29,7 +29,10 @@ export interface TensorSwapServerInit {
 
 /** Counters of a server since it started. */
 export interface TensorSwapServerStats {
+  /** Streams served since start. */
   streams: number
+  /** Streams being served now. */
+  active: number
   chunksSent: number
   /** Chunk payload bytes sent. */
   bytesSent: number
@@ -43,7 +46,14 @@ export interface TensorSwapServerStats {
 
 /** Serves TensorSwap streams from a blockstore. `start()` registers the protocol handler, `stop()` removes it. */
 export class TensorSwapServer {
-  readonly stats: TensorSwapServerStats = { streams: 0, chunksSent: 0, bytesSent: 0, maxInFlight: 0, violations: 0 }
+  readonly stats: TensorSwapServerStats = {
+    streams: 0,
+    active: 0,
+    chunksSent: 0,
+    bytesSent: 0,
+    maxInFlight: 0,
+    violations: 0,
+  }
   readonly #init: TensorSwapServerInit
   readonly #active = new Set<Stream>()
   readonly #files = new Map<string, Promise<TensorManifest>>()
@@ -71,6 +81,7 @@ export class TensorSwapServer {
 
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     this.stats.streams++
+    this.stats.active++
     this.#active.add(stream)
     const reader = new FrameReader(stream, MAX_CONTROL_FRAME_SIZE)
     try {
@@ -86,6 +97,7 @@ export class TensorSwapServer {
         stream.abort(err instanceof Error ? err : new Error(String(err)))
       }
     } finally {
+      this.stats.active--
       this.#active.delete(stream)
       await reader.close().catch(() => undefined)
     }

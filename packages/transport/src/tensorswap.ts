@@ -175,9 +175,14 @@ export class TensorSwap {
     const onAbort = () => scheduler.abort(options.signal?.reason)
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      if (first !== undefined) scheduler.add(first)
-      const share = Math.max(2, 2 * creditWindow(manifest.chunkSize, opts.credit, opts.maxInFlightBytes))
-      for (const target of targets.slice(next)) {
+      // every provider starts with an even share of the missing chunks (at most two credit windows; the rest is handed
+      // out as sessions deliver, and idle ones steal): the others claim theirs before the manifest's session is topped
+      // up, or a fast first provider would take everything before a second one is open
+      const others = targets.slice(next)
+      const window = creditWindow(manifest.chunkSize, opts.credit, opts.maxInFlightBytes)
+      const providers = others.length + (first === undefined ? 0 : 1)
+      const share = Math.max(2, Math.min(2 * window, Math.ceil(missing.length / Math.max(1, providers))))
+      for (const target of others) {
         if (scheduler.remaining === 0) break
         const opened = scheduler.opening()
         const s = newSession(target, manifest)
@@ -192,6 +197,7 @@ export class TensorSwap {
           )
           .finally(opened)
       }
+      if (first !== undefined) scheduler.add(first)
       await scheduler.done
     } finally {
       options.signal?.removeEventListener('abort', onAbort)
