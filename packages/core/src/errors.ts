@@ -106,8 +106,9 @@ export class BlockNotFoundError extends IpfrsError {
 export class NotPinnedError extends IpfrsError {
   static readonly code = 'ERR_NOT_PINNED'
   static override readonly httpStatus = 400
-  constructor(cid: string) {
-    super(NotPinnedError.code, `${cid} is not pinned`)
+  /** `message` replaces the default text (the RPC's `pin/rm` answers Kubo's exact words, which clients compare). */
+  constructor(cid: string, message = `${cid} is not pinned`) {
+    super(NotPinnedError.code, message)
   }
 }
 

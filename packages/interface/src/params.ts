@@ -8,6 +8,14 @@ export class Params {
     this.#search = search
   }
 
+  /**
+   * An option's value under Kubo's name (`max-depth`) or, failing that, the camelCase name the older js clients
+   * (`ipfs-http-client`, `kubo-rpc-client` for some flags) send (`maxDepth`).
+   */
+  #get(name: string): string | null {
+    return this.#search.get(name) ?? this.#search.get(name.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase()))
+  }
+
   /** Every positional argument (`?arg=a&arg=b`). */
   args(): string[] {
     return this.#search.getAll('arg')
@@ -21,14 +29,14 @@ export class Params {
   }
 
   string(name: string): string | undefined {
-    return this.#search.get(name) ?? undefined
+    return this.#get(name) ?? undefined
   }
 
   /** A boolean flag: `?flag`, `?flag=true|1` are true, `?flag=false|0` false, absent → `fallback`. */
   bool(name: string, fallback: boolean): boolean
   bool(name: string): boolean | undefined
   bool(name: string, fallback?: boolean): boolean | undefined {
-    const value = this.#search.get(name)
+    const value = this.#get(name)
     if (value == null) return fallback
     if (value === '' || value === 'true' || value === '1') return true
     if (value === 'false' || value === '0') return false
@@ -37,7 +45,7 @@ export class Params {
 
   /** A non-negative integer option. */
   int(name: string): number | undefined {
-    const value = this.#search.get(name)
+    const value = this.#get(name)
     if (value == null || value === '') return undefined
     const n = Number(value)
     if (!Number.isSafeInteger(n) || n < 0) throw badArgument(`option ${name} must be a non-negative integer`)
@@ -46,7 +54,7 @@ export class Params {
 
   /** A duration such as `30s`, `2m`, `500ms` or a plain number of seconds, in milliseconds. */
   duration(name: string): number | undefined {
-    const value = this.#search.get(name)
+    const value = this.#get(name)
     if (value == null || value === '') return undefined
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value)
     if (m == null) throw badArgument(`option ${name} must be a duration such as 30s, got "${value}"`)

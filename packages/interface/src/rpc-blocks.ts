@@ -5,7 +5,7 @@ import { multipartParts } from './multipart.js'
 import type { RpcCommand } from './rpc-context.js'
 import { readLimited } from './rpc-upload.js'
 
-const HASHES: Record<string, number> = { 'sha2-256': 0x12, 'sha2-512': 0x13 }
+export const HASHES: Record<string, number> = { 'sha2-256': 0x12, 'sha2-512': 0x13 }
 /** `block put` takes one block; bigger than this is refused even with allow-big-block (Kubo's hard cap). */
 const MAX_BIG_BLOCK = 4 * 1024 * 1024
 

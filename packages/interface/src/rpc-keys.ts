@@ -1,3 +1,4 @@
+import { keyFormat, libp2pKeyToPem, pemToLibp2pKey } from '@ipfrs/core/key-formats'
 import { badArgument } from './errors.js'
 import { sendBytes, sendJson } from './http-util.js'
 import type { RpcCommand } from './rpc-context.js'
@@ -36,11 +37,14 @@ const rename: RpcCommand = async ({ params, node, res }) => {
   sendJson(res, { Was: from, Now: key.name, Id: key.id, Overwrite: key.overwrite })
 }
 
-/** `key/export?arg=<name>`: the private key, libp2p protobuf (Kubo's `libp2p-protobuf-cleartext` format). */
+/**
+ * `key/export?arg=<name>&format=`: the private key, libp2p protobuf (Kubo's default `libp2p-protobuf-cleartext`) or
+ * `pem-pkcs8-cleartext` (Ed25519 keys).
+ */
 const exportKey: RpcCommand = async ({ params, node, res }) => {
-  const format = params.string('format') ?? 'libp2p-protobuf-cleartext'
-  if (format !== 'libp2p-protobuf-cleartext') throw badArgument(`export format ${format} is not supported`)
-  const bytes = await node.keys.export(params.arg('key name'))
+  const format = keyFormat(params.string('format'))
+  const raw = await node.keys.export(params.arg('key name'))
+  const bytes = format === 'pem-pkcs8-cleartext' ? new TextEncoder().encode(libp2pKeyToPem(raw)) : raw
   await sendBytes(
     res,
     (async function* () {
@@ -49,12 +53,16 @@ const exportKey: RpcCommand = async ({ params, node, res }) => {
   )
 }
 
-/** `key/import?arg=<name>&force`, the protobuf key as the first multipart file: `{Name, Id}`. */
+/**
+ * `key/import?arg=<name>&format=&force`, the key as the first multipart file: libp2p protobuf (Kubo's default
+ * `libp2p-protobuf-cleartext`) or `pem-pkcs8-cleartext` (an Ed25519 PKCS#8 PEM, 400 `ERR_INVALID_PEM_KEY` otherwise);
+ * `{Name, Id}`.
+ */
 const importKey: RpcCommand = async ({ params, node, req, res, signal }) => {
   const name = params.arg('key name')
-  const format = params.string('format') ?? 'libp2p-protobuf-cleartext'
-  if (format !== 'libp2p-protobuf-cleartext') throw badArgument(`import format ${format} is not supported`)
-  const bytes = await firstFile(req, { signal, maxBytes: MAX_KEY_BYTES, what: 'key' })
+  const format = keyFormat(params.string('format'))
+  const body = await firstFile(req, { signal, maxBytes: MAX_KEY_BYTES, what: 'key' })
+  const bytes = format === 'pem-pkcs8-cleartext' ? pemToLibp2pKey(body) : body
   const key = await node.keys.import(name, bytes, params.bool('force', false))
   sendJson(res, { Name: key.name, Id: key.id })
 }

@@ -16,6 +16,7 @@ import { clientSignal, sendError, sendJson } from './http-util.js'
 import type { DaemonMetrics } from './metrics.js'
 import { Params } from './params.js'
 import { BLOCK_COMMANDS } from './rpc-blocks.js'
+import { BOOTSTRAP_COMMANDS } from './rpc-bootstrap.js'
 import { CONFIG_COMMANDS } from './rpc-config.js'
 import type { RpcCommand } from './rpc-context.js'
 import { FILE_COMMANDS } from './rpc-files.js'
@@ -26,6 +27,7 @@ import { NAME_COMMANDS } from './rpc-name.js'
 import { NETWORK_COMMANDS } from './rpc-network.js'
 import { PIN_COMMANDS } from './rpc-pins.js'
 import { PUBSUB_COMMANDS } from './rpc-pubsub.js'
+import { REFS_COMMANDS } from './rpc-refs.js'
 import { SEMANTIC_COMMANDS } from './rpc-semantic.js'
 import { STATS_COMMANDS } from './rpc-stats.js'
 import { TENSOR_COMMANDS } from './rpc-tensor.js'
@@ -46,6 +48,8 @@ export const RPC_COMMANDS: Readonly<Record<string, RpcCommand>> = {
   ...LOGIC_COMMANDS,
   ...SEMANTIC_COMMANDS,
   ...STATS_COMMANDS,
+  ...REFS_COMMANDS,
+  ...BOOTSTRAP_COMMANDS,
 }
 
 /** Commands whose request body is an upload that streams into the node (not bound by MaxRequestBodyBytes). */

@@ -49,6 +49,11 @@ export class BlockApi {
     return this.#repo.blockstore.has(cid, options)
   }
 
+  /** Every block in the repo, as raw CIDv1s (blocks are stored by multihash, so the codec is not known): `refs local`. */
+  ls(): AsyncIterable<CID> {
+    return this.#repo.blockKeys()
+  }
+
   async stat(cid: CID, options: AbortOptions = {}): Promise<BlockStat> {
     return { cid, size: (await this.get(cid, options)).byteLength }
   }

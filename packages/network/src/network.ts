@@ -221,6 +221,18 @@ export class Network {
     }
   }
 
+  /** One libp2p ping (`/ipfs/ping/1.0.0`) to a peer, dialled if need be; the round-trip time in ms. */
+  async ping(peer: string, options: AbortOptions = {}): Promise<number> {
+    let id: PeerId
+    try {
+      id = peerIdFromString(peer)
+    } catch (err) {
+      throw new InvalidAddressError(peer, { cause: err })
+    }
+    const service = this.libp2p.services.ping as { ping(peer: PeerId, options?: AbortOptions): Promise<number> }
+    return service.ping(id, options)
+  }
+
   /** Subscribes to a GossipSub topic; returns a function that unsubscribes. */
   subscribe(topic: string, handler: (data: Uint8Array, from: string) => void): () => void {
     const pubsub = this.libp2p.services.pubsub as {

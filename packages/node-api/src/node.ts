@@ -6,7 +6,7 @@
  * method signatures: TypeScript checks a method's parameters both ways (bivariance), so a class whose method takes a
  * narrower options type would still pass `implements`; a property's parameters are checked strictly.
  */
-import type { NodeConfig } from '@ipfrs/core'
+import type { CID, NodeConfig } from '@ipfrs/core'
 import type { BlockApi, DagApi, GcOptions, GcResult, PinApi } from './blocks.js'
 import type { ContentApi } from './content.js'
 import type { KeyApi } from './keys.js'
@@ -14,6 +14,7 @@ import type { HybridApi, LogicApi } from './logic.js'
 import type { MfsApi } from './mfs.js'
 import type { NameApi } from './names.js'
 import type { NetworkApi, NodeId, RoutingApi } from './network.js'
+import type { AbortOptions } from './options.js'
 import type { PubsubApi } from './pubsub.js'
 import type { RepoApi, RepoHandle } from './repo.js'
 import type { SemanticApi } from './semantic.js'
@@ -44,11 +45,27 @@ export interface Libp2pStatus {
   readonly services: Record<string, unknown>
 }
 
+/** Reads blocks of one DAG (a block's bytes may come in chunks). */
+export interface DagReader {
+  readonly get: (cid: CID, options?: AbortOptions) => Iterable<Uint8Array> | AsyncIterable<Uint8Array>
+}
+
 /** An in-process node: everything of {@link NodeApi}, plus the feature layers and what health checks read. */
 export interface LocalNodeApi extends NodeApi, HybridApi {
   readonly isStarted: boolean
   readonly isOnline: boolean
-  readonly network: NetworkApi & { readonly libp2p: Libp2pStatus }
+  readonly network: NetworkApi & {
+    readonly libp2p: Libp2pStatus
+    /** One libp2p ping to a peer ID (dialled if need be): the round-trip time in ms. */
+    readonly ping: (peer: string, options?: AbortOptions) => Promise<number>
+    /**
+     * A reader for one DAG: local blocks first, missing ones fetched from peers (Bitswap) and stored, as Kubo's
+     * `refs -r` and `pin add` fetch what they walk.
+     */
+    readonly session: (root: CID, options?: AbortOptions) => DagReader
+  }
+  /** Blocks, plus a listing of every stored block (as raw CIDv1s: blocks are stored by multihash). */
+  readonly block: BlockApi & { readonly ls: () => AsyncIterable<CID> }
   /** The knowledge base. */
   readonly logic: LogicApi
   /** The vector index (throws `ERR_INVALID_CONFIG` when `Semantic.Enabled` is false). */

@@ -1,22 +1,7 @@
-import type { PeerAddress } from '@ipfrs/network'
 import type { Command } from 'commander'
 import type { CliNode } from '../cli-node.js'
 import { type GlobalOptions, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
-
-/**
- * The public IPFS bootstrap peers, as Kubo ships them: `ipfrs init` writes them (unless `--profile test`), and
- * `ipfrs bootstrap add default` restores them. Library nodes (`createNode`) start with an empty list.
- */
-export const DEFAULT_BOOTSTRAP: readonly string[] = [
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
-  '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt',
-  '/dnsaddr/va1.bootstrap.libp2p.io/p2p/12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8',
-  '/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ',
-  '/ip4/104.131.131.82/udp/4001/quic-v1/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ',
-]
 
 const WARNING = `Only edit this list if you understand the risks: bootstrap peers are the trusted peers from which the node
 learns about the rest of the network.`
@@ -43,12 +28,12 @@ export function registerBootstrap(program: Command): void {
       if (flags.default && peers.length > 0) throw new Error('give either peers or --default, not both')
       if (!flags.default && peers.length === 0)
         throw new Error('no bootstrap peers to add (give multiaddrs or --default)')
-      await addPeers(cmd, flags.default ? DEFAULT_BOOTSTRAP : peers)
+      await addPeers(cmd, flags.default ? 'default' : peers)
     })
   add
     .command('default')
     .description('Add the public IPFS bootstrap peers Kubo ships.')
-    .action(async (_flags: object, cmd: Command) => addPeers(cmd, DEFAULT_BOOTSTRAP))
+    .action(async (_flags: object, cmd: Command) => addPeers(cmd, 'default'))
 
   const rm = bootstrap
     .command('rm')
@@ -72,39 +57,27 @@ async function list(cmd: Command): Promise<void> {
   await withNode(globals, async (node) => printPeers(globals, '', node.config.Bootstrap))
 }
 
-async function addPeers(cmd: Command, peers: readonly string[]): Promise<void> {
+/** `'default'`: the public IPFS bootstrap peers Kubo ships. */
+async function addPeers(cmd: Command, peers: readonly string[] | 'default'): Promise<void> {
   const globals = cmd.optsWithGlobals<GlobalOptions>()
-  const { parsePeerAddress } = await import('@ipfrs/network/addresses')
-  // every address is checked before the config changes, so a bad one leaves the list as it was
-  const given = peers.map((p) => parsePeerAddress(p, { requirePeer: true }).address)
+  const { addBootstrapPeers, DEFAULT_BOOTSTRAP } = await import('@ipfrs/network/bootstrap-list')
+  const list = peers === 'default' ? DEFAULT_BOOTSTRAP : peers
+  addBootstrapPeers([], list) // every address is checked before the node opens, so a bad one changes nothing
   await withNode(globals, async (node) => {
-    const current = node.config.Bootstrap
-    const added = [...new Set(given)].filter((p) => !current.includes(p))
-    if (added.length > 0) await saveBootstrap(node, [...current, ...added])
-    printPeers(globals, 'added ', added)
+    const { next, changed } = addBootstrapPeers(node.config.Bootstrap, list)
+    if (changed.length > 0) await saveBootstrap(node, next)
+    printPeers(globals, 'added ', changed)
   })
 }
 
 async function removePeers(cmd: Command, peers: readonly string[] | 'all'): Promise<void> {
   const globals = cmd.optsWithGlobals<GlobalOptions>()
-  const { parsePeerAddress } = await import('@ipfrs/network/addresses')
-  const parsed = (entry: string): PeerAddress | undefined => {
-    try {
-      return parsePeerAddress(entry)
-    } catch {
-      return undefined
-    }
-  }
-  const given = peers === 'all' ? [] : peers.map((p) => parsePeerAddress(p, { requirePeer: true }))
+  const { removeBootstrapPeers } = await import('@ipfrs/network/bootstrap-list')
+  removeBootstrapPeers([], peers)
   await withNode(globals, async (node) => {
-    const current = node.config.Bootstrap
-    const matches = (entry: string) => {
-      const e = parsed(entry)
-      return given.some((g) => g.address === e?.address || (g.address === `/p2p/${g.peer}` && e?.peer === g.peer))
-    }
-    const removed = peers === 'all' ? current : current.filter(matches)
-    if (removed.length > 0) await saveBootstrap(node, peers === 'all' ? [] : current.filter((e) => !matches(e)))
-    printPeers(globals, 'removed ', removed)
+    const { next, changed } = removeBootstrapPeers(node.config.Bootstrap, peers)
+    if (changed.length > 0) await saveBootstrap(node, next)
+    printPeers(globals, 'removed ', changed)
   })
 }
 

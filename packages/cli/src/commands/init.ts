@@ -2,7 +2,6 @@ import { COMPRESSION_ALGORITHMS, ENCRYPTION_ALGORITHMS, localConfig } from '@ipf
 import { type Command, Option } from 'commander'
 import { type GlobalOptions, passphrase, repoPath, wantsJson } from '../context.js'
 import { printJson, println } from '../output.js'
-import { DEFAULT_BOOTSTRAP } from './bootstrap.js'
 
 export function registerInit(program: Command): void {
   program
@@ -34,6 +33,7 @@ export function registerInit(program: Command): void {
       ) => {
         const globals = cmd.optsWithGlobals<GlobalOptions>()
         const path = repoPath(globals)
+        const { DEFAULT_BOOTSTRAP } = await import('@ipfrs/network/bootstrap-list')
         const config: Record<string, unknown> = { Bootstrap: [...DEFAULT_BOOTSTRAP] }
         if (opts.profile === 'test') Object.assign(config, localConfig())
         if (opts.profile === 'lowpower') {

@@ -76,24 +76,40 @@ export function registerKeys(program: Command): void {
 
   key
     .command('export')
-    .description('Write a private key to a file (libp2p protobuf, mode 0600). Keep it secret.')
+    .description('Write a private key to a file (mode 0600, never overwritten). Keep it secret.')
     .argument('<name>')
-    .option('-o, --output <file>', 'where to write (default: <name>.key)')
-    .action(async (name: string, flags: { output?: string }, cmd: Command) => {
+    .option('-o, --output <file>', 'where to write (default: <name>.key, or <name>.pem for PEM)')
+    .option(
+      '-f, --format <format>',
+      "libp2p-protobuf-cleartext (Kubo's default) or pem-pkcs8-cleartext (Ed25519 PKCS#8 PEM, for OpenSSL and Node)",
+      'libp2p-protobuf-cleartext',
+    )
+    .action(async (name: string, flags: { output?: string; format: string }, cmd: Command) => {
+      const { keyFormat, libp2pKeyToPem } = await import('@ipfrs/core/key-formats')
+      const format = keyFormat(flags.format)
+      const pem = format === 'pem-pkcs8-cleartext'
       await withApis(cmd, async ({ keys }) => {
-        const out = flags.output ?? `${name}.key`
-        await writeFile(out, await keys.export(name), { mode: 0o600, flag: 'wx' })
+        const out = flags.output ?? `${name}.${pem ? 'pem' : 'key'}`
+        const bytes = await keys.export(name)
+        await writeFile(out, pem ? libp2pKeyToPem(bytes) : bytes, { mode: 0o600, flag: 'wx' })
       })
     })
 
   key
     .command('import')
-    .description('Import a private key file (libp2p protobuf, as key export writes it).')
+    .description('Import a private key file: libp2p protobuf (as key export writes it) or an Ed25519 PKCS#8 PEM.')
     .argument('<name>')
     .argument('<file>')
     .option('-f, --force', 'replace a key that has this name')
-    .action(async (name: string, file: string, flags: { force?: boolean }, cmd: Command) => {
-      const bytes = await readFile(file)
+    .option(
+      '--format <format>',
+      "libp2p-protobuf-cleartext (Kubo's default) or pem-pkcs8-cleartext (e.g. from openssl genpkey -algorithm ed25519)",
+      'libp2p-protobuf-cleartext',
+    )
+    .action(async (name: string, file: string, flags: { force?: boolean; format: string }, cmd: Command) => {
+      const { keyFormat, pemToLibp2pKey } = await import('@ipfrs/core/key-formats')
+      const format = keyFormat(flags.format)
+      const bytes = format === 'pem-pkcs8-cleartext' ? pemToLibp2pKey(await readFile(file)) : await readFile(file)
       await withApis(cmd, async ({ keys }, json) => {
         const k = await keys.import(name, bytes, flags.force === true)
         if (json) printJson({ Name: k.name, Id: k.id })
