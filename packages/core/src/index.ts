@@ -45,6 +45,7 @@ export {
   UnsupportedHashError,
 } from './errors.js'
 export { cidOf, digest, hashMatches, SHA2_256, verifyBlock } from './hashing.js'
+export { InvalidPemKeyError, UnsupportedKeyFormatError } from './key-formats.js'
 export {
   byteLength,
   DTYPES,

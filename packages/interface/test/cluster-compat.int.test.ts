@@ -100,6 +100,14 @@ describe('IPFS Cluster’s ipfshttp connector against our daemon', () => {
     ])
   }, 60_000)
 
+  it('refs?arg=<cid>&max-depth=-1&recursive=true&unique=false (FetchRefs) downloads the DAG from a peer', async () => {
+    const { cid } = await b.node.addBytes(randomBytes(600_000))
+    const lines = await decodeStream(await post(a, `refs?arg=${cid}&max-depth=-1&recursive=true&unique=false`))
+    expect(lines).toHaveLength(3)
+    expect(lines.every((l) => typeof l.Ref === 'string' && l.Err === '')).toBe(true)
+    for (const l of lines) expect(await a.node.block.has(CID.parse(l.Ref as string))).toBe(true) // fetched and kept
+  }, 60_000)
+
   it('pin/update?arg=<from>&arg=<to>&unpin=false keeps both; pin/rm twice: the second says Kubo’s exact words', async () => {
     const from = (await a.node.addBytes(enc.encode('version 1'))).cid
     const to = (await b.node.addBytes(enc.encode('version 2'))).cid // fetched by the update
