@@ -91,6 +91,8 @@ describe('IPFS Cluster’s ipfshttp connector against our daemon', () => {
     expect(one).toEqual([{ Cid: formatCid(cid), Type: 'recursive' }])
     const all = await decodeStream(await post(a, 'pin/ls?stream=true&type=recursive'))
     expect(all).toContainEqual({ Cid: formatCid(cid), Type: 'recursive' })
+    // without stream: Kubo's {Keys: {cid: {Type}}}
+    expect((await json(post(a, 'pin/ls?type=recursive'))).Keys[formatCid(cid)]).toEqual({ Type: 'recursive' })
     // a direct pin (MaxDepth 0): recursive=false
     const { cid: single } = await b.node.addBytes(enc.encode('one block'))
     const direct = await decodeStream(await post(a, `pin/add?arg=${single}&recursive=false&progress=true`))
