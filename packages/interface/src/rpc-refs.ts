@@ -115,6 +115,7 @@ const dagPut: RpcCommand = async (ctx) => {
   const hash = params.string('hash') ?? 'sha2-256'
   const hashCode = HASHES[hash]
   if (hashCode == null) throw badArgument(`unsupported hash ${hash} (sha2-256 or sha2-512)`)
+  const pin = params.bool('pin', false)
   const lines: unknown[] = []
   for await (const part of multipartParts(req, { maxParts: 1000, signal })) {
     if (part.content == null) continue
@@ -130,9 +131,16 @@ const dagPut: RpcCommand = async (ctx) => {
       signal,
       format: store.name,
       hashCode,
-      pin: params.bool('pin', false),
+      pin, // held by a direct pin from the moment it is written (GC cannot take it before the recursive pin)
       allowBigBlock: params.bool('allow-big-block', false),
     })
+    if (pin) {
+      // Kubo's dag put pins recursively: every block the node links to must be held
+      await node.pin.add(stat.cid, { signal, recursive: true }).catch(async (err: unknown) => {
+        await node.pin.rm(stat.cid).catch(() => undefined)
+        throw err
+      })
+    }
     lines.push({ Cid: { '/': formatCid(stat.cid) } })
   }
   if (lines.length === 0) throw badArgument('no node in the request (send it as a multipart file)')

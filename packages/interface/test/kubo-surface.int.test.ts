@@ -210,6 +210,9 @@ describe('Kubo clients against our daemon: the whole surface', () => {
     const cbor = await kubo.dag.put({ a: 1, big: big.cid })
     expect((await kubo.dag.get(cbor)).value.a).toBe(1)
     const viaJson = await kubo.dag.put(enc.encode('{"a":1}'), { inputCodec: 'dag-json', storeCodec: 'dag-cbor' })
+    // pin: recursive, as Kubo's dag put --pin
+    const pinned = await kubo.dag.put({ b: 2, big: big.cid }, { pin: true })
+    expect((await Array.fromAsync(kubo.pin.ls({ paths: [pinned] })))[0]?.type).toBe('recursive')
     expect(viaJson.toString()).toBe((await kubo.dag.put({ a: 1 })).toString())
     const direct = await Array.fromAsync(kubo.refs(cbor))
     expect(direct.map((r) => r.ref)).toEqual([big.cid.toString()])
@@ -271,9 +274,19 @@ describe('Kubo clients against our daemon: the whole surface', () => {
       expect([command, query, res.status]).toEqual([command, query, 400])
       expect(res.headers.get('x-ipfrs-error-code')).toMatch(/^ERR_/)
     }
+    const pinsBefore = Object.keys(((await (await rpc(a, 'pin/ls')).json()) as { Keys: object }).Keys).length
     const form = new FormData()
     form.append('file', new Blob(['{not json']))
     const bad = await rpc(a, 'dag/put', { body: form })
     expect(bad.status).toBe(400)
+    // pin=true needs the whole DAG: a link to a block not held fails, and leaves no pin behind
+    const missing = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+    const dangling = new FormData()
+    dangling.append('file', new Blob([`{"x":{"/":"${missing}"}}`]))
+    const refused = await rpc(a, 'dag/put', { query: 'pin=true', body: dangling })
+    expect(refused.status).toBe(404)
+    expect(refused.headers.get('x-ipfrs-error-code')).toBe('ERR_BLOCK_NOT_FOUND')
+    const pins = (await (await rpc(a, 'pin/ls', { query: 'type=all' })).json()) as { Keys: object }
+    expect(Object.keys(pins.Keys).length).toBe(pinsBefore)
   }, 60_000)
 })
