@@ -22,6 +22,7 @@ const pinAdd: RpcCommand = async ({ params, node, res, signal }) => {
   const roots: CID[] = []
   for (const path of paths) roots.push(await resolveToCid(node, path, signal))
   const progress = { nodes: 0, bytes: 0 }
+  const withProgress = params.bool('progress', false)
   const run = async (): Promise<string[]> => {
     const pins: string[] = []
     for (const root of roots) {
@@ -30,13 +31,16 @@ const pinAdd: RpcCommand = async ({ params, node, res, signal }) => {
         progress.nodes++
         progress.bytes += bytes
       }
-      if (recursive) await fetchDag(reader, root, { signal, onBlock })
-      else onBlock((await readBlock(reader, root, signal)).byteLength)
+      // offline there is nothing to fetch: the pin's own walk checks the DAG is whole (counted only for progress)
+      if (node.isOnline || withProgress) {
+        if (recursive) await fetchDag(reader, root, { signal, onBlock })
+        else onBlock((await readBlock(reader, root, signal)).byteLength)
+      }
       pins.push(formatCid((await node.pin.add(root, { signal, recursive })).cid))
     }
     return pins
   }
-  if (!params.bool('progress', false)) {
+  if (!withProgress) {
     sendJson(res, { Pins: await run() })
     return
   }
