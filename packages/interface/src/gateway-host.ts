@@ -119,7 +119,7 @@ function hostnameOf(host: string): string {
 function ipfsLabel(id: string): string | undefined {
   let cid: CID
   try {
-    cid = CID.parse(id, id.startsWith('k') ? base36 : id.startsWith('z') ? base58btc : base32)
+    cid = CID.parse(id, id.startsWith('k') ? base36 : id.startsWith('z') || id.startsWith('Q') ? base58btc : base32)
   } catch {
     return undefined
   }
