@@ -103,8 +103,9 @@ export function routeHost(
     }
     return { kind: 'content', path: `/ipns/${ipnsName(id)}${url.pathname}` }
   }
-  if (config.noDnslink || url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/'))
-    return { kind: 'path' }
+  const pathRequest = url.pathname.startsWith('/ipfs/') || url.pathname.startsWith('/ipns/')
+  // a name without a dot (a LAN host name) is no DNSLink domain
+  if (config.noDnslink || pathRequest || !hostname.includes('.')) return { kind: 'path' }
   return { kind: 'content', path: `/ipns/${hostname}${url.pathname}` }
 }
 

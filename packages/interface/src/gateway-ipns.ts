@@ -2,6 +2,7 @@ import type { NameApi, NodeApi } from '@ipfrs/node-api'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
+import { badArgument } from './errors.js'
 import type { DnslinkResolver } from './gateway-dnslink.js'
 
 /** How long a gateway response for an `/ipns/` path may be cached (Kubo uses the record's TTL; 1 min is our cap). */
@@ -21,7 +22,12 @@ export async function ipnsToIpfs(
 ): Promise<string | undefined> {
   const m = /^\/ipns\/([^/]+)(\/.*)?$/.exec(pathname)
   if (m == null) return undefined
-  const name = decodeURIComponent(m[1]!)
+  let name: string
+  try {
+    name = decodeURIComponent(m[1]!)
+  } catch {
+    throw badArgument('malformed percent-encoding in the IPNS name')
+  }
   const rest = m[2] ?? ''
   let resolved: string
   if (name.includes('.') && dnslink != null) {

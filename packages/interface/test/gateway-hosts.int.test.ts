@@ -143,5 +143,27 @@ describe('gateway hosts: subdomains and DNSLink', () => {
       expect([host, path, res.status, res.headers['x-ipfrs-error-code']]).toEqual([host, path, status, code])
     }
     expect((await get(d, '127.0.0.1', '/ipns/site.test/sub/x.txt')).body).toBe('x\n')
+    // a host name without a dot is no DNSLink domain: path requests as usual
+    expect((await get(d, 'myserver:8080', `/ipfs/${site}/sub/x.txt`)).body).toBe('x\n')
+    expect((await get(d, 'myserver', '/')).headers['x-ipfrs-error-code']).toBe('ERR_NOT_FOUND')
+  })
+
+  it('a bad Gateway or DNS config stops the daemon from starting, naming the field', async () => {
+    const bad: Array<[(c: Record<string, unknown>) => void, string]> = [
+      [(c) => (c.DNS = { Resolvers: { '.': 'ftp://resolver' } }), 'DNS.Resolvers..'],
+      [(c) => (c.Gateway = { PublicGateways: { 'gw.example': { UseSubdomains: 'yes' } } }), 'UseSubdomains'],
+      [(c) => (c.Gateway = { NoDNSLink: 1 }), 'Gateway.NoDNSLink'],
+    ]
+    for (const [configure, field] of bad) {
+      const err = await startDaemon({ configure }).then(
+        async (started) => {
+          await started.stop()
+          return undefined
+        },
+        (e: unknown) => e as { code?: string; message?: string },
+      )
+      expect(err?.code).toBe('ERR_INVALID_CONFIG')
+      expect(err?.message).toContain(field)
+    }
   })
 })

@@ -6,7 +6,9 @@
 import { withHTTP } from '@helia/http'
 import { createVerifiedFetch } from '@helia/verified-fetch'
 import { CarReader } from '@ipld/car'
+import * as dagPb from '@ipld/dag-pb'
 import { createHeliaLight } from 'helia'
+import { UnixFS } from 'ipfs-unixfs'
 import { exporter } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -136,6 +138,23 @@ describe('gateway trustless responses', () => {
     expect(dups.cids).toEqual((await theirs(repeated, 'application/vnd.ipld.car; order=dfs; dups=y')).cids)
     const byQuery = await carOf(await ours(`/ipfs/${repeated}?format=car&car-dups=y`, '*/*'))
     expect(byQuery.cids).toEqual(dups.cids)
+  })
+
+  it('a sharded (HAMT) directory: the path walks its shards; its entity is its shard blocks', async () => {
+    const long = 'n'.repeat(230)
+    const files = Array.from({ length: 1200 }, (_, i) => ({
+      path: `h/${long}${i}`,
+      content: new Uint8Array([i % 256]),
+    }))
+    const hamt = (await Array.fromAsync(d.node.addAll(files, { cidVersion: 1 }))).at(-1)!.cid.toString()
+    const rootBlock = (await carOf(await ours(`/ipfs/${hamt}?dag-scope=block`))).reader
+    const [only] = await Array.fromAsync(rootBlock.blocks())
+    expect(UnixFS.unmarshal(dagPb.decode(only!.bytes).Data!).type).toBe('hamt-sharded-directory')
+    for (const path of [`${hamt}/${long}777?dag-scope=block`, `${hamt}/${long}5`, `${hamt}?dag-scope=entity`]) {
+      const got = await carOf(await ours(`/ipfs/${path}`))
+      expect(got.cids).toEqual((await theirs(path)).cids)
+      expect(got.cids.length).toBeGreaterThan(2) // the root shard, at least one sub-shard, …
+    }
   })
 
   it('raw blocks by path, the identity probe, only-if-cached', async () => {
