@@ -17,6 +17,20 @@ import { startDaemon, type TestDaemon } from './helpers.js'
 
 const CHUNK = 256 * 1024
 
+/** Reads a file out of nothing but a CAR's blocks (a block the CAR lacks fails the read). */
+async function fileFromCar(reader: CarReader, path: string) {
+  const store = {
+    get: async function* (cid: CID) {
+      const block = await reader.get(cid)
+      if (block == null) throw new Error(`missing ${cid}`)
+      yield block.bytes
+    },
+  }
+  const entry = await exporter(path, store as never)
+  if (entry.type !== 'file') throw new Error(`expected a file, got ${entry.type}`)
+  return entry
+}
+
 describe('gateway trustless responses', () => {
   let d: TestDaemon
   let root: string
@@ -90,15 +104,7 @@ describe('gateway trustless responses', () => {
     }
     // the CAR alone is enough to walk the path and read the file
     const { reader } = await carOf(await ours(`/ipfs/${root}/sub/big.bin`))
-    const store = {
-      get: async function* (cid: CID) {
-        const block = await reader.get(cid)
-        if (block == null) throw new Error(`missing ${cid}`)
-        yield block.bytes
-      },
-    }
-    const entry = await exporter(`${root}/sub/big.bin`, store as never)
-    if (entry.type !== 'file') throw new Error(`expected a file, got ${entry.type}`)
+    const entry = await fileFromCar(reader, `${root}/sub/big.bin`)
     expect(Buffer.concat(await Array.fromAsync(entry.content())).equals(big)).toBe(true)
   })
 
@@ -111,15 +117,7 @@ describe('gateway trustless responses', () => {
     }
     const { cids, reader } = await carOf(await ours(`/ipfs/${root}/sub/big.bin?entity-bytes=300000:600000`))
     expect(cids.length).toBe(3 + 2) // root, sub, file root, leaves 1 and 2
-    const store = {
-      get: async function* (cid: CID) {
-        const block = await reader.get(cid)
-        if (block == null) throw new Error(`missing ${cid}`)
-        yield block.bytes
-      },
-    }
-    const entry = await exporter(`${root}/sub/big.bin`, store as never)
-    if (entry.type !== 'file') throw new Error(`expected a file, got ${entry.type}`)
+    const entry = await fileFromCar(reader, `${root}/sub/big.bin`)
     const part = Buffer.concat(await Array.fromAsync(entry.content({ offset: 300000, length: 300001 })))
     expect(part.equals(big.subarray(300000, 600001))).toBe(true)
   })
