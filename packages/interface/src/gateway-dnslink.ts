@@ -15,7 +15,9 @@ const TXT = 16
 const CNAME = 5
 /** Node's resolver does not report a TXT record's TTL; answers are kept this long. */
 const ANSWER_TTL_SECONDS = 60
-const QUERY_TIMEOUT_MS = 3000
+/** Per try (two tries); a whole query gives up after `QUERY_LIMIT_MS`. */
+const QUERY_TIMEOUT_MS = 4000
+const QUERY_LIMIT_MS = 10_000
 
 /** A DNSLink target: `/ipfs/<cid>[/path]` or an IPNS key `k51…` with a path. */
 export type DnslinkTarget =
@@ -81,7 +83,7 @@ function configuredDns(config: unknown): DNS {
     query(fqdn, options = {}) {
       const name = `.${fqdn.toLowerCase().replace(/\.$/, '')}.`
       const resolver = resolvers.find(([suffix]) => suffix === '.' || name.endsWith(suffix))?.[1] ?? system
-      return resolver(fqdn, { ...options, signal: options.signal ?? AbortSignal.timeout(QUERY_TIMEOUT_MS) })
+      return resolver(fqdn, { ...options, signal: options.signal ?? AbortSignal.timeout(QUERY_LIMIT_MS) })
     },
   }
 }

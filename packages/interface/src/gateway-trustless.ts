@@ -110,11 +110,11 @@ export async function serveTrustless(
   const contentType = `application/vnd.ipld.car; version=1; order=dfs; dups=${selection.dups ? 'y' : 'n'}`
   res.setHeader('Content-Disposition', `attachment; filename="${root}.car"`)
   res.setHeader('Accept-Ranges', 'none')
+  const path = await resolvePath(get, root, segments, signal) // a HEAD of a path that does not resolve is 404 too
   if (req.method === 'HEAD') {
     res.writeHead(200, { 'Content-Type': contentType }).end()
     return
   }
-  const path = await resolvePath(get, root, segments, signal)
   await sendBytes(res, carStream(root, carBlocks(get, path, selection, signal)), { 'Content-Type': contentType })
 }
 

@@ -194,6 +194,8 @@ describe('gateway trustless responses', () => {
       expect([path, res.status, res.headers.get('x-ipfrs-error-code')]).toEqual([path, status, code])
       await res.arrayBuffer()
     }
+    const head = await fetch(`${d.daemon.gatewayUrl}/ipfs/${root}/nope?format=car`, { method: 'HEAD' })
+    expect(head.status).toBe(404)
     expect((await carOf(await ours(`/ipfs/${root}/other.txt`))).cids.length).toBe(2)
   })
 })
