@@ -32,7 +32,7 @@ export interface DnslinkResolver {
 export function dnslinkResolver(config: unknown): DnslinkResolver {
   const dns = configuredDns(config)
   const logger = { forComponent: () => silentLog } as unknown as Parameters<typeof dnsLink>[0]['logger']
-  const link = dnsLink({ dns, logger })
+  const link = dnsLink({ dns, logger }, { cacheMaxAge: ANSWER_TTL_SECONDS * 1000 })
   return {
     async resolve(domain, signal) {
       let results: DNSLinkResolveResult[]
