@@ -4,14 +4,16 @@ import { formatCid, parseCid } from '@ipfrs/core'
 import type { LsEntry as ListEntry, NodeApi } from '@ipfrs/node-api'
 import { ByteLru } from './byte-lru.js'
 import { badArgument, GatewayNotFoundError, methodNotAllowed } from './errors.js'
-import { errorResponseText } from './gateway-errors.js'
+import { type DnslinkResolver, dnslinkResolver } from './gateway-dnslink.js'
+import { errorResponseText, NotCachedError } from './gateway-errors.js'
+import { FORMAT_OF_CODEC, responseFormat, serveCodec, serveTar } from './gateway-formats.js'
+import { type GatewayHostConfig, gatewayHostConfig, routeHost } from './gateway-host.js'
 import { ipnsToIpfs } from './gateway-ipns.js'
 import { directoryListing } from './gateway-listing.js'
+import { IMMUTABLE, notModified, serveTrustless } from './gateway-trustless.js'
 import type { HealthSupervisor } from './health.js'
-import { sendBytes } from './http-util.js'
+import { ERROR_CODE_HEADER, sendBytes } from './http-util.js'
 import type { DaemonMetrics } from './metrics.js'
-
-const IMMUTABLE = 'public, max-age=29030400, immutable'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,17 +41,33 @@ export interface GatewayOptions {
 }
 
 /**
- * A read-only path gateway: `GET /ipfs/<cid>[/path]` serves files (with Range, ETag and immutable caching) and
- * directory listings (or the directory's index.html), and trustless responses: `?format=raw|car` or
- * `Accept: application/vnd.ipld.raw|car`.
+ * A read-only gateway: `GET /ipfs/<cid>[/path]` and `/ipns/<name>[/path]` (IPNS keys and DNSLink domains) serve
+ * files (with Range, ETag and immutable caching) and directory listings (or the directory's index.html); trustless
+ * responses (`?format=raw|car` or the matching `Accept`), `tar`, `dag-json`, `dag-cbor`, `json` and `cbor`; the
+ * subdomain gateway (`<cid>.ipfs.localhost`) and DNSLink websites by `Host`. Config: `Gateway.PublicGateways`,
+ * `Gateway.NoDNSLink`, `DNS.Resolvers` (read once, when the handler is made).
  */
 export function gatewayHandler(node: NodeApi, options: GatewayOptions = {}): RequestListener {
-  const caches: Caches = { stats: new StatCache(node), bodies: new BodyCache() }
+  const ctx: Context = {
+    node,
+    options,
+    caches: { stats: new StatCache(node), bodies: new BodyCache() },
+    hosts: gatewayHostConfig(node.config),
+    dnslink: dnslinkResolver(node.config),
+  }
   return (req, res) => {
     const done = options.metrics?.startRequest('gateway', 'ipfs')
     res.once('close', () => done?.(res.statusCode))
-    void serve(node, caches, options, req, res).catch((err) => sendGatewayError(res, err))
+    void serve(ctx, req, res).catch((err) => sendGatewayError(res, err))
   }
+}
+
+interface Context {
+  node: NodeApi
+  options: GatewayOptions
+  caches: Caches
+  hosts: GatewayHostConfig
+  dnslink: DnslinkResolver
 }
 
 type Stat = Awaited<ReturnType<NodeApi['stat']>>
@@ -117,13 +135,7 @@ interface Caches {
   bodies: BodyCache
 }
 
-async function serve(
-  node: NodeApi,
-  caches: Caches,
-  options: GatewayOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-) {
+async function serve({ node, options, caches, hosts, dnslink }: Context, req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? '/', 'http://localhost')
   if (req.method !== 'GET' && req.method !== 'HEAD')
     throw methodNotAllowed(req.method ?? '?', 'the gateway is read-only (GET and HEAD)')
@@ -132,7 +144,14 @@ async function serve(
     res.writeHead(report.healthy ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(report))
     return
   }
-  const ipfsPath = (await ipnsToIpfs(node, url.pathname, (k, v) => res.setHeader(k, v))) ?? url.pathname
+  const format = responseFormat(url, req)
+  const route = routeHost(hosts, req.headers.host, url, format === 'raw' || format === 'car')
+  if (route.kind === 'redirect') {
+    res.writeHead(301, { Location: route.location }).end()
+    return
+  }
+  const contentPath = route.kind === 'content' ? route.path : url.pathname
+  const ipfsPath = (await ipnsToIpfs(node, contentPath, (k, v) => res.setHeader(k, v), dnslink)) ?? contentPath
   const m = /^\/ipfs\/([^/]+)(\/.*)?$/.exec(ipfsPath)
   if (m == null) throw new GatewayNotFoundError()
   let rest: string
@@ -141,15 +160,28 @@ async function serve(
   } catch {
     throw badArgument('malformed percent-encoding in the path')
   }
-  if (rest.split('/').some((s) => s === '..' || s === '.')) throw badArgument('"." and ".." are not allowed in paths')
-  const cid = formatCid(parseCid(m[1] ?? ''))
+  const segments = rest.split('/').filter((s) => s !== '')
+  if (segments.some((s) => s === '..' || s === '.')) throw badArgument('"." and ".." are not allowed in paths')
+  const root = parseCid(m[1] ?? '')
+  const cid = formatCid(root)
   const path = `${cid}${rest.replace(/\/+$/, '')}`
-  const format = responseFormat(url, req)
-  const stat = await caches.stats.stat(path)
   res.setHeader('X-Ipfs-Path', `/ipfs/${path}`)
   res.setHeader('X-Content-Type-Options', 'nosniff')
+  if (/\bonly-if-cached\b/.test(String(req.headers['cache-control'] ?? '')) && root.multihash.code !== 0) {
+    if (!(await node.block.has(root))) throw new NotCachedError(cid)
+  }
   if (format === 'raw' || format === 'car') {
-    await serveTrustless(node, req, res, stat.cid, format)
+    await serveTrustless(node, req, res, { root, segments, format, url })
+    return
+  }
+  const codecFormat = format ?? (segments.length === 0 ? FORMAT_OF_CODEC.get(root.code) : undefined)
+  if (codecFormat != null && codecFormat !== 'tar') {
+    await serveCodec(node, req, res, root, segments, codecFormat)
+    return
+  }
+  const stat = await caches.stats.stat(path)
+  if (format === 'tar') {
+    await serveTar(node, req, res, path, stat.cid)
     return
   }
   if (stat.type === 'directory') {
@@ -210,51 +242,6 @@ async function serveFile(
   await sendBytes(res, node.cat(cid, { offset: start, length }), headers, status)
 }
 
-async function serveTrustless(
-  node: NodeApi,
-  req: IncomingMessage,
-  res: ServerResponse,
-  cid: string,
-  format: 'raw' | 'car',
-): Promise<void> {
-  const etag = `"${cid}.${format}"`
-  if (notModified(req, res, etag)) return
-  if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', IMMUTABLE)
-  if (format === 'raw') {
-    const bytes = await node.block.get(parseCid(cid))
-    res.setHeader('Content-Disposition', `attachment; filename="${cid}.bin"`)
-    res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.raw', 'Content-Length': bytes.byteLength })
-    res.end(req.method === 'HEAD' ? undefined : bytes)
-    return
-  }
-  res.setHeader('Content-Disposition', `attachment; filename="${cid}.car"`)
-  if (req.method === 'HEAD') {
-    res.writeHead(200, { 'Content-Type': 'application/vnd.ipld.car; version=1' }).end()
-    return
-  }
-  await sendBytes(res, node.dag.export(cid), { 'Content-Type': 'application/vnd.ipld.car; version=1' })
-}
-
-/** `?format=` wins over `Accept`; undefined means a normal (deserialized) response. */
-function responseFormat(url: URL, req: IncomingMessage): 'raw' | 'car' | undefined {
-  const format = url.searchParams.get('format')
-  if (format === 'raw' || format === 'car') return format
-  if (format != null && format !== '') throw badArgument(`unsupported format "${format}" (raw or car)`)
-  const accept = req.headers.accept ?? ''
-  if (accept.includes('application/vnd.ipld.raw')) return 'raw'
-  if (accept.includes('application/vnd.ipld.car')) return 'car'
-  return undefined
-}
-
-function notModified(req: IncomingMessage, res: ServerResponse, etag: string): boolean {
-  res.setHeader('ETag', etag)
-  const given = req.headers['if-none-match']
-  if (given == null) return false
-  if (!given.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) return false
-  res.writeHead(304).end()
-  return true
-}
-
 /** One `bytes=a-b` range (also `a-` and `-n`); multiple ranges are served whole (allowed by RFC 9110). */
 export function parseRange(header: string | undefined, size: number): [number, number] | 'unsatisfiable' | undefined {
   if (header == null) return undefined
@@ -282,6 +269,6 @@ function sendGatewayError(res: ServerResponse, err: unknown): void {
     res.destroy()
     return
   }
-  const { status, text } = errorResponseText(err)
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`)
+  const { status, code, text } = errorResponseText(err)
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', [ERROR_CODE_HEADER]: code }).end(`${text}\n`)
 }

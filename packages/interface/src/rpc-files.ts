@@ -1,10 +1,10 @@
-import { checkEntryPath, formatCid, isSafeEntryName, parseCid, UnsafePathError } from '@ipfrs/core'
-import type { AddOptions, LsEntry as ListEntry, LocalNodeApi } from '@ipfrs/node-api'
+import { checkEntryPath, formatCid, parseCid } from '@ipfrs/core'
+import type { AddOptions, LsEntry as ListEntry } from '@ipfrs/node-api'
 import { badArgument } from './errors.js'
 import { sendBytes, sendJson, sendNdjson } from './http-util.js'
 import { type MultipartPart, multipartParts } from './multipart.js'
 import { AsyncQueue, type RpcCommand, type RpcContext } from './rpc-context.js'
-import { type TarEntry, tarStream } from './tar.js'
+import { tarStream, unixfsTarEntries } from './tar.js'
 
 /** `add`: files and directories from a multipart upload; one `{Name, Hash, Size}` line per entry, the root last. */
 export const add: RpcCommand = async (ctx) => {
@@ -117,22 +117,7 @@ export const get: RpcCommand = async ({ params, node, res, signal }) => {
   const root = path.replace(/^\/?ipfs\//, '').replace(/\/+$/, '')
   const name = root.split('/').at(-1) ?? root
   parseCid(root.split('/')[0] ?? '') // 400 on a bad CID before anything is sent
-  await sendBytes(res, tarStream(walk(node, root, name, signal)), { 'Content-Type': 'application/x-tar' })
-}
-
-async function* walk(node: LocalNodeApi, path: string, name: string, signal: AbortSignal): AsyncGenerator<TarEntry> {
-  const stat = await node.stat(path, { signal })
-  if (stat.type !== 'directory') {
-    yield { path: name, type: 'file', size: Number(stat.size), content: node.cat(path, { signal }) }
-    return
-  }
-  yield { path: name, type: 'directory' }
-  const children: ListEntry[] = []
-  for await (const entry of node.ls(path, { signal })) children.push(entry)
-  for (const child of children) {
-    if (!isSafeEntryName(child.name)) throw new UnsafePathError(child.name, path)
-  }
-  for (const child of children) yield* walk(node, `${path}/${child.name}`, `${name}/${child.name}`, signal)
+  await sendBytes(res, tarStream(unixfsTarEntries(node, root, name, signal)), { 'Content-Type': 'application/x-tar' })
 }
 
 function kuboType(entry: ListEntry): number {

@@ -2,6 +2,9 @@
  * A minimal streaming tar (ustar, with PAX headers for long names) writer: what Kubo's `get` returns.
  */
 
+import { isSafeEntryName, UnsafePathError } from '@ipfrs/core'
+import type { LsEntry as ListEntry, NodeApi } from '@ipfrs/node-api'
+
 const BLOCK = 512
 
 export interface TarEntry {
@@ -72,4 +75,25 @@ function truncateName(name: string): string {
 
 function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, '0')}\u0000`
+}
+
+/** The entries of the UnixFS file or tree at `path`, named `name` and below (unsafe entry names refused). */
+export async function* unixfsTarEntries(
+  node: NodeApi,
+  path: string,
+  name: string,
+  signal: AbortSignal,
+): AsyncGenerator<TarEntry> {
+  const stat = await node.stat(path, { signal })
+  if (stat.type !== 'directory') {
+    yield { path: name, type: 'file', size: Number(stat.size), content: node.cat(path, { signal }) }
+    return
+  }
+  yield { path: name, type: 'directory' }
+  const children: ListEntry[] = []
+  for await (const entry of node.ls(path, { signal })) children.push(entry)
+  for (const child of children) {
+    if (!isSafeEntryName(child.name)) throw new UnsafePathError(child.name, path)
+  }
+  for (const child of children) yield* unixfsTarEntries(node, `${path}/${child.name}`, `${name}/${child.name}`, signal)
 }
