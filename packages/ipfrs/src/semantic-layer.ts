@@ -252,9 +252,10 @@ export class SemanticLayer implements SemanticApi {
     const seen = new Set<string>()
     const out: ProvidedHit[] = []
     for (const h of hits) {
+      // each CID once, from its best-scoring chunk or record (hits come best first)
       const cid = cidOfKey(h.cid)
-      if (seen.has(`${cid} ${h.provider}`)) continue
-      seen.add(`${cid} ${h.provider}`)
+      if (seen.has(cid)) continue
+      seen.add(cid)
       out.push({ ...h, cid })
       if (out.length === k) break
     }

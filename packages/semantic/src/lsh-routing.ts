@@ -301,8 +301,18 @@ export class LshRouting {
     return recordHits(valid, vector, this.#i.metric)
   }
 
-  /** A network search beyond connected peers: the records stage, then the best providers' own top-k. */
-  async search(vector: Float32Array, k: number, options: AbortOptions = {}, tally?: Tally): Promise<ProvidedHit[]> {
+  /**
+   * A network search beyond connected peers: the records stage, then the best providers' own top-k, merged with
+   * `known` (hits already found, e.g. by the summary stage). A record's score comes from its int8 embedding, so it
+   * only stands for a CID that no exact answer (a provider's own index) covers.
+   */
+  async search(
+    vector: Float32Array,
+    k: number,
+    options: AbortOptions = {},
+    tally?: Tally,
+    known: ProvidedHit[] = [],
+  ): Promise<ProvidedHit[]> {
     this.#searches++
     const candidates = mergeHits(k, await this.records(vector, options, tally))
     const providers = chooseProviders(candidates, this.#p.askProviders, this.#i.self.toString())
@@ -312,7 +322,14 @@ export class LshRouting {
         return this.#i.askProvider(peerIdFromString(p), vector, k, options).catch(() => [] as ProvidedHit[])
       }),
     )
-    return mergeHits(k, candidates, ...own)
+    const exact = mergeHits(Number.MAX_SAFE_INTEGER, known, ...own)
+    // an index may hold parts of a document under `<cid>#<part>` (a node's chunks): those cover the CID too
+    const covered = new Set(exact.map((h) => h.cid.split('#')[0]))
+    return mergeHits(
+      k,
+      exact,
+      candidates.filter((h) => !covered.has(h.cid)),
+    )
   }
 
   /**

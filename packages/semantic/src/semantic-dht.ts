@@ -374,7 +374,7 @@ export class SemanticDht {
     this.#m.hops += hops
     this.#m.lastQuery = { peersContacted: contacted, hops, bytes: tally.sent + tally.received }
     if (!this.lsh || options.beyond === false || exhaustive) return hits
-    return mergeHits(k, hits, await this.lsh.search(vector, k, options, tally))
+    return this.lsh.search(vector, k, options, tally, hits)
   }
 
   /** The `k` best hits this peer can answer alone: its index (provider: itself) and the records it holds. */
