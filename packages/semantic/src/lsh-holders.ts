@@ -23,20 +23,6 @@ export interface HolderCacheInit {
 
 const enc = new TextEncoder()
 
-/** Runs `fn` over `items` with at most `limit` calls pending at once; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}
-
 /** Inverts key → peers into peer → keys (peers keyed by their string form), keeping the first `perKey` of each. */
 export function byHolder(
   holders: ReadonlyMap<string, readonly PeerId[]>,

@@ -5,13 +5,14 @@
  * way, asks the closest peers for their best records under each key, ranks the candidates by the embeddings they
  * carry, and asks the providers of the best for their own top-k. Records expire; `reprovide` re-publishes them.
  */
+import { mapLimit } from '@ipfrs/core'
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { RecordRefusedError } from './dht-errors.js'
 import type { PeerLink, Tally } from './dht-link.js'
 import { mergeHits, type ProvidedHit } from './dht-records.js'
 import type { LshHasher } from './lsh.js'
-import { byHolder, HolderCache, mapLimit } from './lsh-holders.js'
+import { byHolder, HolderCache } from './lsh-holders.js'
 import {
   chooseProviders,
   DEFAULT_LSH_SEARCH,
