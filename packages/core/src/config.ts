@@ -97,6 +97,11 @@ export interface NodeConfig {
     M: number
     EfConstruction: number
     EfSearch: number
+    /**
+     * Online, also put this node's documents on the Kademlia DHT as LSH records and search them there, so
+     * `semantic query --network` reaches peers this node is not connected to (needs `Routing.Type` other than none).
+     */
+    DhtRouting: boolean
   }
   /** The knowledge base (`node.logic`, `ipfrs logic`). */
   Logic: {
@@ -176,6 +181,7 @@ export function defaultConfig(): NodeConfig {
       M: 16,
       EfConstruction: 200,
       EfSearch: 100,
+      DhtRouting: true,
     },
     Logic: { QueryTimeoutMs: 10_000 },
   }
@@ -298,6 +304,7 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     M: integer(2, 256),
     EfConstruction: integer(1, 100_000),
     EfSearch: integer(1, 100_000),
+    DhtRouting: isBoolean,
   },
   Logic: { QueryTimeoutMs: integer(1, 2 ** 31) },
 }

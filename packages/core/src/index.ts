@@ -6,6 +6,7 @@ export { type Block, decodeBlock, encodeBlock, verifiedBlock } from './block.js'
 export { concatBytes } from './bytes.js'
 export { CID, type CidBase, formatCid, parseCid, sameMultihash } from './cid.js'
 export { blockLinks, CODEC_CODES, CODECS, type Codec, type CodecName, codecName, getCodec } from './codecs.js'
+export { mapLimit } from './concurrency.js'
 export {
   COMPRESSION_ALGORITHMS,
   type CompressionAlgorithm,

@@ -1,4 +1,4 @@
-import type { LocalNodeApi } from '@ipfrs/node-api'
+import type { LocalNodeApi, SemanticDhtRoutingStats } from '@ipfrs/node-api'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { BandwidthHistory } from './bandwidth.js'
 
@@ -66,6 +66,55 @@ export class DaemonMetrics {
       registers: [this.registry],
       collect() {
         this.set(node.isOnline ? new Set(node.network.peers().map((p) => p.peer)).size : 0)
+      },
+    })
+    this.watchSemantic(node)
+  }
+
+  /**
+   * The semantic DHT's LSH records path (`Semantic.DhtRouting`): records and keys held, records refused by reason,
+   * kad-dht lookups (and closest-peer cache hits), searches, records provided and waiting, and the recall estimate.
+   */
+  watchSemantic(node: LocalNodeApi): void {
+    const routing = () => {
+      try {
+        return node.semantic.stats().network?.dhtRouting
+      } catch {
+        return undefined // semantic index disabled, or not started
+      }
+    }
+    const gauge = (name: string, help: string, read: (r: SemanticDhtRoutingStats) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const r = routing()
+          const v = r === undefined ? undefined : read(r)
+          if (v === undefined) this.reset()
+          else this.set(v)
+        },
+      })
+    gauge('ipfrs_semantic_dht_records_held', 'LSH records held for other providers', (r) => r.recordsHeld)
+    gauge('ipfrs_semantic_dht_keys_held', 'LSH bucket keys this node holds records under', (r) => r.keysHeld)
+    gauge('ipfrs_semantic_dht_searches', 'Network searches that looked up LSH keys', (r) => r.searches)
+    gauge('ipfrs_semantic_dht_lookups', 'kad-dht lookups of LSH keys (cache misses)', (r) => r.lookups)
+    gauge('ipfrs_semantic_dht_lookup_cache_hits', 'LSH key lookups answered from the cache', (r) => r.lookupCacheHits)
+    gauge('ipfrs_semantic_dht_records_provided', 'Records of this node accepted by holders', (r) => r.recordsProvided)
+    gauge('ipfrs_semantic_dht_pending_provide', 'Documents waiting to be published', (r) => r.pendingProvide)
+    gauge(
+      'ipfrs_semantic_dht_recall_estimate',
+      'Share of own documents the records path finds',
+      (r) => r.recallEstimate,
+    )
+    new Gauge({
+      name: 'ipfrs_semantic_dht_records_refused',
+      help: 'LSH records refused (received or fetched), by reason',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const [reason, n] of Object.entries(routing()?.recordsRefused ?? {})) this.set({ reason }, n)
       },
     })
   }

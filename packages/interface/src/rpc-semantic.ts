@@ -1,7 +1,7 @@
 /** `semantic/*`: the node's vector index over RPC (`network=true` searches peers too). */
 
 import { InvalidParameterError } from '@ipfrs/core'
-import type { LocalNodeApi } from '@ipfrs/node-api'
+import type { LocalNodeApi, SemanticDhtRoutingStats } from '@ipfrs/node-api'
 import { sendJson } from './http-util.js'
 import type { RpcCommand } from './rpc-context.js'
 
@@ -69,7 +69,24 @@ export function semanticStatsBody(node: LocalNodeApi): Record<string, unknown> {
           PeersWithSummary: network.peersWithSummary,
           RecordsHeld: network.recordsHeld,
           Queries: network.queries,
+          ...(network.dhtRouting ? { DhtRouting: dhtRoutingBody(network.dhtRouting) } : {}),
         }
       : {}),
+  }
+}
+
+/** The LSH records path on kad-dht, as `semantic/stats` reports it. */
+function dhtRoutingBody(r: SemanticDhtRoutingStats): Record<string, unknown> {
+  return {
+    RecordsHeld: r.recordsHeld,
+    KeysHeld: r.keysHeld,
+    RecordsRefused: r.recordsRefused,
+    Searches: r.searches,
+    Lookups: r.lookups,
+    LookupCacheHits: r.lookupCacheHits,
+    Requests: r.requests,
+    RecordsProvided: r.recordsProvided,
+    PendingProvide: r.pendingProvide,
+    ...(r.recallEstimate !== undefined ? { RecallEstimate: r.recallEstimate } : {}),
   }
 }

@@ -96,9 +96,15 @@ describe('/health and /metrics', () => {
         'ipfrs_repo_blocks',
         'ipfrs_repo_bytes',
         'ipfrs_process_resident_memory_bytes',
+        // the semantic DHT's LSH records path (on by default for an online node)
+        'ipfrs_semantic_dht_records_held',
+        'ipfrs_semantic_dht_lookups',
+        'ipfrs_semantic_dht_records_provided',
       ]) {
         expect(metrics.has(name), name).toBe(true)
       }
+      // records refused, one series per reason: malformed, dimension, oversized, expired, key, signature
+      expect(metrics.get('ipfrs_semantic_dht_records_refused')).toEqual([0, 0, 0, 0, 0, 0])
       expect([...metrics.keys()].some((k) => k.startsWith('libp2p_'))).toBe(true)
       expect(metrics.get('ipfrs_repo_blocks')?.[0]).toBeGreaterThan(0)
     }

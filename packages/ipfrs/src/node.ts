@@ -117,7 +117,12 @@ export class Node implements LocalNodeApi {
         })
         await network.start()
         this.#network = network
-        await this.#semantic?.goOnline({ libp2p: network.libp2p }) // the semantic DHT; stopped by semantic.stop()
+        // the semantic DHT (with LSH records on kad-dht unless routing is off); stopped by semantic.stop()
+        await this.#semantic?.goOnline({
+          libp2p: network.libp2p,
+          privateKey: repo.identity.privateKey,
+          ...(repo.config.Routing.Type === 'none' ? {} : { peerRouting: network.libp2p.peerRouting }),
+        })
       }
       // restores the KB snapshot named by <repo>/tensorlogic/root (an unreadable one is reported by logic.stats());
       // offline with no snapshot, the solver is loaded only when the KB is first used

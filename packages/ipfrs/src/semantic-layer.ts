@@ -7,7 +7,14 @@
 import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { formatCid, type InvalidConfigError, type NodeConfig, parseCid } from '@ipfrs/core'
-import type { ReindexResult, SemanticApi, SemanticHit, SemanticQueryOptions, SemanticStats } from '@ipfrs/node-api'
+import type {
+  ReindexResult,
+  SemanticApi,
+  SemanticDhtRoutingStats,
+  SemanticHit,
+  SemanticQueryOptions,
+  SemanticStats,
+} from '@ipfrs/node-api'
 import {
   chunkText,
   type Embedder,
@@ -19,6 +26,7 @@ import {
   HnswIndex,
   IndexPersistence,
   InvalidParameterError,
+  type LshRoutingStatus,
   type NetworkSearchOptions,
   normalized,
   type ProvidedHit,
@@ -30,6 +38,13 @@ import type { AbortOptions } from 'abort-error'
 import { semanticDisabledError } from './errors.js'
 import { chunkKey, cidOfKey, SemanticDocuments } from './semantic-documents.js'
 import { SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
+
+/** What `goOnline` needs: the started libp2p node, and for DHT routing its kad-dht and identity key. */
+export interface OnlineInit extends Omit<SemanticNetworkInit, 'store' | 'dhtRouting'> {
+  /** kad-dht (`libp2p.peerRouting`); absent when the node routes with none (`Routing.Type: none`). */
+  readonly peerRouting?: NonNullable<SemanticNetworkInit['dhtRouting']>['peerRouting']
+  readonly privateKey?: NonNullable<SemanticNetworkInit['dhtRouting']>['privateKey']
+}
 
 /** Reads the bytes of the UnixFS file at a path (`node.cat`). */
 export type CatFn = (path: string, options: AbortOptions) => AsyncIterable<Uint8Array>
@@ -76,7 +91,7 @@ export class SemanticLayer implements SemanticApi {
   /** Set when the saved index was made by another embedder: nothing but reindex and stats works until a reindex. */
   #mismatch: EmbedderMismatchError | undefined
   #network: SemanticNetwork | undefined
-  #networkInit: Omit<SemanticNetworkInit, 'store'> | undefined
+  #networkInit: OnlineInit | undefined
 
   private constructor(store: SemanticStore, cat: CatFn, dir: string, config: NodeConfig['Semantic']) {
     this.#store = store
@@ -185,14 +200,31 @@ export class SemanticLayer implements SemanticApi {
     return this.#documents.delete(cid) || removed
   }
 
-  /** Starts the semantic DHT over this index on a started libp2p node (`node.start()` does this when online). */
-  async goOnline(init: Omit<SemanticNetworkInit, 'store'>): Promise<void> {
+  /**
+   * Starts the semantic DHT over this index on a started libp2p node (`node.start()` does this when online); with
+   * `Semantic.DhtRouting` and a kad-dht, each document is also published on the DHT as LSH records.
+   */
+  async goOnline(init: OnlineInit): Promise<void> {
     if (this.#network) return
     this.#networkInit = init
     if (this.#mismatch !== undefined) return // started by reindex, once the index fits the embedder
-    const net = new SemanticNetwork({ ...init, store: this.#store })
+    const { peerRouting, privateKey, ...rest } = init
+    const routing =
+      this.#config.DhtRouting !== false && peerRouting !== undefined
+        ? { peerRouting, documents: () => this.#documentVectors(), ...(privateKey ? { privateKey } : {}) }
+        : undefined
+    const net = new SemanticNetwork({ ...rest, store: this.#store, ...(routing ? { dhtRouting: routing } : {}) })
     await net.start()
     this.#network = net
+    if (routing) net.dht.lsh?.enqueue(this.#documentVectors()) // what was indexed before: published in the background
+  }
+
+  /** One (CID, vector) per indexed document: the normalised mean of its chunks, what it is about as a whole. */
+  *#documentVectors(): IterableIterator<[string, Float32Array]> {
+    for (const cid of this.#documents.cids()) {
+      const vectors = this.#documents.keysOf(cid).flatMap((k) => this.#store.get(k) ?? [])
+      if (vectors.length > 0) yield [cid, centroid(vectors)]
+    }
   }
 
   /** The semantic DHT side; throws ERR_OFFLINE when the node is offline. */
@@ -220,9 +252,10 @@ export class SemanticLayer implements SemanticApi {
     const seen = new Set<string>()
     const out: ProvidedHit[] = []
     for (const h of hits) {
+      // each CID once, from its best-scoring chunk or record (hits come best first)
       const cid = cidOfKey(h.cid)
-      if (seen.has(`${cid} ${h.provider}`)) continue
-      seen.add(`${cid} ${h.provider}`)
+      if (seen.has(cid)) continue
+      seen.add(cid)
       out.push({ ...h, cid })
       if (out.length === k) break
     }
@@ -271,6 +304,7 @@ export class SemanticLayer implements SemanticApi {
               peersWithSummary: net.peersWithSummary,
               recordsHeld: net.recordsHeld,
               queries: net.metrics.queries,
+              ...(net.metrics.lsh ? { dhtRouting: dhtRoutingStats(net.metrics.lsh) } : {}),
             },
           }
         : {}),
@@ -348,6 +382,12 @@ export class SemanticLayer implements SemanticApi {
   #assertUsable(): void {
     if (this.#mismatch !== undefined) throw this.#mismatch
   }
+}
+
+/** The LSH path's counters as `semantic stats` reports them. */
+function dhtRoutingStats(m: LshRoutingStatus): SemanticDhtRoutingStats {
+  const { lastProvideAt: _, ...rest } = m
+  return rest
 }
 
 /** The normalised mean of a document's chunk vectors: what the document as a whole is about. */

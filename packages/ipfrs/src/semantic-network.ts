@@ -1,7 +1,10 @@
 /**
  * The node's semantic DHT: a SemanticDht (`/ipfrs/semantic/1.0.0`) over the node's SemanticStore index, so peers
  * steer network searches by this node's summary, and each CID indexed here is announced to peers as a
- * VectorAnnotatedRecord naming this node as its provider.
+ * VectorAnnotatedRecord naming this node as its provider. With DHT routing on (`Semantic.DhtRouting`, the default
+ * online), each document's records are also published under LSH keys on the Kademlia DHT, in the background, signed
+ * by this node's key, and re-provided every half TTL; network searches look those keys up too, so they reach peers
+ * this node is not connected to.
  */
 import { OfflineError } from '@ipfrs/network/errors'
 import {
@@ -12,6 +15,7 @@ import {
   type SemanticLibp2p,
   type SemanticStore,
 } from '@ipfrs/semantic'
+import type { PeerRouting, PrivateKey } from '@libp2p/interface'
 import type { AbortOptions } from 'abort-error'
 
 /** How long peers keep a record of what this node provides, unless told otherwise (1 h). */
@@ -27,6 +31,16 @@ export interface SemanticNetworkInit {
   readonly recordTtlMs?: number
   /** Peers a record is pushed to (default 3). */
   readonly replicas?: number
+  /**
+   * Semantic routing over kad-dht (LSH records): the node's libp2p (with `peerRouting`, i.e. kad-dht) and what to
+   * publish, one (CID, vector) per document. Absent: only connected peers are searched.
+   */
+  readonly dhtRouting?: {
+    readonly peerRouting: Pick<PeerRouting, 'getClosestPeers'>
+    readonly documents: () => Iterable<readonly [string, Float32Array]>
+    /** Signs the records as their provider (the node's identity key). */
+    readonly privateKey?: PrivateKey
+  }
 }
 
 /** Network statistics for `semantic stats`. */
@@ -38,6 +52,8 @@ export interface SemanticNetworkStats {
   /** Records held here for content other peers provide. */
   readonly recordsHeld: number
   readonly metrics: SemanticDhtMetrics
+  /** Summary freshness and, with DHT routing on, the LSH path (`lsh`: records held, lookups, refusals, recall). */
+  readonly routing?: ReturnType<SemanticDht['getRoutingConvergence']>
 }
 
 /** The semantic DHT of one online node. */
@@ -49,8 +65,23 @@ export class SemanticNetwork {
 
   constructor(init: SemanticNetworkInit) {
     this.store = init.store
-    this.dht = new SemanticDht({ libp2p: init.libp2p, index: init.store.index })
     this.#ttlMs = init.recordTtlMs ?? DEFAULT_RECORD_TTL_MS
+    const routing = init.dhtRouting
+    const key = routing?.privateKey
+    this.dht = new SemanticDht({
+      libp2p: init.libp2p,
+      index: init.store.index,
+      ...(routing
+        ? {
+            lsh: {
+              closestPeers: (k, options) => routing.peerRouting.getClosestPeers(k, options),
+              entries: routing.documents,
+              ttlMs: this.#ttlMs,
+              ...(key ? { sign: (data: Uint8Array) => key.sign(data) } : {}),
+            },
+          }
+        : {}),
+    })
     this.#replicas = init.replicas ?? 3
   }
 
@@ -69,7 +100,10 @@ export class SemanticNetwork {
     await this.dht.stop(options)
   }
 
-  /** Called after `cid` was indexed with `vector`: pushes the new summary and a provider record to peers. */
+  /**
+   * Called after `cid` was indexed with `vector`: pushes the new summary and a provider record to connected peers,
+   * and queues the CID's LSH records for the background publisher (the caller never waits for kad-dht).
+   */
   async published(cid: string, vector: Float32Array, options: AbortOptions = {}): Promise<string[]> {
     this.dht.notifyIndexChanged()
     return this.dht.publishRecord(cid, vector, { ...options, ttlMs: this.#ttlMs, replicas: this.#replicas })
@@ -90,6 +124,7 @@ export class SemanticNetwork {
       peersWithSummary: known.filter((p) => p.summary !== undefined).length,
       recordsHeld: this.dht.records.size,
       metrics: this.dht.metrics(),
+      ...(this.dht.lsh ? { routing: this.dht.getRoutingConvergence() } : {}),
     }
   }
 }

@@ -72,7 +72,29 @@ export interface SemanticStats {
     readonly peersWithSummary: number
     readonly recordsHeld: number
     readonly queries: number
+    /** With DHT routing on (`Semantic.DhtRouting`): the LSH records path on kad-dht. */
+    readonly dhtRouting?: SemanticDhtRoutingStats
   }
+}
+
+/** The LSH records path of a node's semantic DHT (what `semantic stats` and the Prometheus metrics report). */
+export interface SemanticDhtRoutingStats {
+  /** Records and bucket keys held here for other providers (expired ones are never served). */
+  readonly recordsHeld: number
+  readonly keysHeld: number
+  /** Records refused, by reason: malformed, dimension, oversized, expired, key, signature. */
+  readonly recordsRefused: Readonly<Record<string, number>>
+  readonly searches: number
+  /** kad-dht lookups made, and lookups answered from the closest-peers cache. */
+  readonly lookups: number
+  readonly lookupCacheHits: number
+  /** lput/lget/provider requests sent. */
+  readonly requests: number
+  /** Records of this node's documents that holders accepted, and documents waiting to be published. */
+  readonly recordsProvided: number
+  readonly pendingProvide: number
+  /** Share of this node's own documents the records path finds (after a re-provide; absent until then). */
+  readonly recallEstimate?: number
 }
 
 export interface SemanticApi {

@@ -63,9 +63,12 @@ export class PeerRequestError extends IpfrsError {
   static override readonly httpStatus = 502
   static readonly code = 'ERR_SEMANTIC_PEER_REQUEST'
   readonly peer: string
-  constructor(peer: string, problem: string, options?: { cause?: unknown }) {
+  /** The code the peer answered with, when it answered `err` (e.g. `ERR_SEMANTIC_RECORD_REFUSED`). */
+  readonly remoteCode: string | undefined
+  constructor(peer: string, problem: string, options?: { cause?: unknown; remoteCode?: string }) {
     super(PeerRequestError.code, `request to ${peer} failed: ${problem}`, options)
     this.peer = peer
+    this.remoteCode = options?.remoteCode
   }
 }
 

@@ -184,7 +184,7 @@ export class PeerLink {
     const exchange = async (ch: Channel, signal: AbortSignal) => {
       await ch.send(request, { signal })
       const m = await ch.receive({ signal })
-      if (m.t === 'err') throw new PeerRequestError(id.toString(), `${m.code}: ${m.message}`)
+      if (m.t === 'err') throw new PeerRequestError(id.toString(), `${m.code}: ${m.message}`, { remoteCode: m.code })
       if (m.t !== expect) throw new BadMessageError(`expected ${expect}, got ${m.t}`)
       return m as Extract<DhtMessage, { t: T }>
     }

@@ -35,9 +35,9 @@ export type DhtMessage =
   | { readonly t: 'offer'; readonly epoch: number; readonly buckets: Array<[number, string, number]> }
   | { readonly t: 'want'; readonly ids: number[] }
   | { readonly t: 'bucket'; readonly id: number; readonly hash: string; readonly records: WireRecord[]; fin: boolean }
-  | { readonly t: 'lput'; readonly records: LshRecord[] }
+  | { readonly t: 'lput'; readonly records: LshRecord[]; readonly malformed?: number }
   | { readonly t: 'lget'; readonly keys: string[]; readonly vector: Float32Array; readonly m: number }
-  | { readonly t: 'lrecs'; readonly records: LshRecord[] }
+  | { readonly t: 'lrecs'; readonly records: LshRecord[]; readonly malformed?: number }
   | { readonly t: 'err'; readonly code: string; readonly message: string }
 
 const METRICS: readonly Metric[] = ['cosine', 'l2', 'ip']
@@ -85,7 +85,7 @@ function toWire(m: DhtMessage): unknown {
       return { t: 'bucket', id: m.id, h: m.hash, r: m.records.map(recordToWire), fin: m.fin }
     case 'lput':
     case 'lrecs':
-      return { t: m.t, r: m.records.map(lshRecordToWire) }
+      return { t: m.t, r: m.records.map(lshRecordToWire) } // `malformed` is the receiver's count, never sent
     case 'lget':
       return { t: 'lget', k: m.keys, v: f32Bytes(m.vector), m: m.m }
     default:
@@ -118,12 +118,17 @@ function recordFromWire(x: unknown): WireRecord {
   return { cid: o.c, embedding, created: o.t, ttlMs: o.l }
 }
 
-function parseLshRecord(x: unknown): LshRecord {
-  try {
-    return lshRecordFromWire(x)
-  } catch (err) {
-    throw new BadMessageError('malformed LSH record', { cause: err })
+/** The records of an `lput`/`lrecs` that parse, and how many did not (a holder refuses and counts those). */
+function parseLshRecords(list: unknown[]): { records: LshRecord[]; malformed: number } {
+  const records: LshRecord[] = []
+  for (const x of list) {
+    try {
+      records.push(lshRecordFromWire(x))
+    } catch {
+      // counted below: a record with bad fields is refused, not a reason to drop the peer
+    }
   }
+  return { records, malformed: list.length - records.length }
 }
 
 function recordsFromWire(x: unknown): WireRecord[] {
@@ -190,8 +195,7 @@ export function parseMessage(x: unknown): DhtMessage {
     case 'lput':
     case 'lrecs':
       if (!Array.isArray(o.r)) fail('records is not a list')
-      // a malformed record fails the whole message: records are refused one by one only once they parse
-      return { t: o.t, records: o.r.map(parseLshRecord) }
+      return { t: o.t, ...parseLshRecords(o.r) }
     case 'lget':
       if (!Array.isArray(o.k) || o.k.length === 0 || o.k.length > 64 || !o.k.every((k) => isStr(k, 256)))
         fail('lget keys')

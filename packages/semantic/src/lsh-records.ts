@@ -156,6 +156,8 @@ export class LshStore {
   readonly policy: LshPolicy
   readonly maxRecords: number
   readonly refused: RefusalCounts = { malformed: 0, dimension: 0, oversized: 0, expired: 0, key: 0, signature: 0 }
+  /** The last refusal (what a sender whose records were all refused is told). */
+  lastRefusal: RecordRefusedError | undefined
   readonly #buckets = new Map<string, Map<string, HeldLshRecord>>()
   #size = 0
 
@@ -185,6 +187,7 @@ export class LshStore {
       } catch (err) {
         if (!(err instanceof RecordRefusedError)) throw err
         this.refused[err.reason]++
+        this.lastRefusal = err
       }
     }
     if (this.#size > this.maxRecords) this.#shrink()

@@ -6,6 +6,7 @@ import {
   InvalidRecordError,
   MessageTooLargeError,
   PeerRequestError,
+  RecordRefusedError,
 } from './dht-errors.js'
 import { PeerLink, type Tally } from './dht-link.js'
 import { MetricsRecorder, type SemanticDhtMetrics } from './dht-metrics.js'
@@ -38,6 +39,11 @@ export type SemanticLshInit = Omit<LshParams, 'dimension'> &
   Omit<LshRoutingInit, 'hasher' | 'metric' | 'self' | 'link' | 'requestTimeoutMs' | 'askProvider'> & {
     /** Re-publish this node's records this often (default half their TTL; 0 = never). */
     readonly reprovideMs?: number
+    /**
+     * What this node publishes and re-publishes, as (CID, vector): default every entry of the index. A node whose
+     * index holds several vectors per document (chunks) publishes one per document.
+     */
+    readonly entries?: () => Iterable<readonly [string, Float32Array]>
   }
 
 /** The parts of a libp2p node the semantic DHT uses (a full `Libp2p`, e.g. `network.libp2p`, fits). */
@@ -103,7 +109,9 @@ export class SemanticDht {
   /** The LSH record path, when enabled. */
   readonly lsh: LshRouting | undefined
   readonly #reprovideMs: number
+  readonly #provided: () => Iterable<readonly [string, Float32Array]>
   #reprovideTimer: ReturnType<typeof setInterval> | undefined
+  #evictTimer: ReturnType<typeof setInterval> | undefined
   readonly #o: Required<Omit<SemanticDhtInit, 'libp2p' | 'index' | 'onInternalError' | 'lsh'>>
   readonly #onInternalError: (err: unknown, peer: string) => void
   readonly #summary: LocalSummary
@@ -148,11 +156,12 @@ export class SemanticDht {
       onTimeout: () => void this.#m.timeouts++,
     })
     const { dimension, metric } = init.index
-    const { tables, bits, reprovideMs, ...lsh } = init.lsh ?? {}
+    const { tables, bits, reprovideMs, entries, ...lsh } = init.lsh ?? {}
     this.#reprovideMs = reprovideMs ?? (init.lsh?.ttlMs ?? 3600_000) / 2
+    this.#provided = entries ?? (() => this.index.entries())
     this.lsh = init.lsh
       ? new LshRouting({
-          ...(lsh as Omit<SemanticLshInit, 'tables' | 'bits' | 'reprovideMs'>),
+          ...(lsh as Omit<SemanticLshInit, 'tables' | 'bits' | 'reprovideMs' | 'entries'>),
           hasher: new LshHasher({ dimension, ...(tables ? { tables } : {}), ...(bits ? { bits } : {}) }),
           metric,
           self: init.libp2p.peerId,
@@ -191,16 +200,34 @@ export class SemanticDht {
       if (info?.protocols.includes(SEMANTIC_PROTOCOL)) this.#learn(c.remotePeer)
     }
     if (this.lsh && this.#reprovideMs > 0) {
-      this.#reprovideTimer = setInterval(() => void this.reprovide().catch(() => undefined), this.#reprovideMs)
+      const signal = this.#background.signal
+      this.#reprovideTimer = setInterval(
+        () => void this.reprovide({ signal }).catch(() => undefined),
+        this.#reprovideMs,
+      )
       this.#reprovideTimer.unref?.()
+    }
+    if (this.lsh) {
+      // expiry is enforced on the holder: expired records are never served, and they leave memory within a minute
+      const lsh = this.lsh
+      this.#evictTimer = setInterval(() => lsh.store.evictExpired(), 60_000)
+      this.#evictTimer.unref?.()
     }
   }
 
-  /** Re-publishes the LSH records of every vector in the index (records expire; this keeps them alive). */
-  async reprovide(options: AbortOptions = {}): Promise<number> {
+  /**
+   * Re-publishes the LSH records of everything this node provides (records expire; this keeps them alive), then
+   * estimates the records path's recall on a few of its own documents (`metrics().lsh.recallEstimate`).
+   */
+  async reprovide(options: AbortOptions & { recallSamples?: number } = {}): Promise<number> {
     if (!this.lsh) return 0
     this.lsh.store.evictExpired()
-    return this.lsh.provide(this.index.entries(), options)
+    const entries = [...this.#provided()]
+    const stored = await this.lsh.provide(entries, options)
+    const samples = entries.filter((_, i) => i % Math.max(1, Math.floor(entries.length / 4)) === 0)
+    const n = options.recallSamples ?? 4
+    if (n > 0 && samples.length > 0) await this.lsh.estimateRecall(samples.slice(0, n), 10, options)
+    return stored
   }
 
   /** Unregisters the handler; in-flight background work is aborted. */
@@ -212,6 +239,9 @@ export class SemanticDht {
     this.#pushTimer = undefined
     clearInterval(this.#reprovideTimer)
     this.#reprovideTimer = undefined
+    clearInterval(this.#evictTimer)
+    this.#evictTimer = undefined
+    this.lsh?.close()
     this.libp2p.removeEventListener('peer:identify', this.#onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.#onDisconnect)
     this.libp2p.removeEventListener('peer:connect', this.#onConnect)
@@ -344,7 +374,7 @@ export class SemanticDht {
     this.#m.hops += hops
     this.#m.lastQuery = { peersContacted: contacted, hops, bytes: tally.sent + tally.received }
     if (!this.lsh || options.beyond === false || exhaustive) return hits
-    return mergeHits(k, hits, await this.lsh.search(vector, k, options, tally))
+    return this.lsh.search(vector, k, options, tally, hits)
   }
 
   /** The `k` best hits this peer can answer alone: its index (provider: itself) and the records it holds. */
@@ -373,7 +403,8 @@ export class SemanticDht {
 
   /**
    * Tells up to `replicas` peers (default 3; those whose summaries lie nearest the vector first) that this peer
-   * provides `cid` with this embedding, so they can answer for it. Returns the peers that stored it.
+   * provides `cid` with this embedding, so they can answer for it. Returns the peers that stored it. With LSH
+   * routing on, the CID's LSH records are queued for the background publisher (`lsh.idle()` waits for it).
    */
   async publishRecord(
     cid: string,
@@ -399,7 +430,7 @@ export class SemanticDht {
         this.#link.ask(p.id, this.#o.requestTimeoutMs, { t: 'announce', records: [record] }, 'ok', options),
       ),
     )
-    if (this.lsh) await this.lsh.provide([[cid, vector]], options)
+    this.lsh?.enqueue([[cid, vector]]) // the kad-dht side runs in the background, off the caller's path
     options.signal?.throwIfAborted()
     return targets.filter((_, i) => done[i]?.status === 'fulfilled').map(({ p }) => p.id.toString())
   }
@@ -499,7 +530,8 @@ export class SemanticDht {
         await ch.send({ t: 'ok', n: m.records.length }, { signal })
       } else if (m.t === 'lput' || m.t === 'lget') {
         if (!this.lsh) throw new InvalidParameterError('request', 'LSH routing is not enabled on this peer')
-        if (m.t === 'lput') await ch.send({ t: 'ok', n: await this.lsh.accept(peer, m.records) }, { signal })
+        if (m.t === 'lput')
+          await ch.send({ t: 'ok', n: await this.lsh.accept(peer, m.records, m.malformed) }, { signal })
         else await ch.send({ t: 'lrecs', records: this.lsh.serve(m.keys, m.vector, m.m) }, { signal })
       } else if (m.t === 'offer') {
         const { recordTtlMs: ttlMs } = this.#o
@@ -540,6 +572,9 @@ export class SemanticDht {
   /** Pulls a new peer's summary, retrying after each delay in `retries` while it is still known and not bad. */
   async #pull(id: PeerId, retries: number[]): Promise<void> {
     const signal = this.#background?.signal
+    // a summary is pulled over a connection that exists; a peer that went away (e.g. trimmed by the connection
+    // manager) is not dialled again for it: it is learnt again if it reconnects
+    if (this.libp2p.getConnections(id).length === 0) return
     try {
       await this.requestSummary(id, signal ? { signal } : {})
     } catch {
@@ -566,6 +601,7 @@ export class SemanticDht {
 /** The codes a remote may hear: its request was malformed or out of range. Anything else is ours to keep. */
 const PEER_VISIBLE_CODES: ReadonlySet<string> = new Set([
   InvalidRecordError.code,
+  RecordRefusedError.code,
   InvalidVectorError.code,
   DimensionMismatchError.code,
   InvalidParameterError.code,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeMessage, encodeMessage } from '../src/dht-protocol.js'
 import { LshHasher } from '../src/lsh.js'
 import { makeLshRecords } from '../src/lsh-ranking.js'
-import { type LshRecord, LshStore, signedBytes } from '../src/lsh-records.js'
+import { type LshRecord, LshStore, lshRecordToWire, signedBytes } from '../src/lsh-records.js'
 import { normalized } from '../src/vectors.js'
 import { cidFor, prng } from './helpers.js'
 
@@ -70,14 +70,18 @@ describe('LSH records refused and counted', () => {
     expect([...store.under([good.key])].map((h) => h.record.cid)).toEqual([good.cid])
   })
 
-  it('round-trips lput/lget/lrecs on the wire and rejects malformed records as a bad message', async () => {
+  it('round-trips lput/lget/lrecs on the wire and counts records with bad fields as malformed', async () => {
     const good = await signedRecord()
     const m = decodeMessage(encodeMessage({ t: 'lput', records: [good] }))
     expect(m.t === 'lput' && Array.from(m.records[0]?.signature ?? [])).toEqual(Array.from(good.signature ?? []))
     const g = decodeMessage(encodeMessage({ t: 'lget', keys: [good.key], vector: v, m: 5 }))
     expect(g.t === 'lget' && Array.from(g.vector)).toEqual(Array.from(v))
     const { encode } = await import('@msgpack/msgpack')
-    expect(() => decodeMessage(encode({ t: 'lrecs', r: [{ k: 'x' }] }))).toThrow(/malformed LSH record/)
+    const bad = decodeMessage(
+      encode({ t: 'lput', r: [{ k: 'x' }, lshRecordToWire(good), { ...lshRecordToWire(good), t: 'now' }] }),
+    )
+    expect(bad.t === 'lput' && [bad.records.length, bad.malformed]).toEqual([1, 2])
+    expect(() => decodeMessage(encode({ t: 'lrecs', r: 'x' }))).toThrow(/records is not a list/)
   })
 
   it('drops records once they expire', async () => {

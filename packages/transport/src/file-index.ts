@@ -6,7 +6,7 @@
  * TensorSwap client and server agree on it without a second copy of anything. `readFileRange` copies a byte range out
  * of the leaves into one fresh buffer, each leaf hash-verified.
  */
-import { BlockHashMismatchError, hashMatches } from '@ipfrs/core'
+import { BlockHashMismatchError, hashMatches, mapLimit } from '@ipfrs/core'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
@@ -60,7 +60,7 @@ export async function fileIndex(get: BlockGetter, root: CID, options: AbortOptio
   // every internal node above that depth is read; the leaves are known by their parents' links only
   let level = top.children
   for (let d = 1; d < depth; d++) {
-    const nodes = await mapLimit(level, async (entry) => {
+    const nodes = await mapLimit(level, WALK_CONCURRENCY, async (entry) => {
       if (entry.cid.code === CHUNK_CODEC) throw new UnsupportedFileLayoutError(key, 'leaves at different depths')
       return fileNode(key, entry.cid, await verifiedBlock(get, entry.cid, options))
     })
@@ -167,7 +167,7 @@ export async function readFileRange(
   const last = Math.floor((offset + length - 1) / cs)
   const indexes = Array.from({ length: last - first + 1 }, (_, i) => first + i)
   const key = manifest.chunks[0]?.toString() ?? 'file'
-  await mapLimit(indexes, async (i) => {
+  await mapLimit(indexes, WALK_CONCURRENCY, async (i) => {
     const cid = manifest.chunks[i] as CID
     const data = leafData(key, cid, await verifiedBlock(get, cid, options))
     const leafStart = i * cs
@@ -177,19 +177,5 @@ export async function readFileRange(
     const to = Math.min(offset + length, leafStart + want)
     out.set(data.subarray(from - leafStart, to - leafStart), from - offset)
   })
-  return out
-}
-
-/** Maps `items` through `fn` with at most WALK_CONCURRENCY in flight; results keep the order. */
-async function mapLimit<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(WALK_CONCURRENCY, items.length) }, worker))
   return out
 }

@@ -78,7 +78,10 @@ export function registerSemantic(program: Command): void {
     .argument('<text>', 'the query text')
     .option('-k, --top-k <n>', 'how many results (default 10)', '10')
     .option('--min-score <score>', 'drop results scoring below this')
-    .option('--network', 'also search peers (needs a running daemon): "<cid> <score> <provider peer>"')
+    .option(
+      '--network',
+      'also search peers (needs a running daemon): connected peers first, then (Semantic.DhtRouting, on by default) the LSH records on the Kademlia DHT, whose best providers are asked even when not connected; prints "<cid> <score> <provider peer>"',
+    )
     .action(async (text: string, flags: { topK: string; minScore?: string; network?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const k = Number(flags.topK)
@@ -127,7 +130,9 @@ export function registerSemantic(program: Command): void {
 
   semantic
     .command('stats')
-    .description('Print the number of indexed vectors, the index parameters and (with a daemon) the semantic DHT.')
+    .description(
+      'Print the number of indexed vectors, the index parameters and (with a daemon) the semantic DHT, with its DHT routing (LSH records held, provided, kad lookups, records refused, recall estimate).',
+    )
     .action(async (_flags: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       await withSemantic(globals, async (node) => {
@@ -142,6 +147,18 @@ export function registerSemantic(program: Command): void {
             println(
               `semantic DHT: ${stats.KnownPeers} peers (${stats.PeersWithSummary} with summaries), ${stats.RecordsHeld} records held`,
             )
+            const r = stats.DhtRouting as Record<string, unknown> | undefined
+            if (r !== undefined) {
+              const refused = Object.values((r.RecordsRefused ?? {}) as Record<string, number>).reduce(
+                (a, b) => a + b,
+                0,
+              )
+              const recall =
+                typeof r.RecallEstimate === 'number' ? `, recall estimate ${r.RecallEstimate.toFixed(2)}` : ''
+              println(
+                `DHT routing: ${r.RecordsHeld} LSH records held, ${r.RecordsProvided} provided (${r.PendingProvide} pending), ${r.Lookups} kad lookups (${r.LookupCacheHits} cached), ${refused} refused${recall}`,
+              )
+            }
           }
         }
       })
