@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     ]
     writeReport('js-ipfs', `Serving js-ipfs 0.66 over Bitswap, ${SIZE / MiB} MiB`, rows, [
       `${SIZE / MiB} MiB of pseudo-random bytes added on both servers with Kubo's settings (same root CID); a fresh js-ipfs 0.66 client per run dials the server (Noise + Yamux over TCP on 127.0.0.1) and runs \`ipfs.cat\`; every byte's sha-256 checked. Median of ${RUNS} runs, the two servers taking turns.`,
-      'Time: from `ipfs.cat` (after the connection is up) to the last byte, measured in the client process. js-ipfs is set up as STACK-NOTES says (yamux added, no bootstrap, MDNS, preload or NAT; DHT server).',
+      'Time: from `ipfs.cat` (3 s after the connection is up, so identify has told js-ipfs the server speaks Bitswap) to the last byte, measured in the client process. js-ipfs is set up as STACK-NOTES says (yamux added, no bootstrap, MDNS, preload or NAT; DHT server).',
       `Machine load (1-minute average) ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end (2 cores shared with other work).`,
       'Reproduce: `pnpm -s turbo run build && node bench/run.ts js-ipfs` (BENCH_JSIPFS_MIB, BENCH_JSIPFS_RUNS).',
     ])
