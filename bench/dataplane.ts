@@ -1,6 +1,6 @@
 // Issue 16's table in one command: every data-plane number, ours and its baseline from the same run, with the ratio
 // and the goal. It runs the benches that measure them, each in its own process and each measuring its own baseline
-// next to ours (transfer, daemon, gateway, add; sizes as the issue has them), then reads their results and writes
+// next to ours (transfer, daemon, gateway, add, js-ipfs; sizes as the issue has them), then reads their results and writes
 // bench/results/dataplane.{json,md}. BENCH_DATAPLANE_ONLY=transfer,daemon,... reruns some and reuses the rest's (empty: none)
 // latest results; BENCH_DATAPLANE_RUNS (default 3) sets the runs of the transfer benches.
 import { spawnSync } from 'node:child_process'
@@ -18,6 +18,7 @@ const STEPS: Record<string, { file: string; env: Record<string, string> }> = {
   daemon: { file: 'daemon.ts', env: { BENCH_DAEMON_MIB: '128', BENCH_DAEMON_RUNS: RUNS } },
   gateway: { file: 'gateway.ts', env: { BENCH_GATEWAY_SECONDS: '10' } },
   add: { file: 'add.ts', env: { BENCH_ADD_MIB: '256', BENCH_RUNS: '3', BENCH_RSS_MIB: '256' } },
+  'js-ipfs': { file: 'js-ipfs.ts', env: { BENCH_JSIPFS_MIB: '50', BENCH_JSIPFS_RUNS: RUNS } },
 }
 const only = process.env.BENCH_DATAPLANE_ONLY?.split(',').filter(Boolean) ?? Object.keys(STEPS)
 const reused = Object.keys(STEPS).filter((s) => !only.includes(s))
@@ -121,10 +122,23 @@ row(
   rssMax <= 120,
 )
 
+const jsIpfs = rowsOf('js-ipfs')
+const [jO, jB] = [
+  num(find(jsIpfs, (r) => r.what!.includes('(ours serving)'), 'js-ipfs ours')['MiB/s']),
+  num(find(jsIpfs, (r) => r.what!.includes('(baseline)'), 'js-ipfs baseline')['MiB/s']),
+]
+row(
+  'serving js-ipfs 0.66 (50 MiB, Bitswap)',
+  `${jO} MiB/s`,
+  `js-ipfs → js-ipfs ${jB}`,
+  ratio(jO, jB),
+  '≥ 1×',
+  jO / jB >= 1,
+)
+
 writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pair from the same run', rows, [
-  `Rows from bench/results/{transfer,daemon,gateway,add}.md (see each for its method, notes and date); run now: ${only.join(', ')}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
+  `Rows from bench/results/{transfer,daemon,gateway,add,js-ipfs}.md (see each for its method, notes and date); run now: ${only.join(', ')}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
   `Machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on this machine.`,
   'The 2-core machine is shared with other work: compare ratios, not absolute numbers, and rerun when in doubt.',
-  'Not measured here: serving js-ipfs 0.66 (js-ipfs is not a dependency of this repo; see STACK-NOTES for how it installs).',
   'Reproduce: `pnpm -s turbo run build && node bench/run.ts dataplane` (BENCH_DATAPLANE_ONLY=gateway reruns one step).',
 ])

@@ -12,6 +12,7 @@ const BENCHES: Record<string, string> = {
   gateway: new URL('./gateway.ts', import.meta.url).pathname,
   daemon: new URL('./daemon.ts', import.meta.url).pathname,
   dataplane: new URL('./dataplane.ts', import.meta.url).pathname,
+  'js-ipfs': new URL('./js-ipfs.ts', import.meta.url).pathname,
   'tensor-decode': new URL('../packages/transport/bench/decode.ts', import.meta.url).pathname,
   tensorswap: new URL('../packages/transport/bench/transfer.ts', import.meta.url).pathname,
   temporal: new URL('../packages/tensorlogic/bench/temporal.ts', import.meta.url).pathname,

@@ -1,6 +1,8 @@
 // What each kind of command loads: the CLI is started with a module recorder (fixtures/record-modules.mjs) and the
 // test looks at the packages it resolved. The command tree must not load the node; an offline add must not load the
-// network, Arrow, the solver or hnswlib; a command through a daemon must not open the repo or load libp2p.
+// network, Arrow, the solver or hnswlib; a command through a daemon must not open the repo or load libp2p; the node a
+// daemon runs loads Arrow only when a tensor is encoded or decoded.
+import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -112,5 +114,27 @@ describe('what a command loads', () => {
         expect(loaded.has(heavy), `${name}: ${heavy}`).toBe(false)
       }
     }
+  })
+
+  it('the node a daemon runs loads Arrow only once a tensor is encoded or decoded', async () => {
+    env = await testRepo()
+    const ipfrsDir = new URL('../../ipfrs/', import.meta.url).pathname
+    const run = (name: string, script: string) => {
+      const file = join(env!.dir, `${name}.modules`)
+      const r = spawnSync(process.execPath, [`--import=${RECORDER}`, '--input-type=module', '-e', script], {
+        cwd: ipfrsDir,
+        env: { ...process.env, IPFRS_TEST_MODULES_FILE: file },
+      })
+      if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`)
+      return readFile(file, 'utf8')
+    }
+    const node = await run('node', "await import('ipfrs')")
+    expect(node).toContain('/transport/dist/index.js')
+    expect(node).not.toContain('/node_modules/apache-arrow/')
+    const tensor = await run(
+      'tensor',
+      "const t = await import('@ipfrs/transport'); t.decodeArrowIpc(t.encodeArrowIpc(new Float32Array([1]), 'F32'))",
+    )
+    expect(tensor).toContain('/node_modules/apache-arrow/')
   })
 })

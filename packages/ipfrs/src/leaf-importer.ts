@@ -21,7 +21,7 @@ export function leafImporter(options: { cidVersion: 0 | 1; rawLeaves: boolean })
           return { cid, size: BigInt(chunk.byteLength), block: chunk }
         }
         const unixfs = new UnixFS({ type: 'file', data: chunk as Uint8Array<ArrayBuffer> })
-        const block = dagPb.encode({ Data: unixfs.marshal(), Links: [] })
+        const block = chunk.byteLength > 0 ? fileLeafBlock(chunk) : dagPb.encode({ Data: unixfs.marshal(), Links: [] })
         const hash = digest(block)
         const cid = options.cidVersion === 0 ? CID.createV0(hash as never) : CID.createV1(dagPb.code, hash)
         await blockstore.put(cid, block)
@@ -31,4 +31,46 @@ export function leafImporter(options: { cidVersion: 0 | 1; rawLeaves: boolean })
       }
     }
   }
+}
+
+/**
+ * The dag-pb block of a file leaf holding `chunk` (not empty): the bytes `dagPb.encode({ Data: new UnixFS({ type:
+ * 'file', data: chunk }).marshal() })` gives, built in one allocation. That pair copied every chunk twice (into the
+ * UnixFS record, then into the block), a quarter of an add's CPU in copies and the garbage they leave.
+ * Layout: PBNode.Data (field 1) = UnixFS { Type (1) = File (2), Data (2) = chunk, filesize (3) = chunk length }.
+ */
+export function fileLeafBlock(chunk: Uint8Array): Uint8Array {
+  const n = chunk.byteLength
+  const inner = 2 + 1 + varintLength(n) + n + 1 + varintLength(n)
+  const block = new Uint8Array(1 + varintLength(inner) + inner)
+  let at = 0
+  block[at++] = 0x0a
+  at = putVarint(block, at, inner)
+  block[at++] = 0x08
+  block[at++] = 0x02
+  block[at++] = 0x12
+  at = putVarint(block, at, n)
+  block.set(chunk, at)
+  at += n
+  block[at++] = 0x18
+  putVarint(block, at, n)
+  return block
+}
+
+function varintLength(n: number): number {
+  let length = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80)
+    length++
+  }
+  return length
+}
+
+function putVarint(into: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    into[at++] = (n % 0x80) | 0x80
+    n = Math.floor(n / 0x80)
+  }
+  into[at++] = n
+  return at
 }

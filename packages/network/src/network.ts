@@ -85,7 +85,10 @@ export class Network {
     })
     const options = libp2pOptions(init.config, { ...init, isBanned: (peer) => scores.isBanned(peer) })
     const withNet = heliaWithLibp2p({ blockstore: init.blockstore, datastore: init.datastore, libp2p: options })
-    const helia = withBitswap(withNet as never) as unknown as HeliaNode
+    // Helia waits 10 ms after each new want before sending the want list, to batch wants: a DAG read pays that at
+    // every level (root, interior node, leaves) before its first bytes, and the exporter asks for a node's children
+    // in one synchronous burst anyway, so 1 ms still batches them
+    const helia = withBitswap(withNet as never, { sendWantlistDebounce: 1 } as never) as unknown as HeliaNode
     network = new Network(helia, init.config, scores, init.metricsRegistry)
     return network
   }

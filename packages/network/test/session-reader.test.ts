@@ -100,4 +100,47 @@ describe('sessionReader', () => {
     })
     expect(Buffer.from(await read(local)).toString()).toBe('a block')
   })
+
+  it('asks one block at first and one more at once for every block received (slow start)', async () => {
+    const blocks = await Promise.all(
+      Array.from({ length: 7 }, async (_, i) => {
+        const b = new TextEncoder().encode(`block ${i}`)
+        return { cid: CID.createV1(raw.code, await sha256.digest(b)), bytes: b }
+      }),
+    )
+    const asked: string[] = []
+    const answers = new Map<string, () => void>()
+    const store = sessionReader({
+      local: empty,
+      newSession: () => ({
+        get: async function* (c: CID): AsyncGenerator<Uint8Array> {
+          asked.push(c.toString())
+          await new Promise<void>((resolve) => answers.set(c.toString(), resolve))
+          yield blocks.find((b) => b.cid.equals(c))!.bytes
+        },
+      }),
+      checkOnline: () => undefined,
+      timeoutSeconds: 30,
+    })
+    const readOne = async (c: CID) => {
+      const parts: Uint8Array[] = []
+      for await (const part of store.get(c)) parts.push(part)
+      return Buffer.concat(parts).toString()
+    }
+    const reads = blocks.map((b) => readOne(b.cid))
+    const settle = () => new Promise((r) => setTimeout(r, 20))
+    const askedNow = async () => {
+      await settle()
+      return asked.length
+    }
+    expect(await askedNow()).toBe(1)
+    answers.get(blocks[0]!.cid.toString())!()
+    expect(await askedNow()).toBe(3) // one received: two in flight
+    answers.get(blocks[1]!.cid.toString())!()
+    answers.get(blocks[2]!.cid.toString())!()
+    expect(await askedNow()).toBe(7) // three received: four in flight
+    for (const b of blocks.slice(3)) answers.get(b.cid.toString())!()
+    expect(await Promise.all(reads)).toEqual(blocks.map((_, i) => `block ${i}`))
+    expect(asked).toEqual(blocks.map((b) => b.cid.toString()))
+  })
 })

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { join, resolve } from 'node:path'
 import { type CID, type NodeConfig, validateConfig } from '@ipfrs/core'
 import type { RepoStat } from '@ipfrs/node-api'
-import { FsBlockstore } from 'blockstore-fs'
+import type { FsBlockstore } from 'blockstore-fs'
 import { NextToLast } from 'blockstore-fs/sharding'
 import type { LevelDatastore } from 'datastore-level'
 import type { Blockstore } from 'interface-blockstore'
@@ -12,6 +12,7 @@ import { CompressionBlockstore } from './compression.js'
 import { RepoDatastore } from './datastore.js'
 import { createEncryption, EncryptedBlockstore, type KeyCheckRecord, unlockEncryption } from './encryption.js'
 import { PassphraseRequiredError, RepoExistsError, RepoLockedError, RepoNotInitializedError } from './errors.js'
+import { RepoFsBlockstore } from './fs-blockstore.js'
 import { OrphanGarbageCollector } from './gc.js'
 import { GcLock } from './gc-lock.js'
 import { GuardedBlockstore } from './guarded-blockstore.js'
@@ -146,7 +147,7 @@ export class Repo {
     try {
       const config = validateConfig(JSON.parse(await readFile(join(root, CONFIG_FILE), 'utf8')))
       const identity = await loadIdentity(root)
-      const files = new FsBlockstore(join(root, 'blocks'), { shardingStrategy: SHARDING })
+      const files = new RepoFsBlockstore(join(root, 'blocks'), { shardingStrategy: SHARDING })
       await files.open()
       // temp files of writes cut short (kill -9, a full disk): with the lock held, nothing else is writing
       await removeBlockTempFiles(files.path)

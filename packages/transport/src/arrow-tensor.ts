@@ -4,32 +4,20 @@
  * Uint16Array); BF16 and BOOL have no matching Arrow type with the same bytes, so they are stored as Uint16 / Uint8 and
  * the dtype is kept in the field metadata (`ipfrs.dtype`) and in the manifest.
  */
+
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { DTYPES, type DType } from '@ipfrs/core'
-import {
-  type DataType,
-  Field,
-  Float16,
-  Float32,
-  Float64,
-  Int8,
-  Int16,
-  Int32,
-  Int64,
-  makeData,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  Type,
-  tableFromIPC,
-  tableToIPC,
-  Uint8,
-  Uint16,
-  Uint32,
-  Uint64,
-  type Vector,
-} from 'apache-arrow'
+import type * as Arrow from 'apache-arrow'
+import type { DataType, Field, Float32, Int32, Table, Vector } from 'apache-arrow'
 import { InvalidManifestError, InvalidTensorInputError } from './errors.js'
+
+// apache-arrow (~20 MiB resident) is loaded on the first tensor encode/decode, not when the package is imported, so a
+// daemon that never touches a tensor does not hold it. It is required by its ESM entry, the same module instance an
+// `import 'apache-arrow'` elsewhere gets (its classes are checked with instanceof).
+let loaded: typeof Arrow | undefined
+const arrow = (): typeof Arrow =>
+  (loaded ??= createRequire(import.meta.url)(fileURLToPath(import.meta.resolve('apache-arrow'))) as typeof Arrow)
 
 /** Any JS typed array a tensor's elements can live in. */
 export type TensorTypedArray =
@@ -102,41 +90,42 @@ export function typedView(dtype: DType, buffer: ArrayBufferLike, byteOffset: num
 
 /** The Arrow type that stores `dtype`'s bytes unchanged. */
 export function arrowTypeOf(dtype: DType): DataType {
+  const A = arrow()
   switch (dtype) {
     case 'F64':
-      return new Float64()
+      return new A.Float64()
     case 'F32':
-      return new Float32()
+      return new A.Float32()
     case 'F16':
-      return new Float16()
+      return new A.Float16()
     case 'I64':
-      return new Int64()
+      return new A.Int64()
     case 'I32':
-      return new Int32()
+      return new A.Int32()
     case 'I16':
-      return new Int16()
+      return new A.Int16()
     case 'I8':
-      return new Int8()
+      return new A.Int8()
     case 'U64':
-      return new Uint64()
+      return new A.Uint64()
     case 'U32':
-      return new Uint32()
+      return new A.Uint32()
     case 'BF16':
     case 'U16':
-      return new Uint16()
+      return new A.Uint16()
     case 'U8':
     case 'BOOL':
-      return new Uint8()
+      return new A.Uint8()
   }
 }
 
 /** The dtype of a fixed-width Arrow type (Float16/32/64, Int8..64, Uint8..64), or undefined for anything else. */
 export function dtypeOfArrowType(type: DataType): DType | undefined {
-  if (type.typeId === Type.Float) {
+  if (type.typeId === arrow().Type.Float) {
     const bits = { 0: 'F16', 1: 'F32', 2: 'F64' } as const
     return bits[(type as Float32).precision as 0 | 1 | 2]
   }
-  if (type.typeId === Type.Int) {
+  if (type.typeId === arrow().Type.Int) {
     const t = type as Int32
     const name = `${t.isSigned ? 'I' : 'U'}${t.bitWidth}`
     return name in DTYPES ? (name as DType) : undefined
@@ -146,6 +135,7 @@ export function dtypeOfArrowType(type: DataType): DType | undefined {
 
 /** A one-column Table whose column is a zero-copy view over `values` (the dtype goes into the field metadata). */
 export function tableOfTyped(values: TensorTypedArray, dtype: DType, name = 'tensor'): Table {
+  const { Field, makeData, RecordBatch, Schema, Struct, Table } = arrow()
   const type = arrowTypeOf(dtype)
   const field = new Field(name, type, false, new Map([[DTYPE_METADATA_KEY, dtype]]))
   const schema = new Schema([field])
@@ -156,13 +146,13 @@ export function tableOfTyped(values: TensorTypedArray, dtype: DType, name = 'ten
 
 /** Encodes `values` as an Arrow IPC stream of one column (one record batch). */
 export function encodeArrowIpc(values: TensorTypedArray, dtype: DType, name = 'tensor'): Uint8Array {
-  return tableToIPC(tableOfTyped(values, dtype, name), 'stream')
+  return arrow().tableToIPC(tableOfTyped(values, dtype, name), 'stream')
 }
 
 /** Reads an Arrow IPC stream; the Table's buffers are views over `bytes` (no copy). Bad bytes → InvalidManifestError. */
 export function decodeArrowIpc(bytes: Uint8Array): Table {
   try {
-    return tableFromIPC(bytes)
+    return arrow().tableFromIPC(bytes)
   } catch (err) {
     throw new InvalidManifestError('chunks', 'the bytes are not an Arrow IPC stream', { cause: err })
   }
