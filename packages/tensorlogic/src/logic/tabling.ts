@@ -1,4 +1,4 @@
-import { compileRuntime, type Tpl } from './knowledge-base.js'
+import { compileRuntime, type Tpl } from './clause-compile.js'
 import { deref, type RT, variantKey } from './unify.js'
 
 /** The answers of one tabled call variant. `answers` only grows; consumers read it by index. */
