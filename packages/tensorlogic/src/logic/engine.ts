@@ -316,9 +316,11 @@ export class Engine {
   #collect(template: RT, goal: RT, f: Frame): RT[] {
     const results: RT[] = []
     const sub = new Engine(this.ctx, goal, f.depth, false)
+    this.ctx.tables.barrier(true)
     try {
       while (sub.next()) results.push(copyTerm(template, this.ctx.trail))
     } finally {
+      this.ctx.tables.barrier(false)
       sub.close()
     }
     return results
@@ -345,9 +347,11 @@ export class Engine {
 
   #succeeds(goal: RT, f: Frame): boolean {
     const sub = new Engine(this.ctx, goal, f.depth, false)
+    this.ctx.tables.barrier(true)
     try {
       return sub.next() === true
     } finally {
+      this.ctx.tables.barrier(false)
       sub.close()
     }
   }
@@ -395,13 +399,16 @@ export class Engine {
 
   #tabled(g: RT & { kind: 'atom' | 'compound' }, f: Frame): boolean {
     const ctx = this.ctx
-    const table = ctx.tables.call(g, (t) => {
+    const table = ctx.tables.call(g, () => {
       const goal = copyTerm(g, ctx.trail)
-      const sub = new Engine(ctx, goal, f.depth, false, true)
-      try {
-        while (sub.next()) ctx.tables.addAnswer(t, goal)
-      } finally {
-        sub.close()
+      const depth = f.depth
+      return (t) => {
+        const sub = new Engine(ctx, goal, depth, false, true)
+        try {
+          while (sub.next()) ctx.tables.addAnswer(t, goal)
+        } finally {
+          sub.close()
+        }
       }
     })
     return this.#tryAnswers(g, f, table, 0)
