@@ -49,6 +49,9 @@ export class LogicLayer implements LogicApi {
   #kb: KnowledgeBase | undefined
   #root: string | undefined
   #restoreError: string | undefined
+  /** The background restore started by {@link open}, and the counts its snapshot root records, while it runs. */
+  #restoring: Promise<void> | undefined
+  #pending: KbStats | undefined
   /** KB version at the last save/restore (a new, empty KB counts as saved). */
   #savedVersion = 0
   #cids: Set<string> | undefined
@@ -75,21 +78,40 @@ export class LogicLayer implements LogicApi {
 
   /**
    * Restores the snapshot named by the root file (when there is one) and, online, starts answering peers. A snapshot
-   * that cannot be read leaves the KB empty, is reported by `stats().restoreError`, and is not overwritten by `save()`
-   * until the KB is changed.
+   * whose root records the KB's counts is restored in the background (start does not grow with the KB): `stats()`
+   * reports the recorded counts meanwhile, and queries and changes wait for it. A snapshot that cannot be read
+   * leaves the KB empty, is reported by `stats().restoreError`, and is not overwritten by `save()` until the KB is
+   * changed.
    */
   async open(): Promise<void> {
     const root = await this.#snapshots.readRootFile()
     if (root !== undefined) {
-      try {
-        await this.restore(root)
-      } catch (err) {
+      const counts = await this.#snapshots.counts(root).catch(() => undefined)
+      const restoring = this.restore(root).catch((err: unknown) => {
         this.#root = root
         this.#restoreError = err instanceof Error ? err.message : String(err)
+      })
+      if (counts === undefined)
+        await restoring // a root from before counts were recorded: restored at once
+      else {
+        this.#root = root
+        this.#pending = counts
+        this.#restoring = restoring.finally(() => {
+          this.#pending = undefined
+          this.#restoring = undefined
+        })
       }
     }
-    // offline there is no one to answer (and nothing to load yet)
-    if (this.#network != null) (await this.#peerSide()).answer(await this.#knowledgeBase())
+    // offline there is no one to answer (and nothing to load yet); a background restore answers with its KB when done
+    if (this.#network != null) {
+      const { KnowledgeBase } = await loaded()
+      ;(await this.#peerSide()).answer(this.#kb ?? new KnowledgeBase())
+    }
+  }
+
+  /** Resolves once a background restore started by {@link open} has ended (at once when none runs). */
+  async settled(): Promise<void> {
+    await this.#restoring
   }
 
   /** Stops answering peers (the KB stays in memory; call {@link save} first to keep changes). */
@@ -98,8 +120,9 @@ export class LogicLayer implements LogicApi {
     this.#peers?.close()
   }
 
-  /** The KB, made (empty) when first needed. */
+  /** The KB, made (empty) when first needed; after the background restore, if one runs. */
   async #knowledgeBase(): Promise<KnowledgeBase> {
+    await this.#restoring
     const { KnowledgeBase } = await loaded()
     this.#kb ??= new KnowledgeBase()
     return this.#kb
@@ -198,7 +221,7 @@ export class LogicLayer implements LogicApi {
 
   /** Fact, rule, predicate and table counts, the root CID of the last snapshot, and the queries running now. */
   stats(): LogicStats {
-    const out: LogicStats = { ...(this.#kb?.stats() ?? EMPTY_STATS), activeQueries: this.#active }
+    const out: LogicStats = { ...(this.#pending ?? this.#kb?.stats() ?? EMPTY_STATS), activeQueries: this.#active }
     if (this.#root !== undefined) out.root = this.#root
     if (this.#restoreError !== undefined) out.restoreError = this.#restoreError
     return out

@@ -4,7 +4,12 @@ import { type CompiledClause, compileClause } from './clause-compile.js'
 import { addClause, newPredicate, type Predicate, select } from './clause-index.js'
 import type { SnapshotOptions } from './encoding.js'
 import { InvalidClauseError } from './errors.js'
-import { loadKnowledgeBaseBlocks, saveKnowledgeBaseBlocks } from './kb-snapshot.js'
+import {
+  loadKnowledgeBaseBlocks,
+  readSnapshotCounts,
+  type SnapshotCounts,
+  saveKnowledgeBaseBlocks,
+} from './kb-snapshot.js'
 import { parseProgram } from './parser.js'
 import { type Answer, type ProofAnswer, type QueryOptions, Solver } from './solver.js'
 import { type Clause, indicator, isFact, type Program, type Term } from './terms.js'
@@ -146,7 +151,16 @@ export class KnowledgeBase {
 
   /** Stores every clause as a block and a root block linking them; returns the root CID. */
   snapshot(blockstore: Pick<Blockstore, 'put'>, options: SnapshotOptions = {}): Promise<CID> {
-    return saveKnowledgeBaseBlocks(this.#all, [...this.#tabled], blockstore, options)
+    return saveKnowledgeBaseBlocks(this.#all, [...this.#tabled], blockstore, options, this.stats())
+  }
+
+  /** The counts a snapshot's root records (read from the root block alone), or `undefined` if it has none. */
+  static snapshotCounts(
+    blockstore: Pick<Blockstore, 'get'>,
+    root: CID,
+    options: SnapshotOptions = {},
+  ): Promise<SnapshotCounts | undefined> {
+    return readSnapshotCounts(blockstore, root, options)
   }
 
   /** A knowledge base read back from a root CID (every block hash-verified and validated). */
