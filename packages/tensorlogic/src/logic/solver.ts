@@ -113,6 +113,18 @@ export class Solver {
     return out
   }
 
+  /** The same as {@link prove}, synchronously (as {@link allSync}). */
+  proveSync(goal: string | Term, options: QueryOptions = {}): ProofAnswer | undefined {
+    const run = this.#start(goal, options, true)
+    try {
+      return run.engine.next() ? run.answer() : undefined
+    } catch (err) {
+      throw stackLimit(err)
+    } finally {
+      run.engine.close()
+    }
+  }
+
   #start(goal: string | Term, options: QueryOptions, proof: boolean) {
     const term = typeof goal === 'string' ? parseTerm(goal) : goal
     const tables = this.#tables()
