@@ -81,7 +81,12 @@ try {
       row('restore (read + verify packs)', restore, consult, 'read text file + parse + consult'),
       row('query heavy(X, Y) via node.logic', query, queryDirect, 'KnowledgeBase.query directly'),
       row('node start with the KB snapshot', startKb, startEmpty, 'node start with no KB'),
-      row('first query after that start (waits for the restore)', firstQuery, consult, 'read text file + parse + consult'),
+      row(
+        'first query after that start (waits for the restore)',
+        firstQuery,
+        consult,
+        'read text file + parse + consult',
+      ),
     ],
     [
       `median of ${REPEATS} runs each; one fact is added before each save so the snapshot is really written.`,
