@@ -117,7 +117,8 @@ export class LogicLayer implements LogicApi {
     // offline there is no one to answer (and nothing to load yet); a background restore answers with its KB when done
     if (this.#network != null) {
       const { KnowledgeBase } = await loaded()
-      ;(await this.#peerSide()).answer(this.#kb ?? new KnowledgeBase())
+      this.#kb ??= new KnowledgeBase() // replaced by the restored KB (which is then answered from) when it is read
+      ;(await this.#peerSide()).answer(this.#kb)
     }
   }
 
