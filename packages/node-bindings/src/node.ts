@@ -18,6 +18,7 @@ import {
   goalText,
   isUpstreamConfig,
   isUpstreamPredicate,
+  proofText,
   ruleText,
   type UpstreamNodeConfig,
   type UpstreamPredicate,
@@ -305,16 +306,7 @@ export class Node {
   prove(goal: string | UpstreamPredicate, options: InferOptions = {}) {
     if (!isUpstreamPredicate(goal)) return (async () => this.#n.logic.prove(textArg(goal, 'goal'), { ...options }))()
     const proof = this.#logicNow().proveSync(goalText(goal).text, { ...options })
-    if (proof === null) return null
-    const lines: string[] = []
-    const walk = (steps: ProofTree['proof'], depth: number) => {
-      for (const s of steps) {
-        lines.push(`${'  '.repeat(depth)}${s.goal}`)
-        walk(s.children, depth + 1)
-      }
-    }
-    walk(proof.proof, 0)
-    return lines.join('\n')
+    return proof === null ? null : proofText(proof)
   }
 
   /** Facts, rules and predicates in the KB, and the last snapshot's root CID (`numFacts`/`numRules` as the original). */

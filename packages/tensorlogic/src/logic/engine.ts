@@ -8,81 +8,31 @@ import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
 import { resolveTarget, T_BUILTIN, T_CALL, T_CLAUSES, T_CONTROL, T_NONDET, type Target } from './dispatch.js'
 import {
+  ANSWERS,
+  type ChoicePoint,
+  CLAUSES,
+  type Context,
+  check,
+  type Frame,
+  GOALS,
+  type PLog,
+  type PNode,
+} from './engine-state.js'
+import {
   DepthLimitError,
   InstantiationError,
   InvalidClauseError,
-  QueryTimeoutError,
   UnknownPredicateError,
   UnstratifiedError,
 } from './errors.js'
 import { loops, piKey } from './goals.js'
-import type { KnowledgeBase } from './knowledge-base.js'
 import type { ProofNode } from './solver.js'
-import type { ProgramAnalysis } from './strata.js'
-import type { AnswerTable, TableSpace } from './tabling.js'
+import type { AnswerTable } from './tabling.js'
 import type { Clause } from './terms.js'
-import { copyTerm, deref, type RT, type Trail, unify } from './unify.js'
-
-/** A goal to prove, with the rest of the conjunction after it. */
-export interface Frame {
-  readonly goal: RT
-  readonly next: Frame | null
-  readonly depth: number
-  readonly cutB: number
-  readonly pnode: PNode | null
-  /** Resolve against clauses even if the predicate is tabled (the evaluation of a table). */
-  readonly direct: boolean
-  /** The clause body goal this frame came from (caches what the goal resolves to), or null. */
-  readonly site: Site | null
-}
-/** A proof-log node: a goal as resolved and its parent. */
-export interface PNode {
-  readonly goal: RT
-  readonly via: ProofNode['via']
-  readonly clause?: Clause
-  readonly parent: PNode | null
-}
-/** The proof log, newest first. */
-export interface PLog {
-  readonly node: PNode
-  readonly next: PLog | null
-}
-const CLAUSES = 0
-const GOALS = 1
-const ANSWERS = 2
-interface ChoicePoint {
-  readonly kind: 0 | 1 | 2
-  readonly trailTop: number
-  readonly mark: number
-  readonly plog: PLog | null
-  readonly frame: Frame
-  readonly list: readonly CompiledClause[] | undefined
-  readonly table: AnswerTable | undefined
-  readonly idx: number
-}
-
-/** What one query's engines share. */
-export interface Context {
-  readonly kb: KnowledgeBase
-  readonly trail: Trail
-  readonly maxDepth: number
-  readonly deadline: number
-  readonly signal: AbortSignal | undefined
-  readonly tables: TableSpace
-  readonly analysis: ProgramAnalysis
-  /** What each `name/arity` resolves to in this knowledge base version (call sites cache entries of it). */
-  readonly targets: Map<string, Target>
-  steps: number
-}
+import { copyTerm, deref, type RT, unify } from './unify.js'
 
 const EMPTY: readonly RT[] = []
 const CUT: RT = { kind: 'atom', name: '!' }
-
-/** Ends the query when its signal fired or its deadline passed. */
-export function check(ctx: Context): void {
-  if (ctx.signal?.aborted) throw new QueryTimeoutError('query aborted', { cause: ctx.signal.reason })
-  if (Date.now() > ctx.deadline) throw new QueryTimeoutError()
-}
 
 /** The SLD resolution machine: a goal stack, a choicepoint stack and the trail (iterative, no JS recursion). */
 export class Engine {

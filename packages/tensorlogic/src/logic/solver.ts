@@ -1,5 +1,6 @@
 import type { Target } from './dispatch.js'
-import { type Context, check, Engine, type PLog, type PNode } from './engine.js'
+import { Engine } from './engine.js'
+import { type Context, check, type PLog, type PNode } from './engine-state.js'
 import { DepthLimitError } from './errors.js'
 import type { KnowledgeBase } from './knowledge-base.js'
 import { parseTerm } from './parser.js'
