@@ -25,7 +25,7 @@ export {
   PathNotFoundError,
   UnsafePathError,
 } from './errors.js'
-export { LogicLayer, type LogicQueryOptions, type LogicStats } from './logic-layer.js'
+export { LogicLayer, LogicNotReadyError, type LogicQueryOptions, type LogicStats } from './logic-layer.js'
 export type { DistributedQueryOptions, LogicDistributedAnswer } from './logic-peers.js'
 export type { ProofStep, ProofTree } from './logic-text.js'
 export { Mfs, parsePath as parseMfsPath } from './mfs.js'

@@ -3,7 +3,7 @@
  * `<repo>/tensorlogic/root`: {@link LogicSnapshots}), queried locally, and — online — shared with peers (rules over
  * Bitswap, queries over GossipSub: {@link LogicPeers}).
  */
-import { formatCid, isIpfrsError } from '@ipfrs/core'
+import { formatCid, IpfrsError, isIpfrsError } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
 import type { LogicApi, LogicQueryOptions, LogicStats, ProofTree } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
@@ -25,6 +25,15 @@ let engine: Promise<Engine> | undefined
 const loaded = (): Promise<Engine> => {
   engine ??= loadEngine()
   return engine
+}
+
+/** A synchronous KB call while the KB is not ready for one (see `LogicLayer.ready`): `ERR_LOGIC_NOT_READY`. */
+export class LogicNotReadyError extends IpfrsError {
+  static override readonly httpStatus = 409
+  static readonly code = 'ERR_LOGIC_NOT_READY'
+  constructor(why: string) {
+    super(LogicNotReadyError.code, `the knowledge base is not ready for a synchronous call: ${why}`)
+  }
 }
 
 /** What `KnowledgeBase.stats()` says of an empty KB: the counts of a KB not made yet. */
@@ -49,10 +58,16 @@ export class LogicLayer implements LogicApi {
   #kb: KnowledgeBase | undefined
   #root: string | undefined
   #restoreError: string | undefined
+  /** The background restore started by {@link open}, and the counts its snapshot root records, while it runs. */
+  #restoring: Promise<void> | undefined
+  #pending: KbStats | undefined
   /** KB version at the last save/restore (a new, empty KB counts as saved). */
   #savedVersion = 0
   #cids: Set<string> | undefined
   #queue: Promise<unknown> = Promise.resolve()
+  /** The solver once loaded (synchronous calls need it), and how many mutations are queued or running. */
+  #engine: Engine | undefined
+  #busy = 0
   /** Local queries and proofs running now (`stats().activeQueries`). */
   #active = 0
 
@@ -75,21 +90,41 @@ export class LogicLayer implements LogicApi {
 
   /**
    * Restores the snapshot named by the root file (when there is one) and, online, starts answering peers. A snapshot
-   * that cannot be read leaves the KB empty, is reported by `stats().restoreError`, and is not overwritten by `save()`
-   * until the KB is changed.
+   * whose root records the KB's counts is restored in the background (start does not grow with the KB): `stats()`
+   * reports the recorded counts meanwhile, and queries and changes wait for it. A snapshot that cannot be read
+   * leaves the KB empty, is reported by `stats().restoreError`, and is not overwritten by `save()` until the KB is
+   * changed.
    */
   async open(): Promise<void> {
     const root = await this.#snapshots.readRootFile()
     if (root !== undefined) {
-      try {
-        await this.restore(root)
-      } catch (err) {
+      const counts = await this.#snapshots.counts(root).catch(() => undefined)
+      const restoring = this.restore(root).catch((err: unknown) => {
         this.#root = root
         this.#restoreError = err instanceof Error ? err.message : String(err)
+      })
+      if (counts === undefined)
+        await restoring // a root from before counts were recorded: restored at once
+      else {
+        this.#root = root
+        this.#pending = counts
+        this.#restoring = restoring.finally(() => {
+          this.#pending = undefined
+          this.#restoring = undefined
+        })
       }
     }
-    // offline there is no one to answer (and nothing to load yet)
-    if (this.#network != null) (await this.#peerSide()).answer(await this.#knowledgeBase())
+    // offline there is no one to answer (and nothing to load yet); a background restore answers with its KB when done
+    if (this.#network != null) {
+      const { KnowledgeBase } = await loaded()
+      this.#kb ??= new KnowledgeBase() // replaced by the restored KB (which is then answered from) when it is read
+      ;(await this.#peerSide()).answer(this.#kb)
+    }
+  }
+
+  /** Resolves once a background restore started by {@link open} has ended (at once when none runs). */
+  async settled(): Promise<void> {
+    await this.#restoring
   }
 
   /** Stops answering peers (the KB stays in memory; call {@link save} first to keep changes). */
@@ -98,8 +133,9 @@ export class LogicLayer implements LogicApi {
     this.#peers?.close()
   }
 
-  /** The KB, made (empty) when first needed. */
+  /** The KB, made (empty) when first needed; after the background restore, if one runs. */
   async #knowledgeBase(): Promise<KnowledgeBase> {
+    await this.#restoring
     const { KnowledgeBase } = await loaded()
     this.#kb ??= new KnowledgeBase()
     return this.#kb
@@ -117,18 +153,64 @@ export class LogicLayer implements LogicApi {
 
   /** Runs `fn` after every earlier mutation has finished. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn)
+    this.#busy++
+    const run = this.#queue.then(fn, fn).finally(() => this.#busy--)
     this.#queue = run.catch(() => undefined)
     return run
   }
 
   async #add(clause: Clause): Promise<string> {
-    const { clauseCid } = await loaded()
-    const kb = await this.#knowledgeBase()
-    const cid = formatCid(clauseCid(clause))
+    const e = await loaded()
+    return this.#addNow(e, await this.#knowledgeBase(), clause)
+  }
+
+  #addNow(e: Engine, kb: KnowledgeBase, clause: Clause): string {
+    const cid = formatCid(e.clauseCid(clause))
     kb.add(clause)
     this.#cids?.add(cid)
     return cid
+  }
+
+  /** Loads the solver and waits for a background restore: after it, the synchronous calls (`…Sync`) can run. */
+  async ready(): Promise<void> {
+    this.#engine = await loaded()
+    await this.#knowledgeBase()
+  }
+
+  /** The solver and KB for a synchronous call: `ERR_LOGIC_NOT_READY` before {@link ready} or while a mutation runs. */
+  #now(): { e: Engine; kb: KnowledgeBase } {
+    if (this.#engine === undefined || this.#kb === undefined) throw new LogicNotReadyError('await ready() first')
+    if (this.#restoring !== undefined || this.#busy > 0) throw new LogicNotReadyError('a change is in progress')
+    return { e: this.#engine, kb: this.#kb }
+  }
+
+  /** {@link addFact} (or, with `rule`, {@link addRule}) synchronously. */
+  addSync(text: string, rule = false): string {
+    const { e, kb } = this.#now()
+    const clause = e.parseClause(text)
+    if (e.isFact(clause) === rule)
+      throw new e.InvalidClauseError(
+        `${rule ? 'not a rule (it has no body)' : 'not a fact (it has a body)'}: ${text.trim()}`,
+      )
+    return this.#addNow(e, kb, clause)
+  }
+
+  /** {@link query} synchronously (`signal` cannot fire during it; `timeoutMs` and the config's limit apply). */
+  querySync(goal: string, options: LogicQueryOptions = {}): Array<Record<string, string>> {
+    const { e, kb } = this.#now()
+    return new e.Solver(kb).allSync(goal, this.#withLimit(options)).map(e.printed)
+  }
+
+  /** {@link prove} synchronously. */
+  proveSync(goal: string, options: LogicQueryOptions = {}): ProofTree | null {
+    const { e, kb } = this.#now()
+    const found = new e.Solver(kb).proveSync(goal, this.#withLimit(options))
+    return found === undefined ? null : { bindings: e.printed(found.bindings), proof: found.proof.map(e.proofStep) }
+  }
+
+  #withLimit(options: LogicQueryOptions): LogicQueryOptions {
+    const limit = this.#repo.config.Logic.QueryTimeoutMs
+    return options.timeoutMs === undefined && limit !== undefined ? { ...options, timeoutMs: limit } : options
   }
 
   /** Adds one fact (`parent(tom, bob).`); returns its clause CID. A rule is `ERR_INVALID_CLAUSE`, bad text `ERR_PARSE`. */
@@ -198,7 +280,7 @@ export class LogicLayer implements LogicApi {
 
   /** Fact, rule, predicate and table counts, the root CID of the last snapshot, and the queries running now. */
   stats(): LogicStats {
-    const out: LogicStats = { ...(this.#kb?.stats() ?? EMPTY_STATS), activeQueries: this.#active }
+    const out: LogicStats = { ...(this.#pending ?? this.#kb?.stats() ?? EMPTY_STATS), activeQueries: this.#active }
     if (this.#root !== undefined) out.root = this.#root
     if (this.#restoreError !== undefined) out.restoreError = this.#restoreError
     return out

@@ -7,7 +7,10 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type CID, isIpfrsError, parseCid } from '@ipfrs/core'
 import type { Repo } from '@ipfrs/storage'
-import type { KnowledgeBase } from '@ipfrs/tensorlogic'
+import type { KbStats, KnowledgeBase } from '@ipfrs/tensorlogic'
+
+/** A snapshot's recorded counts. */
+export type LogicCounts = KbStats
 
 /** Where a node's KB snapshots are kept: blocks in the repo, the current root in a file. Not serialised itself. */
 export class LogicSnapshots {
@@ -65,6 +68,12 @@ export class LogicSnapshots {
   async read(root: string): Promise<KnowledgeBase> {
     const { KnowledgeBase } = await import('@ipfrs/tensorlogic') // the solver, loaded when there is a KB to restore
     return KnowledgeBase.restore(this.#repo.blockstore, parseCid(root))
+  }
+
+  /** The KB counts recorded in the snapshot's root block (read alone), or undefined for a root without them. */
+  async counts(root: string): Promise<LogicCounts | undefined> {
+    const { KnowledgeBase } = await import('@ipfrs/tensorlogic')
+    return KnowledgeBase.snapshotCounts(this.#repo.blockstore, parseCid(root))
   }
 
   /** The root CID in the root file, or undefined when there is none (or it is empty). */

@@ -175,6 +175,7 @@ export class Node implements LocalNodeApi {
       try {
         await tensor?.stop() // no new TensorSwap streams from peers
         logic?.close()
+        await logic?.settled() // a background restore reads the repo: let it end before the repo closes
         if (logic?.changed === true) await logic.save() // the KB snapshot, while the network and repo are up
       } finally {
         await semantic?.stop() // saves the index (a delta or a full snapshot)

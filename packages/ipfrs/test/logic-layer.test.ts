@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseCid } from '@ipfrs/core'
 import { blockKey } from '@ipfrs/storage'
@@ -99,6 +99,30 @@ describe('node.logic (offline, over a temp repo)', () => {
     await again.stop()
     nodes.length = 0
     expect((await readFile(join(repoPath, 'tensorlogic', 'root'), 'utf8')).trim()).toBe(root)
+  })
+
+  it('restores a snapshot in the background: stats from its root at once, queries wait, failures reported after', async () => {
+    const { node, repoPath } = await fresh()
+    await node.logic.load(FAMILY)
+    const root = await node.logic.save()
+    await node.stop()
+    nodes.length = 0
+    const again = await start(repoPath)
+    expect(again.logic.stats()).toMatchObject({ facts: 3, rules: 2, root }) // recorded in the root, or restored
+    expect((await again.logic.query('ancestor(tom, W)')).map((a) => a.W)).toEqual(['bob', 'ann', 'joe'])
+    const rootFile = again.repo.blockFile(parseCid(root))
+    await again.stop()
+    nodes.length = 0
+
+    // every block but the root damaged: start still ends (it reads only the root); the restore then fails
+    for (const f of await readdir(join(repoPath, 'blocks'), { recursive: true, withFileTypes: true }))
+      if (f.isFile() && join(f.parentPath, f.name) !== rootFile)
+        await writeFile(join(f.parentPath, f.name), new Uint8Array([1, 2, 3]))
+    const damaged = await start(repoPath)
+    await damaged.logic.settled()
+    expect(damaged.logic.stats()).toMatchObject({ clauses: 0, root })
+    expect(damaged.logic.stats().restoreError).toBeTruthy()
+    expect(await codeOf(damaged.logic.query('parent(X, Y)'))).toBe('ERR_UNKNOWN_PREDICATE')
   })
 
   it('serializes concurrent mutations: every addFact lands', async () => {

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { formatCid, isIpfrsError, localConfig, parseCid } from '@ipfrs/core'
 import type { LogicQueryOptions, ProofTree } from '@ipfrs/node-api'
-import { createNode, type Node as IpfrsNode, semantic } from 'ipfrs'
+import { createNode, type Node as IpfrsNode, LogicNotReadyError, semantic } from 'ipfrs'
 import { InvalidArgumentError, NotStartedError } from './errors.js'
 import { readIndexFile, writeIndexFile } from './index-file.js'
 import { SerialQueue } from './queue.js'
@@ -18,6 +18,7 @@ import {
   goalText,
   isUpstreamConfig,
   isUpstreamPredicate,
+  proofText,
   ruleText,
   type UpstreamNodeConfig,
   type UpstreamPredicate,
@@ -128,6 +129,9 @@ export class Node {
       ...(this.#upstream?.semantic === false ? { semantic: false } : {}),
     })
     await node.start()
+    // the solver loaded and the KB restored now, so that the original's facts, rules and goals (objects) can be
+    // added and asked synchronously, as in the original
+    await node.logic.ready()
     this.#node = node
   }
 
@@ -224,6 +228,7 @@ export class Node {
       online: this.config.online === true,
     })
     await again.start()
+    await again.logic.ready()
     this.#node = again
     return again.semantic.store
   }
@@ -244,56 +249,64 @@ export class Node {
     return hits.map(plainHit)
   }
 
-  /** Adds one fact (`parent(tom, bob).`, or the original's `{ name, args }`); returns its CID string. */
-  async addFact(fact: string | UpstreamPredicate): Promise<string> {
-    const logic = this.#n.logic
-    const text = isUpstreamPredicate(fact) ? factText(fact) : textArg(fact, 'fact')
-    return this.#queue.run(() => logic.addFact(text))
+  /**
+   * Adds one fact: text (`parent(tom, bob).`, resolves to its CID string) or, synchronously as in the original, its
+   * `{ name, args }` (returns the CID string; `ERR_LOGIC_NOT_READY` while a change made with text is still running).
+   */
+  addFact(fact: UpstreamPredicate): string
+  addFact(fact: string): Promise<string>
+  addFact(fact: string | UpstreamPredicate): string | Promise<string> {
+    if (isUpstreamPredicate(fact)) return this.#logicNow().addSync(factText(fact))
+    return this.#addText(fact, false)
   }
 
-  /** Adds one rule (`g(X, Z) :- p(X, Y), p(Y, Z).`, or the original's `{ head, body }`); returns its CID string. */
-  async addRule(rule: string | UpstreamRule): Promise<string> {
+  /** The KB for a synchronous (original-style) call: `ERR_LOGIC_NOT_READY` while calls made before it still run. */
+  #logicNow() {
     const logic = this.#n.logic
-    if (typeof rule === 'string') return this.#queue.run(() => logic.addRule(rule))
+    if (this.#queue.pending > 0) throw new LogicNotReadyError('a change made before it is still running')
+    return logic
+  }
+
+  async #addText(text: unknown, rule: boolean): Promise<string> {
+    const logic = this.#n.logic
+    const clause = textArg(text, rule ? 'rule' : 'fact')
+    return this.#queue.run(() => (rule ? logic.addRule(clause) : logic.addFact(clause)))
+  }
+
+  /** Adds one rule: text (`g(X, Z) :- p(X, Y), p(Y, Z).`, async) or, synchronously, the original's `{ head, body }`. */
+  addRule(rule: UpstreamRule): string
+  addRule(rule: string): Promise<string>
+  addRule(rule: string | UpstreamRule): string | Promise<string> {
+    if (typeof rule === 'string') return this.#addText(rule, true)
     const { text, fact } = ruleText(rule)
-    return this.#queue.run(() => (fact ? logic.addFact(text) : logic.addRule(text)))
+    return this.#logicNow().addSync(text, !fact)
   }
 
   /**
    * Every solution of `goal` (or the first `limit`) as variable name → printed term, e.g. `[{ X: 'tom' }]`. A goal
-   * object (the original's `{ name, args }`) gives the original's shape: one string per solution, `X = 'Alice'`.
+   * object (the original's `{ name, args }`) is answered synchronously in the original's shape: one string per
+   * solution, `X = 'Alice'`.
    */
-  async infer(goal: string, options?: InferOptions): Promise<Array<Record<string, string>>>
-  async infer(goal: UpstreamPredicate, options?: InferOptions): Promise<string[]>
-  async infer(goal: string | UpstreamPredicate, options: InferOptions = {}) {
-    if (!isUpstreamPredicate(goal)) return this.#n.logic.query(textArg(goal, 'goal'), { ...options })
+  infer(goal: string, options?: InferOptions): Promise<Array<Record<string, string>>>
+  infer(goal: UpstreamPredicate, options?: InferOptions): string[]
+  infer(goal: string | UpstreamPredicate, options: InferOptions = {}) {
+    if (!isUpstreamPredicate(goal)) return (async () => this.#n.logic.query(textArg(goal, 'goal'), { ...options }))()
     const { text, vars } = goalText(goal)
-    const logic = this.#n.logic
-    await this.#queue.idle() // the original's addFact is synchronous: facts added just before are seen
-    return (await logic.query(text, { ...options })).map((b) => answerText(b, vars))
+    return this.#logicNow()
+      .querySync(text, { ...options })
+      .map((b) => answerText(b, vars))
   }
 
   /**
-   * The proof tree of the first solution of `goal`, or null when there is none. A goal object gives the original's
-   * shape: the proof as text (one proven goal a line, sub-goals indented), or null.
+   * The proof tree of the first solution of `goal`, or null when there is none. A goal object is proven
+   * synchronously, in the original's shape: the proof as text (one proven goal a line, sub-goals indented), or null.
    */
-  async prove(goal: string, options?: InferOptions): Promise<ProofTree | null>
-  async prove(goal: UpstreamPredicate, options?: InferOptions): Promise<string | null>
-  async prove(goal: string | UpstreamPredicate, options: InferOptions = {}) {
-    if (!isUpstreamPredicate(goal)) return this.#n.logic.prove(textArg(goal, 'goal'), { ...options })
-    const logic = this.#n.logic
-    await this.#queue.idle()
-    const proof = await logic.prove(goalText(goal).text, { ...options })
-    if (proof === null) return null
-    const lines: string[] = []
-    const walk = (steps: ProofTree['proof'], depth: number) => {
-      for (const s of steps) {
-        lines.push(`${'  '.repeat(depth)}${s.goal}`)
-        walk(s.children, depth + 1)
-      }
-    }
-    walk(proof.proof, 0)
-    return lines.join('\n')
+  prove(goal: string, options?: InferOptions): Promise<ProofTree | null>
+  prove(goal: UpstreamPredicate, options?: InferOptions): string | null
+  prove(goal: string | UpstreamPredicate, options: InferOptions = {}) {
+    if (!isUpstreamPredicate(goal)) return (async () => this.#n.logic.prove(textArg(goal, 'goal'), { ...options }))()
+    const proof = this.#logicNow().proveSync(goalText(goal).text, { ...options })
+    return proof === null ? null : proofText(proof)
   }
 
   /** Facts, rules and predicates in the KB, and the last snapshot's root CID (`numFacts`/`numRules` as the original). */

@@ -3,6 +3,7 @@
  * `{ storagePath, enableSemantic, enableTensorlogic }`, facts and goals as `{ name, args: [{ kind, value }] }`, rules
  * as `{ head, body: [...] }`. They are turned into our config and our clause text here.
  */
+import type { ProofTree } from '@ipfrs/node-api'
 import { InvalidArgumentError } from './errors.js'
 
 /** The original's node config: every field optional, no vector dimension. */
@@ -143,4 +144,17 @@ export function goalText(p: unknown): { text: string; vars: Map<string, string> 
 export function answerText(bindings: Record<string, string>, vars: Map<string, string>): string {
   const parts = [...vars].map(([name, ours]) => `${name} = ${bindings[ours] ?? ours}`)
   return parts.length === 0 ? 'true' : parts.join(', ')
+}
+
+/** A proof in the original's shape: one proven goal a line, sub-goals indented two spaces per level. */
+export function proofText(proof: ProofTree): string {
+  const lines: string[] = []
+  const walk = (steps: ProofTree['proof'], depth: number) => {
+    for (const s of steps) {
+      lines.push(`${'  '.repeat(depth)}${s.goal}`)
+      walk(s.children, depth + 1)
+    }
+  }
+  walk(proof.proof, 0)
+  return lines.join('\n')
 }

@@ -42,6 +42,7 @@ describe('a CommonJS program written for the original bindings (@cool-japan/ipfr
     const search = steps.search as { first: string; expected: string; count: number; score: number }
     expect(search.count).toBe(5)
     expect(search.first).toBe(search.expected) // the document whose vector the query is nearest to
+    expect(steps['sync-add']).toEqual({ fact: 'string', rule: 'string' }) // not promises: synchronous calls
     expect(steps.infer).toEqual(["X = 'Alice'"])
     expect(steps.prove).toContain("grandparent('Alice','Charlie')".replace(/,/g, ', '))
     expect(steps['prove-none']).toBeNull()
@@ -60,7 +61,7 @@ describe('a CommonJS program written for the original bindings (@cool-japan/ipfr
         code: 'ERR_DIMENSION_MISMATCH',
       })
       expect(
-        await again.infer({
+        again.infer({
           name: 'parent',
           args: [
             { kind: 'var', value: 'who' },
@@ -77,12 +78,20 @@ describe('a CommonJS program written for the original bindings (@cool-japan/ipfr
     const node = new Node({ storagePath: join(dir, 'bad') })
     await node.start()
     try {
-      await expect(node.addFact({ name: 'p', args: [{ kind: 'int', value: 'x' }] })).rejects.toMatchObject({
-        code: 'ERR_INVALID_PARAMETER',
-      })
-      await expect(node.addFact({ name: 'p', args: [{ kind: 'tuple' as never, value: '1' }] })).rejects.toMatchObject({
-        code: 'ERR_INVALID_PARAMETER',
-      })
+      expect(() => node.addFact({ name: 'p', args: [{ kind: 'int', value: 'x' }] })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_PARAMETER' }),
+      )
+      expect(() => node.addFact({ name: 'p', args: [{ kind: 'tuple' as never, value: '1' }] })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_PARAMETER' }),
+      )
+      // a text change still running: the synchronous form says so with a typed error instead of racing it
+      const pending = node.addFact('q(1).')
+      expect(() => node.addFact({ name: 'q', args: [{ kind: 'int', value: 2 }] })).toThrow(
+        expect.objectContaining({ code: 'ERR_LOGIC_NOT_READY' }),
+      )
+      await pending
+      expect(typeof node.addFact({ name: 'q', args: [{ kind: 'int', value: 2 }] })).toBe('string')
+      expect(node.infer({ name: 'q', args: [{ kind: 'var', value: 'N' }] })).toEqual(['N = 1', 'N = 2'])
     } finally {
       await node.stop()
     }

@@ -159,7 +159,15 @@ export function evaluate(t0: RT, depth = 0): Num {
     case 'compound': {
       if (depth > 10_000) throw new EvaluationError('arithmetic expression too deep')
       if (t.args.length === 2) {
-        const f = BINARY[t.name]
+        const name = t.name
+        if (name === '+' || name === '-') {
+          // the common integer case without the operator table
+          const a = evaluate(t.args[0] as RT, depth + 1)
+          const b = evaluate(t.args[1] as RT, depth + 1)
+          if (typeof a === 'bigint' && typeof b === 'bigint') return name === '+' ? a + b : a - b
+          return (BINARY[name] as (a: Num, b: Num) => Num)(a, b)
+        }
+        const f = BINARY[name]
         if (f) return f(evaluate(t.args[0] as RT, depth + 1), evaluate(t.args[1] as RT, depth + 1))
       } else if (t.args.length === 1) {
         if (t.name === '.' || t.name === '[]') throw new EvaluationError('list in arithmetic')

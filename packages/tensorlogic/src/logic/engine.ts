@@ -1,81 +1,38 @@
 import { aggregateResult, aggregateTemplate } from './aggregate.js'
-import { arrayToList, BUILTINS, LIBRARY } from './builtins.js'
-import { formatSink, formatString, NONDET_BUILTINS } from './builtins-text.js'
+import type { Builtin } from './builtins.js'
+import { arrayToList } from './builtins.js'
+import type { NondetBuiltin } from './builtins-text.js'
+import { formatSink, formatString } from './builtins-text.js'
+import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
+import type { Predicate } from './clause-index.js'
+import { select } from './clause-index.js'
+import { resolveTarget, T_BUILTIN, T_CALL, T_CLAUSES, T_CONTROL, T_NONDET, type Target } from './dispatch.js'
+import {
+  ANSWERS,
+  type ChoicePoint,
+  CLAUSES,
+  type Context,
+  check,
+  type Frame,
+  GOALS,
+  type PLog,
+  type PNode,
+} from './engine-state.js'
 import {
   DepthLimitError,
   InstantiationError,
   InvalidClauseError,
-  QueryTimeoutError,
   UnknownPredicateError,
   UnstratifiedError,
 } from './errors.js'
-import { CONTROL, loops, piKey } from './goals.js'
-import { type CompiledClause, instantiate, KnowledgeBase, type Tpl, unifyTpl } from './knowledge-base.js'
+import { loops, piKey } from './goals.js'
 import type { ProofNode } from './solver.js'
-import type { ProgramAnalysis } from './strata.js'
-import type { AnswerTable, TableSpace } from './tabling.js'
+import type { AnswerTable } from './tabling.js'
 import type { Clause } from './terms.js'
-import { copyTerm, deref, type RT, type Trail, unify } from './unify.js'
-
-/** A goal to prove, with the rest of the conjunction after it. */
-export interface Frame {
-  readonly goal: RT
-  readonly next: Frame | null
-  readonly depth: number
-  readonly cutB: number
-  readonly pnode: PNode | null
-  /** Resolve against clauses even if the predicate is tabled (the evaluation of a table). */
-  readonly direct?: boolean
-}
-/** A proof-log node: a goal as resolved and its parent. */
-export interface PNode {
-  readonly goal: RT
-  readonly via: ProofNode['via']
-  readonly clause?: Clause
-  readonly parent: PNode | null
-}
-/** The proof log, newest first. */
-export interface PLog {
-  readonly node: PNode
-  readonly next: PLog | null
-}
-const CLAUSES = 0
-const GOALS = 1
-const ANSWERS = 2
-interface ChoicePoint {
-  readonly kind: 0 | 1 | 2
-  readonly trailTop: number
-  readonly mark: number
-  readonly plog: PLog | null
-  readonly frame: Frame
-  readonly list: readonly CompiledClause[] | undefined
-  readonly table: AnswerTable | undefined
-  readonly idx: number
-}
-
-/** What one query's engines share. */
-export interface Context {
-  readonly kb: KnowledgeBase
-  readonly trail: Trail
-  readonly maxDepth: number
-  readonly deadline: number
-  readonly signal: AbortSignal | undefined
-  readonly tables: TableSpace
-  readonly analysis: ProgramAnalysis
-  /** Per predicate: its clauses when none has an index key (indexing cannot narrow them), else null. */
-  readonly unindexed: Map<string, readonly CompiledClause[] | null>
-  steps: number
-}
+import { copyTerm, deref, type RT, unify } from './unify.js'
 
 const EMPTY: readonly RT[] = []
 const CUT: RT = { kind: 'atom', name: '!' }
-let library: KnowledgeBase | undefined
-
-/** Ends the query when its signal fired or its deadline passed. */
-export function check(ctx: Context): void {
-  if (ctx.signal?.aborted) throw new QueryTimeoutError('query aborted', { cause: ctx.signal.reason })
-  if (Date.now() > ctx.deadline) throw new QueryTimeoutError()
-}
 
 /** The SLD resolution machine: a goal stack, a choicepoint stack and the trail (iterative, no JS recursion). */
 export class Engine {
@@ -98,7 +55,7 @@ export class Engine {
     this.#trailStart = trail.refs.length
     this.#savedMark = trail.varMark
     this.#baseMark = trail.varMark = trail.counter
-    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct }
+    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct, site: null }
   }
 
   /** Runs to the next solution (true), to failure (false) or for `budget` steps (null: call again). */
@@ -171,7 +128,7 @@ export class Engine {
   }
 
   #frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
-    return { goal, next, depth: f.depth, cutB, pnode: f.pnode }
+    return { goal, next, depth: f.depth, cutB, pnode: f.pnode, direct: false, site: null }
   }
 
   #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
@@ -186,104 +143,134 @@ export class Engine {
     if (g.kind !== 'atom' && g.kind !== 'compound') throw new InvalidClauseError(`goal is not callable: ${g.kind}`)
     const args = g.kind === 'compound' ? g.args : EMPTY
     const n = args.length
-    const key = piKey(g.name, n)
-    if (CONTROL.has(g.name))
-      switch (n === 0 ? g.name : key) {
-        case 'true':
-          return true
-        case 'fail':
-        case 'false':
-          return false
-        case '!':
-          this.#popTo(f.cutB)
-          return true
-        case ',/2':
-          this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
-          return true
-        case ';/2': {
-          const c = deref(args[0] as RT)
-          const B = this.cps.length
-          this.#push(GOALS, this.#frame(args[1] as RT, f.next, f), 0)
-          if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
-            const then = this.#frame(c.args[1] as RT, f.next, f)
-            this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
-          } else this.goals = this.#frame(c, f.next, f)
-          return true
-        }
-        case '->/2': {
-          const B = this.cps.length
-          const then = this.#frame(args[1] as RT, f.next, f)
-          this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
-          return true
-        }
-        case '\\+/1':
-        case 'not/1':
-          return !this.#succeeds(args[0] as RT, f)
-        case 'forall/2':
-          return !this.#succeeds(
-            {
-              kind: 'compound',
-              name: ',',
-              args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
-            },
-            f,
-          )
-        case 'findall/3':
-          return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
-        case 'aggregate_all/3': {
-          const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
-          const result = aggregateResult(args[0] as RT, items)
-          return result !== null && unify(args[2] as RT, result, this.ctx.trail)
-        }
-        case 'format/3': {
-          const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
-          return unify(target, value, this.ctx.trail)
-        }
+    const ctx = this.ctx
+    const site = f.site
+    let t: Target
+    if (site !== null && site.owner === ctx.targets) t = site.target as Target
+    else {
+      t = this.#target(g.name, n)
+      if (site !== null) {
+        site.owner = ctx.targets
+        site.target = t
       }
-    if (g.name === 'call' && n >= 1) {
+    }
+    if (t.kind === T_CONTROL) return this.#control(t.key, args, f)
+    if (t.kind === T_CALL) {
       let goal = deref(args[0] as RT)
       if (n > 1) {
         if (goal.kind === 'atom') goal = { kind: 'compound', name: goal.name, args: args.slice(1) }
         else if (goal.kind === 'compound')
           goal = { kind: 'compound', name: goal.name, args: [...goal.args, ...args.slice(1)] }
       }
-      this.goals = { goal, next: f.next, depth: f.depth, cutB: this.cps.length, pnode: f.pnode }
+      this.goals = {
+        goal,
+        next: f.next,
+        depth: f.depth,
+        cutB: this.cps.length,
+        pnode: f.pnode,
+        direct: false,
+        site: null,
+      }
       return true
     }
-    const kb = this.ctx.kb
-    const analysis = this.ctx.analysis
-    if (!f.direct && analysis.tabled.has(key)) {
-      const cycle = analysis.unstratified.get(key)
-      if (cycle !== undefined) throw new UnstratifiedError(cycle)
+    if (t.tabled && !f.direct) {
+      if (t.cycle !== undefined) throw new UnstratifiedError(t.cycle)
       // A proof is wanted through automatically tabled predicates: SLD resolution that fails on a call that is a
       // variant of one of its ancestors (complete for function-free programs), instead of an opaque table leaf.
-      if (!this.proof || !analysis.autoTabled.has(key)) return this.#tabled(g, f)
+      if (!this.proof || !t.autoTabled) return this.#tabled(g, f)
       if (loops(g, f.pnode)) return false
     }
-    const builtin = BUILTINS.get(key)
-    if (builtin !== undefined) {
-      if (!builtin(args, this.ctx.trail)) return false
-      if (this.proof) this.#log(g, 'builtin', f.pnode)
-      return true
+    switch (t.kind) {
+      case T_BUILTIN:
+        if (!(t.builtin as Builtin)(args, ctx.trail)) return false
+        if (this.proof) this.#log(g, 'builtin', f.pnode)
+        return true
+      case T_CLAUSES:
+        return this.#tryClauses(g, args, f, select(t.pred as Predicate, args[0]), 0)
+      case T_NONDET:
+        return this.#nondet(g, args, (t.nondet as NondetBuiltin)(args), f)
+      default:
+        throw new UnknownPredicateError(t.key)
     }
-    let list = this.ctx.unindexed.get(key) ?? kb.candidates(key, args[0])
-    if (list === undefined) {
-      const nondet = NONDET_BUILTINS.get(key)
-      if (nondet !== undefined) return this.#nondet(g, args, nondet(args), f)
-      library ??= libraryKb()
-      list = library.candidates(key, args[0])
-      if (list === undefined) throw new UnknownPredicateError(key)
+  }
+
+  #target(name: string, n: number): Target {
+    const key = piKey(name, n)
+    const ctx = this.ctx
+    let t = ctx.targets.get(key)
+    if (t === undefined) {
+      t = resolveTarget(key, n, ctx.kb, ctx.analysis)
+      ctx.targets.set(key, t)
     }
-    return this.#tryClauses(g, args, f, list, 0)
+    return t
+  }
+
+  /** The control constructs and solver-level built-ins. */
+  #control(key: string, args: readonly RT[], f: Frame): boolean {
+    switch (key) {
+      case 'true/0':
+        return true
+      case 'fail/0':
+      case 'false/0':
+        return false
+      case '!/0':
+        this.#popTo(f.cutB)
+        return true
+      case ',/2':
+        this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
+        return true
+      case ';/2': {
+        const c = deref(args[0] as RT)
+        const B = this.cps.length
+        this.#push(GOALS, this.#frame(args[1] as RT, f.next, f), 0)
+        if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
+          const then = this.#frame(c.args[1] as RT, f.next, f)
+          this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
+        } else this.goals = this.#frame(c, f.next, f)
+        return true
+      }
+      case '->/2': {
+        const B = this.cps.length
+        const then = this.#frame(args[1] as RT, f.next, f)
+        this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
+        return true
+      }
+      case '\\+/1':
+      case 'not/1':
+        return !this.#succeeds(args[0] as RT, f)
+      case 'forall/2':
+        return !this.#succeeds(
+          {
+            kind: 'compound',
+            name: ',',
+            args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
+          },
+          f,
+        )
+      case 'findall/3':
+        return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
+      case 'aggregate_all/3': {
+        const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
+        const result = aggregateResult(args[0] as RT, items)
+        return result !== null && unify(args[2] as RT, result, this.ctx.trail)
+      }
+      case 'format/3': {
+        const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
+        return unify(target, value, this.ctx.trail)
+      }
+    }
+    return false
   }
 
   /** Copies of `template` for every solution of `goal` (findall/3). */
   #collect(template: RT, goal: RT, f: Frame): RT[] {
     const results: RT[] = []
     const sub = new Engine(this.ctx, goal, f.depth, false)
+    this.ctx.tables.barrier(true)
     try {
       while (sub.next()) results.push(copyTerm(template, this.ctx.trail))
     } finally {
+      this.ctx.tables.barrier(false)
       sub.close()
     }
     return results
@@ -310,9 +297,11 @@ export class Engine {
 
   #succeeds(goal: RT, f: Frame): boolean {
     const sub = new Engine(this.ctx, goal, f.depth, false)
+    this.ctx.tables.barrier(true)
     try {
       return sub.next() === true
     } finally {
+      this.ctx.tables.barrier(false)
       sub.close()
     }
   }
@@ -339,7 +328,15 @@ export class Engine {
         const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
         let next = f.next
         for (let k = c.body.length - 1; k >= 0; k--) {
-          next = { goal: instantiate(c.body[k] as Tpl, vars, trail), next, depth, cutB: B, pnode }
+          next = {
+            goal: instantiate(c.body[k] as Tpl, vars, trail),
+            next,
+            depth,
+            cutB: B,
+            pnode,
+            direct: false,
+            site: c.sites[k] as Site,
+          }
         }
         this.goals = next
         return true
@@ -352,13 +349,16 @@ export class Engine {
 
   #tabled(g: RT & { kind: 'atom' | 'compound' }, f: Frame): boolean {
     const ctx = this.ctx
-    const table = ctx.tables.call(g, (t) => {
+    const table = ctx.tables.call(g, () => {
       const goal = copyTerm(g, ctx.trail)
-      const sub = new Engine(ctx, goal, f.depth, false, true)
-      try {
-        while (sub.next()) ctx.tables.addAnswer(t, goal)
-      } finally {
-        sub.close()
+      const depth = f.depth
+      return (t) => {
+        const sub = new Engine(ctx, goal, depth, false, true)
+        try {
+          while (sub.next()) ctx.tables.addAnswer(t, goal)
+        } finally {
+          sub.close()
+        }
       }
     })
     return this.#tryAnswers(g, f, table, 0)
@@ -383,10 +383,4 @@ export class Engine {
     if (table.status !== 'complete') this.ctx.tables.starved(table)
     return false
   }
-}
-
-function libraryKb(): KnowledgeBase {
-  const kb = new KnowledgeBase()
-  kb.consult(LIBRARY)
-  return kb
 }

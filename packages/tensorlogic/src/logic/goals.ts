@@ -1,4 +1,4 @@
-import type { PNode } from './engine.js'
+import type { PNode } from './engine-state.js'
 import { type RT, variantKey } from './unify.js'
 
 /** Names of the control constructs and solver-level built-ins handled in `step` before predicate lookup. */

@@ -1,5 +1,5 @@
 /**
- * Knowledge-base snapshots as IPLD blocks. A snapshot (format 2) is a root `{ tensorlogic: 2, tabled: [name/arity],
+ * Knowledge-base snapshots as IPLD blocks. A snapshot (format 2) is a root `{ tensorlogic: 2, tabled: [name/arity], counts,
  * packs: [CID] }` (or `index: [CID]` of `{ packs: [CID] }` blocks past {@link LINKS} packs) over pack blocks
  * `{ clauses: [clause value, ...] }`, each clause value the very map its own clause block holds. Packs are cut where the
  * content says (a clause ends a pack when a hash of its bytes falls under its share of {@link PACK_TARGET}, once the
@@ -71,10 +71,12 @@ export async function saveKnowledgeBaseBlocks(
   tabled: readonly string[],
   bs: Pick<Blockstore, 'put'>,
   options: SnapshotOptions = {},
+  counts?: SnapshotCounts,
 ): Promise<CID> {
   const packs: CID[] = []
   for (const p of packClauses(clauses)) packs.push(await putValue(bs, { clauses: p }, options))
   const root: Record<string, unknown> = { tensorlogic: 2, tabled: [...tabled].sort() }
+  if (counts !== undefined) root.counts = { ...counts }
   if (packs.length <= LINKS) root.packs = packs
   else {
     const index: CID[] = []
@@ -118,6 +120,31 @@ async function packClausesOf(bs: Pick<Blockstore, 'get'>, cid: CID, options: Sna
   } catch (err) {
     throw new InvalidRuleBlockError(cid.toString(), (err as Error).message, { cause: err })
   }
+}
+
+/** The KB's counts a snapshot root records (so a node can report them before it has read the packs). */
+export interface SnapshotCounts {
+  readonly clauses: number
+  readonly facts: number
+  readonly rules: number
+  readonly predicates: number
+  readonly tabled: number
+}
+const COUNT_KEYS = ['clauses', 'facts', 'rules', 'predicates', 'tabled'] as const
+
+/** The counts recorded in a snapshot's root block (hash-verified), or `undefined` for a root without them. */
+export async function readSnapshotCounts(
+  bs: Pick<Blockstore, 'get'>,
+  root: CID,
+  options: SnapshotOptions = {},
+): Promise<SnapshotCounts | undefined> {
+  const value = decodeVerified(root, await readBlock(bs, root, options)) as Record<string, unknown> | null
+  if (value === null || typeof value !== 'object' || (value.tensorlogic !== 1 && value.tensorlogic !== 2))
+    throw new InvalidRuleBlockError(root.toString(), 'not a knowledge base root')
+  const c = value.counts as Record<string, unknown> | undefined
+  if (c === undefined || c === null || typeof c !== 'object') return undefined
+  if (!COUNT_KEYS.every((k) => Number.isSafeInteger(c[k]) && (c[k] as number) >= 0)) return undefined
+  return Object.fromEntries(COUNT_KEYS.map((k) => [k, c[k]])) as unknown as SnapshotCounts
 }
 
 /** Reads a snapshot (format 2, or 1) and its clauses, every block hash-verified and validated. */

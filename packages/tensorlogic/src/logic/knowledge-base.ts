@@ -1,180 +1,19 @@
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
+import { type CompiledClause, compileClause } from './clause-compile.js'
+import { addClause, newPredicate, type Predicate, select } from './clause-index.js'
 import type { SnapshotOptions } from './encoding.js'
 import { InvalidClauseError } from './errors.js'
-import { loadKnowledgeBaseBlocks, saveKnowledgeBaseBlocks } from './kb-snapshot.js'
+import {
+  loadKnowledgeBaseBlocks,
+  readSnapshotCounts,
+  type SnapshotCounts,
+  saveKnowledgeBaseBlocks,
+} from './kb-snapshot.js'
 import { parseProgram } from './parser.js'
 import { type Answer, type ProofAnswer, type QueryOptions, Solver } from './solver.js'
-import {
-  type Atom,
-  type Clause,
-  type Float,
-  type Int,
-  indicator,
-  isFact,
-  type Program,
-  type Str,
-  type Term,
-} from './terms.js'
-import { deref, type RT, type Trail, unify } from './unify.js'
-
-/** A variable slot of a compiled clause. */
-export interface VarTpl {
-  readonly kind: 'vi'
-  readonly i: number
-}
-/** A compound in a compiled clause; `ground` ones are shared, never copied. */
-export interface TCompound {
-  readonly kind: 'compound'
-  readonly name: string
-  readonly args: readonly Tpl[]
-  readonly ground: boolean
-}
-/** A term of a compiled clause: variables are numbered slots. */
-export type Tpl = VarTpl | Atom | Int | Float | Str | TCompound
-
-/** A clause compiled for the solver: head arguments and flattened body goals over `nvars` slots. */
-export interface CompiledClause {
-  readonly source: Clause
-  readonly nvars: number
-  readonly head: readonly Tpl[]
-  readonly body: readonly Tpl[]
-  /** First-argument index key (`null` when the first argument is a variable or there is none). */
-  readonly key: string | null
-}
-
-/** Compiles an IR term into a template, numbering variables through `slots`. */
-export function compileTerm(t: Term, slots: Map<string, number>): Tpl {
-  if (t.kind === 'var') {
-    let i = slots.get(t.name)
-    if (i === undefined) {
-      i = slots.size
-      slots.set(t.name, i)
-    }
-    return { kind: 'vi', i }
-  }
-  if (t.kind !== 'compound') return t
-  const args = t.args.map((a) => compileTerm(a, slots))
-  return {
-    kind: 'compound',
-    name: t.name,
-    args,
-    ground: args.every((a) => a.kind !== 'vi' && (a.kind !== 'compound' || a.ground)),
-  }
-}
-
-/** Compiles a runtime term (e.g. a tabled answer) into a template; unbound variables become slots. */
-export function compileRuntime(t: RT, slots: Map<RT, number>): Tpl {
-  t = deref(t)
-  if (t.kind === 'ref') {
-    let i = slots.get(t)
-    if (i === undefined) {
-      i = slots.size
-      slots.set(t, i)
-    }
-    return { kind: 'vi', i }
-  }
-  if (t.kind !== 'compound') return t
-  const args = t.args.map((a) => compileRuntime(a, slots))
-  return {
-    kind: 'compound',
-    name: t.name,
-    args,
-    ground: args.every((a) => a.kind !== 'vi' && (a.kind !== 'compound' || a.ground)),
-  }
-}
-
-/** A template with its slots filled (fresh variables for empty slots). */
-export function instantiate(t: Tpl, vars: (RT | undefined)[], trail: Trail): RT {
-  if (t.kind === 'vi') {
-    let r = vars[t.i]
-    if (r === undefined) {
-      r = trail.fresh()
-      vars[t.i] = r
-    }
-    return r
-  }
-  if (t.kind !== 'compound' || t.ground) return t as RT
-  const args = new Array<RT>(t.args.length)
-  for (let i = 0; i < args.length; i++) args[i] = instantiate(t.args[i] as Tpl, vars, trail)
-  return { kind: 'compound', name: t.name, args }
-}
-
-/** Unifies a template with a runtime term without building the template first (head unification). */
-export function unifyTpl(t: Tpl, x: RT, vars: (RT | undefined)[], trail: Trail): boolean {
-  if (t.kind === 'vi') {
-    const cur = vars[t.i]
-    if (cur === undefined) {
-      vars[t.i] = x
-      return true
-    }
-    return unify(cur, x, trail)
-  }
-  x = deref(x)
-  if (x.kind === 'ref') {
-    if (trail.occursCheck) return unify(x, instantiate(t, vars, trail), trail)
-    trail.bind(x, instantiate(t, vars, trail))
-    return true
-  }
-  if (t.kind === 'compound') {
-    if (x.kind !== 'compound' || x.name !== t.name || x.args.length !== t.args.length) return false
-    for (let i = 0; i < t.args.length; i++) if (!unifyTpl(t.args[i] as Tpl, x.args[i] as RT, vars, trail)) return false
-    return true
-  }
-  switch (t.kind) {
-    case 'atom':
-      return x.kind === 'atom' && x.name === t.name
-    case 'int':
-      return x.kind === 'int' && x.value === t.value
-    case 'str':
-      return x.kind === 'str' && x.value === t.value
-    default:
-      return x.kind === 'float' && x.value === t.value
-  }
-}
-
-/** The first-argument index key of a term (`null` for a variable). */
-export function indexKey(t: Tpl | RT): string | null {
-  switch (t.kind) {
-    case 'vi':
-    case 'ref':
-      return null
-    case 'atom':
-      return `a${t.name}`
-    case 'int':
-      return `i${t.value}`
-    case 'float':
-      return `f${t.value}`
-    case 'str':
-      return `s${t.value}`
-    case 'compound':
-      return `c${t.name}/${t.args.length}`
-  }
-}
-
-function flatten(body: Term, out: Term[]): Term[] {
-  if (body.kind === 'compound' && body.name === ',' && body.args.length === 2) {
-    flatten(body.args[0] as Term, out)
-    flatten(body.args[1] as Term, out)
-  } else if (!(body.kind === 'atom' && body.name === 'true')) out.push(body)
-  return out
-}
-
-/** Compiles a clause (a variable body goal `G` becomes `call(G)`). */
-export function compileClause(c: Clause): CompiledClause {
-  const slots = new Map<string, number>()
-  const head = c.head.kind === 'compound' ? c.head.args.map((a) => compileTerm(a, slots)) : []
-  const body = flatten(c.body, []).map((g) =>
-    compileTerm(g.kind === 'var' ? { kind: 'compound', name: 'call', args: [g] } : g, slots),
-  )
-  return { source: c, nvars: slots.size, head, body, key: head.length > 0 ? indexKey(head[0] as Tpl) : null }
-}
-
-interface Predicate {
-  clauses: CompiledClause[]
-  index: Map<string, CompiledClause[]> | null
-  unkeyed: CompiledClause[]
-}
+import { type Clause, indicator, isFact, type Program, type Term } from './terms.js'
+import type { RT } from './unify.js'
 
 /** Counts of a knowledge base's content. */
 export interface KbStats {
@@ -241,8 +80,7 @@ export class KnowledgeBase {
     if (c.head.kind !== 'atom' && c.head.kind !== 'compound')
       throw new InvalidClauseError('clause head is not callable')
     const p = this.#pred(indicator(c.head))
-    p.clauses.push(compileClause(c))
-    p.index = null
+    addClause(p, compileClause(c))
     this.#all.push(c)
     this.version++
   }
@@ -262,7 +100,7 @@ export class KnowledgeBase {
   #pred(pi: string): Predicate {
     let p = this.#preds.get(pi)
     if (p === undefined) {
-      p = { clauses: [], index: null, unkeyed: [] }
+      p = newPredicate()
       this.#preds.set(pi, p)
     }
     return p
@@ -281,12 +119,12 @@ export class KnowledgeBase {
   /** The clauses that may match a call (first-argument indexing), in order; `undefined` for an unknown predicate. */
   candidates(pi: string, firstArg: RT | undefined): readonly CompiledClause[] | undefined {
     const p = this.#preds.get(pi)
-    if (p === undefined) return undefined
-    if (firstArg === undefined || p.clauses.length < 2) return p.clauses
-    const key = indexKey(deref(firstArg))
-    if (key === null) return p.clauses
-    if (p.index === null) buildIndex(p)
-    return (p.index as Map<string, CompiledClause[]>).get(key) ?? p.unkeyed
+    return p === undefined ? undefined : select(p, firstArg)
+  }
+
+  /** A predicate's clauses and index (for the solver, which caches it per call site); `undefined` if unknown. */
+  predicate(pi: string): Predicate | undefined {
+    return this.#preds.get(pi)
   }
 
   /** Clause, fact, rule, predicate and table counts. */
@@ -313,7 +151,16 @@ export class KnowledgeBase {
 
   /** Stores every clause as a block and a root block linking them; returns the root CID. */
   snapshot(blockstore: Pick<Blockstore, 'put'>, options: SnapshotOptions = {}): Promise<CID> {
-    return saveKnowledgeBaseBlocks(this.#all, [...this.#tabled], blockstore, options)
+    return saveKnowledgeBaseBlocks(this.#all, [...this.#tabled], blockstore, options, this.stats())
+  }
+
+  /** The counts a snapshot's root records (read from the root block alone), or `undefined` if it has none. */
+  static snapshotCounts(
+    blockstore: Pick<Blockstore, 'get'>,
+    root: CID,
+    options: SnapshotOptions = {},
+  ): Promise<SnapshotCounts | undefined> {
+    return readSnapshotCounts(blockstore, root, options)
   }
 
   /** A knowledge base read back from a root CID (every block hash-verified and validated). */
@@ -328,26 +175,6 @@ export class KnowledgeBase {
     for (const c of clauses) kb.add(c)
     return kb
   }
-}
-
-function buildIndex(p: Predicate): void {
-  const index = new Map<string, CompiledClause[]>()
-  const unkeyed: CompiledClause[] = []
-  for (const c of p.clauses) {
-    if (c.key === null) {
-      unkeyed.push(c)
-      for (const l of index.values()) l.push(c)
-    } else {
-      let l = index.get(c.key)
-      if (l === undefined) {
-        l = [...unkeyed]
-        index.set(c.key, l)
-      }
-      l.push(c)
-    }
-  }
-  p.index = index
-  p.unkeyed = unkeyed
 }
 
 function big(_k: string, v: unknown): unknown {

@@ -1,10 +1,12 @@
-import { type Context, check, Engine, type PLog, type PNode } from './engine.js'
+import type { Target } from './dispatch.js'
+import { Engine } from './engine.js'
+import { type Context, check, type PLog, type PNode } from './engine-state.js'
 import { DepthLimitError } from './errors.js'
-import type { CompiledClause, KnowledgeBase } from './knowledge-base.js'
+import type { KnowledgeBase } from './knowledge-base.js'
 import { parseTerm } from './parser.js'
 import { analyse, type ProgramAnalysis } from './strata.js'
 import { TableSpace } from './tabling.js'
-import { type Clause, indicator, type Term } from './terms.js'
+import type { Clause, Term } from './terms.js'
 import { type Ref, resolve, Trail, toRuntime } from './unify.js'
 
 /** Limits and switches of one query. */
@@ -42,7 +44,7 @@ interface KbCache {
   readonly version: number
   readonly space: TableSpace
   readonly analysis: ProgramAnalysis
-  readonly unindexed: Map<string, readonly CompiledClause[] | null>
+  readonly targets: Map<string, Target>
 }
 const tableSpaces = new WeakMap<KnowledgeBase, KbCache>()
 
@@ -64,18 +66,11 @@ export class Solver {
   #tables(): KbCache {
     const entry = tableSpaces.get(this.kb)
     if (entry !== undefined && entry.version === this.kb.version) return entry
-    const unindexed = new Map<string, readonly CompiledClause[] | null>()
-    for (const c of this.kb.clauses()) {
-      const pi = indicator(c.head)
-      if (unindexed.has(pi)) continue
-      const all = this.kb.candidates(pi, undefined) ?? []
-      unindexed.set(pi, all.length > 1 && all.every((x) => x.key === null) ? all : null)
-    }
     const fresh: KbCache = {
       version: this.kb.version,
       space: new TableSpace(),
       analysis: analyse(this.kb.clauses(), this.kb.tabled),
-      unindexed,
+      targets: new Map(),
     }
     tableSpaces.set(this.kb, fresh)
     return fresh
@@ -119,6 +114,18 @@ export class Solver {
     return out
   }
 
+  /** The same as {@link prove}, synchronously (as {@link allSync}). */
+  proveSync(goal: string | Term, options: QueryOptions = {}): ProofAnswer | undefined {
+    const run = this.#start(goal, options, true)
+    try {
+      return run.engine.next() ? run.answer() : undefined
+    } catch (err) {
+      throw stackLimit(err)
+    } finally {
+      run.engine.close()
+    }
+  }
+
   #start(goal: string | Term, options: QueryOptions, proof: boolean) {
     const term = typeof goal === 'string' ? parseTerm(goal) : goal
     const tables = this.#tables()
@@ -132,7 +139,7 @@ export class Solver {
       signal: options.signal,
       tables: tables.space,
       analysis: tables.analysis,
-      unindexed: tables.unindexed,
+      targets: tables.targets,
       steps: 0,
     }
     check(ctx)
