@@ -257,3 +257,12 @@ function truncate(s: string, max = 80): string {
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause)
 }
+
+/** A path inside a DAG that does not exist (`<cid>/no/such/file`, or a path below a file). */
+export class PathNotFoundError extends IpfrsError {
+  static override readonly httpStatus = 404
+  static readonly code = 'ERR_PATH_NOT_FOUND'
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(PathNotFoundError.code, `no such path: ${path}`, options)
+  }
+}

@@ -41,6 +41,7 @@ export {
   NotPinnedError,
   NotStartedError,
   OfflineError,
+  PathNotFoundError,
   UnsafePathError,
   UnsupportedCodecError,
   UnsupportedHashError,

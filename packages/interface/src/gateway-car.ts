@@ -3,11 +3,10 @@
  * then the target's per `dag-scope` (`block`, `entity` — a file's blocks, only those of an `entity-bytes` range; a
  * directory's own block; a HAMT's shard blocks — or `all`, the whole DAG), depth-first, each once unless `dups`.
  */
-import { blockLinks, type CID, getCodec } from '@ipfrs/core'
+import { blockLinks, type CID, getCodec, PathNotFoundError } from '@ipfrs/core'
 import { UnixFS } from 'ipfs-unixfs'
 import { type ReadableStorage, walkPath } from 'ipfs-unixfs-exporter'
 import { varint } from 'multiformats'
-import { GatewayPathNotFoundError } from './gateway-errors.js'
 
 export type DagScope = 'block' | 'entity' | 'all'
 
@@ -75,11 +74,11 @@ export async function resolvePath(
       walked++
     }
     // the walker stops at a file and drops what is left of the path: a path below a file (or inside a block) is absent
-    if (walked < segments.length) throw new GatewayPathNotFoundError(`no link "${segments[walked]}" below ${target}`)
+    if (walked < segments.length) throw new PathNotFoundError(`"${segments[walked]}" below ${target}`)
   } catch (err) {
     const code = (err as { code?: string }).code
     if (code === 'ERR_NOT_FOUND' || code === 'ERR_NOT_UNIXFS' || code === 'ERR_NO_RESOLVER')
-      throw new GatewayPathNotFoundError((err as Error).message)
+      throw new PathNotFoundError(segments.join('/'), { cause: err })
     throw err
   }
   await read(target)

@@ -25,15 +25,6 @@ export class NotCachedError extends ApiRequestError {
   }
 }
 
-/** A content path that does not resolve (a missing name, a path below a file). */
-export class GatewayPathNotFoundError extends ApiRequestError {
-  static readonly code = 'ERR_PATH_NOT_FOUND'
-  static override readonly httpStatus = 404
-  constructor(message: string) {
-    super(GatewayPathNotFoundError.code, message)
-  }
-}
-
 /** A `Host` of the form `<x>.ipfs.<gateway>` / `<x>.ipns.<gateway>` whose `<x>` is no CID or name. */
 export class InvalidSubdomainError extends ApiRequestError {
   static readonly code = 'ERR_INVALID_SUBDOMAIN'

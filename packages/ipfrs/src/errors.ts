@@ -12,14 +12,8 @@ export function semanticDisabledError(): InvalidConfigError {
   return new InvalidConfigError('Semantic.Enabled', 'the semantic index is disabled')
 }
 
-/** A path inside a DAG that does not exist (`<cid>/no/such/file`). */
-export class PathNotFoundError extends IpfrsError {
-  static override readonly httpStatus = 404
-  static readonly code = 'ERR_PATH_NOT_FOUND'
-  constructor(path: string, options?: { cause?: unknown }) {
-    super(PathNotFoundError.code, `no such path: ${path}`, options)
-  }
-}
+/** A path inside a DAG that does not exist: the class is core's, shared with the gateway. */
+export { PathNotFoundError } from '@ipfrs/core'
 
 /** `cat` of something that is not a file (a directory, say). */
 export class NotAFileError extends IpfrsError {

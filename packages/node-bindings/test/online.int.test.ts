@@ -6,7 +6,7 @@ import { Node } from '../src/index.js'
 
 /** Retries `fn` until `ok(result)` (peers learn each other's summaries and subscriptions asynchronously). */
 async function eventually<T>(fn: () => Promise<T>, ok: (r: T) => boolean, what: string): Promise<T> {
-  const until = Date.now() + 45_000
+  const until = Date.now() + 90_000
   for (;;) {
     const r = await fn()
     if (ok(r)) return r
