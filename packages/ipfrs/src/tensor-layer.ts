@@ -156,6 +156,9 @@ export class TensorLayer implements TensorApi {
   readonly #local = (cid: CID, options?: AbortOptions) =>
     this.#loaded?.transport.readBlock(this.#repo.blockstore, cid, options) ?? Promise.reject(new Error('not loaded'))
 
+  /** The repo's block files, for reads of whole leaves straight into a result buffer. */
+  readonly #files = (cid: CID) => this.#repo.plainBlockFile(cid)
+
   /**
    * A model file's leaf list and header. Online, what the repo lacks comes from peers first: the header's leaves, and
    * with `name` one tensor's leaves, with `whole` every leaf (see file-fetch.ts); offline, the repo must have them.
@@ -190,7 +193,11 @@ export class TensorLayer implements TensorApi {
   ): Promise<LoadedFileTensor<TensorTypedArray | Table>> {
     const root = parseCid(cid)
     const file = await this.#modelFile(root, { ...options, name })
-    return (await this.#load()).transport.loadModelTensor(this.#local, root, name, { ...options, file })
+    return (await this.#load()).transport.loadModelTensor(this.#local, root, name, {
+      ...options,
+      file,
+      files: this.#files,
+    })
   }
 
   /** The bytes of one tensor of a model file, or of the whole file. */
@@ -198,9 +205,9 @@ export class TensorLayer implements TensorApi {
     const { transport } = await this.#load()
     const { manifest, model } = await this.#modelFile(root, { ...options, whole: options.name === undefined })
     if (options.name === undefined)
-      return transport.readFileRange(this.#local, manifest, 0, manifest.byteLength, options)
+      return transport.readFileRange(this.#local, manifest, 0, manifest.byteLength, { ...options, files: this.#files })
     const t = transport.findTensor(model, options.name, formatCid(root))
-    return transport.readFileRange(this.#local, manifest, t.offset, t.byteLength, options)
+    return transport.readFileRange(this.#local, manifest, t.offset, t.byteLength, { ...options, files: this.#files })
   }
 
   /** Imports a safetensors file (bytes or path): tensor manifests plus the model manifest, pinned unless `pin` is false. */
