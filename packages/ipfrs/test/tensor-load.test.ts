@@ -31,7 +31,7 @@ const same = (a: Float32Array, b: Float32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 
 describe('tensor.load reads whole leaves from their block files when stored plain, else through the blockstore', () => {
-  const repos = {
+  const repos: Record<string, Parameters<typeof tempNode>[0]> = {
     plain: {},
     'zstd-compressed': { init: { config: { Compression: { Algorithm: 'zstd', MinSize: 0 } } } },
     encrypted: { passphrase: 'pw', init: { passphrase: 'pw', config: { Encryption: { Enabled: true } } } },
@@ -58,7 +58,7 @@ describe('tensor.load reads whole leaves from their block files when stored plai
       const middle = manifest.chunks[2]!
       const path = node.repo.plainBlockFile(middle)!
       const stored = await readFile(path)
-      stored[stored.byteLength - 100] ^= 0xff
+      stored.writeUInt8(stored.readUInt8(stored.byteLength - 100) ^ 0xff, stored.byteLength - 100)
       await writeFile(path, stored)
       await expect(node.tensor.load(cid, 'w')).rejects.toMatchObject({ code: 'ERR_BLOCK_HASH_MISMATCH' })
     } finally {
