@@ -185,11 +185,13 @@ export class TensorLayer implements TensorApi {
   /**
    * Loads tensor `name` of a model file (safetensors or GGUF) by the file's CID: its bytes copied once out of the
    * leaves that hold them (each hash-verified) into one buffer, as a typed array or (`as: 'arrow'`) an Arrow Table.
+   * Whole leaves are read straight from their block files when the repo stores them plain; `verify: false` skips
+   * re-hashing those (the repo trusted as Kubo trusts its own with `HashOnRead` off; their layout is still checked).
    */
   async load(
     cid: CID | string,
     name: string,
-    options: AbortOptions & { as?: 'typed' | 'arrow' } = {},
+    options: AbortOptions & { as?: 'typed' | 'arrow'; verify?: boolean } = {},
   ): Promise<LoadedFileTensor<TensorTypedArray | Table>> {
     const root = parseCid(cid)
     const file = await this.#modelFile(root, { ...options, name })

@@ -43,6 +43,8 @@ describe('tensor.load reads whole leaves from their block files when stored plai
         const { cid, weights } = await addModel(node, dir)
         const w = await node.tensor.load(cid, 'w')
         expect(same(w.data as Float32Array, weights)).toBe(true)
+        const unverified = await node.tensor.load(cid, 'w', { verify: false })
+        expect(same(unverified.data as Float32Array, weights)).toBe(true)
         if (kind === 'encrypted') expect(node.repo.plainBlockFile(cid)).toBeUndefined()
       } finally {
         await cleanup()

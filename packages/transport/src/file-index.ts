@@ -154,14 +154,15 @@ export function leafData(key: string, cid: CID, block: Uint8Array): Uint8Array {
  * holds exactly them, so typed views over it are aligned). Each leaf is read through `get`, hash-verified, and its
  * data copied in once. With `files` (a repo's block files), a leaf the range covers whole is first tried the direct
  * way (`readLeafFileInto`: read from its file straight into place, then verified); a leaf that cannot be read so
- * (encrypted or compressed, a partial leaf) goes through `get`.
+ * (encrypted or compressed, a partial leaf) goes through `get`. `verify: false` skips the hash check of the leaves read
+ * the direct way (those through `get` are always checked).
  */
 export async function readFileRange(
   get: BlockGetter,
   manifest: TensorManifest,
   offset: number,
   length: number,
-  options: AbortOptions & { files?: BlockFileLocator } = {},
+  options: AbortOptions & { files?: BlockFileLocator; verify?: boolean } = {},
 ): Promise<Uint8Array> {
   const out = new Uint8Array(new ArrayBuffer(length))
   if (length === 0) return out
@@ -177,7 +178,8 @@ export async function readFileRange(
     const path = options.files?.(cid)
     if (path !== undefined && leafStart >= offset && leafStart + want <= offset + length) {
       options.signal?.throwIfAborted()
-      if (await readLeafFileInto(path, cid, out.subarray(leafStart - offset, leafStart - offset + want))) return
+      const dest = out.subarray(leafStart - offset, leafStart - offset + want)
+      if (await readLeafFileInto(path, cid, dest, { verify: options.verify })) return
     }
     const data = leafData(key, cid, await verifiedBlock(get, cid, options))
     if (data.byteLength !== want) throw new UnsupportedFileLayoutError(key, `leaf ${i} holds ${data.byteLength} bytes`)

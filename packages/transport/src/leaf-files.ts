@@ -1,12 +1,13 @@
 /**
  * The direct way a leaf of a file DAG gets from a repo's disk into a caller's buffer: one `readv` of the block file
  * that lands the leaf's file bytes straight in their place in the destination (the dag-pb framing around them goes to
- * two small scratch buffers), then the sha2-256 of the three parts checked against the leaf's CID. No stream, no
- * intermediate copy. It only applies when the block is stored as it is (an unencrypted repo, no compression frame):
+ * two small scratch buffers), then the sha2-256 of the block checked against the leaf's CID on the thread pool
+ * (WebCrypto's digest, which takes its own copy of the bytes as it is called), so hashing runs alongside the reads
+ * instead of on the calling thread. No stream; the block is assembled once, for the digest. It only applies when the block is stored as it is (an unencrypted repo, no compression frame):
  * anything else (a frame, an unexpected layout, another hash, a missing file, a hash mismatch) returns false and the
  * caller reads the leaf the normal way, which decodes frames and reports errors.
  */
-import { createHash } from 'node:crypto'
+import { webcrypto } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import type { CID } from 'multiformats/cid'
 import { CHUNK_CODEC, DAG_PB_CODEC } from './manifest-codec.js'
@@ -65,13 +66,22 @@ function framingMatches(head: Uint8Array, tail: Uint8Array, length: number): boo
   return size !== undefined && size[0] === length && size[1] === tail.byteLength
 }
 
+/** The block being handed to the digest (one at a time: `digest` copies it before it returns). */
+let scratch = new Uint8Array(0)
+
 /**
  * Reads the leaf `cid` from the block file at `path` into `dest`, which must be exactly as long as the file bytes the
  * leaf holds. True when `dest` now holds them, verified; false when this leaf cannot be read this way (its stored form
  * is not the plain block, the file is missing, the hash does not match): `dest` is then unspecified and the caller
- * reads the leaf through the blockstore.
+ * reads the leaf through the blockstore. `verify: false` skips the hash (a repo trusted as Kubo trusts its own with
+ * `HashOnRead` off); the leaf's layout is still checked.
  */
-export async function readLeafFileInto(path: string, cid: CID, dest: Uint8Array): Promise<boolean> {
+export async function readLeafFileInto(
+  path: string,
+  cid: CID,
+  dest: Uint8Array,
+  options: { verify?: boolean } = {},
+): Promise<boolean> {
   if (cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== 32) return false
   const raw = cid.code === CHUNK_CODEC
   if (!raw && cid.code !== DAG_PB_CODEC) return false
@@ -97,11 +107,16 @@ export async function readLeafFileInto(path: string, cid: CID, dest: Uint8Array)
     await file.close()
   }
   if (!raw && !framingMatches(head, tail, dest.byteLength)) return false
-  const hash = createHash('sha256')
-  if (!raw) hash.update(head)
-  hash.update(dest)
-  if (!raw) hash.update(tail)
-  const got = hash.digest()
+  if (options.verify === false) return true
+  let block = dest
+  if (!raw) {
+    if (scratch.byteLength < want) scratch = new Uint8Array(want)
+    block = scratch.subarray(0, want)
+    block.set(head, 0)
+    block.set(dest, head.byteLength)
+    block.set(tail, head.byteLength + dest.byteLength)
+  }
+  const got = new Uint8Array(await webcrypto.subtle.digest('SHA-256', block))
   const expected = cid.multihash.digest
   for (let i = 0; i < 32; i++) if (got[i] !== expected[i]) return false
   return true

@@ -130,6 +130,8 @@ export interface LoadModelTensorOptions extends AbortOptions {
   file?: { manifest: TensorManifest; model: ModelFile }
   /** A repo's block files, to read whole leaves straight into the result (see `readFileRange`). */
   files?: BlockFileLocator
+  /** False: leaves read from `files` are not re-hashed (default true; see `readFileRange`). */
+  verify?: boolean
 }
 
 /**

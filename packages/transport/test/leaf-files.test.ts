@@ -57,6 +57,9 @@ describe('readLeafFileInto: a leaf read from its block file straight into place'
       expect(await readLeafFileInto(path, cid, dest), name).toBe(false)
     }
     expect(await readLeafFileInto(join(dir, 'missing'), pb.cid, dest)).toBe(false)
+    // unverified (a trusted repo): a tampered byte goes through, a wrong layout still does not
+    expect(await readLeafFileInto(join(dir, 'tampered'), pb.cid, dest, { verify: false })).toBe(true)
+    expect(await readLeafFileInto(join(dir, 'longer'), pb.cid, dest, { verify: false })).toBe(false)
     // a leaf the destination does not fit is no leaf of that range
     await writeFile(join(dir, 'pb'), pb.bytes)
     expect(await readLeafFileInto(join(dir, 'pb'), pb.cid, new Uint8Array(4095))).toBe(false)
