@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   'js-ipfs': new URL('./js-ipfs.ts', import.meta.url).pathname,
   'tensor-decode': new URL('../packages/transport/bench/decode.ts', import.meta.url).pathname,
   tensorswap: new URL('../packages/transport/bench/transfer.ts', import.meta.url).pathname,
+  'tensorswap-processes': new URL('../packages/transport/bench/providers.ts', import.meta.url).pathname,
   temporal: new URL('../packages/tensorlogic/bench/temporal.ts', import.meta.url).pathname,
   tensorlogic: new URL('../packages/tensorlogic/bench/inference.ts', import.meta.url).pathname,
   'tensorlogic-snapshot': new URL('../packages/tensorlogic/bench/snapshot.ts', import.meta.url).pathname,

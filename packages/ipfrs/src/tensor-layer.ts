@@ -156,6 +156,9 @@ export class TensorLayer implements TensorApi {
   readonly #local = (cid: CID, options?: AbortOptions) =>
     this.#loaded?.transport.readBlock(this.#repo.blockstore, cid, options) ?? Promise.reject(new Error('not loaded'))
 
+  /** The repo's block files, for reads of whole leaves straight into a result buffer. */
+  readonly #files = (cid: CID) => this.#repo.plainBlockFile(cid)
+
   /**
    * A model file's leaf list and header. Online, what the repo lacks comes from peers first: the header's leaves, and
    * with `name` one tensor's leaves, with `whole` every leaf (see file-fetch.ts); offline, the repo must have them.
@@ -182,15 +185,21 @@ export class TensorLayer implements TensorApi {
   /**
    * Loads tensor `name` of a model file (safetensors or GGUF) by the file's CID: its bytes copied once out of the
    * leaves that hold them (each hash-verified) into one buffer, as a typed array or (`as: 'arrow'`) an Arrow Table.
+   * Whole leaves are read straight from their block files when the repo stores them plain; `verify: false` skips
+   * re-hashing those (the repo trusted as Kubo trusts its own with `HashOnRead` off; their layout is still checked).
    */
   async load(
     cid: CID | string,
     name: string,
-    options: AbortOptions & { as?: 'typed' | 'arrow' } = {},
+    options: AbortOptions & { as?: 'typed' | 'arrow'; verify?: boolean } = {},
   ): Promise<LoadedFileTensor<TensorTypedArray | Table>> {
     const root = parseCid(cid)
     const file = await this.#modelFile(root, { ...options, name })
-    return (await this.#load()).transport.loadModelTensor(this.#local, root, name, { ...options, file })
+    return (await this.#load()).transport.loadModelTensor(this.#local, root, name, {
+      ...options,
+      file,
+      files: this.#files,
+    })
   }
 
   /** The bytes of one tensor of a model file, or of the whole file. */
@@ -198,9 +207,9 @@ export class TensorLayer implements TensorApi {
     const { transport } = await this.#load()
     const { manifest, model } = await this.#modelFile(root, { ...options, whole: options.name === undefined })
     if (options.name === undefined)
-      return transport.readFileRange(this.#local, manifest, 0, manifest.byteLength, options)
+      return transport.readFileRange(this.#local, manifest, 0, manifest.byteLength, { ...options, files: this.#files })
     const t = transport.findTensor(model, options.name, formatCid(root))
-    return transport.readFileRange(this.#local, manifest, t.offset, t.byteLength, options)
+    return transport.readFileRange(this.#local, manifest, t.offset, t.byteLength, { ...options, files: this.#files })
   }
 
   /** Imports a safetensors file (bytes or path): tensor manifests plus the model manifest, pinned unless `pin` is false. */

@@ -69,6 +69,8 @@ export class Repo {
   readonly gc: OrphanGarbageCollector
   #config: NodeConfig
   readonly #lock: RepoLock
+  /** Whether `blockstore` encrypts (as opened: a config saved since takes effect on the next open). */
+  readonly #encrypted: boolean
 
   private constructor(init: {
     path: string
@@ -80,6 +82,7 @@ export class Repo {
     lock: RepoLock
     gcLock: GcLock
   }) {
+    this.#encrypted = init.config.Encryption.Enabled
     this.path = init.path
     this.#config = init.config
     this.identity = init.identity
@@ -203,6 +206,15 @@ export class Repo {
   blockFile(cid: CID): string {
     const { dir, file } = SHARDING.encode(cid)
     return join(this.files.path, dir, file)
+  }
+
+  /**
+   * The file of a block when it may hold the block's own bytes (an unencrypted repo; a block may still be stored
+   * compressed or escaped, which its bytes tell), for readers that read block files directly and verify what they
+   * read; undefined when every block is stored encrypted (read those through `blockstore`).
+   */
+  plainBlockFile(cid: CID): string | undefined {
+    return this.#encrypted ? undefined : this.blockFile(cid)
   }
 
   /** Every stored block, as raw CIDv1s (blocks are stored by multihash). */

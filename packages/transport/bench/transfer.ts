@@ -10,42 +10,14 @@
 // or `node bench/run.ts tensorswap`. Writes bench/results/tensorswap.{json,md}.
 import { randomFillSync } from 'node:crypto'
 import { loadavg } from 'node:os'
-import { defaultConfig } from '@ipfrs/core'
-import { Network } from '@ipfrs/network'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { MemoryBlockstore } from 'blockstore-core/memory'
-import { MemoryDatastore } from 'datastore-core'
 import { MiB, median, type Row, writeReport } from '../../../bench/lib/report.ts'
-import { assembleChunks, encodeManifest, putChunks, TensorSwap } from '../dist/index.js'
+import { assembleChunks, encodeManifest, putChunks } from '../dist/index.js'
+import { type Peer, peer } from './peer.ts'
 
 const SIZE = Number(process.env.BENCH_MODEL_MIB ?? 512) * MiB
 const CHUNK = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const WANTS = Number(process.env.BENCH_BITSWAP_WANTS ?? 8)
-
-interface Peer {
-  network: Network
-  blockstore: MemoryBlockstore
-  swap: TensorSwap
-}
-
-async function peer(): Promise<Peer> {
-  const config = defaultConfig()
-  config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
-  config.Swarm.Transports.Network = { TCP: true, QUIC: false }
-  config.Bootstrap = []
-  const blockstore = new MemoryBlockstore()
-  const network = Network.create({
-    config,
-    privateKey: await generateKeyPair('Ed25519'),
-    blockstore,
-    datastore: new MemoryDatastore(),
-  })
-  await network.start()
-  const swap = new TensorSwap({ network, blockstore })
-  await swap.start()
-  return { network, blockstore, swap }
-}
 
 /** Random bytes, chunked into raw blocks in every provider, and their manifest. */
 async function content(providers: Peer[]) {

@@ -12,6 +12,7 @@ import { UnixFS } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
 import type { AbortOptions } from './chunking.js'
 import { UnsupportedFileLayoutError } from './errors.js'
+import { type BlockFileLocator, readLeafFileInto } from './leaf-files.js'
 import type { TensorManifest } from './manifest.js'
 import { CHUNK_CODEC, DAG_PB_CODEC } from './manifest-codec.js'
 
@@ -151,14 +152,17 @@ export function leafData(key: string, cid: CID, block: Uint8Array): Uint8Array {
 /**
  * Bytes `[offset, offset + length)` of the file `manifest` describes, in one freshly allocated buffer (its `.buffer`
  * holds exactly them, so typed views over it are aligned). Each leaf is read through `get`, hash-verified, and its
- * data copied in once.
+ * data copied in once. With `files` (a repo's block files), a leaf the range covers whole is first tried the direct
+ * way (`readLeafFileInto`: read from its file straight into place, then verified); a leaf that cannot be read so
+ * (encrypted or compressed, a partial leaf) goes through `get`. `verify: false` skips the hash check of the leaves read
+ * the direct way (those through `get` are always checked).
  */
 export async function readFileRange(
   get: BlockGetter,
   manifest: TensorManifest,
   offset: number,
   length: number,
-  options: AbortOptions = {},
+  options: AbortOptions & { files?: BlockFileLocator; verify?: boolean } = {},
 ): Promise<Uint8Array> {
   const out = new Uint8Array(new ArrayBuffer(length))
   if (length === 0) return out
@@ -169,9 +173,15 @@ export async function readFileRange(
   const key = manifest.chunks[0]?.toString() ?? 'file'
   await mapLimit(indexes, WALK_CONCURRENCY, async (i) => {
     const cid = manifest.chunks[i] as CID
-    const data = leafData(key, cid, await verifiedBlock(get, cid, options))
     const leafStart = i * cs
     const want = Math.min(cs, manifest.byteLength - leafStart)
+    const path = options.files?.(cid)
+    if (path !== undefined && leafStart >= offset && leafStart + want <= offset + length) {
+      options.signal?.throwIfAborted()
+      const dest = out.subarray(leafStart - offset, leafStart - offset + want)
+      if (await readLeafFileInto(path, cid, dest, { verify: options.verify })) return
+    }
+    const data = leafData(key, cid, await verifiedBlock(get, cid, options))
     if (data.byteLength !== want) throw new UnsupportedFileLayoutError(key, `leaf ${i} holds ${data.byteLength} bytes`)
     const from = Math.max(offset, leafStart)
     const to = Math.min(offset + length, leafStart + want)

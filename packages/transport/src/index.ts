@@ -59,6 +59,7 @@ export {
   type ParsedGguf,
   parseGguf,
 } from './gguf.js'
+export { type BlockFileLocator, readLeafFileInto } from './leaf-files.js'
 export type { TensorEncoding, TensorManifest } from './manifest.js'
 export {
   CHUNK_CODEC,

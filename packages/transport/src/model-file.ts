@@ -12,6 +12,7 @@ import { InvalidSafetensorsError, NotAModelError, TensorNotFoundError, WrongEnco
 import { type BlockGetter, fileIndex, readFileRange } from './file-index.js'
 import { type GgufValue, isGguf, parseGguf } from './gguf.js'
 import { MoreBytesNeeded } from './header-cursor.js'
+import type { BlockFileLocator } from './leaf-files.js'
 import type { TensorManifest } from './manifest.js'
 import { parseSafetensorsHeader } from './safetensors.js'
 
@@ -127,6 +128,10 @@ export interface LoadModelTensorOptions extends AbortOptions {
   as?: 'typed' | 'arrow'
   /** The file's manifest and header when the caller already has them (saves reading them again). */
   file?: { manifest: TensorManifest; model: ModelFile }
+  /** A repo's block files, to read whole leaves straight into the result (see `readFileRange`). */
+  files?: BlockFileLocator
+  /** False: leaves read from `files` are not re-hashed (default true; see `readFileRange`). */
+  verify?: boolean
 }
 
 /**

@@ -98,6 +98,8 @@ export class ChunkScheduler implements SessionSink {
       this.duplicates++
     } else {
       this.#stored[index] = 1
+      // a session that failed while this chunk was being verified had it put back in the queue
+      if (!this.#sessions.has(session)) this.#queue = this.#queue.filter((i) => i !== index)
       await this.#init.blockstore.put(this.#init.manifest.chunks[index] as CID, bytes)
       this.#remaining--
       this.#init.onProgress?.(
@@ -146,8 +148,9 @@ export class ChunkScheduler implements SessionSink {
   #gone(session: ProviderSession, err?: unknown): void {
     this.#sessions.delete(session)
     if (err !== undefined) this.errors.push(err)
-    this.#requeue([...session.pending])
+    this.#requeue([...session.pending, ...session.verifying])
     session.pending.clear()
+    session.verifying.clear()
     for (const s of this.#sessions) this.#refill(s)
     this.#checkStuck()
   }

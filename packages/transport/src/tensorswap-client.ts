@@ -4,7 +4,7 @@
  * within credit, requested on this stream, exactly the length the manifest gives, hashing to the manifest's chunk
  * CID. Any violation drops the peer (stream reset, connection closed) and nothing of it reaches the blockstore.
  */
-import { BlockHashMismatchError, hashMatches } from '@ipfrs/core'
+import { BlockHashMismatchError } from '@ipfrs/core'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { BoundedSource, creditWindow, ReceiverCredit } from './flow-control.js'
@@ -18,6 +18,7 @@ import {
   MAX_CONTROL_FRAME_SIZE,
   TENSORSWAP_PROTOCOL,
 } from './frames.js'
+import { verifyOffThread } from './hash-workers.js'
 import type { TensorManifest } from './manifest.js'
 import { chunkRange, decodeManifest } from './manifest-codec.js'
 import {
@@ -62,10 +63,13 @@ export class ProviderSession {
   peer = ''
   /** Chunks requested on this stream and not yet received, in the order they were requested. */
   readonly pending = new Set<number>()
+  /** Chunks received and being verified (then delivered); a failed session's are fetched again elsewhere. */
+  readonly verifying = new Set<number>()
   /** Chunks the provider said it does not have. */
   readonly lacks = new Set<number>()
   /** Chunks cancelled here that may still arrive (they were in flight); accepted, not a violation. */
   readonly #cancelled = new Set<number>()
+  /** Chunks received and verified (each then handed to the sink). */
   chunksReceived = 0
   /** Chunk payload bytes received (verified or not). */
   bytesReceived = 0
@@ -149,11 +153,13 @@ export class ProviderSession {
     const credit = this.#credit
     const stream = this.#stream
     if (manifest === undefined || credit === undefined || stream === undefined) throw new Error('session not open')
+    const inflight = new Set<Promise<void>>()
     try {
       this.#armStall()
       for (;;) {
         const frame = await this.#reader?.next()
         if (frame === undefined) {
+          await Promise.allSettled(inflight)
           if (this.#failure !== undefined) throw this.#failure
           if (this.#closing) return
           throw new StreamClosedError(this.peer, this.pending.size)
@@ -169,19 +175,24 @@ export class ProviderSession {
         credit.onChunk()
         const { index, bytes } = frame
         if (!this.pending.delete(index) && !this.#cancelled.delete(index)) throw new UnsolicitedChunkError(index)
-        this.chunksReceived++
         this.bytesReceived += bytes.byteLength
         const { length } = chunkRange(manifest, index)
         // a 'unixfs' chunk is a file leaf: its data plus a few bytes of dag-pb framing (raw leaves: exactly the data)
         const slack = manifest.encoding === 'unixfs' ? LEAF_FRAMING : 0
         if (bytes.byteLength < length || bytes.byteLength > length + slack)
           throw new TensorSwapProtocolError(`chunk ${index} is ${bytes.byteLength} bytes, the manifest says ${length}`)
-        const cid = manifest.chunks[index] as CID
-        if (!hashMatches(cid, bytes)) throw new BlockHashMismatchError(cid.toString())
-        await sink.deliver(this, index, bytes)
-        this.#checkBacklog()
-        const grant = credit.consumed()
-        if (grant > 0 && !this.#closing) await sendFrame(stream, { type: FrameType.CREDIT, credit: grant })
+        // hashed on a worker thread while this one reads on; stored only once verified
+        this.verifying.add(index)
+        const task = this.#verifyAndDeliver(sink, manifest.chunks[index] as CID, index, bytes, credit, stream)
+        inflight.add(task)
+        task.then(
+          () => inflight.delete(task),
+          (err) => {
+            inflight.delete(task)
+            this.#fail(err)
+          },
+        )
+        if (inflight.size >= MAX_VERIFYING) await Promise.race(inflight)
       }
     } catch (err) {
       if (this.#failure === undefined && this.#closing && !isPeerFault(err)) return // finish() raced a read
@@ -191,6 +202,29 @@ export class ProviderSession {
       this.#clearStall()
       this.#init.signal?.removeEventListener('abort', this.#onAbort)
     }
+  }
+
+  /**
+   * Checks a chunk's hash (off this thread when it pays), then hands it to the sink and grants credit back. A chunk
+   * that fails the check stays in `verifying`, which the scheduler puts back in the queue when the session fails; a
+   * good chunk is delivered even if the session failed meanwhile (the scheduler then drops it from the queue).
+   */
+  async #verifyAndDeliver(
+    sink: SessionSink,
+    cid: CID,
+    index: number,
+    received: Uint8Array,
+    credit: ReceiverCredit,
+    stream: Stream,
+  ): Promise<void> {
+    const { ok, bytes } = await verifyOffThread(cid, received)
+    if (!ok) throw new BlockHashMismatchError(cid.toString())
+    this.chunksReceived++ // counted with the delivery (a fetch's stats add up to stored chunks plus duplicates)
+    await sink.deliver(this, index, bytes)
+    this.verifying.delete(index)
+    this.#checkBacklog()
+    const grant = credit.consumed()
+    if (grant > 0 && !this.#closing) await sendFrame(stream, { type: FrameType.CREDIT, credit: grant })
   }
 
   /** Asks for more chunks (appended after those already wanted). */
@@ -289,6 +323,9 @@ export class ProviderSession {
     this.#stallTimer = undefined
   }
 }
+
+/** Chunks of one session being verified at once (each holds its bytes; the credit window bounds them too). */
+const MAX_VERIFYING = 8
 
 /** Most bytes of dag-pb and UnixFS framing around a file leaf's data. */
 const LEAF_FRAMING = 64

@@ -1,0 +1,119 @@
+// TensorSwap from three providers running as separate processes vs from one of them, the same bytes, one run.
+//   - content: BENCH_MODEL_MIB (default 512) MiB of pseudo-random bytes (AES-256-CTR of zeros under a fixed key, so
+//     every provider process makes the same bytes without reading a file), in BENCH_CHUNK_KIB (default 1024) KiB raw
+//     sha2-256 chunks listed by a TensorManifest; each provider process holds it in a memory blockstore and serves it.
+//   - the fetcher (this process) fetches it with `TensorSwap.fetch(cid, { providers })` from one provider, and from all
+//     three (work split and stolen), in alternating order, every chunk verified and stored; emptied between fetches.
+// Run after building: `node packages/transport/bench/providers.ts` (BENCH_MODEL_MIB=64 BENCH_RUNS=1 for a quick run),
+// or `node bench/run.ts tensorswap-processes`. Writes bench/results/tensorswap-processes.{json,md}.
+import { type ChildProcess, fork } from 'node:child_process'
+import { createCipheriv } from 'node:crypto'
+import { loadavg } from 'node:os'
+import { CID } from 'multiformats/cid'
+import { MiB, median, type Row, writeReport } from '../../../bench/lib/report.ts'
+import { assembleChunks, decodeManifest, encodeManifest, putChunks, readBlock } from '../dist/index.js'
+import { peer } from './peer.ts'
+
+const SIZE = Number(process.env.BENCH_MODEL_MIB ?? 512) * MiB
+const CHUNK = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const PROVIDERS = 3
+
+/** The provider process: makes the content, serves it over TensorSwap, reports its address and the content's CID. */
+async function provider(): Promise<void> {
+  const p = await peer()
+  const cipher = createCipheriv('aes-256-ctr', Buffer.alloc(32, 7), Buffer.alloc(16, 9))
+  const bytes = new Uint8Array(SIZE)
+  for (let off = 0; off < SIZE; off += 16 * MiB)
+    bytes.set(cipher.update(new Uint8Array(Math.min(16 * MiB, SIZE - off))), off)
+  const chunks = await putChunks(p.blockstore, bytes, CHUNK)
+  const { cid, bytes: block } = encodeManifest({
+    type: 'ipfrs/tensor',
+    version: 1,
+    encoding: 'bytes',
+    dtype: 'U8',
+    shape: [SIZE],
+    strides: [1],
+    byteLength: SIZE,
+    chunkSize: CHUNK,
+    chunks,
+  })
+  await p.blockstore.put(cid, block)
+  process.send?.({ addr: p.network.addresses()[0], cid: cid.toString() })
+  process.on('message', async () => {
+    await p.swap.stop()
+    await p.network.stop()
+    process.exit(0)
+  })
+}
+
+async function fetcher(): Promise<void> {
+  const children: ChildProcess[] = []
+  const receiver = await peer()
+  try {
+    const ready = await Promise.all(
+      Array.from({ length: PROVIDERS }, () => {
+        const child = fork(new URL(import.meta.url).pathname, ['provider'], { stdio: 'inherit' })
+        children.push(child)
+        return new Promise<{ addr: string; cid: string }>((resolve, reject) => {
+          child.once('message', (m) => resolve(m as { addr: string; cid: string }))
+          child.once('exit', (code) => reject(new Error(`provider exited (${code}) before it was ready`)))
+        })
+      }),
+    )
+    const cid = CID.parse(ready[0]?.cid as string)
+    if (ready.some((r) => r.cid !== cid.toString())) throw new Error('the providers hold different content')
+    const ids = []
+    for (const r of ready) ids.push(await receiver.network.connect(r.addr))
+    await receiver.swap.fetch(cid, { providers: ids.slice(0, 1), only: [0] }) // the manifest, verified and stored
+    const manifest = decodeManifest(await readBlock(receiver.blockstore, cid), cid)
+    const reset = async () => {
+      for (const c of manifest.chunks) await receiver.blockstore.delete(c)
+    }
+    const times: Record<'one' | 'three', number[]> = { one: [], three: [] }
+    for (let r = -1; r < RUNS; r++) {
+      const order: Array<'one' | 'three'> = r % 2 === 0 ? ['three', 'one'] : ['one', 'three']
+      for (const what of order) {
+        await reset()
+        const t0 = performance.now()
+        await receiver.swap.fetch(cid, { providers: what === 'one' ? ids.slice(0, 1) : ids })
+        const seconds = (performance.now() - t0) / 1000
+        await assembleChunks(receiver.blockstore, manifest) // throws unless every chunk is there and hashes right
+        console.error(`${r < 0 ? 'warm-up' : `run ${r}`} ${what}: ${(SIZE / MiB / seconds).toFixed(1)} MiB/s`)
+        if (r >= 0) times[what].push(seconds)
+      }
+    }
+    const mibs = (k: 'one' | 'three') => SIZE / MiB / median(times[k])
+    const rows: Row[] = [
+      {
+        method: 'TensorSwap, 1 provider process',
+        'MiB/s': mibs('one').toFixed(1),
+        'seconds (median)': median(times.one).toFixed(2),
+        'vs 1 provider': '1.00',
+      },
+      {
+        method: 'TensorSwap, 3 provider processes',
+        'MiB/s': mibs('three').toFixed(1),
+        'seconds (median)': median(times.three).toFixed(2),
+        'vs 1 provider': (mibs('three') / mibs('one')).toFixed(2),
+      },
+    ]
+    writeReport(
+      'tensorswap-processes',
+      `TensorSwap from 3 provider processes vs 1: ${SIZE / MiB} MiB in ${CHUNK / 1024} KiB chunks over TCP loopback`,
+      rows,
+      [
+        `Each provider is its own Node process holding the same content in a memory blockstore; the fetcher is a fourth process. Median of ${RUNS} run(s) after one untimed warm-up, the two fetches of each run in alternating order; the fetcher's blockstore is emptied before each fetch.`,
+        'Every chunk is verified (sha2-256, on a worker thread) before it is stored; the result is reassembled and hash-checked after each fetch (untimed).',
+        `All four processes share this machine's ${navigator.hardwareConcurrency} cores (with other jobs: load average at the end ${loadavg()[0]?.toFixed(2)}): the fetcher decrypts (Noise) and demultiplexes every byte whichever provider sent it, so on 2 cores it, not the providers, bounds what 3 providers can give.`,
+      ],
+    )
+  } finally {
+    for (const child of children) child.send('stop')
+    await receiver.swap.stop()
+    await receiver.network.stop()
+  }
+}
+
+if (process.argv[2] === 'provider') await provider()
+else await fetcher()

@@ -1,0 +1,123 @@
+/**
+ * The direct way a leaf of a file DAG gets from a repo's disk into a caller's buffer: one `readv` of the block file
+ * that lands the leaf's file bytes straight in their place in the destination (the dag-pb framing around them goes to
+ * two small scratch buffers), then the sha2-256 of the block checked against the leaf's CID on the thread pool
+ * (WebCrypto's digest, which takes its own copy of the bytes as it is called), so hashing runs alongside the reads
+ * instead of on the calling thread. No stream; the block is assembled once, for the digest. It only applies when the block is stored as it is (an unencrypted repo, no compression frame):
+ * anything else (a frame, an unexpected layout, another hash, a missing file, a hash mismatch) returns false and the
+ * caller reads the leaf the normal way, which decodes frames and reports errors.
+ */
+import { webcrypto } from 'node:crypto'
+import { open } from 'node:fs/promises'
+import type { CID } from 'multiformats/cid'
+import { CHUNK_CODEC, DAG_PB_CODEC } from './manifest-codec.js'
+
+/** Where a block is stored on disk as its own bytes, if it may be (undefined: read it through the blockstore). */
+export type BlockFileLocator = (cid: CID) => string | undefined
+
+const SHA2_256 = 0x12
+/** The dag-pb leaf framing is at most this long on either side of its data (tags and varints). */
+const FRAME_MAX = 24
+
+/** Bytes the varint encoding of `n` takes. */
+function varintLength(n: number): number {
+  let len = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 128)
+    len++
+  }
+  return len
+}
+
+/** Reads a varint at `at`; returns [value, next position] or undefined when it runs past `end`. */
+function readVarint(b: Uint8Array, at: number, end: number): [number, number] | undefined {
+  let value = 0
+  for (let shift = 0, i = at; i < end && shift < 49; shift += 7, i++) {
+    const byte = b[i] as number
+    value += (byte & 0x7f) * 2 ** shift
+    if ((byte & 0x80) === 0) return [value, i + 1]
+  }
+  return undefined
+}
+
+/**
+ * The framing of a dag-pb UnixFS leaf holding `length` bytes as Kubo and ipfs-unixfs write it: PBNode{Data:
+ * UnixFS{Type: raw|file, Data: <length bytes>, filesize: length}} and no links. Returns the prefix and suffix lengths.
+ */
+function leafFraming(length: number): { head: number; tail: number } {
+  const tail = 1 + varintLength(length)
+  const inner = 2 + 1 + varintLength(length) + length + tail
+  return { head: 1 + varintLength(inner) + 3 + varintLength(length), tail }
+}
+
+/** Whether `head`/`tail` are exactly the framing `leafFraming(length)` describes (raw or file type). */
+function framingMatches(head: Uint8Array, tail: Uint8Array, length: number): boolean {
+  const inner = 2 + 1 + varintLength(length) + length + tail.byteLength
+  if (head[0] !== 0x0a) return false
+  const outer = readVarint(head, 1, head.byteLength)
+  if (outer === undefined || outer[0] !== inner) return false
+  let at = outer[1]
+  if (head[at] !== 0x08 || (head[at + 1] !== 0 && head[at + 1] !== 2) || head[at + 2] !== 0x12) return false
+  at += 3
+  const data = readVarint(head, at, head.byteLength)
+  if (data === undefined || data[0] !== length || data[1] !== head.byteLength) return false
+  if (tail[0] !== 0x18) return false
+  const size = readVarint(tail, 1, tail.byteLength)
+  return size !== undefined && size[0] === length && size[1] === tail.byteLength
+}
+
+/** The block being handed to the digest (one at a time: `digest` copies it before it returns). */
+let scratch = new Uint8Array(0)
+
+/**
+ * Reads the leaf `cid` from the block file at `path` into `dest`, which must be exactly as long as the file bytes the
+ * leaf holds. True when `dest` now holds them, verified; false when this leaf cannot be read this way (its stored form
+ * is not the plain block, the file is missing, the hash does not match): `dest` is then unspecified and the caller
+ * reads the leaf through the blockstore. `verify: false` skips the hash (a repo trusted as Kubo trusts its own with
+ * `HashOnRead` off); the leaf's layout is still checked.
+ */
+export async function readLeafFileInto(
+  path: string,
+  cid: CID,
+  dest: Uint8Array,
+  options: { verify?: boolean } = {},
+): Promise<boolean> {
+  if (cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== 32) return false
+  const raw = cid.code === CHUNK_CODEC
+  if (!raw && cid.code !== DAG_PB_CODEC) return false
+  const framing = raw ? { head: 0, tail: 0 } : leafFraming(dest.byteLength)
+  if (framing.head > FRAME_MAX || framing.tail > FRAME_MAX) return false
+  const head = new Uint8Array(framing.head)
+  const tail = new Uint8Array(framing.tail)
+  const probe = new Uint8Array(1) // a longer file (a frame, another layout) reads into it
+  const want = head.byteLength + dest.byteLength + tail.byteLength
+  let file: Awaited<ReturnType<typeof open>>
+  try {
+    file = await open(path, 'r')
+  } catch {
+    return false
+  }
+  try {
+    const parts = raw ? [dest, probe] : [head, dest, tail, probe]
+    const { bytesRead } = await file.readv(parts, 0)
+    if (bytesRead !== want) return false
+  } catch {
+    return false
+  } finally {
+    await file.close()
+  }
+  if (!raw && !framingMatches(head, tail, dest.byteLength)) return false
+  if (options.verify === false) return true
+  let block = dest
+  if (!raw) {
+    if (scratch.byteLength < want) scratch = new Uint8Array(want)
+    block = scratch.subarray(0, want)
+    block.set(head, 0)
+    block.set(dest, head.byteLength)
+    block.set(tail, head.byteLength + dest.byteLength)
+  }
+  const got = new Uint8Array(await webcrypto.subtle.digest('SHA-256', block))
+  const expected = cid.multihash.digest
+  for (let i = 0; i < 32; i++) if (got[i] !== expected[i]) return false
+  return true
+}
