@@ -24,6 +24,7 @@ async function oursDhtNode(bootstrap: ReadonlyArray<{ toString(): string }>): Pr
   config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
   config.Swarm.Transports.Network = { TCP: true, QUIC: false }
   config.Bootstrap = bootstrap.map(String)
+  config.Routing.LoopbackAddressesOnWanDHT = true // all on 127.0.0.1, as the baseline's passthrough mapper
   const network = Network.create({
     config,
     privateKey: await generateKeyPair('Ed25519'),

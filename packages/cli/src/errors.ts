@@ -56,12 +56,13 @@ export class DaemonStartError extends IpfrsError {
   }
 }
 
-/** `daemon stop` with no daemon running on the repo. */
+/** `daemon stop` (or a command that acts through the daemon, e.g. `bootstrap`) with no daemon running on the repo. */
 export class DaemonNotRunningError extends IpfrsError {
   static readonly code = 'ERR_DAEMON_NOT_RUNNING'
   static override readonly httpStatus = 409
-  constructor() {
-    super(DaemonNotRunningError.code, 'no daemon is running on this repo')
+  /** `hint`: what to do about it, appended to the message. */
+  constructor(hint?: string) {
+    super(DaemonNotRunningError.code, `no daemon is running on this repo${hint != null ? `: ${hint}` : ''}`)
   }
 }
 

@@ -64,7 +64,7 @@ describe('ipfrs bootstrap (config only, no network)', () => {
 
   it('list, add, rm and rm --all round-trip with Kubo output shapes', async () => {
     await env.ok(['bootstrap', 'rm', '--all']) // start from an empty list, whatever init wrote
-    expect(await env.ok(['bootstrap'])).toBe('')
+    expect(await env.ok(['bootstrap', 'list'])).toBe('')
     expect(JSON.parse(await env.ok(['bootstrap', 'list', '--json']))).toEqual({ Peers: [] })
 
     const a = `/ip4/127.0.0.1/tcp/4101/p2p/${ED25519_ID}`

@@ -48,6 +48,12 @@ export interface NodeConfig {
     ReprovideIntervalSeconds: number
     /** How long a network fetch may take before giving up, in seconds. */
     FetchTimeoutSeconds: number
+    /**
+     * Let loopback addresses (127.0.0.1, ::1) into the public DHT (`/ipfs/kad/1.0.0`) too, not only the LAN DHT
+     * (`/ipfs/lan/kad/1.0.0`). Off by default, as Kubo keeps private addresses out of the public DHT; the test
+     * profile (`localConfig`) sets it, so nodes on one machine also meet in the public DHT.
+     */
+    LoopbackAddressesOnWanDHT: boolean
   }
   Compression: {
     Algorithm: CompressionAlgorithm
@@ -137,6 +143,8 @@ export function localConfig(options: LocalConfigOptions = {}) {
     },
     Swarm: { Transports: { Network: { TCP: tcp, QUIC: quic } } },
     Bootstrap: [...(options.bootstrap ?? [])],
+    // every node is on 127.0.0.1: they meet in the public DHT too, not only the LAN one
+    Routing: { LoopbackAddressesOnWanDHT: true },
     Semantic: { Embedder: 'hashing' as const, Dimension: 384 },
   }
 }
@@ -167,6 +175,7 @@ export function defaultConfig(): NodeConfig {
       ProviderTTLSeconds: 48 * 3600,
       ReprovideIntervalSeconds: 22 * 3600,
       FetchTimeoutSeconds: 60,
+      LoopbackAddressesOnWanDHT: false,
     },
     Compression: { Algorithm: 'none', Level: 3, MinSize: 256 },
     Encryption: { Enabled: false, Algorithm: 'aes-256-gcm' },
@@ -278,6 +287,7 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     ProviderTTLSeconds: integer(1, 2 ** 31),
     ReprovideIntervalSeconds: integer(1, 2 ** 31),
     FetchTimeoutSeconds: integer(1, 86_400),
+    LoopbackAddressesOnWanDHT: isBoolean,
   },
   Compression: { Algorithm: oneOf(COMPRESSION_ALGORITHMS), Level: integer(1, 22), MinSize: integer(0, 2 ** 30) },
   Encryption: { Enabled: isBoolean, Algorithm: oneOf(ENCRYPTION_ALGORITHMS) },

@@ -9,6 +9,7 @@ import { gatewayHandler } from './gateway.js'
 import { HealthSupervisor, type Subsystem } from './health.js'
 import { IdleCollector } from './idle-gc.js'
 import { DaemonMetrics } from './metrics.js'
+import { isRoutingRequest, routingHandler } from './routing-v1.js'
 import { shutdownCommand } from './rpc-config.js'
 import type { RpcCommand } from './rpc-context.js'
 import { rpcHandler } from './rpc-server.js'
@@ -37,7 +38,7 @@ export interface DaemonInit {
 
 /**
  * The HTTP face of a node: the Kubo-compatible RPC API (`Addresses.API`, default 127.0.0.1:5001), the read-only
- * gateway (`Addresses.Gateway`, default 127.0.0.1:8080), `/health`, Prometheus metrics, and the web UI at `/webui` on
+ * gateway (`Addresses.Gateway`, default 127.0.0.1:8080) with the Delegated Routing V1 API under `/routing/v1/`, `/health`, Prometheus metrics, and the web UI at `/webui` on
  * the API port.
  */
 export class Daemon {
@@ -59,7 +60,10 @@ export class Daemon {
     const commands = { shutdown, ...init.commands }
     const webui = { gatewayUrl: () => this.gatewayUrl }
     this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands, webui }))
-    this.#gateway = createServer(limits, gatewayHandler(init.node, { metrics, health }))
+    const gateway = gatewayHandler(init.node, { metrics, health })
+    // Kubo serves the Delegated Routing V1 API (/routing/v1/…) on its gateway port; so do we
+    const routing = routingHandler(init.node, { metrics })
+    this.#gateway = createServer(limits, (req, res) => (isRoutingRequest(req) ? routing : gateway)(req, res))
     for (const server of [this.#api, this.#gateway]) server.on('request', () => this.#idle.touch())
   }
 

@@ -57,10 +57,15 @@ export function defaultSubsystems(
       if (service == null) return { status: 'down', details: { reason: 'no DHT service' } }
       if (service.isStarted?.() === false) return { status: 'down', details: { reason: 'DHT service stopped' } }
       const size = service.routingTable?.size ?? 0
-      const lonely = size === 0 && node.config.Bootstrap.length > 0
+      const lan = (node.network.libp2p.services.lanDHT as Startable | undefined)?.routingTable?.size ?? 0
+      const lonely = size === 0 && lan === 0 && node.config.Bootstrap.length > 0
       return {
         status: lonely ? 'degraded' : 'ok',
-        details: { routingTableSize: size, ...(lonely ? { reason: 'no DHT peers yet' } : {}) },
+        details: {
+          routingTableSize: size,
+          lanRoutingTableSize: lan,
+          ...(lonely ? { reason: 'no DHT peers yet' } : {}),
+        },
       }
     },
     async restart() {

@@ -40,10 +40,13 @@ export async function onlineNode(
   options: LocalConfigOptions & { config?: Record<string, unknown> } = {},
 ): Promise<Node> {
   const { config, ...local } = options
+  const base = localConfig({ transports: ['tcp'], ...local })
+  // a Routing override keeps the profile's loopback-on-the-public-DHT setting unless it says otherwise
+  const routing = { ...base.Routing, ...(config?.Routing as object | undefined) }
   const node = createNode({
     repoPath,
     online: true,
-    init: { config: { ...localConfig({ transports: ['tcp'], ...local }), ...config } },
+    init: { config: { ...base, ...config, Routing: routing } },
   })
   await node.start()
   return node

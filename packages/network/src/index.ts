@@ -1,6 +1,6 @@
 /**
  * @ipfrs/network: the libp2p side of an IPFRS node. TCP and QUIC, Noise, Yamux, identify, ping, AutoNAT, the
- * Kademlia DHT (`/ipfs/kad/1.0.0`), Bitswap 1.2.0 through Helia, and GossipSub block announcements.
+ * Kademlia DHTs (`/ipfs/kad/1.0.0` and the LAN one, `/ipfs/lan/kad/1.0.0`), WebSockets when listed, Bitswap 1.2.0 through Helia, and GossipSub block announcements.
  */
 export { isPeerId, type PeerAddress, parsePeerAddress } from './addresses.js'
 export { type Announcement, BLOCKS_TOPIC, BlockAnnouncements } from './announcements.js'
@@ -12,7 +12,7 @@ export {
   PeerNotFoundError,
   RoutingDisabledError,
 } from './errors.js'
-export { KAD_PROTOCOL, libp2pOptions } from './libp2p-options.js'
+export { KAD_PROTOCOL, LAN_KAD_PROTOCOL, libp2pOptions } from './libp2p-options.js'
 export { Network, type NetworkInit, type PeerConnection } from './network.js'
 export { type PeerScore, PeerScores, type PeerScoresInit, type WantListEvents } from './peer-scores.js'
 export { type TopicMessage, Topics } from './topics.js'

@@ -5,12 +5,13 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { kadDHT } from '@libp2p/kad-dht'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
+import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { MemoryDatastore, MountDatastore } from 'datastore-core'
 import { type Datastore, Key } from 'interface-datastore'
@@ -18,12 +19,16 @@ import { ipnsSelector } from 'ipns/selector'
 import { ipnsValidator } from 'ipns/validator'
 import type { Libp2pOptions } from 'libp2p'
 import type { Registry } from 'prom-client'
+import { isWebSocketAddress, lanPeerInfo, wanPeerInfo } from './dht-filters.js'
 
 /** What one stream may buffer before its handler reads it (see `streamMuxers` below). */
 export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
 
 /** The Kademlia protocol of the public IPFS DHT. */
 export const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
+
+/** The Kademlia protocol of the LAN DHT (Kubo's and Helia's), for peers reachable at private addresses. */
+export const LAN_KAD_PROTOCOL = '/ipfs/lan/kad/1.0.0'
 
 /**
  * libp2p options from the node config, and nothing else: no public bootstrap list, delegated routing, UPnP, relay
@@ -41,7 +46,12 @@ export function libp2pOptions(
 ): Libp2pOptions {
   const banned = init.isBanned ?? (() => false)
   const { TCP, QUIC } = config.Swarm.Transports.Network
-  const listen = config.Addresses.Swarm.filter((a) => (a.includes('/quic') ? QUIC : a.includes('/tcp/') ? TCP : true))
+  // a `/ws` address listens whatever TCP says (Kubo's Websocket transport is a switch of its own); the transport is
+  // loaded only when one is listed, so a node without one neither listens nor dials over WebSockets
+  const listen = config.Addresses.Swarm.filter((a) =>
+    isWebSocketAddress(a) ? true : a.includes('/quic') ? QUIC : a.includes('/tcp/') ? TCP : true,
+  )
+  const ws = listen.some(isWebSocketAddress)
   const routing = config.Routing
   const services: Record<string, (components: never) => unknown> = {
     identify: identify(),
@@ -60,11 +70,7 @@ export function libp2pOptions(
     // runs a few times per TTL for records to disappear close to their expiry.
     const ttl = routing.ProviderTTLSeconds * 1000
     const every = routing.ReprovideIntervalSeconds * 1000
-    services.dht = kadDHT({
-      protocol: KAD_PROTOCOL,
-      clientMode: routing.Type === 'dhtclient',
-      // keep loopback and private addresses: a local network is still a network (Kubo's LAN DHT does the same)
-      peerInfoMapper: passthroughMapper,
+    const dhtOptions = {
       // IPNS records (`/ipns/<multihash>`): signature, expiry and size checked on every PUT and GET; newest wins
       validators: { ipns: ipnsValidator },
       selectors: { ipns: ipnsSelector },
@@ -75,6 +81,35 @@ export function libp2pOptions(
         interval: Math.max(250, Math.min(every, ttl / 4)),
         threshold: every < ttl ? ttl - every : ttl / 2,
       },
+    }
+    // Two DHTs, as Kubo and Helia run them: the public one sees only public addresses (so a node's private and
+    // loopback addresses never enter its routing tables or the peer records it hands out), the LAN one only private
+    // and loopback ones. libp2p's content and peer routing ask both, so provide, findProviders, findPeer and IPNS
+    // records go through each. `Routing.LoopbackAddressesOnWanDHT` (the test profile sets it) lets loopback peers
+    // into the public one too, for local clusters and tests on 127.0.0.1.
+    // A query on a DHT whose routing table is empty waits for its first peer (kad-dht's default), and libp2p waits for
+    // every DHT's provide or put. On a LAN the public table may stay empty for good, so the public DHT waits only when
+    // loopback peers fill it (the test profile, as before there was a LAN DHT) and the LAN DHT never waits: a node
+    // that knows no LAN peer still provides to and asks the public DHT. Network.provide waits for a first peer in
+    // either table instead.
+    const loopbackOnWan = routing.LoopbackAddressesOnWanDHT === true
+    services.dht = kadDHT({
+      ...dhtOptions,
+      protocol: KAD_PROTOCOL,
+      clientMode: routing.Type === 'dhtclient',
+      peerInfoMapper: wanPeerInfo(loopbackOnWan),
+      allowQueryWithZeroPeers: !loopbackOnWan,
+    })
+    services.lanDHT = kadDHT({
+      ...dhtOptions,
+      protocol: LAN_KAD_PROTOCOL,
+      // a LAN peer always answers (Kubo's LAN DHT is a server whatever Routing.Type says)
+      clientMode: false,
+      peerInfoMapper: lanPeerInfo,
+      allowQueryWithZeroPeers: true,
+      logPrefix: 'libp2p:dht-lan',
+      datastorePrefix: '/dht-lan',
+      metricsPrefix: 'libp2p_dht_lan',
     })
   }
   const peerDiscovery: unknown[] = []
@@ -83,7 +118,7 @@ export function libp2pOptions(
     privateKey: init.privateKey,
     datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
-    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : [])],
+    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(ws ? [webSockets()] : [])],
     // Noise first, TLS 1.3 offered too (Kubo offers TLS first; a Kubo dialer gets it). Measured on our own nodes TLS
     // was no faster within the noise of a shared machine, and Node's TLS socket only decrypts what is read, so a
     // TensorSwap peer that ignores its credit is throttled by TCP instead of caught: with Noise the excess arrives and

@@ -42,6 +42,9 @@ export interface PeerConnection {
   readonly rtt?: number
 }
 
+/** How long a provide waits for a first DHT peer (kad-dht's query timeout). */
+const PEER_WAIT_MS = 120_000
+
 type HeliaNode = Helia & { libp2p: Libp2p<Record<string, unknown>> }
 
 /**
@@ -187,13 +190,17 @@ export class Network {
   /** Announces to the DHT that this node provides `cid`, and tells GossipSub subscribers. */
   async provide(cid: CID, options: AbortOptions = {}): Promise<void> {
     await Promise.all([this.#dht(), this.#announcements?.announce(cid)])
+    await this.#somePeer(options)
     await this.helia.routing.provide(cid, options)
   }
 
   /** Stops re-announcing `cid`; its records expire from the DHT after their TTL. */
   async stopProviding(cid: CID, options: AbortOptions = {}): Promise<void> {
-    const dht = (await this.#dht()) as { cancelReprovide?: (key: CID, o?: AbortOptions) => Promise<void> }
-    await dht.cancelReprovide?.(cid, options)
+    await this.#dht()
+    // both DHTs (the public and the LAN one) re-announce it
+    type Reproviding = { cancelReprovide?: (key: CID, o?: AbortOptions) => Promise<void> } | undefined
+    const { dht, lanDHT } = this.libp2p.services as Record<string, Reproviding>
+    await Promise.all([dht?.cancelReprovide?.(cid, options), lanDHT?.cancelReprovide?.(cid, options)])
   }
 
   /** Peers that provide `cid`, as found through the DHT (each at most once). */
@@ -308,6 +315,36 @@ export class Network {
     this.#announcers.set(key, peers)
     // bounded: the oldest announced roots are forgotten first
     while (this.#announcers.size > 10_000) this.#announcers.delete(this.#announcers.keys().next().value as string)
+  }
+
+  /**
+   * Resolves once the public or the LAN DHT knows a peer, so a provide made at start-up is not sent to nobody; after
+   * `PEER_WAIT_MS` it goes ahead anyway (the record is then kept locally and re-announced later), as kad-dht's own
+   * wait gives up with its query.
+   */
+  async #somePeer(options: AbortOptions): Promise<void> {
+    type Table = EventTarget & { size: number }
+    const tables = [this.libp2p.services.dht, this.libp2p.services.lanDHT]
+      .map((s) => (s as { routingTable?: Table } | undefined)?.routingTable)
+      .filter((t): t is Table => t != null)
+    if (tables.length === 0 || tables.some((t) => t.size > 0)) return
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(), PEER_WAIT_MS)
+      const done = () => {
+        clearTimeout(timer)
+        for (const t of tables) t.removeEventListener('peer:add', done)
+        options.signal?.removeEventListener('abort', abort)
+        resolve()
+      }
+      const abort = () => {
+        clearTimeout(timer)
+        for (const t of tables) t.removeEventListener('peer:add', done)
+        reject(options.signal?.reason)
+      }
+      if (options.signal?.aborted === true) return abort()
+      for (const t of tables) t.addEventListener('peer:add', done)
+      options.signal?.addEventListener('abort', abort)
+    })
   }
 
   async #dht(): Promise<unknown> {

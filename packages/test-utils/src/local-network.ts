@@ -33,6 +33,7 @@ export async function localNetwork<N extends { start(): Promise<void> }>(
   config.Addresses.Swarm = ['/ip4/127.0.0.1/tcp/0']
   config.Swarm.Transports.Network = { TCP: true, QUIC: false }
   config.Bootstrap = []
+  config.Routing.LoopbackAddressesOnWanDHT = true
   options.configure?.(config)
   const node = network.create({
     config,

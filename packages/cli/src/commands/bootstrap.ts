@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { CliNode } from '../cli-node.js'
-import { type GlobalOptions, wantsJson, withNode } from '../context.js'
+import { type GlobalOptions, isRemote, parseSeconds, repoPath, wantsJson, withNode } from '../context.js'
 import { printJson, println } from '../output.js'
 
 const WARNING = `Only edit this list if you understand the risks: bootstrap peers are the trusted peers from which the node
@@ -9,9 +9,13 @@ learns about the rest of the network.`
 export function registerBootstrap(program: Command): void {
   const bootstrap = program
     .command('bootstrap')
-    .description('Show or edit the list of bootstrap peers (the config\'s Bootstrap). "ipfrs bootstrap" lists them.')
-    .addHelpText('after', `\n${WARNING}`)
-    .action(async (_flags: object, cmd: Command) => list(cmd))
+    .description(
+      "Join the network now: the running daemon dials every peer of the bootstrap list (the config's Bootstrap) and " +
+        'this prints those it reached and those it could not. The subcommands show or edit the list.',
+    )
+    .option('--timeout <seconds>', 'give up on a dial after this long', '30')
+    .addHelpText('after', `\n${DIAL_HELP}\n\n${WARNING}`)
+    .action(async (flags: { timeout: string }, cmd: Command) => dialNow(cmd, parseSeconds(flags.timeout)))
 
   bootstrap
     .command('list')
@@ -50,6 +54,43 @@ export function registerBootstrap(program: Command): void {
   rm.command('all')
     .description('Remove every bootstrap peer.')
     .action(async (_flags: object, cmd: Command) => removePeers(cmd, 'all'))
+}
+
+const DIAL_HELP = `Needs a running daemon ("ipfrs daemon", or "ipfrs daemon --background"); without one it says so and
+exits 1. Prints "reached <peer ID> <multiaddr>" or "failed <multiaddr>: <reason>" per entry ({"Reached":
+[{"Peer","Addr"}], "Failed": [{"Addr","Error"}]} with --enc=json), and exits 1 when no peer was reached.`
+
+/** `ipfrs bootstrap`: the daemon dials each Bootstrap entry now (through `swarm/connect`), all at once. */
+async function dialNow(cmd: Command, seconds: number): Promise<void> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>()
+  const { ApiClient } = await import('../api-client.js')
+  const { DaemonNotRunningError } = await import('../errors.js')
+  const howTo = 'start one with "ipfrs daemon" (or "ipfrs daemon --background"), then run "ipfrs bootstrap" again'
+  if ((await ApiClient.forRepo(repoPath(globals))) == null) throw new DaemonNotRunningError(howTo)
+  await withNode(globals, async (node) => {
+    if (!isRemote(node)) throw new DaemonNotRunningError(howTo)
+    const entries = node.config.Bootstrap
+    if (entries.length === 0)
+      throw new Error('the bootstrap list is empty: add peers with "ipfrs bootstrap add <multiaddr>/p2p/<peer ID>"')
+    const results = await Promise.all(
+      entries.map(async (addr) => {
+        try {
+          const peer = await node.network.connect(addr, { signal: AbortSignal.timeout(seconds * 1000) })
+          return { addr, peer }
+        } catch (err) {
+          return { addr, error: err instanceof Error ? err.message : String(err) }
+        }
+      }),
+    )
+    const reached = results.flatMap((r) => (r.peer != null ? [{ Peer: r.peer, Addr: r.addr }] : []))
+    const failed = results.flatMap((r) => (r.error != null ? [{ Addr: r.addr, Error: r.error }] : []))
+    if (wantsJson(globals)) printJson({ Reached: reached, Failed: failed })
+    else {
+      for (const r of reached) println(`reached ${r.Peer} ${r.Addr}`)
+      for (const f of failed) println(`failed ${f.Addr}: ${f.Error}`)
+    }
+    if (reached.length === 0) throw new Error(`none of the ${entries.length} bootstrap peers could be reached`)
+  })
 }
 
 async function list(cmd: Command): Promise<void> {
