@@ -206,6 +206,7 @@ export class Network {
   /** Peers that provide `cid`, as found through the DHT (each at most once). */
   async *findProviders(cid: CID, options: AbortOptions = {}): AsyncGenerator<{ id: PeerId; multiaddrs: string[] }> {
     await this.#dht()
+    await this.#somePeer(options)
     const seen = new Set<string>()
     for await (const provider of this.helia.routing.findProviders(cid, options)) {
       const id = peerIdFromString(provider.id.toString())
@@ -224,6 +225,7 @@ export class Network {
       throw new InvalidAddressError(peer, { cause: err })
     }
     try {
+      if (this.libp2p.services.dht != null) await this.#somePeer(options)
       const info = await this.libp2p.peerRouting.findPeer(id, options)
       return info.multiaddrs.map((a) => a.toString())
     } catch (err) {
@@ -318,7 +320,9 @@ export class Network {
   }
 
   /**
-   * Resolves once the public or the LAN DHT knows a peer, so a provide made at start-up is not sent to nobody; after
+   * Resolves once the public or the LAN DHT knows a peer, so a provide or lookup made at start-up (a short-lived CLI
+   * node has just dialled its bootstrap peers) is not sent to nobody; only one of the two tables may ever fill, so
+   * kad-dht's own wait, per DHT, cannot be used (see libp2p-options.ts). After
    * `PEER_WAIT_MS` it goes ahead anyway (the record is then kept locally and re-announced later), as kad-dht's own
    * wait gives up with its query.
    */
