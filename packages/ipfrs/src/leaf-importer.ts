@@ -2,6 +2,7 @@ import { digest } from '@ipfrs/core'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import type { BufferImporter } from 'ipfs-unixfs-importer'
+import { varint } from 'multiformats'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 
@@ -41,8 +42,8 @@ export function leafImporter(options: { cidVersion: 0 | 1; rawLeaves: boolean })
  */
 export function fileLeafBlock(chunk: Uint8Array): Uint8Array {
   const n = chunk.byteLength
-  const inner = 2 + 1 + varintLength(n) + n + 1 + varintLength(n)
-  const block = new Uint8Array(1 + varintLength(inner) + inner)
+  const inner = 2 + 1 + varint.encodingLength(n) + n + 1 + varint.encodingLength(n)
+  const block = new Uint8Array(1 + varint.encodingLength(inner) + inner)
   let at = 0
   block[at++] = 0x0a
   at = putVarint(block, at, inner)
@@ -55,15 +56,6 @@ export function fileLeafBlock(chunk: Uint8Array): Uint8Array {
   block[at++] = 0x18
   putVarint(block, at, n)
   return block
-}
-
-function varintLength(n: number): number {
-  let length = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80)
-    length++
-  }
-  return length
 }
 
 function putVarint(into: Uint8Array, at: number, n: number): number {

@@ -9,6 +9,7 @@
  */
 import { webcrypto } from 'node:crypto'
 import { open } from 'node:fs/promises'
+import { varint } from 'multiformats'
 import type { CID } from 'multiformats/cid'
 import { CHUNK_CODEC, DAG_PB_CODEC } from './manifest-codec.js'
 
@@ -18,16 +19,6 @@ export type BlockFileLocator = (cid: CID) => string | undefined
 const SHA2_256 = 0x12
 /** The dag-pb leaf framing is at most this long on either side of its data (tags and varints). */
 const FRAME_MAX = 24
-
-/** Bytes the varint encoding of `n` takes. */
-function varintLength(n: number): number {
-  let len = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
 
 /** Reads a varint at `at`; returns [value, next position] or undefined when it runs past `end`. */
 function readVarint(b: Uint8Array, at: number, end: number): [number, number] | undefined {
@@ -45,14 +36,14 @@ function readVarint(b: Uint8Array, at: number, end: number): [number, number] | 
  * UnixFS{Type: raw|file, Data: <length bytes>, filesize: length}} and no links. Returns the prefix and suffix lengths.
  */
 function leafFraming(length: number): { head: number; tail: number } {
-  const tail = 1 + varintLength(length)
-  const inner = 2 + 1 + varintLength(length) + length + tail
-  return { head: 1 + varintLength(inner) + 3 + varintLength(length), tail }
+  const tail = 1 + varint.encodingLength(length)
+  const inner = 2 + 1 + varint.encodingLength(length) + length + tail
+  return { head: 1 + varint.encodingLength(inner) + 3 + varint.encodingLength(length), tail }
 }
 
 /** Whether `head`/`tail` are exactly the framing `leafFraming(length)` describes (raw or file type). */
 function framingMatches(head: Uint8Array, tail: Uint8Array, length: number): boolean {
-  const inner = 2 + 1 + varintLength(length) + length + tail.byteLength
+  const inner = 2 + 1 + varint.encodingLength(length) + length + tail.byteLength
   if (head[0] !== 0x0a) return false
   const outer = readVarint(head, 1, head.byteLength)
   if (outer === undefined || outer[0] !== inner) return false
