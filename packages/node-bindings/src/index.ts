@@ -1,8 +1,16 @@
 /** The plain-JavaScript face of IPFRS: `new Node(config)`, string CIDs, Buffers, serialized mutations. */
 export { InvalidArgumentError, InvalidIndexFileError, NotStartedError } from './errors.js'
 export { INDEX_FILE_FORMAT } from './index-file.js'
-export { type InferOptions, Node, type NodeConfig, type SearchFilterOptions, type SimilarHit } from './node.js'
+export { Node } from './node.js'
 export { SerialQueue } from './queue.js'
+export type {
+  InferOptions,
+  NetworkAnswer,
+  NetworkHit,
+  NodeConfig,
+  SearchFilterOptions,
+  SimilarHit,
+} from './types.js'
 export {
   DEFAULT_STORAGE_PATH,
   type UpstreamNodeConfig,

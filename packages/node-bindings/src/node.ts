@@ -6,11 +6,21 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { formatCid, isIpfrsError, localConfig, parseCid } from '@ipfrs/core'
-import type { LogicQueryOptions, ProofTree } from '@ipfrs/node-api'
+import type { ProofTree } from '@ipfrs/node-api'
 import { createNode, type Node as IpfrsNode, LogicNotReadyError, semantic } from 'ipfrs'
+import { cidArg, pathArg, plainHit, textArg, toVector } from './args.js'
 import { InvalidArgumentError, NotStartedError } from './errors.js'
 import { readIndexFile, writeIndexFile } from './index-file.js'
 import { SerialQueue } from './queue.js'
+import type {
+  InferOptions,
+  NetworkAnswer,
+  NetworkHit,
+  NodeConfig,
+  Query,
+  SearchFilterOptions,
+  SimilarHit,
+} from './types.js'
 import {
   answerText,
   DEFAULT_STORAGE_PATH,
@@ -24,60 +34,6 @@ import {
   type UpstreamPredicate,
   type UpstreamRule,
 } from './upstream.js'
-
-/** Configuration of a {@link Node} (a plain object). */
-export interface NodeConfig {
-  /** The repo directory (required). */
-  repoPath: string
-  /** Create the repo when there is none (default true). */
-  init?: boolean
-  /** Join the network on start (default false). */
-  online?: boolean
-  /** The passphrase of an encrypted repo. */
-  passphrase?: string
-  /** The semantic index of a NEW repo (ignored when the repo exists): dimension (default 384) and metric. */
-  semantic?: { dimension?: number; metric?: 'cosine' | 'l2' | 'ip' }
-  /**
-   * A NEW repo that stays on this machine: listens on 127.0.0.1 only, no public bootstrap peers (tests and local
-   * clusters). Default false: a new repo joins the public IPFS network when online.
-   */
-  local?: boolean
-  /** A NEW repo's bootstrap peers (multiaddrs with /p2p/<id>), instead of the default list. */
-  bootstrap?: string[]
-}
-
-/** A hit of {@link Node.searchNetwork}: which peer holds it. */
-export interface NetworkHit extends SimilarHit {
-  provider: string
-}
-
-/** An answer of {@link Node.inferNetwork}: the bindings and the peers that gave them (`'local'` for this node). */
-export interface NetworkAnswer {
-  bindings: Record<string, string>
-  from: string[]
-}
-
-/** One search hit. */
-export interface SimilarHit {
-  cid: string
-  score: number
-}
-
-/** Filters of {@link Node.searchFiltered}. */
-export interface SearchFilterOptions {
-  minScore?: number
-  maxScore?: number
-  cidPrefix?: string
-  maxResults?: number
-}
-
-/**
- * Limits of {@link Node.infer} and {@link Node.prove}: those of the node contract's logic queries (without `timeoutMs`,
- * the repo config's `Logic.QueryTimeoutMs`, 10 s by default, applies).
- */
-export type InferOptions = Pick<LogicQueryOptions, 'limit' | 'timeoutMs' | 'maxDepth'>
-
-type Query = string | number[] | Float32Array
 
 /** An IPFRS node for plain JavaScript apps. Construct, `await start()`, call, `await stop()`. */
 export class Node {
@@ -441,29 +397,4 @@ export class Node {
     const logic = this.#n.logic
     return this.#queue.run(() => logic.fetch(cids))
   }
-}
-
-function cidArg(cid: unknown): string {
-  if (typeof cid !== 'string') throw new InvalidArgumentError('cid', 'expected a CID string')
-  return cid
-}
-
-function textArg(text: unknown, name: string): string {
-  if (typeof text !== 'string') throw new InvalidArgumentError(name, 'expected a string')
-  return text
-}
-
-function pathArg(path: unknown): string {
-  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', 'expected a non-empty string')
-  return path
-}
-
-function toVector(v: unknown, name = 'query'): Float32Array {
-  if (v instanceof Float32Array) return v
-  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return Float32Array.from(v)
-  throw new InvalidArgumentError(name, 'expected a text, a number[] or a Float32Array')
-}
-
-function plainHit(h: { cid: string; score: number }): SimilarHit {
-  return { cid: h.cid, score: h.score }
 }
