@@ -2,41 +2,18 @@
 // (Helia's own light core + libp2p + Bitswap, given only local options) and a stock libp2p node running the stock
 // @libp2p/kad-dht. Everything listens on 127.0.0.1; nothing dials out.
 import { createHash, randomBytes } from 'node:crypto'
-import { withBitswap } from '@helia/bitswap'
-import { withLibp2pLight } from '@helia/libp2p'
 import { type CID, formatCid } from '@ipfrs/core'
 import { tempDir } from '@ipfrs/test-utils'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import { MemoryBlockstore } from 'blockstore-core'
-import { MemoryDatastore } from 'datastore-core'
-import { createHeliaLight } from 'helia'
 import { exporter } from 'ipfs-unixfs-exporter'
 import { importer } from 'ipfs-unixfs-importer'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { importerOptions } from '../src/index.js'
 import { onlineNode } from './helpers.js'
-
-const LOCAL = {
-  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  peerDiscovery: [],
-}
-
-/** Stock Helia with Bitswap and nothing else from its defaults (no gateways, no delegated routing, no bootstrap list). */
-async function stockHelia() {
-  const light = createHeliaLight({ blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore() })
-  const helia = withBitswap(withLibp2pLight(light, { ...LOCAL, services: { identify: identify() } }))
-  await helia.start()
-  return helia
-}
+import { STOCK_LOCAL, stockHelia } from './stock-helia.js'
 
 const ourNode = (dir: string, name: string) => onlineNode(`${dir}/${name}`)
 
@@ -101,7 +78,7 @@ describe('DHT interop with stock @libp2p/kad-dht', () => {
     const ours = await ourNode(t.dir, 'ours')
     stops.push(() => ours.stop())
     const stock = await createLibp2p({
-      ...LOCAL,
+      ...STOCK_LOCAL,
       services: {
         identify: identify(),
         ping: ping(),

@@ -1,18 +1,11 @@
 // A stock Helia node that speaks only WebSockets (as a browser node does) dials our `/ws` listener and fetches our
 // content over Bitswap. No @ipfrs code on its side; everything on 127.0.0.1.
 import { createHash, randomBytes } from 'node:crypto'
-import { withBitswap } from '@helia/bitswap'
-import { withLibp2pLight } from '@helia/libp2p'
 import { tempDir } from '@ipfrs/test-utils'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
 import { webSockets } from '@libp2p/websockets'
-import { yamux } from '@libp2p/yamux'
-import { MemoryBlockstore } from 'blockstore-core'
-import { MemoryDatastore } from 'datastore-core'
-import { createHeliaLight } from 'helia'
 import { afterEach, describe, expect, it } from 'vitest'
 import { onlineNode } from './helpers.js'
+import { stockHelia } from './stock-helia.js'
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
@@ -41,17 +34,7 @@ describe('WebSockets listener', () => {
     const wsAddr = ours.network.libp2p.getMultiaddrs().find((a) => a.toString().includes('/ws/'))
     expect(wsAddr?.toString()).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/ws\/p2p\//)
 
-    const light = createHeliaLight({ blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore() })
-    const helia = withBitswap(
-      withLibp2pLight(light, {
-        transports: [webSockets()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        peerDiscovery: [],
-        services: { identify: identify() },
-      }),
-    )
-    await helia.start()
+    const helia = await stockHelia({ addresses: { listen: [] }, transports: [webSockets()] })
     stops.push(() => helia.stop())
     const connection = await helia.libp2p.dial(wsAddr!)
     expect(connection.remoteAddr.toString()).toContain('/ws')
