@@ -20,6 +20,8 @@ export interface Frame {
   readonly direct: boolean
   /** The clause body goal this frame came from (caches what the goal resolves to), or null. */
   readonly site: Site | null
+  /** For a compiled built-in (`site.op`): the clause's variable frame it runs over; otherwise null. */
+  readonly env: RT[] | null
 }
 /** A proof-log node: a goal as resolved and its parent. */
 export interface PNode {

@@ -1,8 +1,10 @@
 import { aggregateResult, aggregateTemplate } from './aggregate.js'
+import type { Op } from './arith-compile.js'
 import type { Builtin } from './builtins.js'
 import { arrayToList } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
 import { formatSink, formatString } from './builtins-text.js'
+import { compileEnter } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
@@ -55,7 +57,7 @@ export class Engine {
     this.#trailStart = trail.refs.length
     this.#savedMark = trail.varMark
     this.#baseMark = trail.varMark = trail.counter
-    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct, site: null }
+    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct, site: null, env: null }
   }
 
   /** Runs to the next solution (true), to failure (false) or for `budget` steps (null: call again). */
@@ -104,8 +106,9 @@ export class Engine {
   }
 
   #popTo(height: number): void {
-    this.cps.length = height
-    this.ctx.trail.varMark = this.cps[height - 1]?.mark ?? this.#baseMark
+    const cps = this.cps
+    while (cps.length > height) cps.pop()
+    this.ctx.trail.varMark = cps[height - 1]?.mark ?? this.#baseMark
   }
 
   backtrack(): boolean {
@@ -128,7 +131,7 @@ export class Engine {
   }
 
   #frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
-    return { goal, next, depth: f.depth, cutB, pnode: f.pnode, direct: false, site: null }
+    return { goal, next, depth: f.depth, cutB, pnode: f.pnode, direct: false, site: null, env: null }
   }
 
   #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
@@ -138,6 +141,19 @@ export class Engine {
   }
 
   step(f: Frame): boolean {
+    if (f.env !== null) {
+      // a compiled built-in: run it over the clause's variables, unless the goal must be built after all
+      const site = f.site as Site
+      let t = site.target as Target
+      if (site.owner !== this.ctx.targets) {
+        t = this.#target(site.name, site.arity)
+        site.owner = this.ctx.targets
+        site.target = t
+      }
+      if (t.kind === T_BUILTIN && !t.tabled && !this.proof) return (site.op as Op)(f.env, this.ctx.trail)
+      const goal = instantiate(site.tpl, f.env, this.ctx.trail)
+      f = { goal, next: f.next, depth: f.depth, cutB: f.cutB, pnode: f.pnode, direct: false, site, env: null }
+    }
     const g = deref(f.goal)
     if (g.kind === 'ref') throw new InstantiationError('call of an unbound variable')
     if (g.kind !== 'atom' && g.kind !== 'compound') throw new InvalidClauseError(`goal is not callable: ${g.kind}`)
@@ -170,6 +186,7 @@ export class Engine {
         pnode: f.pnode,
         direct: false,
         site: null,
+        env: null,
       }
       return true
     }
@@ -316,31 +333,14 @@ export class Engine {
       const more = i + 1 < n
       const mark = trail.refs.length
       if (more) this.#push(CLAUSES, f, i + 1, list)
-      const vars = new Array<RT | undefined>(c.nvars)
-      let ok = true
-      for (let k = 0; k < c.head.length; k++) {
-        if (!unifyTpl(c.head[k] as Tpl, args[k] as RT, vars, trail)) {
-          ok = false
-          break
-        }
-      }
-      if (ok) {
-        const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
-        let next = f.next
-        for (let k = c.body.length - 1; k >= 0; k--) {
-          next = {
-            goal: instantiate(c.body[k] as Tpl, vars, trail),
-            next,
-            depth,
-            cutB: B,
-            pnode,
-            direct: false,
-            site: c.sites[k] as Site,
-          }
-        }
-        this.goals = next
+      const saved = this.plog
+      const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
+      const r = (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode)
+      if (r !== false) {
+        this.goals = r
         return true
       }
+      this.plog = saved
       if (more) this.#popTo(B)
       trail.undo(mark)
     }

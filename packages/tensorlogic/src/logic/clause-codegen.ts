@@ -1,0 +1,139 @@
+/**
+ * Clauses compiled to JavaScript: per clause, one function that unifies the head with a call's arguments (a constant
+ * compare, a first-occurrence variable taken as is, a nested structure matched or built) and pushes the body goals,
+ * with a fresh variable per remaining slot (no renaming of clause terms). Generated once per clause, on its first
+ * call; clauses of the same shape (e.g. facts over constants) share one generated function, constants are passed in.
+ */
+import { compileOp } from './arith-compile.js'
+import type { CompiledClause, Site, Tpl } from './clause-compile.js'
+import type { Frame, PNode } from './engine-state.js'
+import { deref, type RT, type Trail, unify } from './unify.js'
+
+/** Head unification and body construction: the new goal list, or false when the head does not match. */
+export type Enter = (
+  args: readonly RT[],
+  trail: Trail,
+  next: Frame | null,
+  depth: number,
+  cutB: number,
+  pnode: PNode | null,
+) => Frame | null | false
+
+/** The built-ins compiled per call site (see arith-compile.ts). */
+const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
+/** The goal of a frame that runs a compiled built-in (the goal term is only built if needed). */
+const OP_GOAL: RT = { kind: 'atom', name: '$op' }
+
+type Factory = (helpers: unknown, K: unknown[], S: readonly Site[]) => Enter
+const factories = new Map<string, Factory>()
+
+class Gen {
+  readonly out: string[] = []
+  readonly K: unknown[] = []
+  tmp = 0
+
+  k(value: unknown): string {
+    this.K.push(value)
+    return `K[${this.K.length - 1}]`
+  }
+
+  /** A term built from a template: fresh variables for unassigned slots (declared in `out` first). */
+  build(t: Tpl, assigned: boolean[]): string {
+    if (t.kind === 'vi') {
+      if (!assigned[t.i]) {
+        assigned[t.i] = true
+        this.out.push(`v${t.i} = trail.fresh();`)
+      }
+      return `v${t.i}`
+    }
+    if (t.kind !== 'compound' || t.ground) return this.k(t)
+    const args = t.args.map((a) => this.build(a, assigned))
+    return `{ kind: 'compound', name: ${this.k(t.name)}, args: [${args.join(', ')}] }`
+  }
+
+  /** Code unifying the template with the runtime term `src` (an expression), returning false on a mismatch. */
+  match(t: Tpl, src: string, assigned: boolean[]): void {
+    const out = this.out
+    if (t.kind === 'vi') {
+      if (assigned[t.i]) out.push(`if (!unify(v${t.i}, ${src}, trail)) return false;`)
+      else out.push(`v${t.i} = ${src};`)
+      assigned[t.i] = true
+      return
+    }
+    if (t.kind === 'compound' && t.ground) {
+      out.push(`if (!unify(${src}, ${this.k(t)}, trail)) return false;`)
+      return
+    }
+    const x = `t${this.tmp++}`
+    out.push(`const ${x} = deref(${src});`)
+    if (t.kind !== 'compound') {
+      const test = t.kind === 'atom' ? `${x}.name === ${this.k(t.name)}` : `${x}.value === ${this.k(t.value)}` // int, float, str
+      out.push(`if (${x}.kind === 'ref') bind(${x}, ${this.k(t)}, trail);`)
+      out.push(`else if (${x}.kind !== '${t.kind}' || !(${test})) return false;`)
+      return
+    }
+    // an unbound argument: build the structure (fresh variables for first occurrences) and bind it
+    out.push(`if (${x}.kind === 'ref') {`)
+    const built = [...assigned]
+    const term = this.build(t, built)
+    out.push(`if (!bindTerm(${x}, ${term}, trail)) return false;`)
+    out.push(
+      `} else if (${x}.kind === 'compound' && ${x}.name === ${this.k(t.name)} && ${x}.args.length === ${t.args.length}) {`,
+    )
+    const a = `t${this.tmp++}`
+    out.push(`const ${a} = ${x}.args;`)
+    for (let j = 0; j < t.args.length; j++) this.match(t.args[j] as Tpl, `${a}[${j}]`, assigned)
+    out.push('} else return false;')
+  }
+}
+
+function bind(r: RT & { kind: 'ref' }, t: RT, trail: Trail): void {
+  r.ref = t
+  if (r.id < trail.varMark) trail.refs.push(r)
+}
+
+/** Binds a variable to a structure just built (through unify when the occurs check is on). */
+function bindTerm(r: RT & { kind: 'ref' }, t: RT, trail: Trail): boolean {
+  if (trail.occursCheck) return unify(r, t, trail)
+  bind(r, t, trail)
+  return true
+}
+
+const HELPERS = { deref, unify, bind, bindTerm, OP: OP_GOAL }
+
+/** Generates (once) the clause's entry function. */
+export function compileEnter(c: CompiledClause): Enter {
+  const g = new Gen()
+  const assigned = new Array<boolean>(c.nvars).fill(false)
+  for (let k = 0; k < c.head.length; k++) g.match(c.head[k] as Tpl, `A[${k}]`, assigned)
+  for (let i = 0; i < c.nvars; i++) if (!assigned[i]) g.out.push(`v${i} = trail.fresh();`)
+  const ops = c.body.map((goal, k) => {
+    const site = c.sites[k] as Site
+    site.op = OPS.has(site.key) ? compileOp(goal) : null
+    return site.op !== null
+  })
+  if (ops.includes(true)) g.out.push(`const E = [${Array.from({ length: c.nvars }, (_, i) => `v${i}`).join(', ')}];`)
+  const all = new Array<boolean>(c.nvars).fill(true)
+  for (let k = c.body.length - 1; k >= 0; k--) {
+    const goal = ops[k] ? 'OP' : g.build(c.body[k] as Tpl, all)
+    const env = ops[k] ? 'E' : 'null'
+    g.out.push(`next = { goal: ${goal}, next, depth, cutB, pnode, direct: false, site: S[${k}], env: ${env} };`)
+  }
+  g.out.push('return next;')
+  const decl = c.nvars > 0 ? `let ${Array.from({ length: c.nvars }, (_, i) => `v${i}`).join(', ')};` : ''
+  const body = `${decl}\n${g.out.join('\n')}`
+  let factory = factories.get(body)
+  if (factory === undefined) {
+    factory = new Function(
+      'H',
+      'K',
+      'S',
+      `'use strict'; const { deref, unify, bind, bindTerm, OP } = H;
+return function enter(A, trail, next, depth, cutB, pnode) {\n${body}\n}`,
+    ) as Factory
+    factories.set(body, factory)
+  }
+  const enter = factory(HELPERS, g.K, c.sites)
+  c.enter = enter
+  return enter
+}
