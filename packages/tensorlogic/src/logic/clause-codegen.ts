@@ -4,8 +4,9 @@
  * with a fresh variable per remaining slot (no renaming of clause terms). Generated once per clause, on its first
  * call; clauses of the same shape (e.g. facts over constants) share one generated function, constants are passed in.
  */
+import { ARITH_HELPERS, eagerGoal } from './arith-codegen.js'
 import { compileOp } from './arith-compile.js'
-import type { CompiledClause, Site, Tpl } from './clause-compile.js'
+import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Frame, PNode } from './engine-state.js'
 import { deref, type RT, type Trail, unify } from './unify.js'
 
@@ -17,17 +18,19 @@ export type Enter = (
   depth: number,
   cutB: number,
   pnode: PNode | null,
+  eng: { cut(height: number): void },
 ) => Frame | null | false
 
 /** The built-ins compiled per call site (see arith-compile.ts). */
-const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
+export const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
 /** The goal of a frame that runs a compiled built-in (the goal term is only built if needed). */
 const OP_GOAL: RT = { kind: 'atom', name: '$op' }
 
 type Factory = (helpers: unknown, K: unknown[], S: readonly Site[]) => Enter
 const factories = new Map<string, Factory>()
 
-class Gen {
+/** The generated code of one clause and the constants it refers to. */
+export class Gen {
   readonly out: string[] = []
   readonly K: unknown[] = []
   tmp = 0
@@ -99,22 +102,30 @@ function bindTerm(r: RT & { kind: 'ref' }, t: RT, trail: Trail): boolean {
   return true
 }
 
-const HELPERS = { deref, unify, bind, bindTerm, OP: OP_GOAL }
+const HELPERS = { deref, unify, bind, bindTerm, OP: OP_GOAL, ...ARITH_HELPERS }
 
 /** Generates (once) the clause's entry function. */
 export function compileEnter(c: CompiledClause): Enter {
   const g = new Gen()
   const assigned = new Array<boolean>(c.nvars).fill(false)
   for (let k = 0; k < c.head.length; k++) g.match(c.head[k] as Tpl, `A[${k}]`, assigned)
+  // the leading built-ins (and a cut after them) run here; the goals from `start` on become frames
+  let start = 0
+  while (start < c.body.length) {
+    const goal = c.body[start] as Tpl
+    if (!eagerGoal(g, goal, assigned)) break
+    start++
+    if (goal.kind === 'atom') break // the cut
+  }
   for (let i = 0; i < c.nvars; i++) if (!assigned[i]) g.out.push(`v${i} = trail.fresh();`)
   const ops = c.body.map((goal, k) => {
     const site = c.sites[k] as Site
-    site.op = OPS.has(site.key) ? compileOp(goal) : null
+    site.op = k >= start && OPS.has(site.key) ? compileOp(goal) : null
     return site.op !== null
   })
   if (ops.includes(true)) g.out.push(`const E = [${Array.from({ length: c.nvars }, (_, i) => `v${i}`).join(', ')}];`)
   const all = new Array<boolean>(c.nvars).fill(true)
-  for (let k = c.body.length - 1; k >= 0; k--) {
+  for (let k = c.body.length - 1; k >= start; k--) {
     const goal = ops[k] ? 'OP' : g.build(c.body[k] as Tpl, all)
     const env = ops[k] ? 'E' : 'null'
     g.out.push(`next = { goal: ${goal}, next, depth, cutB, pnode, direct: false, site: S[${k}], env: ${env} };`)
@@ -128,12 +139,34 @@ export function compileEnter(c: CompiledClause): Enter {
       'H',
       'K',
       'S',
-      `'use strict'; const { deref, unify, bind, bindTerm, OP } = H;
-return function enter(A, trail, next, depth, cutB, pnode) {\n${body}\n}`,
+      `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, cmpNum, numTerm, add, sub } = H;
+return function enter(A, trail, next, depth, cutB, pnode, eng) {\n${body}\n}`,
     ) as Factory
     factories.set(body, factory)
   }
   const enter = factory(HELPERS, g.K, c.sites)
   c.enter = enter
   return enter
+}
+
+/**
+ * The same as a generated entry function, interpreted from the templates, every body goal a frame with its goal term
+ * built (for proofs, which log each goal, and when a compiled built-in is tabled).
+ */
+export function interpretEnter(
+  c: CompiledClause,
+  args: readonly RT[],
+  trail: Trail,
+  next: Frame | null,
+  depth: number,
+  cutB: number,
+  pnode: PNode | null,
+): Frame | null | false {
+  const vars = new Array<RT | undefined>(c.nvars)
+  for (let k = 0; k < c.head.length; k++) if (!unifyTpl(c.head[k] as Tpl, args[k] as RT, vars, trail)) return false
+  for (let k = c.body.length - 1; k >= 0; k--) {
+    const goal = instantiate(c.body[k] as Tpl, vars, trail)
+    next = { goal, next, depth, cutB, pnode, direct: false, site: c.sites[k] as Site, env: null }
+  }
+  return next
 }

@@ -1,13 +1,12 @@
 import type { CompiledClause, Tpl } from './clause-compile.js'
-import { piKey } from './goals.js'
 import { deref, type RT } from './unify.js'
 
 /** First-argument index of a predicate: clauses by the first argument's constant or functor, allocation-free lookup. */
 interface ClauseIndex {
   readonly atoms: Map<string, CompiledClause[]>
   readonly ints: Map<bigint, CompiledClause[]>
-  /** Compounds by `name/arity`. */
-  readonly functors: Map<string, CompiledClause[]>
+  /** Compounds by name, then arity. */
+  readonly functors: Map<string, CompiledClause[][]>
   /** Floats and strings by their `indexKey`. */
   readonly other: Map<string, CompiledClause[]>
   /** The clauses whose first argument is a variable (they match any call). */
@@ -49,7 +48,7 @@ export function select(p: Predicate, first: RT | undefined): readonly CompiledCl
       l = idx.ints.get(x.value)
       break
     case 'compound':
-      l = idx.functors.get(piKey(x.name, x.args.length))
+      l = idx.functors.get(x.name)?.[x.args.length]
       break
     case 'float':
       l = idx.other.get(`f${x.value}`)
@@ -70,17 +69,32 @@ function bucket<K>(map: Map<K, CompiledClause[]>, k: K, unkeyed: CompiledClause[
   return l
 }
 
+function functorBucket(idx: ClauseIndex, name: string, arity: number): CompiledClause[] {
+  let byArity = idx.functors.get(name)
+  if (byArity === undefined) {
+    byArity = []
+    idx.functors.set(name, byArity)
+  }
+  let l = byArity[arity]
+  if (l === undefined) {
+    l = [...idx.unkeyed]
+    byArity[arity] = l
+  }
+  return l
+}
+
 function buildIndex(p: Predicate): ClauseIndex {
   const idx: ClauseIndex = { atoms: new Map(), ints: new Map(), functors: new Map(), other: new Map(), unkeyed: [] }
-  const maps = [idx.atoms, idx.ints, idx.functors, idx.other] as Map<unknown, CompiledClause[]>[]
+  const maps = [idx.atoms, idx.ints, idx.other] as Map<unknown, CompiledClause[]>[]
   for (const c of p.clauses) {
     const a = c.head[0] as Tpl
     if (c.key === null) {
       idx.unkeyed.push(c)
       for (const m of maps) for (const l of m.values()) l.push(c)
+      for (const byArity of idx.functors.values()) for (const l of byArity) l?.push(c)
     } else if (a.kind === 'atom') bucket(idx.atoms, a.name, idx.unkeyed).push(c)
     else if (a.kind === 'int') bucket(idx.ints, a.value, idx.unkeyed).push(c)
-    else if (a.kind === 'compound') bucket(idx.functors, piKey(a.name, a.args.length), idx.unkeyed).push(c)
+    else if (a.kind === 'compound') functorBucket(idx, a.name, a.args.length).push(c)
     else bucket(idx.other, c.key, idx.unkeyed).push(c)
   }
   p.unkeyed = idx.unkeyed.length === p.clauses.length

@@ -63,6 +63,8 @@ export interface Context {
   /** What each `name/arity` resolves to in this knowledge base version (call sites cache entries of it). */
   readonly targets: Map<string, Target>
   steps: number
+  /** Whether clauses may run compiled (no compiled built-in is tabled); computed by the first engine. */
+  compiledOk?: boolean
 }
 
 /** Ends the query when its signal fired or its deadline passed. */

@@ -4,7 +4,7 @@ import type { Builtin } from './builtins.js'
 import { arrayToList } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
 import { formatSink, formatString } from './builtins-text.js'
-import { compileEnter } from './clause-codegen.js'
+import { compileEnter, interpretEnter, OPS } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
@@ -45,6 +45,8 @@ export class Engine {
   readonly #trailStart: number
   readonly #savedMark: number
   readonly #baseMark: number
+  /** Clauses run compiled (clause-codegen.ts): not for proofs, nor when a compiled built-in is tabled. */
+  readonly #fast: boolean
 
   constructor(
     readonly ctx: Context,
@@ -57,6 +59,8 @@ export class Engine {
     this.#trailStart = trail.refs.length
     this.#savedMark = trail.varMark
     this.#baseMark = trail.varMark = trail.counter
+    ctx.compiledOk ??= ![...OPS].some((k) => ctx.analysis.tabled.has(k))
+    this.#fast = !proof && ctx.compiledOk
     this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct, site: null, env: null }
   }
 
@@ -103,6 +107,11 @@ export class Engine {
     const trail = this.ctx.trail
     this.cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
     trail.varMark = trail.counter
+  }
+
+  /** Cuts back to `height` choicepoints (a cut run inside a clause's generated entry function). */
+  cut(height: number): void {
+    this.#popTo(height)
   }
 
   #popTo(height: number): void {
@@ -225,14 +234,14 @@ export class Engine {
   /** The control constructs and solver-level built-ins. */
   #control(key: string, args: readonly RT[], f: Frame): boolean {
     switch (key) {
+      case '!/0':
+        this.#popTo(f.cutB)
+        return true
       case 'true/0':
         return true
       case 'fail/0':
       case 'false/0':
         return false
-      case '!/0':
-        this.#popTo(f.cutB)
-        return true
       case ',/2':
         this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
         return true
@@ -335,7 +344,9 @@ export class Engine {
       if (more) this.#push(CLAUSES, f, i + 1, list)
       const saved = this.plog
       const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
-      const r = (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode)
+      const r = this.#fast
+        ? (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode, this)
+        : interpretEnter(c, args, trail, f.next, depth, B, pnode)
       if (r !== false) {
         this.goals = r
         return true
