@@ -5,7 +5,7 @@
  * first bound by `X is ...` or `X = ...` there is never a variable at all: it is the value.
  */
 import { BINARY, cmpNum, evaluate, type Num, numTerm, UNARY } from './arith.js'
-import type { Gen } from './clause-codegen.js'
+import { CUT_FAIL, type Gen } from './clause-codegen.js'
 import type { Tpl } from './clause-compile.js'
 
 function add(x: Num, y: Num): Num {
@@ -51,11 +51,12 @@ const TESTS: Record<string, string> = {
 
 /**
  * Code for one leading body goal if it can run inside the entry function (`is/2`, `=/2`, a numeric comparison, `!`),
- * else false. Emits into `g.out`; a cut ends the leading run (the caller stops after it).
+ * else false. Emits into `g.out`.
  */
 export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
   if (goal.kind === 'atom' && goal.name === '!') {
     g.out.push('eng.cut(cutB);')
+    g.fail = String(CUT_FAIL) // failing after the cut fails the call: no other clause is tried
     return true
   }
   if (goal.kind !== 'compound' || goal.args.length !== 2) return false
@@ -70,14 +71,14 @@ export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
     } else {
       const x = `t${g.tmp++}`
       out.push(`const ${x} = ${value};`)
-      out.push(`if (!unify(${g.build(l, assigned)}, ${x}, trail)) return false;`)
+      out.push(`if (!unify(${g.build(l, assigned)}, ${x}, trail)) return ${g.fail};`)
     }
     return true
   }
   if (goal.name === '=') {
     if (l.kind === 'vi' && !assigned[l.i]) {
       const value = g.build(r, assigned)
-      if (assigned[l.i]) out.push(`if (!unify(v${l.i}, ${value}, trail)) return false;`)
+      if (assigned[l.i]) out.push(`if (!unify(v${l.i}, ${value}, trail)) return ${g.fail};`)
       else {
         out.push(`v${l.i} = ${value};`)
         assigned[l.i] = true
@@ -85,13 +86,13 @@ export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
     } else if (r.kind === 'vi' && !assigned[r.i]) {
       out.push(`v${r.i} = ${g.build(l, assigned)};`)
       assigned[r.i] = true
-    } else out.push(`if (!unify(${g.build(l, assigned)}, ${g.build(r, assigned)}, trail)) return false;`)
+    } else out.push(`if (!unify(${g.build(l, assigned)}, ${g.build(r, assigned)}, trail)) return ${g.fail};`)
     return true
   }
   const test = Object.hasOwn(TESTS, goal.name) ? TESTS[goal.name] : undefined
   if (test === undefined) return false
   const a = expr(g, l, assigned)
   const b = expr(g, r, assigned)
-  out.push(`if (!(cmpNum(${a}, ${b}) ${test})) return false;`)
+  out.push(`if (!(cmpNum(${a}, ${b}) ${test})) return ${g.fail};`)
   return true
 }

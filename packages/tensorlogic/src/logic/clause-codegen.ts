@@ -19,7 +19,10 @@ export type Enter = (
   cutB: number,
   pnode: PNode | null,
   eng: { cut(height: number): void },
-) => Frame | null | false
+) => Frame | null | false | typeof CUT_FAIL
+
+/** What an entry function returns when a goal after a cut in its leading built-ins fails: the call fails. */
+export const CUT_FAIL = 0
 
 /** The built-ins compiled per call site (see arith-compile.ts). */
 export const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
@@ -34,6 +37,8 @@ export class Gen {
   readonly out: string[] = []
   readonly K: unknown[] = []
   tmp = 0
+  /** What the code returns on failure (`CUT_FAIL` once a cut has run). */
+  fail = 'false'
 
   k(value: unknown): string {
     this.K.push(value)
@@ -115,7 +120,6 @@ export function compileEnter(c: CompiledClause): Enter {
     const goal = c.body[start] as Tpl
     if (!eagerGoal(g, goal, assigned)) break
     start++
-    if (goal.kind === 'atom') break // the cut
   }
   for (let i = 0; i < c.nvars; i++) if (!assigned[i]) g.out.push(`v${i} = trail.fresh();`)
   const ops = c.body.map((goal, k) => {

@@ -39,16 +39,16 @@ export interface PLog {
 export const CLAUSES = 0
 export const GOALS = 1
 export const ANSWERS = 2
-/** A choicepoint: what to resume on backtracking, and the trail height and proof log to restore. */
+/** A choicepoint: what to resume on backtracking, and the trail height and proof log to restore (reused records). */
 export interface ChoicePoint {
-  readonly kind: 0 | 1 | 2
-  readonly trailTop: number
-  readonly mark: number
-  readonly plog: PLog | null
-  readonly frame: Frame
-  readonly list: readonly CompiledClause[] | undefined
-  readonly table: AnswerTable | undefined
-  readonly idx: number
+  kind: 0 | 1 | 2
+  trailTop: number
+  mark: number
+  plog: PLog | null
+  frame: Frame
+  list: readonly CompiledClause[] | undefined
+  table: AnswerTable | undefined
+  idx: number
 }
 
 /** What one query's engines share. */

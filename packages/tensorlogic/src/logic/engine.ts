@@ -4,7 +4,7 @@ import type { Builtin } from './builtins.js'
 import { arrayToList } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
 import { formatSink, formatString } from './builtins-text.js'
-import { compileEnter, interpretEnter, OPS } from './clause-codegen.js'
+import { CUT_FAIL, compileEnter, interpretEnter, OPS } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
@@ -40,6 +40,8 @@ const CUT: RT = { kind: 'atom', name: '!' }
 export class Engine {
   goals: Frame | null
   readonly cps: ChoicePoint[] = []
+  /** The number of live choicepoints (records above it are kept for reuse). */
+  #top = 0
   plog: PLog | null = null
   state: 'running' | 'solution' | 'done' = 'running'
   readonly #trailStart: number
@@ -105,7 +107,22 @@ export class Engine {
     table?: AnswerTable,
   ): void {
     const trail = this.ctx.trail
-    this.cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    const cps = this.cps
+    const top = this.#top++
+    const cp = cps[top]
+    if (cp === undefined)
+      cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    else {
+      // choicepoint records are reused (a stack of them never shrinks), so that pushing one allocates nothing
+      cp.kind = kind
+      cp.frame = frame
+      cp.idx = idx
+      cp.list = list
+      cp.table = table
+      cp.trailTop = trail.refs.length
+      cp.mark = trail.counter
+      cp.plog = this.plog
+    }
     trail.varMark = trail.counter
   }
 
@@ -115,26 +132,26 @@ export class Engine {
   }
 
   #popTo(height: number): void {
-    const cps = this.cps
-    while (cps.length > height) cps.pop()
-    this.ctx.trail.varMark = cps[height - 1]?.mark ?? this.#baseMark
+    this.#top = height
+    this.ctx.trail.varMark = height > 0 ? (this.cps[height - 1] as ChoicePoint).mark : this.#baseMark
   }
 
   backtrack(): boolean {
     const trail = this.ctx.trail
-    while (this.cps.length > 0) {
-      const cp = this.cps.pop() as ChoicePoint
-      trail.undo(cp.trailTop)
-      trail.varMark = this.cps[this.cps.length - 1]?.mark ?? this.#baseMark
-      this.plog = cp.plog
-      if (cp.kind === GOALS) {
-        this.goals = cp.frame
+    while (this.#top > 0) {
+      // read before trying: the next push reuses this record
+      const { kind, frame, idx, list, table, trailTop, plog } = this.cps[--this.#top] as ChoicePoint
+      trail.undo(trailTop)
+      trail.varMark = this.#top > 0 ? (this.cps[this.#top - 1] as ChoicePoint).mark : this.#baseMark
+      this.plog = plog
+      if (kind === GOALS) {
+        this.goals = frame
         return true
       }
-      const g = deref(cp.frame.goal)
+      const g = deref(frame.goal)
       const args = g.kind === 'compound' ? g.args : EMPTY
-      if (cp.kind === CLAUSES && this.#tryClauses(g, args, cp.frame, cp.list as CompiledClause[], cp.idx)) return true
-      if (cp.kind === ANSWERS && this.#tryAnswers(g, cp.frame, cp.table as AnswerTable, cp.idx)) return true
+      if (kind === CLAUSES && this.#tryClauses(g, args, frame, list as CompiledClause[], idx)) return true
+      if (kind === ANSWERS && this.#tryAnswers(g, frame, table as AnswerTable, idx)) return true
     }
     return false
   }
@@ -191,7 +208,7 @@ export class Engine {
         goal,
         next: f.next,
         depth: f.depth,
-        cutB: this.cps.length,
+        cutB: this.#top,
         pnode: f.pnode,
         direct: false,
         site: null,
@@ -247,7 +264,7 @@ export class Engine {
         return true
       case ';/2': {
         const c = deref(args[0] as RT)
-        const B = this.cps.length
+        const B = this.#top
         this.#push(GOALS, this.#frame(args[1] as RT, f.next, f), 0)
         if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
           const then = this.#frame(c.args[1] as RT, f.next, f)
@@ -256,7 +273,7 @@ export class Engine {
         return true
       }
       case '->/2': {
-        const B = this.cps.length
+        const B = this.#top
         const then = this.#frame(args[1] as RT, f.next, f)
         this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
         return true
@@ -336,7 +353,7 @@ export class Engine {
     const trail = this.ctx.trail
     const depth = f.depth + 1
     if (depth > this.ctx.maxDepth) throw new DepthLimitError(this.ctx.maxDepth)
-    const B = this.cps.length
+    const B = this.#top
     for (const n = list.length; i < n; i++) {
       const c = list[i] as CompiledClause
       const more = i + 1 < n
@@ -348,6 +365,7 @@ export class Engine {
         ? (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode, this)
         : interpretEnter(c, args, trail, f.next, depth, B, pnode)
       if (r !== false) {
+        if (r === CUT_FAIL) return false
         this.goals = r
         return true
       }
@@ -378,7 +396,7 @@ export class Engine {
   #tryAnswers(g: RT, f: Frame, table: AnswerTable, i: number): boolean {
     const trail = this.ctx.trail
     const answers = table.answers
-    const B = this.cps.length
+    const B = this.#top
     for (; i < answers.length; i++) {
       const more = i + 1 < answers.length || table.status !== 'complete'
       const mark = trail.refs.length
