@@ -5,7 +5,6 @@
  * call; clauses of the same shape (e.g. facts over constants) share one generated function, constants are passed in.
  */
 import { ARITH_HELPERS, eagerGoal } from './arith-codegen.js'
-import { compileOp } from './arith-compile.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Frame, PNode } from './engine-state.js'
 import { deref, type RT, type Trail, unify } from './unify.js'
@@ -24,13 +23,43 @@ export type Enter = (
 /** What an entry function returns when a goal after a cut in its leading built-ins fails: the call fails. */
 export const CUT_FAIL = 0
 
-/** The built-ins compiled per call site (see arith-compile.ts). */
+/** The built-ins compiled per call site (see arith-codegen.ts). */
 export const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
 /** The goal of a frame that runs a compiled built-in (the goal term is only built if needed). */
 const OP_GOAL: RT = { kind: 'atom', name: '$op' }
 
-type Factory = (helpers: unknown, K: unknown[], S: readonly Site[]) => Enter
+/** A compiled built-in goal over a clause's variable frame (every slot filled): succeeds or fails. */
+export type Op = (env: RT[], trail: Trail) => boolean
+
+type Factory = (helpers: unknown, K: unknown[], S: readonly Site[]) => Enter | Op
 const factories = new Map<string, Factory>()
+const HELPERS = { deref, unify, bind: bindRef, bindTerm, OP: OP_GOAL, ...ARITH_HELPERS }
+const PRELUDE = `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, cmpNum, numTerm, add, sub } = H;`
+
+/** A generated function (one per distinct code text: clauses of the same shape share it) bound to its constants. */
+function generate(params: string, body: string, K: unknown[], S: readonly Site[]): Enter | Op {
+  let factory = factories.get(`${params}:${body}`)
+  if (factory === undefined) {
+    factory = new Function('H', 'K', 'S', `${PRELUDE}\nreturn function (${params}) {\n${body}\n}`) as Factory
+    factories.set(`${params}:${body}`, factory)
+  }
+  return factory(HELPERS, K, S)
+}
+
+/** A body goal's compiled form (for `is/2`, `=/2` and the numeric comparisons), run over the clause's variables. */
+function compileOp(goal: Tpl): Op | null {
+  const g = new Gen()
+  const slots = new Set<number>()
+  const walk = (t: Tpl): void => {
+    if (t.kind === 'vi') slots.add(t.i)
+    else if (t.kind === 'compound') for (const a of t.args) walk(a)
+  }
+  walk(goal)
+  const assigned = new Array<boolean>(Math.max(0, ...slots) + 1).fill(true)
+  if (!eagerGoal(g, goal, assigned)) return null
+  const decl = [...slots].map((i) => `const v${i} = E[${i}];`)
+  return generate('E, trail', [...decl, ...g.out, 'return true;'].join('\n'), g.K, []) as Op
+}
 
 /** The generated code of one clause and the constants it refers to. */
 export class Gen {
@@ -95,7 +124,7 @@ export class Gen {
   }
 }
 
-function bind(r: RT & { kind: 'ref' }, t: RT, trail: Trail): void {
+function bindRef(r: RT & { kind: 'ref' }, t: RT, trail: Trail): void {
   r.ref = t
   if (r.id < trail.varMark) trail.refs.push(r)
 }
@@ -103,11 +132,9 @@ function bind(r: RT & { kind: 'ref' }, t: RT, trail: Trail): void {
 /** Binds a variable to a structure just built (through unify when the occurs check is on). */
 function bindTerm(r: RT & { kind: 'ref' }, t: RT, trail: Trail): boolean {
   if (trail.occursCheck) return unify(r, t, trail)
-  bind(r, t, trail)
+  bindRef(r, t, trail)
   return true
 }
-
-const HELPERS = { deref, unify, bind, bindTerm, OP: OP_GOAL, ...ARITH_HELPERS }
 
 /** Generates (once) the clause's entry function. */
 export function compileEnter(c: CompiledClause): Enter {
@@ -137,18 +164,7 @@ export function compileEnter(c: CompiledClause): Enter {
   g.out.push('return next;')
   const decl = c.nvars > 0 ? `let ${Array.from({ length: c.nvars }, (_, i) => `v${i}`).join(', ')};` : ''
   const body = `${decl}\n${g.out.join('\n')}`
-  let factory = factories.get(body)
-  if (factory === undefined) {
-    factory = new Function(
-      'H',
-      'K',
-      'S',
-      `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, cmpNum, numTerm, add, sub } = H;
-return function enter(A, trail, next, depth, cutB, pnode, eng) {\n${body}\n}`,
-    ) as Factory
-    factories.set(body, factory)
-  }
-  const enter = factory(HELPERS, g.K, c.sites)
+  const enter = generate('A, trail, next, depth, cutB, pnode, eng', body, g.K, c.sites) as Enter
   c.enter = enter
   return enter
 }

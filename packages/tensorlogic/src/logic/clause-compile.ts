@@ -2,8 +2,7 @@
  * Clauses compiled for the solver: terms as templates over numbered variable slots, head unification against
  * runtime terms without building the head, body goals with call sites.
  */
-import type { Op } from './arith-compile.js'
-import type { Enter } from './clause-codegen.js'
+import type { Enter, Op } from './clause-codegen.js'
 import { piKey } from './goals.js'
 import type { Atom, Clause, Float, Int, Str, Term } from './terms.js'
 import { deref, type RT, type Trail, unify } from './unify.js'
@@ -47,7 +46,7 @@ export interface Site {
   target: unknown
   /** The goal as a template over the clause's variable slots. */
   readonly tpl: Tpl
-  /** The goal compiled (arith-compile.ts), when it is one of the compiled built-ins; set with the clause's `enter`. */
+  /** The goal compiled (clause-codegen.ts), when it is one of the compiled built-ins; set with the clause's `enter`. */
   op: Op | null
 }
 

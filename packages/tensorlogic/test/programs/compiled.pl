@@ -17,6 +17,7 @@ big(X) :- X is 2 ** 64 + 1.
 eq(X, Y, Z) :- X = Y, Y = Z.
 cmp(X) :- X =:= 3.0.
 neq(X) :- X =\= 3.
+mid(X, Y) :- member(X, [1, 2, 3]), Y = g(X), 2 is X, Y = g(_).
 %? tak(18, 12, 6, A)
 %? classify(5, C)
 %? classify(70, C)
@@ -41,3 +42,4 @@ neq(X) :- X =\= 3.
 %? cmp(3)
 %? neq(4)
 %? neq(3)
+%? mid(X, Y)
