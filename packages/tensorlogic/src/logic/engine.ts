@@ -1,13 +1,11 @@
-import { aggregateResult, aggregateTemplate } from './aggregate.js'
 import type { Builtin } from './builtins.js'
-import { arrayToList } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
-import { formatSink, formatString } from './builtins-text.js'
 import { CUT_FAIL, compileEnter, interpretEnter, OPS, type Op } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
 import { resolveTarget, T_BUILTIN, T_CALL, T_CLAUSES, T_CONTROL, T_NONDET, type Target } from './dispatch.js'
+import { control, nondetGoal } from './engine-control.js'
 import {
   ANSWERS,
   type ChoicePoint,
@@ -30,10 +28,9 @@ import { loops, piKey } from './goals.js'
 import type { ProofNode } from './solver.js'
 import type { AnswerTable } from './tabling.js'
 import type { Clause } from './terms.js'
-import { copyTerm, deref, type RT, unify } from './unify.js'
+import { copyTerm, deref, type RT } from './unify.js'
 
 const EMPTY: readonly RT[] = []
-const CUT: RT = { kind: 'atom', name: '!' }
 
 /** The SLD resolution machine: a goal stack, a choicepoint stack and the trail (iterative, no JS recursion). */
 export class Engine {
@@ -98,7 +95,7 @@ export class Engine {
     this.state = 'done'
   }
 
-  #push(
+  push(
     kind: ChoicePoint['kind'],
     frame: Frame,
     idx: number,
@@ -125,7 +122,12 @@ export class Engine {
     trail.varMark = trail.counter
   }
 
-  /** Cuts back to `height` choicepoints (a cut run inside a clause's generated entry function). */
+  /** The number of live choicepoints. */
+  get top(): number {
+    return this.#top
+  }
+
+  /** Cuts back to `height` choicepoints. */
   cut(height: number): void {
     this.#popTo(height)
   }
@@ -155,7 +157,7 @@ export class Engine {
     return false
   }
 
-  #frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
+  frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
     return { goal, next, depth: f.depth, cutB, pnode: f.pnode, direct: false, site: null, env: null }
   }
 
@@ -195,7 +197,7 @@ export class Engine {
         site.target = t
       }
     }
-    if (t.kind === T_CONTROL) return this.#control(t.key, args, f)
+    if (t.kind === T_CONTROL) return control(this, t.key, args, f)
     if (t.kind === T_CALL) {
       let goal = deref(args[0] as RT)
       if (n > 1) {
@@ -247,65 +249,8 @@ export class Engine {
     return t
   }
 
-  /** The control constructs and solver-level built-ins. */
-  #control(key: string, args: readonly RT[], f: Frame): boolean {
-    switch (key) {
-      case '!/0':
-        this.#popTo(f.cutB)
-        return true
-      case 'true/0':
-        return true
-      case 'fail/0':
-      case 'false/0':
-        return false
-      case ',/2':
-        this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
-        return true
-      case ';/2': {
-        const c = deref(args[0] as RT)
-        const B = this.#top
-        this.#push(GOALS, this.#frame(args[1] as RT, f.next, f), 0)
-        if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
-          const then = this.#frame(c.args[1] as RT, f.next, f)
-          this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
-        } else this.goals = this.#frame(c, f.next, f)
-        return true
-      }
-      case '->/2': {
-        const B = this.#top
-        const then = this.#frame(args[1] as RT, f.next, f)
-        this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
-        return true
-      }
-      case '\\+/1':
-      case 'not/1':
-        return !this.#succeeds(args[0] as RT, f)
-      case 'forall/2':
-        return !this.#succeeds(
-          {
-            kind: 'compound',
-            name: ',',
-            args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
-          },
-          f,
-        )
-      case 'findall/3':
-        return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
-      case 'aggregate_all/3': {
-        const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
-        const result = aggregateResult(args[0] as RT, items)
-        return result !== null && unify(args[2] as RT, result, this.ctx.trail)
-      }
-      case 'format/3': {
-        const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
-        return unify(target, value, this.ctx.trail)
-      }
-    }
-    return false
-  }
-
   /** Copies of `template` for every solution of `goal` (findall/3). */
-  #collect(template: RT, goal: RT, f: Frame): RT[] {
+  collect(template: RT, goal: RT, f: Frame): RT[] {
     const results: RT[] = []
     const sub = new Engine(this.ctx, goal, f.depth, false)
     this.ctx.tables.barrier(true)
@@ -321,23 +266,12 @@ export class Engine {
   /** Tries the solutions of a nondeterministic built-in as alternatives (a disjunction of unifications). */
   #nondet(g: RT & { kind: 'atom' | 'compound' }, args: readonly RT[], sols: (RT | undefined)[][], f: Frame): boolean {
     if (sols.length === 0) return false
-    const eq = (sol: (RT | undefined)[]): RT => ({
-      kind: 'compound',
-      name: '=',
-      args: [
-        { kind: 'compound', name: g.name, args },
-        { kind: 'compound', name: g.name, args: sol.map((x, i) => x ?? (args[i] as RT)) },
-      ],
-    })
-    let goal = eq(sols[sols.length - 1] as (RT | undefined)[])
-    for (let i = sols.length - 2; i >= 0; i--)
-      goal = { kind: 'compound', name: ';', args: [eq(sols[i] as (RT | undefined)[]), goal] }
     if (this.proof) this.#log(g, 'builtin', f.pnode)
-    this.goals = this.#frame(goal, f.next, f)
+    this.goals = this.frame(nondetGoal(g.name, args, sols), f.next, f)
     return true
   }
 
-  #succeeds(goal: RT, f: Frame): boolean {
+  succeeds(goal: RT, f: Frame): boolean {
     const sub = new Engine(this.ctx, goal, f.depth, false)
     this.ctx.tables.barrier(true)
     try {
@@ -357,7 +291,7 @@ export class Engine {
       const c = list[i] as CompiledClause
       const more = i + 1 < n
       const mark = trail.refs.length
-      if (more) this.#push(CLAUSES, f, i + 1, list)
+      if (more) this.push(CLAUSES, f, i + 1, list)
       const saved = this.plog
       const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
       const r = this.#fast
@@ -399,7 +333,7 @@ export class Engine {
     for (; i < answers.length; i++) {
       const more = i + 1 < answers.length || table.status !== 'complete'
       const mark = trail.refs.length
-      if (more) this.#push(ANSWERS, f, i + 1, undefined, table)
+      if (more) this.push(ANSWERS, f, i + 1, undefined, table)
       if (unifyTpl(answers[i] as Tpl, g, [], trail)) {
         if (this.proof) this.#log(g, 'table', f.pnode)
         this.goals = f.next
