@@ -5,7 +5,7 @@
  * call; clauses of the same shape (e.g. facts over constants) share one generated function, constants are passed in.
  */
 import { ARITH_HELPERS, eagerGoal } from './arith-codegen.js'
-import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
+import { type CompiledClause, instantiate, type Site, type TCompound, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Frame, PNode } from './engine-state.js'
 import { deref, type RT, type Trail, unify } from './unify.js'
 
@@ -157,8 +157,11 @@ export function compileEnter(c: CompiledClause): Enter {
   if (ops.includes(true)) g.out.push(`const E = [${Array.from({ length: c.nvars }, (_, i) => `v${i}`).join(', ')}];`)
   const all = new Array<boolean>(c.nvars).fill(true)
   for (let k = c.body.length - 1; k >= start; k--) {
-    const goal = ops[k] ? 'OP' : g.build(c.body[k] as Tpl, all)
-    const env = ops[k] ? 'E' : 'null'
+    const t = c.body[k] as Tpl
+    // a call: its arguments in `env`, the goal term never built unless needed (see Engine.step)
+    const call = !ops[k] && t.kind === 'compound' && !t.ground
+    const goal = ops[k] || call ? 'OP' : g.build(t, all)
+    const env = ops[k] ? 'E' : call ? `[${(t as TCompound).args.map((a) => g.build(a, all)).join(', ')}]` : 'null'
     g.out.push(`next = { goal: ${goal}, next, depth, cutB, pnode, direct: false, site: S[${k}], env: ${env} };`)
   }
   g.out.push('return next;')

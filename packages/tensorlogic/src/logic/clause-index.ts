@@ -7,6 +7,8 @@ interface ClauseIndex {
   readonly ints: Map<bigint, CompiledClause[]>
   /** Compounds by name, then arity. */
   readonly functors: Map<string, CompiledClause[][]>
+  /** The bucket of the list constructor '.'/2 (the most common first argument), looked up without the map. */
+  cons: CompiledClause[] | undefined
   /** Floats and strings by their `indexKey`. */
   readonly other: Map<string, CompiledClause[]>
   /** The clauses whose first argument is a variable (they match any call). */
@@ -48,7 +50,7 @@ export function select(p: Predicate, first: RT | undefined): readonly CompiledCl
       l = idx.ints.get(x.value)
       break
     case 'compound':
-      l = idx.functors.get(x.name)?.[x.args.length]
+      l = x.name === '.' && x.args.length === 2 ? idx.cons : idx.functors.get(x.name)?.[x.args.length]
       break
     case 'float':
       l = idx.other.get(`f${x.value}`)
@@ -84,7 +86,14 @@ function functorBucket(idx: ClauseIndex, name: string, arity: number): CompiledC
 }
 
 function buildIndex(p: Predicate): ClauseIndex {
-  const idx: ClauseIndex = { atoms: new Map(), ints: new Map(), functors: new Map(), other: new Map(), unkeyed: [] }
+  const idx: ClauseIndex = {
+    atoms: new Map(),
+    ints: new Map(),
+    functors: new Map(),
+    other: new Map(),
+    unkeyed: [],
+    cons: undefined,
+  }
   const maps = [idx.atoms, idx.ints, idx.other] as Map<unknown, CompiledClause[]>[]
   for (const c of p.clauses) {
     const a = c.head[0] as Tpl
@@ -97,6 +106,7 @@ function buildIndex(p: Predicate): ClauseIndex {
     else if (a.kind === 'compound') functorBucket(idx, a.name, a.args.length).push(c)
     else bucket(idx.other, c.key, idx.unkeyed).push(c)
   }
+  idx.cons = idx.functors.get('.')?.[2]
   p.unkeyed = idx.unkeyed.length === p.clauses.length
   p.index = idx
   return idx

@@ -20,7 +20,10 @@ export interface Frame {
   readonly direct: boolean
   /** The clause body goal this frame came from (caches what the goal resolves to), or null. */
   readonly site: Site | null
-  /** For a compiled built-in (`site.op`): the clause's variable frame it runs over; otherwise null. */
+  /**
+   * For a compiled built-in (`site.op`): the clause's variable frame it runs over; for another goal of a compiled
+   * clause: its arguments (the goal term, `site.name` over them, is built only if needed); otherwise null.
+   */
   readonly env: RT[] | null
 }
 /** A proof-log node: a goal as resolved and its parent. */

@@ -150,7 +150,7 @@ export class Engine {
         return true
       }
       const g = deref(frame.goal)
-      const args = g.kind === 'compound' ? g.args : EMPTY
+      const args = frame.env !== null ? frame.env : g.kind === 'compound' ? g.args : EMPTY
       if (kind === CLAUSES && this.#tryClauses(g, args, frame, list as CompiledClause[], idx)) return true
       if (kind === ANSWERS && this.#tryAnswers(g, frame, table as AnswerTable, idx)) return true
     }
@@ -169,7 +169,7 @@ export class Engine {
 
   step(f: Frame): boolean {
     if (f.env !== null) {
-      // a compiled built-in: run it over the clause's variables, unless the goal must be built after all
+      // a compiled built-in run over the clause's variables, or a call with its arguments: unless the goal is needed
       const site = f.site as Site
       let t = site.target as Target
       if (site.owner !== this.ctx.targets) {
@@ -177,8 +177,16 @@ export class Engine {
         site.owner = this.ctx.targets
         site.target = t
       }
-      if (t.kind === T_BUILTIN && !t.tabled && !this.proof) return (site.op as Op)(f.env, this.ctx.trail)
-      const goal = instantiate(site.tpl, f.env, this.ctx.trail)
+      const op = site.op
+      if (op !== null) {
+        if (t.kind === T_BUILTIN && !t.tabled && !this.proof) return op(f.env, this.ctx.trail)
+      } else if (!t.tabled) {
+        // a call whose arguments the clause built without the goal term (frames of compiled clauses, never proofs)
+        if (t.kind === T_CLAUSES) return this.#tryClauses(f.goal, f.env, f, select(t.pred as Predicate, f.env[0]), 0)
+        if (t.kind === T_BUILTIN) return (t.builtin as Builtin)(f.env, this.ctx.trail)
+      }
+      const goal: RT =
+        op !== null ? instantiate(site.tpl, f.env, this.ctx.trail) : { kind: 'compound', name: site.name, args: f.env }
       f = { goal, next: f.next, depth: f.depth, cutB: f.cutB, pnode: f.pnode, direct: false, site, env: null }
     }
     const g = deref(f.goal)
