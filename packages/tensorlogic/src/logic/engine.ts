@@ -1,6 +1,6 @@
 import type { Builtin } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
-import { CUT_FAIL, compileEnter, interpretEnter, OPS, type Op } from './clause-codegen.js'
+import { CUT_FAIL, compileEnter, interpretEnter, OPS } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
