@@ -1,12 +1,15 @@
 /**
- * The leading built-ins of a clause body (arithmetic, comparisons, `=/2`, then possibly a cut) compiled into the
+ * The leading built-ins of a clause body (arithmetic, comparisons, `=/2`, type checks and the other deterministic
+ * built-ins, cuts) compiled into the
  * clause's generated entry function: run right after head unification over its local variables, before any goal
  * frame is built, so that a failing guard (as in `tak(X, Y, Z, A) :- X =< Y, !, ...`) costs no frames. A variable
  * first bound by `X is ...` or `X = ...` there is never a variable at all: it is the value.
  */
 import { BINARY, cmpNum, evaluate, type Num, numTerm, UNARY } from './arith.js'
+import { BUILTINS } from './builtins.js'
 import { CUT_FAIL, type Gen } from './clause-codegen.js'
-import type { Tpl } from './clause-compile.js'
+import type { TCompound, Tpl } from './clause-compile.js'
+import { piKey } from './goals.js'
 
 function add(x: Num, y: Num): Num {
   return typeof x === 'bigint' && typeof y === 'bigint' ? x + y : (BINARY['+'] as (a: Num, b: Num) => Num)(x, y)
@@ -50,8 +53,8 @@ const TESTS: Record<string, string> = {
 }
 
 /**
- * Code for one leading body goal if it can run inside the entry function (`is/2`, `=/2`, a numeric comparison, `!`),
- * else false. Emits into `g.out`.
+ * Code for one leading body goal if it can run inside the entry function (a deterministic built-in or `!`), else
+ * false. Emits into `g.out`.
  */
 export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
   if (goal.kind === 'atom' && goal.name === '!') {
@@ -59,7 +62,8 @@ export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
     g.fail = String(CUT_FAIL) // failing after the cut fails the call: no other clause is tried
     return true
   }
-  if (goal.kind !== 'compound' || goal.args.length !== 2) return false
+  if (goal.kind !== 'compound') return false
+  if (goal.args.length !== 2) return eagerBuiltin(g, goal, assigned)
   const l = goal.args[0] as Tpl
   const r = goal.args[1] as Tpl
   const out = g.out
@@ -90,9 +94,18 @@ export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
     return true
   }
   const test = Object.hasOwn(TESTS, goal.name) ? TESTS[goal.name] : undefined
-  if (test === undefined) return false
+  if (test === undefined) return eagerBuiltin(g, goal, assigned)
   const a = expr(g, l, assigned)
   const b = expr(g, r, assigned)
   out.push(`if (!(cmpNum(${a}, ${b}) ${test})) return ${g.fail};`)
+  return true
+}
+
+/** Any other deterministic built-in (type checks, `functor/3`, ...): called on its arguments built in place. */
+function eagerBuiltin(g: Gen, goal: TCompound, assigned: boolean[]): boolean {
+  const builtin = BUILTINS.get(piKey(goal.name, goal.args.length))
+  if (builtin === undefined) return false
+  const args = goal.args.map((a) => g.build(a, assigned))
+  g.out.push(`if (!${g.k(builtin)}([${args.join(', ')}], trail)) return ${g.fail};`)
   return true
 }

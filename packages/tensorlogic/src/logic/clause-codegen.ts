@@ -24,7 +24,7 @@ export type Enter = (
 export const CUT_FAIL = 0
 
 /** The built-ins compiled per call site (see arith-codegen.ts). */
-export const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
+const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
 /** The goal of a frame that runs a compiled built-in (the goal term is only built if needed). */
 const OP_GOAL: RT = { kind: 'atom', name: '$op' }
 

@@ -66,7 +66,7 @@ export interface Context {
   /** What each `name/arity` resolves to in this knowledge base version (call sites cache entries of it). */
   readonly targets: Map<string, Target>
   steps: number
-  /** Whether clauses may run compiled (no compiled built-in is tabled); computed by the first engine. */
+  /** Whether clauses may run compiled (no built-in is tabled); computed by the first engine. */
   compiledOk?: boolean
 }
 

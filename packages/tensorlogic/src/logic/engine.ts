@@ -1,6 +1,6 @@
-import type { Builtin } from './builtins.js'
+import { BUILTINS, type Builtin } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
-import { CUT_FAIL, compileEnter, interpretEnter, OPS } from './clause-codegen.js'
+import { CUT_FAIL, compileEnter, interpretEnter } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
@@ -43,7 +43,7 @@ export class Engine {
   readonly #trailStart: number
   readonly #savedMark: number
   readonly #baseMark: number
-  /** Clauses run compiled (clause-codegen.ts): not for proofs, nor when a compiled built-in is tabled. */
+  /** Clauses run compiled (clause-codegen.ts): not for proofs, nor when a built-in is (oddly) tabled. */
   readonly #fast: boolean
 
   constructor(
@@ -57,7 +57,7 @@ export class Engine {
     this.#trailStart = trail.refs.length
     this.#savedMark = trail.varMark
     this.#baseMark = trail.varMark = trail.counter
-    ctx.compiledOk ??= ![...OPS].some((k) => ctx.analysis.tabled.has(k))
+    ctx.compiledOk ??= ![...BUILTINS.keys()].some((k) => ctx.analysis.tabled.has(k))
     this.#fast = !proof && ctx.compiledOk
     this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct, site: null, env: null }
   }

@@ -18,7 +18,15 @@ eq(X, Y, Z) :- X = Y, Y = Z.
 cmp(X) :- X =:= 3.0.
 neq(X) :- X =\= 3.
 mid(X, Y) :- member(X, [1, 2, 3]), Y = g(X), 2 is X, Y = g(_).
+kind_of(X, atom) :- atom(X), !.
+kind_of(X, pair) :- compound(X), functor(X, _, N), N > 1, !, arg(1, X, a).
+kind_of(_, other).
 %? tak(18, 12, 6, A)
+%? kind_of(foo, K)
+%? kind_of(f(a, b), K)
+%? kind_of(f(b, a), K)
+%? kind_of(f(a), K)
+%? kind_of(X, K)
 %? classify(5, C)
 %? classify(70, C)
 %? classify(30, C)
