@@ -295,14 +295,22 @@ export class Engine {
     const depth = f.depth + 1
     if (depth > this.ctx.maxDepth) throw new DepthLimitError(this.ctx.maxDepth)
     const B = this.#top
+    const mark = trail.refs.length
+    const fast = this.#fast
+    let pushed = false
     for (const n = list.length; i < n; i++) {
       const c = list[i] as CompiledClause
-      const more = i + 1 < n
-      const mark = trail.refs.length
-      if (more) this.push(CLAUSES, f, i + 1, list)
+      if (i + 1 < n) {
+        // one choicepoint for the remaining clauses, its next clause updated on each retry
+        if (pushed) (this.cps[B] as ChoicePoint).idx = i + 1
+        else {
+          this.push(CLAUSES, f, i + 1, list)
+          pushed = true
+        }
+      } else if (pushed) this.#popTo(B)
       const saved = this.plog
       const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
-      const r = this.#fast
+      const r = fast
         ? (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode, this)
         : interpretEnter(c, args, trail, f.next, depth, B, pnode)
       if (r !== false) {
@@ -311,7 +319,6 @@ export class Engine {
         return true
       }
       this.plog = saved
-      if (more) this.#popTo(B)
       trail.undo(mark)
     }
     return false
