@@ -136,8 +136,28 @@ function bindTerm(r: RT & { kind: 'ref' }, t: RT, trail: Trail): boolean {
   return true
 }
 
+/** How deep a clause's terms may nest for its code to be generated (deeper ones, e.g. long list literals, are run
+ * from their templates rather than as deeply nested generated code). */
+const MAX_DEPTH = 500
+
+function depthOf(t: Tpl): number {
+  let level = 0
+  let max = 0
+  while (t.kind === 'compound' && max <= MAX_DEPTH) {
+    level++
+    for (let i = 0; i < t.args.length - 1; i++) max = Math.max(max, level + depthOf(t.args[i] as Tpl))
+    t = t.args[t.args.length - 1] as Tpl
+  }
+  return Math.max(max, level)
+}
+
 /** Generates (once) the clause's entry function. */
 export function compileEnter(c: CompiledClause): Enter {
+  if ([...c.head, ...c.body].some((t) => depthOf(t) > MAX_DEPTH)) {
+    const enter: Enter = (A, trail, next, depth, cutB, pnode) => interpretEnter(c, A, trail, next, depth, cutB, pnode)
+    c.enter = enter
+    return enter
+  }
   const g = new Gen()
   const assigned = new Array<boolean>(c.nvars).fill(false)
   for (let k = 0; k < c.head.length; k++) g.match(c.head[k] as Tpl, `A[${k}]`, assigned)
