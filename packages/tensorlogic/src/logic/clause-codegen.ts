@@ -33,6 +33,7 @@ export type Op = (env: RT[], trail: Trail) => boolean
 
 type Factory = (helpers: unknown, K: unknown[], S: readonly Site[]) => Enter | Op
 const factories = new Map<string, Factory>()
+const MAX_FACTORIES = 10_000
 const HELPERS = { deref, unify, bind: bindRef, bindTerm, OP: OP_GOAL, ...ARITH_HELPERS }
 const PRELUDE = `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, cmpNum, numTerm, add, sub } = H;`
 
@@ -41,6 +42,7 @@ function generate(params: string, body: string, K: unknown[], S: readonly Site[]
   let factory = factories.get(`${params}:${body}`)
   if (factory === undefined) {
     factory = new Function('H', 'K', 'S', `${PRELUDE}\nreturn function (${params}) {\n${body}\n}`) as Factory
+    if (factories.size >= MAX_FACTORIES) factories.clear() // bounded: a long-lived process consults many programs
     factories.set(`${params}:${body}`, factory)
   }
   return factory(HELPERS, K, S)
