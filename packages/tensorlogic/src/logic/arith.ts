@@ -5,7 +5,12 @@ import { deref, type RT } from './unify.js'
 export type Num = bigint | number
 
 export const int = (value: bigint): Int => ({ kind: 'int', value })
-export const numTerm = (n: Num): RT => (typeof n === 'bigint' ? int(n) : float(n))
+/** The integers -256..1023 as shared terms (results of arithmetic are mostly small: no allocation for them). */
+const SMALL: readonly Int[] = Array.from({ length: 1280 }, (_, i) => int(BigInt(i - 256)))
+export function numTerm(n: Num): RT {
+  if (typeof n !== 'bigint') return float(n)
+  return n >= -256n && n < 1024n ? (SMALL[Number(n) + 256] as Int) : int(n)
+}
 
 function checkFloat(x: number, op: string): number {
   if (!Number.isFinite(x)) throw new EvaluationError(`${op}: float overflow or undefined result`)
