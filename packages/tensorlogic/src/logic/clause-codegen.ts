@@ -184,7 +184,7 @@ export function compileEnter(c: CompiledClause): Enter {
     const call = !ops[k] && t.kind === 'compound' && !t.ground
     const goal = ops[k] || call ? 'OP' : g.build(t, all)
     const env = ops[k] ? 'E' : call ? `[${(t as TCompound).args.map((a) => g.build(a, all)).join(', ')}]` : 'null'
-    g.out.push(`next = { goal: ${goal}, next, depth, cutB, pnode, direct: false, site: S[${k}], env: ${env} };`)
+    g.out.push(`next = { goal: ${goal}, next, depth, cutB, pnode, site: S[${k}], env: ${env} };`)
   }
   g.out.push('return next;')
   const decl = c.nvars > 0 ? `let ${Array.from({ length: c.nvars }, (_, i) => `v${i}`).join(', ')};` : ''
@@ -211,7 +211,7 @@ export function interpretEnter(
   for (let k = 0; k < c.head.length; k++) if (!unifyTpl(c.head[k] as Tpl, args[k] as RT, vars, trail)) return false
   for (let k = c.body.length - 1; k >= 0; k--) {
     const goal = instantiate(c.body[k] as Tpl, vars, trail)
-    next = { goal, next, depth, cutB, pnode, direct: false, site: c.sites[k] as Site, env: null }
+    next = { goal, next, depth, cutB, pnode, site: c.sites[k] as Site, env: null }
   }
   return next
 }

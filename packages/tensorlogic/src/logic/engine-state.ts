@@ -16,8 +16,6 @@ export interface Frame {
   readonly depth: number
   readonly cutB: number
   readonly pnode: PNode | null
-  /** Resolve against clauses even if the predicate is tabled (the evaluation of a table). */
-  readonly direct: boolean
   /** The clause body goal this frame came from (caches what the goal resolves to), or null. */
   readonly site: Site | null
   /**

@@ -45,6 +45,8 @@ export class Engine {
   readonly #baseMark: number
   /** Clauses run compiled (clause-codegen.ts): not for proofs, nor when a built-in is (oddly) tabled. */
   readonly #fast: boolean
+  /** The first goal of a table's evaluation: resolved against clauses although its predicate is tabled. */
+  readonly #direct: Frame | null
 
   constructor(
     readonly ctx: Context,
@@ -59,7 +61,8 @@ export class Engine {
     this.#baseMark = trail.varMark = trail.counter
     ctx.compiledOk ??= ![...BUILTINS.keys()].some((k) => ctx.analysis.tabled.has(k))
     this.#fast = !proof && ctx.compiledOk
-    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct, site: null, env: null }
+    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, site: null, env: null }
+    this.#direct = direct ? this.goals : null
   }
 
   /** Runs to the next solution (true), to failure (false) or for `budget` steps (null: call again). */
@@ -158,7 +161,7 @@ export class Engine {
   }
 
   frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
-    return { goal, next, depth: f.depth, cutB, pnode: f.pnode, direct: false, site: null, env: null }
+    return { goal, next, depth: f.depth, cutB, pnode: f.pnode, site: null, env: null }
   }
 
   #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
@@ -187,7 +190,7 @@ export class Engine {
       }
       const goal: RT =
         op !== null ? instantiate(site.tpl, f.env, this.ctx.trail) : { kind: 'compound', name: site.name, args: f.env }
-      f = { goal, next: f.next, depth: f.depth, cutB: f.cutB, pnode: f.pnode, direct: false, site, env: null }
+      f = { goal, next: f.next, depth: f.depth, cutB: f.cutB, pnode: f.pnode, site, env: null }
     }
     const g = deref(f.goal)
     if (g.kind === 'ref') throw new InstantiationError('call of an unbound variable')
@@ -219,13 +222,12 @@ export class Engine {
         depth: f.depth,
         cutB: this.#top,
         pnode: f.pnode,
-        direct: false,
         site: null,
         env: null,
       }
       return true
     }
-    if (t.tabled && !f.direct) {
+    if (t.tabled && f !== this.#direct) {
       if (t.cycle !== undefined) throw new UnstratifiedError(t.cycle)
       // A proof is wanted through automatically tabled predicates: SLD resolution that fails on a call that is a
       // variant of one of its ancestors (complete for function-free programs), instead of an opaque table leaf.
