@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { writeReport } from '../../../bench/lib/report.ts'
 import { KnowledgeBase, Solver } from '../dist/index.js'
 import { CRYPT, DERIV, QUEENS, TAK, ZEBRA } from './classic.ts'
@@ -21,7 +21,10 @@ const NODES = EDGES / 2
 const LIST = QUICK ? 200 : 500
 const NREV_TIMES = QUICK ? 5 : 20
 const REPEATS = 3
-const SWIPL = process.env.SWIPL ?? new URL('../../../.tools/swipl/swipl', import.meta.url).pathname
+const ROOT = new URL('../../../', import.meta.url).pathname
+const SWIPL = process.env.SWIPL ?? join(ROOT, '.tools/swipl/swipl')
+/** The swipl used, as the report names it: relative to the repository (no machine-specific absolute path). */
+const SWIPL_LABEL = process.env.SWIPL === undefined ? '.tools/swipl/swipl' : relative(ROOT, SWIPL)
 
 function graph(): string {
   let x = 2463534242
@@ -128,7 +131,7 @@ try {
     })
   }
   writeReport('tensorlogic', 'TensorLogic inference vs SWI-Prolog', rows, [
-    `Best of ${REPEATS} runs each. Ours: in-process after consult (Solver.allSync). SWI-Prolog ${SWIPL}: get_time around the query inside swipl -O (tables abolished between runs), and the wall time of the whole swipl process (startup, consult and all ${REPEATS} runs).`,
+    `Best of ${REPEATS} runs each. Ours: in-process after consult (Solver.allSync). SWI-Prolog (${SWIPL_LABEL}): get_time around the query inside swipl -O (tables abolished between runs), and the wall time of the whole swipl process (startup, consult and all ${REPEATS} runs).`,
     'Ratios above 1 mean we are slower. The answers must match (pairs for the closure, 1 for nrev and zebra, 92 solutions of 8-queens, tak(18, 12, 6) = 7, SEND = 9567, the size of the four derivatives for deriv).',
     QUICK ? 'BENCH_QUICK=1: reduced sizes.' : 'Full sizes.',
     `1-minute load average at the start: ${loadAtStart.toFixed(1)} (on a shared machine the ratios move with the load).`,

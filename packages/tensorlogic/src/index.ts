@@ -48,7 +48,8 @@ export {
 } from './graph/graph-types.js'
 // Logic: terms, text syntax, storage, inference, distributed reasoning (src/logic/)
 /** Built-in predicates and the arithmetic evaluator. */
-export { BUILTINS, evaluate, LIBRARY } from './logic/builtins.js'
+export { evaluate } from './logic/arith.js'
+export { BUILTINS, LIBRARY } from './logic/builtins.js'
 /** Peer-to-peer rule exchange and distributed queries over GossipSub and Bitswap. */
 export {
   type DistributedAnswer,

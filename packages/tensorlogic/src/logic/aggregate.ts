@@ -1,4 +1,5 @@
-import { arrayToList, evaluate } from './builtins.js'
+import { evaluate } from './arith.js'
+import { arrayToList } from './builtins.js'
 import { EvaluationError, InstantiationError } from './errors.js'
 import type { Int } from './terms.js'
 import { compareTerms, deref, type RT } from './unify.js'

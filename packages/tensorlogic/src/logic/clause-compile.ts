@@ -2,6 +2,7 @@
  * Clauses compiled for the solver: terms as templates over numbered variable slots, head unification against
  * runtime terms without building the head, body goals with call sites.
  */
+import type { Enter, Op } from './clause-codegen.js'
 import { piKey } from './goals.js'
 import type { Atom, Clause, Float, Int, Str, Term } from './terms.js'
 import { deref, type RT, type Trail, unify } from './unify.js'
@@ -31,6 +32,8 @@ export interface CompiledClause {
   readonly key: string | null
   /** Per body goal: its call site (where the solver caches what the goal resolves to). */
   readonly sites: readonly Site[]
+  /** The generated head unification and body construction (clause-codegen.ts), made on the first call. */
+  enter: Enter | undefined
 }
 
 /** A body goal's call site: the predicate it calls and the solver's cached resolution of it. */
@@ -41,6 +44,10 @@ export interface Site {
   /** The resolution cache: valid while `owner` is the current query context's target table. */
   owner: unknown
   target: unknown
+  /** The goal as a template over the clause's variable slots. */
+  readonly tpl: Tpl
+  /** The goal compiled (clause-codegen.ts), when it is one of the compiled built-ins; set with the clause's `enter`. */
+  op: Op | null
 }
 
 /** Compiles an IR term into a template, numbering variables through `slots`. */
@@ -170,7 +177,8 @@ export function compileClause(c: Clause): CompiledClause {
   const sites = body.map((g): Site => {
     const name = g.kind === 'compound' || g.kind === 'atom' ? g.name : ''
     const arity = g.kind === 'compound' ? g.args.length : 0
-    return { name, arity, key: piKey(name, arity), owner: undefined, target: undefined }
+    return { name, arity, key: piKey(name, arity), owner: undefined, target: undefined, tpl: g, op: null }
   })
-  return { source: c, nvars: slots.size, head, body, key: head.length > 0 ? indexKey(head[0] as Tpl) : null, sites }
+  const key = head.length > 0 ? indexKey(head[0] as Tpl) : null
+  return { source: c, nvars: slots.size, head, body, key, sites, enter: undefined }
 }

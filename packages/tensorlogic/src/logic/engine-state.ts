@@ -16,10 +16,13 @@ export interface Frame {
   readonly depth: number
   readonly cutB: number
   readonly pnode: PNode | null
-  /** Resolve against clauses even if the predicate is tabled (the evaluation of a table). */
-  readonly direct: boolean
   /** The clause body goal this frame came from (caches what the goal resolves to), or null. */
   readonly site: Site | null
+  /**
+   * For a compiled built-in (`site.op`): the clause's variable frame it runs over; for another goal of a compiled
+   * clause: its arguments (the goal term, `site.name` over them, is built only if needed); otherwise null.
+   */
+  readonly env: RT[] | null
 }
 /** A proof-log node: a goal as resolved and its parent. */
 export interface PNode {
@@ -37,16 +40,16 @@ export interface PLog {
 export const CLAUSES = 0
 export const GOALS = 1
 export const ANSWERS = 2
-/** A choicepoint: what to resume on backtracking, and the trail height and proof log to restore. */
+/** A choicepoint: what to resume on backtracking, and the trail height and proof log to restore (reused records). */
 export interface ChoicePoint {
-  readonly kind: 0 | 1 | 2
-  readonly trailTop: number
-  readonly mark: number
-  readonly plog: PLog | null
-  readonly frame: Frame
-  readonly list: readonly CompiledClause[] | undefined
-  readonly table: AnswerTable | undefined
-  readonly idx: number
+  kind: 0 | 1 | 2
+  trailTop: number
+  mark: number
+  plog: PLog | null
+  frame: Frame
+  list: readonly CompiledClause[] | undefined
+  table: AnswerTable | undefined
+  idx: number
 }
 
 /** What one query's engines share. */
@@ -61,6 +64,8 @@ export interface Context {
   /** What each `name/arity` resolves to in this knowledge base version (call sites cache entries of it). */
   readonly targets: Map<string, Target>
   steps: number
+  /** Whether clauses may run compiled (no built-in is tabled); computed by the first engine. */
+  compiledOk?: boolean
 }
 
 /** Ends the query when its signal fired or its deadline passed. */

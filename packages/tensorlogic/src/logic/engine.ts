@@ -1,12 +1,11 @@
-import { aggregateResult, aggregateTemplate } from './aggregate.js'
-import type { Builtin } from './builtins.js'
-import { arrayToList } from './builtins.js'
+import { BUILTINS, type Builtin } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
-import { formatSink, formatString } from './builtins-text.js'
+import { CUT_FAIL, compileEnter, interpretEnter } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
 import { resolveTarget, T_BUILTIN, T_CALL, T_CLAUSES, T_CONTROL, T_NONDET, type Target } from './dispatch.js'
+import { control, nondetGoal } from './engine-control.js'
 import {
   ANSWERS,
   type ChoicePoint,
@@ -29,20 +28,25 @@ import { loops, piKey } from './goals.js'
 import type { ProofNode } from './solver.js'
 import type { AnswerTable } from './tabling.js'
 import type { Clause } from './terms.js'
-import { copyTerm, deref, type RT, unify } from './unify.js'
+import { copyTerm, deref, type RT } from './unify.js'
 
 const EMPTY: readonly RT[] = []
-const CUT: RT = { kind: 'atom', name: '!' }
 
 /** The SLD resolution machine: a goal stack, a choicepoint stack and the trail (iterative, no JS recursion). */
 export class Engine {
   goals: Frame | null
   readonly cps: ChoicePoint[] = []
+  /** The number of live choicepoints (records above it are kept for reuse). */
+  #top = 0
   plog: PLog | null = null
   state: 'running' | 'solution' | 'done' = 'running'
   readonly #trailStart: number
   readonly #savedMark: number
   readonly #baseMark: number
+  /** Clauses run compiled (clause-codegen.ts): not for proofs, nor when a built-in is (oddly) tabled. */
+  readonly #fast: boolean
+  /** The first goal of a table's evaluation: resolved against clauses although its predicate is tabled. */
+  readonly #direct: Frame | null
 
   constructor(
     readonly ctx: Context,
@@ -55,7 +59,10 @@ export class Engine {
     this.#trailStart = trail.refs.length
     this.#savedMark = trail.varMark
     this.#baseMark = trail.varMark = trail.counter
-    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, direct, site: null }
+    ctx.compiledOk ??= ![...BUILTINS.keys()].some((k) => ctx.analysis.tabled.has(k))
+    this.#fast = !proof && ctx.compiledOk
+    this.goals = { goal, next: null, depth, cutB: 0, pnode: null, site: null, env: null }
+    this.#direct = direct ? this.goals : null
   }
 
   /** Runs to the next solution (true), to failure (false) or for `budget` steps (null: call again). */
@@ -91,7 +98,7 @@ export class Engine {
     this.state = 'done'
   }
 
-  #push(
+  push(
     kind: ChoicePoint['kind'],
     frame: Frame,
     idx: number,
@@ -99,36 +106,62 @@ export class Engine {
     table?: AnswerTable,
   ): void {
     const trail = this.ctx.trail
-    this.cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    const cps = this.cps
+    const top = this.#top++
+    const cp = cps[top]
+    if (cp === undefined)
+      cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    else {
+      // choicepoint records are reused (a stack of them never shrinks), so that pushing one allocates nothing
+      cp.kind = kind
+      cp.frame = frame
+      cp.idx = idx
+      cp.list = list
+      cp.table = table
+      cp.trailTop = trail.refs.length
+      cp.mark = trail.counter
+      cp.plog = this.plog
+    }
     trail.varMark = trail.counter
   }
 
+  /** The number of live choicepoints. */
+  get top(): number {
+    return this.#top
+  }
+
+  /** Cuts back to `height` choicepoints. */
+  cut(height: number): void {
+    this.#popTo(height)
+  }
+
   #popTo(height: number): void {
-    this.cps.length = height
-    this.ctx.trail.varMark = this.cps[height - 1]?.mark ?? this.#baseMark
+    this.#top = height
+    this.ctx.trail.varMark = height > 0 ? (this.cps[height - 1] as ChoicePoint).mark : this.#baseMark
   }
 
   backtrack(): boolean {
     const trail = this.ctx.trail
-    while (this.cps.length > 0) {
-      const cp = this.cps.pop() as ChoicePoint
-      trail.undo(cp.trailTop)
-      trail.varMark = this.cps[this.cps.length - 1]?.mark ?? this.#baseMark
-      this.plog = cp.plog
-      if (cp.kind === GOALS) {
-        this.goals = cp.frame
+    while (this.#top > 0) {
+      // read before trying: the next push reuses this record
+      const { kind, frame, idx, list, table, trailTop, plog } = this.cps[--this.#top] as ChoicePoint
+      trail.undo(trailTop)
+      trail.varMark = this.#top > 0 ? (this.cps[this.#top - 1] as ChoicePoint).mark : this.#baseMark
+      this.plog = plog
+      if (kind === GOALS) {
+        this.goals = frame
         return true
       }
-      const g = deref(cp.frame.goal)
-      const args = g.kind === 'compound' ? g.args : EMPTY
-      if (cp.kind === CLAUSES && this.#tryClauses(g, args, cp.frame, cp.list as CompiledClause[], cp.idx)) return true
-      if (cp.kind === ANSWERS && this.#tryAnswers(g, cp.frame, cp.table as AnswerTable, cp.idx)) return true
+      const g = deref(frame.goal)
+      const args = frame.env !== null ? frame.env : g.kind === 'compound' ? g.args : EMPTY
+      if (kind === CLAUSES && this.#tryClauses(g, args, frame, list as CompiledClause[], idx)) return true
+      if (kind === ANSWERS && this.#tryAnswers(g, frame, table as AnswerTable, idx)) return true
     }
     return false
   }
 
-  #frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
-    return { goal, next, depth: f.depth, cutB, pnode: f.pnode, direct: false, site: null }
+  frame(goal: RT, next: Frame | null, f: Frame, cutB = f.cutB): Frame {
+    return { goal, next, depth: f.depth, cutB, pnode: f.pnode, site: null, env: null }
   }
 
   #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
@@ -138,6 +171,27 @@ export class Engine {
   }
 
   step(f: Frame): boolean {
+    if (f.env !== null) {
+      // a compiled built-in run over the clause's variables, or a call with its arguments: unless the goal is needed
+      const site = f.site as Site
+      let t = site.target as Target
+      if (site.owner !== this.ctx.targets) {
+        t = this.#target(site.name, site.arity)
+        site.owner = this.ctx.targets
+        site.target = t
+      }
+      const op = site.op
+      if (op !== null) {
+        if (t.kind === T_BUILTIN && !t.tabled && !this.proof) return op(f.env, this.ctx.trail)
+      } else if (!t.tabled) {
+        // a call whose arguments the clause built without the goal term (frames of compiled clauses, never proofs)
+        if (t.kind === T_CLAUSES) return this.#tryClauses(f.goal, f.env, f, select(t.pred as Predicate, f.env[0]), 0)
+        if (t.kind === T_BUILTIN) return (t.builtin as Builtin)(f.env, this.ctx.trail)
+      }
+      const goal: RT =
+        op !== null ? instantiate(site.tpl, f.env, this.ctx.trail) : { kind: 'compound', name: site.name, args: f.env }
+      f = { goal, next: f.next, depth: f.depth, cutB: f.cutB, pnode: f.pnode, site, env: null }
+    }
     const g = deref(f.goal)
     if (g.kind === 'ref') throw new InstantiationError('call of an unbound variable')
     if (g.kind !== 'atom' && g.kind !== 'compound') throw new InvalidClauseError(`goal is not callable: ${g.kind}`)
@@ -154,7 +208,7 @@ export class Engine {
         site.target = t
       }
     }
-    if (t.kind === T_CONTROL) return this.#control(t.key, args, f)
+    if (t.kind === T_CONTROL) return control(this, t.key, args, f)
     if (t.kind === T_CALL) {
       let goal = deref(args[0] as RT)
       if (n > 1) {
@@ -166,14 +220,14 @@ export class Engine {
         goal,
         next: f.next,
         depth: f.depth,
-        cutB: this.cps.length,
+        cutB: this.#top,
         pnode: f.pnode,
-        direct: false,
         site: null,
+        env: null,
       }
       return true
     }
-    if (t.tabled && !f.direct) {
+    if (t.tabled && f !== this.#direct) {
       if (t.cycle !== undefined) throw new UnstratifiedError(t.cycle)
       // A proof is wanted through automatically tabled predicates: SLD resolution that fails on a call that is a
       // variant of one of its ancestors (complete for function-free programs), instead of an opaque table leaf.
@@ -205,65 +259,8 @@ export class Engine {
     return t
   }
 
-  /** The control constructs and solver-level built-ins. */
-  #control(key: string, args: readonly RT[], f: Frame): boolean {
-    switch (key) {
-      case 'true/0':
-        return true
-      case 'fail/0':
-      case 'false/0':
-        return false
-      case '!/0':
-        this.#popTo(f.cutB)
-        return true
-      case ',/2':
-        this.goals = this.#frame(args[0] as RT, this.#frame(args[1] as RT, f.next, f), f)
-        return true
-      case ';/2': {
-        const c = deref(args[0] as RT)
-        const B = this.cps.length
-        this.#push(GOALS, this.#frame(args[1] as RT, f.next, f), 0)
-        if (c.kind === 'compound' && c.name === '->' && c.args.length === 2) {
-          const then = this.#frame(c.args[1] as RT, f.next, f)
-          this.goals = this.#frame(c.args[0] as RT, this.#frame(CUT, then, f, B), f, B + 1)
-        } else this.goals = this.#frame(c, f.next, f)
-        return true
-      }
-      case '->/2': {
-        const B = this.cps.length
-        const then = this.#frame(args[1] as RT, f.next, f)
-        this.goals = this.#frame(args[0] as RT, this.#frame(CUT, then, f, B), f, B)
-        return true
-      }
-      case '\\+/1':
-      case 'not/1':
-        return !this.#succeeds(args[0] as RT, f)
-      case 'forall/2':
-        return !this.#succeeds(
-          {
-            kind: 'compound',
-            name: ',',
-            args: [args[0] as RT, { kind: 'compound', name: '\\+', args: [args[1] as RT] }],
-          },
-          f,
-        )
-      case 'findall/3':
-        return unify(args[2] as RT, arrayToList(this.#collect(args[0] as RT, args[1] as RT, f)), this.ctx.trail)
-      case 'aggregate_all/3': {
-        const items = this.#collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
-        const result = aggregateResult(args[0] as RT, items)
-        return result !== null && unify(args[2] as RT, result, this.ctx.trail)
-      }
-      case 'format/3': {
-        const { target, value } = formatSink(args[0] as RT, formatString(args[1] as RT, args[2] as RT))
-        return unify(target, value, this.ctx.trail)
-      }
-    }
-    return false
-  }
-
   /** Copies of `template` for every solution of `goal` (findall/3). */
-  #collect(template: RT, goal: RT, f: Frame): RT[] {
+  collect(template: RT, goal: RT, f: Frame): RT[] {
     const results: RT[] = []
     const sub = new Engine(this.ctx, goal, f.depth, false)
     this.ctx.tables.barrier(true)
@@ -279,23 +276,12 @@ export class Engine {
   /** Tries the solutions of a nondeterministic built-in as alternatives (a disjunction of unifications). */
   #nondet(g: RT & { kind: 'atom' | 'compound' }, args: readonly RT[], sols: (RT | undefined)[][], f: Frame): boolean {
     if (sols.length === 0) return false
-    const eq = (sol: (RT | undefined)[]): RT => ({
-      kind: 'compound',
-      name: '=',
-      args: [
-        { kind: 'compound', name: g.name, args },
-        { kind: 'compound', name: g.name, args: sol.map((x, i) => x ?? (args[i] as RT)) },
-      ],
-    })
-    let goal = eq(sols[sols.length - 1] as (RT | undefined)[])
-    for (let i = sols.length - 2; i >= 0; i--)
-      goal = { kind: 'compound', name: ';', args: [eq(sols[i] as (RT | undefined)[]), goal] }
     if (this.proof) this.#log(g, 'builtin', f.pnode)
-    this.goals = this.#frame(goal, f.next, f)
+    this.goals = this.frame(nondetGoal(g.name, args, sols), f.next, f)
     return true
   }
 
-  #succeeds(goal: RT, f: Frame): boolean {
+  succeeds(goal: RT, f: Frame): boolean {
     const sub = new Engine(this.ctx, goal, f.depth, false)
     this.ctx.tables.barrier(true)
     try {
@@ -310,38 +296,31 @@ export class Engine {
     const trail = this.ctx.trail
     const depth = f.depth + 1
     if (depth > this.ctx.maxDepth) throw new DepthLimitError(this.ctx.maxDepth)
-    const B = this.cps.length
+    const B = this.#top
+    const mark = trail.refs.length
+    const fast = this.#fast
+    let pushed = false
     for (const n = list.length; i < n; i++) {
       const c = list[i] as CompiledClause
-      const more = i + 1 < n
-      const mark = trail.refs.length
-      if (more) this.#push(CLAUSES, f, i + 1, list)
-      const vars = new Array<RT | undefined>(c.nvars)
-      let ok = true
-      for (let k = 0; k < c.head.length; k++) {
-        if (!unifyTpl(c.head[k] as Tpl, args[k] as RT, vars, trail)) {
-          ok = false
-          break
+      if (i + 1 < n) {
+        // one choicepoint for the remaining clauses, its next clause updated on each retry
+        if (pushed) (this.cps[B] as ChoicePoint).idx = i + 1
+        else {
+          this.push(CLAUSES, f, i + 1, list)
+          pushed = true
         }
-      }
-      if (ok) {
-        const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
-        let next = f.next
-        for (let k = c.body.length - 1; k >= 0; k--) {
-          next = {
-            goal: instantiate(c.body[k] as Tpl, vars, trail),
-            next,
-            depth,
-            cutB: B,
-            pnode,
-            direct: false,
-            site: c.sites[k] as Site,
-          }
-        }
-        this.goals = next
+      } else if (pushed) this.#popTo(B)
+      const saved = this.plog
+      const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
+      const r = fast
+        ? (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode, this)
+        : interpretEnter(c, args, trail, f.next, depth, B, pnode)
+      if (r !== false) {
+        if (r === CUT_FAIL) return false
+        this.goals = r
         return true
       }
-      if (more) this.#popTo(B)
+      this.plog = saved
       trail.undo(mark)
     }
     return false
@@ -367,11 +346,11 @@ export class Engine {
   #tryAnswers(g: RT, f: Frame, table: AnswerTable, i: number): boolean {
     const trail = this.ctx.trail
     const answers = table.answers
-    const B = this.cps.length
+    const B = this.#top
     for (; i < answers.length; i++) {
       const more = i + 1 < answers.length || table.status !== 'complete'
       const mark = trail.refs.length
-      if (more) this.#push(ANSWERS, f, i + 1, undefined, table)
+      if (more) this.push(ANSWERS, f, i + 1, undefined, table)
       if (unifyTpl(answers[i] as Tpl, g, [], trail)) {
         if (this.proof) this.#log(g, 'table', f.pnode)
         this.goals = f.next

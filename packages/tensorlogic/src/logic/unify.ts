@@ -71,38 +71,67 @@ function occurs(r: Ref, t: RT): boolean {
   return false
 }
 
+/** Binds the younger of two terms, one of them an unbound variable, to the other (false: the occurs check failed). */
+function bindVar(a: RT, b: RT, trail: Trail): boolean {
+  if (a.kind === 'ref' && (b.kind !== 'ref' || b.id < a.id)) {
+    if (trail.occursCheck && occurs(a, b)) return false
+    trail.bind(a, b)
+  } else {
+    if (trail.occursCheck && occurs(b as Ref, a)) return false
+    trail.bind(b as Ref, a)
+  }
+  return true
+}
+
 /** Unifies two runtime terms, recording bindings on the trail; with `trail.occursCheck` cyclic bindings fail. */
 export function unify(a0: RT, b0: RT, trail: Trail): boolean {
-  // fast paths without the work stack: a variable on either side, or two atomic terms
-  const a1 = deref(a0)
-  const b1 = deref(b0)
-  if (a1 === b1) return true
-  if (a1.kind === 'ref' || b1.kind === 'ref') {
-    if (a1.kind === 'ref' && (b1.kind !== 'ref' || b1.id < a1.id)) {
-      if (trail.occursCheck && occurs(a1, b1)) return false
-      trail.bind(a1, b1)
-    } else {
-      if (trail.occursCheck && occurs(b1 as Ref, a1)) return false
-      trail.bind(b1 as Ref, a1)
+  const a = deref(a0)
+  const b = deref(b0)
+  if (a === b) return true
+  if (a.kind === 'ref' || b.kind === 'ref') return bindVar(a, b, trail)
+  if (a.kind !== 'compound' || b.kind !== 'compound') return sameAtomic(a, b)
+  return unifyArgs(a, b, trail, 0)
+}
+
+/**
+ * Unifies two compounds argument by argument: nested compounds by recursion (to a bounded depth, then with an
+ * explicit stack), the last argument by looping, so that long lists need no JS stack.
+ */
+function unifyArgs(a: RCompound, b: RCompound, trail: Trail, depth: number): boolean {
+  for (;;) {
+    const n = a.args.length
+    if (a.name !== b.name || n !== b.args.length) return false
+    let i = 0
+    for (; i < n - 1; i++) {
+      const x = deref(a.args[i] as RT)
+      const y = deref(b.args[i] as RT)
+      if (x === y) continue
+      if (x.kind === 'ref' || y.kind === 'ref') {
+        if (!bindVar(x, y, trail)) return false
+      } else if (x.kind === 'compound') {
+        if (y.kind !== 'compound') return false
+        if (!(depth < 64 ? unifyArgs(x, y, trail, depth + 1) : unifyStack(x, y, trail))) return false
+      } else if (!sameAtomic(x, y)) return false
     }
-    return true
+    const x = deref(a.args[i] as RT)
+    const y = deref(b.args[i] as RT)
+    if (x === y) return true
+    if (x.kind === 'ref' || y.kind === 'ref') return bindVar(x, y, trail)
+    if (x.kind !== 'compound' || y.kind !== 'compound') return sameAtomic(x, y)
+    a = x
+    b = y
   }
-  if (a1.kind !== 'compound' || b1.kind !== 'compound') return sameAtomic(a1, b1)
+}
+
+/** Unification of deep terms with an explicit work stack. */
+function unifyStack(a1: RT, b1: RT, trail: Trail): boolean {
   const stack: RT[] = [a1, b1]
   while (stack.length > 0) {
     const b = deref(stack.pop() as RT)
     const a = deref(stack.pop() as RT)
     if (a === b) continue
-    if (a.kind === 'ref') {
-      if (b.kind === 'ref' && b.id > a.id) {
-        trail.bind(b, a) // bind the younger variable to the older one
-        continue
-      }
-      if (trail.occursCheck && occurs(a, b)) return false
-      trail.bind(a, b)
-    } else if (b.kind === 'ref') {
-      if (trail.occursCheck && occurs(b, a)) return false
-      trail.bind(b, a)
+    if (a.kind === 'ref' || b.kind === 'ref') {
+      if (!bindVar(a, b, trail)) return false
     } else if (a.kind === 'compound') {
       if (b.kind !== 'compound' || a.name !== b.name || a.args.length !== b.args.length) return false
       for (let i = a.args.length - 1; i >= 0; i--) stack.push(a.args[i] as RT, b.args[i] as RT)
