@@ -1,13 +1,14 @@
 /**
  * The direct way a leaf of a file DAG gets from a repo's disk into a caller's buffer: one `readv` of the block file
- * that lands the leaf's file bytes straight in their place in the destination (the dag-pb framing around them goes to
- * two small scratch buffers), then the sha2-256 of the block checked against the leaf's CID on the thread pool
- * (WebCrypto's digest, which takes its own copy of the bytes as it is called), so hashing runs alongside the reads
- * instead of on the calling thread. No stream; the block is assembled once, for the digest. It only applies when the block is stored as it is (an unencrypted repo, no compression frame):
+ * (on the thread pool) that lands the leaf's file bytes straight in their place in the destination (the dag-pb framing
+ * around them goes to two small scratch buffers), then the sha2-256 of the block (framing, data in place, framing)
+ * checked against the leaf's CID. No stream and no copy: the caller keeps several leaves' reads in flight, so while
+ * one leaf is hashed the pool reads the next ones. It only applies when the block is stored as it is (an unencrypted
+ * repo, no compression frame):
  * anything else (a frame, an unexpected layout, another hash, a missing file, a hash mismatch) returns false and the
  * caller reads the leaf the normal way, which decodes frames and reports errors.
  */
-import { webcrypto } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { varint } from 'multiformats'
 import type { CID } from 'multiformats/cid'
@@ -57,9 +58,6 @@ function framingMatches(head: Uint8Array, tail: Uint8Array, length: number): boo
   return size !== undefined && size[0] === length && size[1] === tail.byteLength
 }
 
-/** The block being handed to the digest (one at a time: `digest` copies it before it returns). */
-let scratch = new Uint8Array(0)
-
 /**
  * Reads the leaf `cid` from the block file at `path` into `dest`, which must be exactly as long as the file bytes the
  * leaf holds. True when `dest` now holds them, verified; false when this leaf cannot be read this way (its stored form
@@ -92,22 +90,25 @@ export async function readLeafFileInto(
     const parts = raw ? [dest, probe] : [head, dest, tail, probe]
     const { bytesRead } = await file.readv(parts, 0)
     if (bytesRead !== want) return false
+    if (!raw && !framingMatches(head, tail, dest.byteLength)) return false
+    return options.verify === false || blockHashes(cid, raw ? [dest] : [head, dest, tail])
   } catch {
     return false
   } finally {
     await file.close()
   }
-  if (!raw && !framingMatches(head, tail, dest.byteLength)) return false
-  if (options.verify === false) return true
-  let block = dest
-  if (!raw) {
-    if (scratch.byteLength < want) scratch = new Uint8Array(want)
-    block = scratch.subarray(0, want)
-    block.set(head, 0)
-    block.set(dest, head.byteLength)
-    block.set(tail, head.byteLength + dest.byteLength)
-  }
-  const got = new Uint8Array(await webcrypto.subtle.digest('SHA-256', block))
+}
+
+/**
+ * Whether the block made of `parts` in order hashes to `cid` (sha2-256): node:crypto's incremental hash over each part
+ * where it lies, so the data is hashed in place in the destination, not through a copy (OpenSSL uses the CPU's SHA
+ * extensions where it has them). It runs on the calling thread, a quarter of a millisecond per 256 KiB leaf, while
+ * the thread pool carries on with the other leaves' reads.
+ */
+function blockHashes(cid: CID, parts: Uint8Array[]): boolean {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  const got = hash.digest()
   const expected = cid.multihash.digest
   for (let i = 0; i < 32; i++) if (got[i] !== expected[i]) return false
   return true
