@@ -153,7 +153,7 @@ export function leafData(key: string, cid: CID, block: Uint8Array): Uint8Array {
  * Bytes `[offset, offset + length)` of the file `manifest` describes, in one freshly allocated buffer (its `.buffer`
  * holds exactly them, so typed views over it are aligned). Each leaf is read through `get`, hash-verified, and its
  * data copied in once. With `files` (a repo's block files), a leaf the range covers whole is first tried the direct
- * way (`readLeafFileInto`: read from its file straight into place, then verified); a leaf that cannot be read so
+ * way (`readLeafFileInto`: read from its block file, verified, and put in place); a leaf that cannot be read so
  * (encrypted or compressed, a partial leaf) goes through `get`. `verify: false` skips the hash check of the leaves read
  * the direct way (those through `get` are always checked).
  */

@@ -1,17 +1,23 @@
 /**
- * The direct way a leaf of a file DAG gets from a repo's disk into a caller's buffer: one `readv` of the block file
- * that lands the leaf's file bytes straight in their place in the destination (the dag-pb framing around them goes to
- * two small scratch buffers), then the sha2-256 of the block checked against the leaf's CID on the thread pool
- * (WebCrypto's digest, which takes its own copy of the bytes as it is called), so hashing runs alongside the reads
- * instead of on the calling thread. No stream; the block is assembled once, for the digest. It only applies when the block is stored as it is (an unencrypted repo, no compression frame):
+ * The direct way a leaf of a file DAG gets from a repo's disk into a caller's buffer: its block file read on the thread
+ * pool (no stream, no blockstore), the block's sha2-256 checked against the leaf's CID on the calling thread, the
+ * leaf's file bytes put in their place in the destination. The caller keeps several leaves' reads in flight, so while
+ * one leaf is hashed the pool reads the next ones. It only applies when the block is stored as it is (an unencrypted
+ * repo, no compression frame):
  * anything else (a frame, an unexpected layout, another hash, a missing file, a hash mismatch) returns false and the
  * caller reads the leaf the normal way, which decodes frames and reports errors.
  */
-import { webcrypto } from 'node:crypto'
-import { open } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { close, open, read, readv } from 'node:fs'
+import { promisify } from 'node:util'
 import { varint } from 'multiformats'
 import type { CID } from 'multiformats/cid'
 import { CHUNK_CODEC, DAG_PB_CODEC } from './manifest-codec.js'
+
+/** The plain fd calls (no FileHandle: a leaf is one open, one readv, one close, thousands of them per load). */
+const openFile = promisify(open)
+const readvFile = promisify(readv)
+const readFile = promisify(read)
 
 /** Where a block is stored on disk as its own bytes, if it may be (undefined: read it through the blockstore). */
 export type BlockFileLocator = (cid: CID) => string | undefined
@@ -57,15 +63,18 @@ function framingMatches(head: Uint8Array, tail: Uint8Array, length: number): boo
   return size !== undefined && size[0] === length && size[1] === tail.byteLength
 }
 
-/** The block being handed to the digest (one at a time: `digest` copies it before it returns). */
-let scratch = new Uint8Array(0)
-
 /**
  * Reads the leaf `cid` from the block file at `path` into `dest`, which must be exactly as long as the file bytes the
  * leaf holds. True when `dest` now holds them, verified; false when this leaf cannot be read this way (its stored form
  * is not the plain block, the file is missing, the hash does not match): `dest` is then unspecified and the caller
  * reads the leaf through the blockstore. `verify: false` skips the hash (a repo trusted as Kubo trusts its own with
  * `HashOnRead` off); the leaf's layout is still checked.
+ *
+ * Verified, the block is read whole into a reused scratch buffer, hashed there and its data then copied into `dest`;
+ * unverified, one `readv` lands the data straight in `dest` (the framing in scratch). On the 2-core VM the benches run
+ * on, the scratch way costs about a third less than reading in place then hashing `dest`: the first user-space touch
+ * of each fresh page the kernel filled costs 5-8 µs, while a copy into it from a buffer still in cache costs less (see
+ * bench/results/models.md).
  */
 export async function readLeafFileInto(
   path: string,
@@ -78,36 +87,55 @@ export async function readLeafFileInto(
   if (!raw && cid.code !== DAG_PB_CODEC) return false
   const framing = raw ? { head: 0, tail: 0 } : leafFraming(dest.byteLength)
   if (framing.head > FRAME_MAX || framing.tail > FRAME_MAX) return false
-  const head = new Uint8Array(framing.head)
-  const tail = new Uint8Array(framing.tail)
-  const probe = new Uint8Array(1) // a longer file (a frame, another layout) reads into it
-  const want = head.byteLength + dest.byteLength + tail.byteLength
-  let file: Awaited<ReturnType<typeof open>>
+  const want = framing.head + dest.byteLength + framing.tail
+  let fd: number
   try {
-    file = await open(path, 'r')
+    fd = await openFile(path, 'r')
   } catch {
     return false
   }
+  // a longer file (a frame, another layout) reads one byte more, into the probe (or the scratch's spare byte)
+  const block = options.verify === false ? undefined : takeScratch(want + 1)
   try {
-    const parts = raw ? [dest, probe] : [head, dest, tail, probe]
-    const { bytesRead } = await file.readv(parts, 0)
-    if (bytesRead !== want) return false
+    if (block === undefined) {
+      const head = new Uint8Array(framing.head)
+      const tail = new Uint8Array(framing.tail)
+      const parts = raw ? [dest, new Uint8Array(1)] : [head, dest, tail, new Uint8Array(1)]
+      if ((await readvFile(fd, parts, 0)).bytesRead !== want) return false
+      return raw || framingMatches(head, tail, dest.byteLength)
+    }
+    if ((await readFile(fd, block, 0, want + 1, 0)).bytesRead !== want) return false
+    const head = block.subarray(0, framing.head)
+    const data = block.subarray(framing.head, framing.head + dest.byteLength)
+    const tail = block.subarray(framing.head + dest.byteLength, want)
+    if (!raw && !framingMatches(head, tail, dest.byteLength)) return false
+    if (!blockHashes(cid, block.subarray(0, want))) return false
+    dest.set(data)
+    return true
   } catch {
     return false
   } finally {
-    await file.close()
+    close(fd, () => {}) // nothing waits on it: the bytes are read, and a failed close loses nothing
+    if (block !== undefined) giveScratch(block)
   }
-  if (!raw && !framingMatches(head, tail, dest.byteLength)) return false
-  if (options.verify === false) return true
-  let block = dest
-  if (!raw) {
-    if (scratch.byteLength < want) scratch = new Uint8Array(want)
-    block = scratch.subarray(0, want)
-    block.set(head, 0)
-    block.set(dest, head.byteLength)
-    block.set(tail, head.byteLength + dest.byteLength)
-  }
-  const got = new Uint8Array(await webcrypto.subtle.digest('SHA-256', block))
+}
+
+/** Scratch buffers of finished reads, kept for the next ones (as many as are ever in flight at once, up to 16). */
+const spare: Uint8Array[] = []
+
+function takeScratch(length: number): Uint8Array {
+  const i = spare.findIndex((b) => b.byteLength >= length)
+  const found = i === -1 ? new Uint8Array(length) : (spare.splice(i, 1)[0] as Uint8Array)
+  return found.subarray(0, length)
+}
+
+function giveScratch(block: Uint8Array): void {
+  if (spare.length < 16) spare.push(new Uint8Array(block.buffer))
+}
+
+/** Whether `block` hashes to `cid` (sha2-256, node:crypto: OpenSSL uses the CPU's SHA extensions where it has them). */
+function blockHashes(cid: CID, block: Uint8Array): boolean {
+  const got = createHash('sha256').update(block).digest()
   const expected = cid.multihash.digest
   for (let i = 0; i < 32; i++) if (got[i] !== expected[i]) return false
   return true

@@ -46,6 +46,8 @@ describe('readLeafFileInto: a leaf read from its block file straight into place'
     const dest = new Uint8Array(4096)
     const cases: Array<[string, Uint8Array, CID]> = [
       ['tampered', Uint8Array.from(pb.bytes, (b, i) => (i === 100 ? b ^ 1 : b)), pb.cid],
+      ['tampered last byte', Uint8Array.from(pb.bytes, (b, i) => (i === pb.bytes.byteLength - 4 ? b ^ 1 : b)), pb.cid],
+      ['tampered raw', Uint8Array.from(raw.bytes, (b, i) => (i === 4095 ? b ^ 1 : b)), raw.cid],
       ['escaped raw frame', Buffer.concat([Uint8Array.of(0xf1, 0x1f, 0x52, 0x57), raw.bytes]), raw.cid],
       ['longer', Buffer.concat([pb.bytes, Uint8Array.of(0)]), pb.cid],
       ['shorter', raw.bytes.subarray(1), raw.cid],
