@@ -108,6 +108,16 @@ export interface NodeConfig {
      * `semantic query --network` reaches peers this node is not connected to (needs `Routing.Type` other than none).
      */
     DhtRouting: boolean
+    /**
+     * Shape of the LSH routing (all peers of one network must agree on `LshTables` and `LshBits`, part of every key):
+     * independent tables and hyperplanes per table (default 8 x 8: 256 buckets per table, for large networks; a small
+     * network does better with 2-4 tables of 3-4 bits: fewer DHT keys per document and similar documents share keys),
+     * probe keys looked up per search (default 8), and peers each key's records are stored on (default 20, kad-dht's k).
+     */
+    LshTables: number
+    LshBits: number
+    LshProbes: number
+    LshReplicas: number
   }
   /** The knowledge base (`node.logic`, `ipfrs logic`). */
   Logic: {
@@ -191,6 +201,10 @@ export function defaultConfig(): NodeConfig {
       EfConstruction: 200,
       EfSearch: 100,
       DhtRouting: true,
+      LshTables: 8,
+      LshBits: 8,
+      LshProbes: 8,
+      LshReplicas: 20,
     },
     Logic: { QueryTimeoutMs: 10_000 },
   }
@@ -315,6 +329,10 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     EfConstruction: integer(1, 100_000),
     EfSearch: integer(1, 100_000),
     DhtRouting: isBoolean,
+    LshTables: integer(1, 64),
+    LshBits: integer(1, 24),
+    LshProbes: integer(1, 256),
+    LshReplicas: integer(1, 64),
   },
   Logic: { QueryTimeoutMs: integer(1, 2 ** 31) },
 }

@@ -37,7 +37,7 @@ import {
 import type { AbortOptions } from 'abort-error'
 import { semanticDisabledError } from './errors.js'
 import { chunkKey, cidOfKey, SemanticDocuments } from './semantic-documents.js'
-import { SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
+import { type LshShape, SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
 
 /** What `goOnline` needs: the started libp2p node, and for DHT routing its kad-dht and identity key. */
 export interface OnlineInit extends Omit<SemanticNetworkInit, 'store' | 'dhtRouting'> {
@@ -211,7 +211,12 @@ export class SemanticLayer implements SemanticApi {
     const { peerRouting, privateKey, ...rest } = init
     const routing =
       this.#config.DhtRouting !== false && peerRouting !== undefined
-        ? { peerRouting, documents: () => this.#documentVectors(), ...(privateKey ? { privateKey } : {}) }
+        ? {
+            peerRouting,
+            documents: () => this.#documentVectors(),
+            lsh: lshShape(this.#config),
+            ...(privateKey ? { privateKey } : {}),
+          }
         : undefined
     const net = new SemanticNetwork({ ...rest, store: this.#store, ...(routing ? { dhtRouting: routing } : {}) })
     await net.start()
@@ -385,6 +390,16 @@ export class SemanticLayer implements SemanticApi {
 }
 
 /** The LSH path's counters as `semantic stats` reports them. */
+/** The LSH shape from `Semantic.Lsh*` (a config validated by core has them all; a partial one keeps the defaults). */
+function lshShape(c: Partial<NodeConfig['Semantic']>): LshShape {
+  return {
+    ...(c.LshTables === undefined ? {} : { tables: c.LshTables }),
+    ...(c.LshBits === undefined ? {} : { bits: c.LshBits }),
+    ...(c.LshProbes === undefined ? {} : { probes: c.LshProbes }),
+    ...(c.LshReplicas === undefined ? {} : { replicas: c.LshReplicas }),
+  }
+}
+
 function dhtRoutingStats(m: LshRoutingStatus): SemanticDhtRoutingStats {
   const { lastProvideAt: _, ...rest } = m
   return rest

@@ -40,7 +40,17 @@ export interface SemanticNetworkInit {
     readonly documents: () => Iterable<readonly [string, Float32Array]>
     /** Signs the records as their provider (the node's identity key). */
     readonly privateKey?: PrivateKey
+    /** The LSH shape (`Semantic.LshTables`, `LshBits`, `LshProbes`, `LshReplicas`); each absent one keeps its default. */
+    readonly lsh?: LshShape
   }
+}
+
+/** The LSH parameters a node's config sets. */
+export interface LshShape {
+  readonly tables?: number
+  readonly bits?: number
+  readonly probes?: number
+  readonly replicas?: number
 }
 
 /** Network statistics for `semantic stats`. */
@@ -54,6 +64,16 @@ export interface SemanticNetworkStats {
   readonly metrics: SemanticDhtMetrics
   /** Summary freshness and, with DHT routing on, the LSH path (`lsh`: records held, lookups, refusals, recall). */
   readonly routing?: ReturnType<SemanticDht['getRoutingConvergence']>
+}
+
+/** SemanticDht's LSH options from a node's LSH shape. */
+function lshInit({ tables, bits, probes, replicas }: LshShape) {
+  return {
+    ...(tables === undefined ? {} : { tables }),
+    ...(bits === undefined ? {} : { bits }),
+    ...(replicas === undefined ? {} : { replicas }),
+    ...(probes === undefined ? {} : { search: { probes } }),
+  }
 }
 
 /** The semantic DHT of one online node. */
@@ -77,6 +97,7 @@ export class SemanticNetwork {
               closestPeers: (k, options) => routing.peerRouting.getClosestPeers(k, options),
               entries: routing.documents,
               ttlMs: this.#ttlMs,
+              ...lshInit(routing.lsh ?? {}),
               ...(key ? { sign: (data: Uint8Array) => key.sign(data) } : {}),
             },
           }

@@ -122,6 +122,25 @@ describe('the semantic DHT in four online nodes on 127.0.0.1', () => {
     expect(best?.provider).toBe(d.id().ID)
   })
 
+  it('Semantic.LshTables / LshBits shape the LSH keys an online node publishes under', async () => {
+    const t = await tempDir()
+    const node = await online(join(t.dir, 'lsh'), {
+      config: {
+        Semantic: { Enabled: true, Embedder: 'hashing', Dimension: 64, LshTables: 2, LshBits: 3, LshReplicas: 5 },
+      },
+    })
+    try {
+      const hasher = node.semantic.network.dht.lsh?.store.policy.hasher
+      expect(hasher?.tables).toBe(2)
+      expect(hasher?.bits).toBe(3)
+      // one key per table for a document's records
+      expect(new Set(hasher?.keys(new Float32Array(64).fill(0.5))).size).toBe(2)
+    } finally {
+      await node.stop()
+      await t.cleanup()
+    }
+  })
+
   it('an offline node has no network search (ERR_OFFLINE)', async () => {
     const t = await tempDir()
     const node = createNode({ repoPath: join(t.dir, 'off'), init: true })

@@ -59,6 +59,7 @@ export class Network {
   readonly scores: PeerScores
   readonly #config: NodeConfig
   #announcements: BlockAnnouncements | undefined
+  #trimTimer: ReturnType<typeof setInterval> | undefined
   /** Who announced which root lately (CID string → peer IDs), to seed sessions with peers known to have it. */
   readonly #announcers = new Map<string, Set<string>>()
   /** Wants asked again because no block came in time (`ipfrs_bitswap_want_retries_total` when metrics are on). */
@@ -111,6 +112,11 @@ export class Network {
     this.#announcements.onAnnouncement(({ cid, from }) => this.#rememberAnnouncer(cid, from))
     this.#announcements.start()
     this.libp2p.addEventListener('connection:open', this.#trim)
+    // as Kubo's connection manager, also trim on a timer: connections kept through their grace period (a burst of
+    // DHT lookups) are closed once it ends, even when no new connection opens afterwards
+    const graceMs = (this.#config.Swarm.ConnMgr.GracePeriodSeconds ?? 20) * 1000
+    this.#trimTimer = setInterval(this.#trim, Math.max(1000, graceMs / 2))
+    this.#trimTimer.unref?.()
   }
 
   /**
@@ -138,6 +144,8 @@ export class Network {
 
   async stop(): Promise<void> {
     this.libp2p.removeEventListener('connection:open', this.#trim)
+    clearInterval(this.#trimTimer)
+    this.#trimTimer = undefined
     this.scores.detach()
     this.#announcements?.stop()
     this.#announcements = undefined

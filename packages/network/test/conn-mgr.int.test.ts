@@ -28,4 +28,24 @@ describe('connection manager watermarks', () => {
     // trimmed to LowWater, not just below HighWater (a trimmed peer may dial back later; that is a new connection)
     await waitFor(() => new Set(hub.peers().map((p) => p.peer)).size === 2)
   })
+
+  it('trims on a timer too: connections kept through their grace period are closed once it ends', {
+    timeout: 60_000,
+  }, async () => {
+    const hub = await localNetwork(Network, {
+      configure: (c) => {
+        c.Swarm.ConnMgr = { LowWater: 1, HighWater: 2, GracePeriodSeconds: 5 }
+      },
+    })
+    networks.push(hub)
+    const peers: Network[] = []
+    for (let i = 0; i < 3; i++) peers.push(await localNetwork(Network))
+    networks.push(...peers)
+    // all three arrive within the grace period: none is trimmed when it connects
+    await Promise.all(peers.map((p) => p.connect(hub.addresses()[0]!)))
+    const count = () => new Set(hub.peers().map((p) => p.peer)).size
+    await waitFor(() => count() === 3, { timeout: 4000, what: 'the hub to see its three peers' })
+    // no new connection opens afterwards, yet the hub comes down to LowWater
+    await waitFor(() => count() === 1, { timeout: 30_000, what: 'the periodic trim' })
+  })
 })

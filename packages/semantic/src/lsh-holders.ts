@@ -4,6 +4,7 @@
  * lookups in flight. Also the small helpers that turn "key → holders" into "holder → keys", so a node sends one
  * message per holder however many keys (and records) it holds there.
  */
+import { createHash } from 'node:crypto'
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 
 /** What the holder cache needs. */
@@ -22,6 +23,26 @@ export interface HolderCacheInit {
 }
 
 const enc = new TextEncoder()
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest()
+
+/**
+ * `peers` nearest `key` first, by Kademlia's XOR distance (kad-dht's: between the SHA-256 of the key's bytes and of
+ * each peer ID's multihash). libp2p's lookup yields peers in no fixed order (it merges its DHTs' answers, e.g. the
+ * public and the LAN one, as they arrive), so a publisher and a searcher that found the same peers could pick
+ * different holders; sorted, they pick the same ones.
+ */
+export function byDistance(key: string, peers: readonly PeerId[]): PeerId[] {
+  const target = sha256(enc.encode(key))
+  const dist = new Map(
+    peers.map((p) => {
+      const h = sha256(p.toMultihash().bytes)
+      for (let i = 0; i < h.length; i++) h[i] = (h[i] ?? 0) ^ (target[i] ?? 0)
+      return [p, h] as const
+    }),
+  )
+  return [...peers].sort((a, b) => Buffer.compare(dist.get(a) as Buffer, dist.get(b) as Buffer))
+}
 
 /** Inverts key → peers into peer → keys (peers keyed by their string form), keeping the first `perKey` of each. */
 export function byHolder(
@@ -58,7 +79,7 @@ export class HolderCache {
     return this.#cache.size
   }
 
-  /** The peers kad-dht finds closest to `key` (never this node), from the cache while it is fresh. */
+  /** The peers kad-dht finds closest to `key` (never this node), nearest first, from the cache while it is fresh. */
   async closest(key: string, options: AbortOptions = {}): Promise<PeerId[]> {
     const cached = this.#cache.get(key)
     if (cached && Date.now() - cached.at < (this.#i.cacheMs ?? 600_000)) {
@@ -99,10 +120,11 @@ export class HolderCache {
     await this.#slot()
     try {
       this.#i.onLookup?.()
-      const peers: PeerId[] = []
+      const found: PeerId[] = []
       for await (const p of this.#i.closestPeers(enc.encode(key), options)) {
-        if (!p.id.equals(this.#i.self) && !peers.some((q) => q.equals(p.id))) peers.push(p.id)
+        if (!p.id.equals(this.#i.self) && !found.some((q) => q.equals(p.id))) found.push(p.id)
       }
+      const peers = byDistance(key, found)
       if (peers.length > 0) {
         this.#cache.delete(key)
         this.#cache.set(key, { peers, at: Date.now() })

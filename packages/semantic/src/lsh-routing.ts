@@ -78,8 +78,11 @@ export interface LshRoutingStatus {
 const RECORDS_PER_MESSAGE = 512
 /** lget rounds: a key whose holders failed is asked of its next-closest holders, at most this many times. */
 const LGET_ROUNDS = 3
-/** Holders asked per probe key. */
-const HOLDERS_PER_KEY = 2
+/**
+ * Holders asked per probe key at most: as many as a key's records are replicated to (a searcher's view of the
+ * closest peers may differ a little from the publisher's), capped so a search stays cheap when replicas is kad-dht's k.
+ */
+const MAX_HOLDERS_PER_KEY = 4
 
 /** The LSH record path of a SemanticDht. */
 export class LshRouting {
@@ -132,6 +135,11 @@ export class LshRouting {
       pendingProvide: this.#pending.size,
       ...(this.#recall === undefined ? {} : { recallEstimate: this.#recall }),
     }
+  }
+
+  /** Holders asked per probe key: the replication factor, at most MAX_HOLDERS_PER_KEY. */
+  get #holdersPerKey(): number {
+    return Math.max(1, Math.min(this.#i.replicas ?? 20, MAX_HOLDERS_PER_KEY))
   }
 
   get #concurrency(): number {
@@ -247,7 +255,7 @@ export class LshRouting {
   }
 
   /**
-   * The records stage: the query's probe keys are looked up (cached), each key's two closest holders are asked, one
+   * The records stage: the query's probe keys are looked up (cached), each key's closest holders (as many as it is replicated to, at most 4) are asked, one
    * `lget` per holder for all the keys it holds; a key whose holder failed goes to its next-closest holder. Records
    * are checked as a holder checks them before they count.
    */
@@ -261,7 +269,7 @@ export class LshRouting {
       const ask = new Map<string, { peer: PeerId; keys: string[] }>()
       for (const key of keys) {
         const peers = holders.get(key) ?? []
-        let want = HOLDERS_PER_KEY - (answered.get(key) ?? 0)
+        let want = this.#holdersPerKey - (answered.get(key) ?? 0)
         let i = next.get(key) ?? 0
         for (; want > 0 && i < peers.length; i++, want--) {
           const peer = peers[i] as PeerId
