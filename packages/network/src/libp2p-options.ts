@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { quic } from '@chainsafe/libp2p-quic'
 import type { NodeConfig } from '@ipfrs/core'
 import { autoNAT } from '@libp2p/autonat'
@@ -10,7 +11,6 @@ import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
-import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { MemoryDatastore, MountDatastore } from 'datastore-core'
 import { type Datastore, Key } from 'interface-datastore'
@@ -52,6 +52,10 @@ export function libp2pOptions(
     isWebSocketAddress(a) ? true : a.includes('/quic') ? QUIC : a.includes('/tcp/') ? TCP : true,
   )
   const ws = listen.some(isWebSocketAddress)
+  // required (Node loads an ES module synchronously) only then: the module and `ws` cost ~4 MiB of RSS otherwise
+  const webSockets = ws
+    ? (createRequire(import.meta.url)('@libp2p/websockets') as typeof import('@libp2p/websockets')).webSockets
+    : undefined
   const routing = config.Routing
   const services: Record<string, (components: never) => unknown> = {
     identify: identify(),
@@ -118,7 +122,7 @@ export function libp2pOptions(
     privateKey: init.privateKey,
     datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
-    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(ws ? [webSockets()] : [])],
+    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(webSockets != null ? [webSockets()] : [])],
     // Noise first, TLS 1.3 offered too (Kubo offers TLS first; a Kubo dialer gets it). Measured on our own nodes TLS
     // was no faster within the noise of a shared machine, and Node's TLS socket only decrypts what is read, so a
     // TensorSwap peer that ignores its credit is throttled by TCP instead of caught: with Noise the excess arrives and
