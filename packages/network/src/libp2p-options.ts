@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { quic } from '@chainsafe/libp2p-quic'
 import type { NodeConfig } from '@ipfrs/core'
 import { autoNAT } from '@libp2p/autonat'
@@ -10,8 +11,6 @@ import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
-import { tls } from '@libp2p/tls'
-import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { MemoryDatastore, MountDatastore } from 'datastore-core'
 import { type Datastore, Key } from 'interface-datastore'
@@ -20,6 +19,7 @@ import { ipnsValidator } from 'ipns/validator'
 import type { Libp2pOptions } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { isWebSocketAddress, lanPeerInfo, wanPeerInfo } from './dht-filters.js'
+import { lazyTls } from './lazy-tls.js'
 
 /** What one stream may buffer before its handler reads it (see `streamMuxers` below). */
 export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
@@ -52,6 +52,10 @@ export function libp2pOptions(
     isWebSocketAddress(a) ? true : a.includes('/quic') ? QUIC : a.includes('/tcp/') ? TCP : true,
   )
   const ws = listen.some(isWebSocketAddress)
+  // required (Node loads an ES module synchronously) only then: the module and `ws` cost ~4 MiB of RSS otherwise
+  const webSockets = ws
+    ? (createRequire(import.meta.url)('@libp2p/websockets') as typeof import('@libp2p/websockets')).webSockets
+    : undefined
   const routing = config.Routing
   const services: Record<string, (components: never) => unknown> = {
     identify: identify(),
@@ -118,12 +122,12 @@ export function libp2pOptions(
     privateKey: init.privateKey,
     datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
-    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(ws ? [webSockets()] : [])],
+    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(webSockets != null ? [webSockets()] : [])],
     // Noise first, TLS 1.3 offered too (Kubo offers TLS first; a Kubo dialer gets it). Measured on our own nodes TLS
     // was no faster within the noise of a shared machine, and Node's TLS socket only decrypts what is read, so a
     // TensorSwap peer that ignores its credit is throttled by TCP instead of caught: with Noise the excess arrives and
-    // is refused as ERR_CREDIT_EXCEEDED (transport/test/malformed.int.test.ts)
-    connectionEncrypters: [noise(), tls()],
+    // is refused as ERR_CREDIT_EXCEEDED (transport/test/malformed.int.test.ts). TLS is loaded on first use (lazy-tls.ts)
+    connectionEncrypters: [noise(), lazyTls()],
     // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
     // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
     // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which
