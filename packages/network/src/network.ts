@@ -241,7 +241,7 @@ export class Network {
     }
   }
 
-  /** One libp2p ping (`/ipfs/ping/1.0.0`) to a peer, dialled if need be; the round-trip time in ms. */
+  /** One libp2p ping (`/ipfs/ping/1.0.0`) to a peer, dialled if need be; the round-trip time in ms (fractional). */
   async ping(peer: string, options: AbortOptions = {}): Promise<number> {
     let id: PeerId
     try {
@@ -250,7 +250,11 @@ export class Network {
       throw new InvalidAddressError(peer, { cause: err })
     }
     const service = this.libp2p.services.ping as { ping(peer: PeerId, options?: AbortOptions): Promise<number> }
-    return service.ping(id, options)
+    // timed here, not by @libp2p/ping (whole milliseconds from Date.now(): 0 on loopback, where Kubo reports nanoseconds)
+    await this.libp2p.dial(id, options)
+    const start = performance.now()
+    await service.ping(id, options)
+    return performance.now() - start
   }
 
   /** Subscribes to a GossipSub topic; returns a function that unsubscribes. */
