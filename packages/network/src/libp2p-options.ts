@@ -11,6 +11,7 @@ import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
+import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
 import { MemoryDatastore, MountDatastore } from 'datastore-core'
 import { type Datastore, Key } from 'interface-datastore'
@@ -19,7 +20,6 @@ import { ipnsValidator } from 'ipns/validator'
 import type { Libp2pOptions } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { isWebSocketAddress, lanPeerInfo, wanPeerInfo } from './dht-filters.js'
-import { lazyTls } from './lazy-tls.js'
 
 /** What one stream may buffer before its handler reads it (see `streamMuxers` below). */
 export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
@@ -126,8 +126,9 @@ export function libp2pOptions(
     // Noise first, TLS 1.3 offered too (Kubo offers TLS first; a Kubo dialer gets it). Measured on our own nodes TLS
     // was no faster within the noise of a shared machine, and Node's TLS socket only decrypts what is read, so a
     // TensorSwap peer that ignores its credit is throttled by TCP instead of caught: with Noise the excess arrives and
-    // is refused as ERR_CREDIT_EXCEEDED (transport/test/malformed.int.test.ts). TLS is loaded on first use (lazy-tls.ts)
-    connectionEncrypters: [noise(), lazyTls()],
+    // is refused as ERR_CREDIT_EXCEEDED (transport/test/malformed.int.test.ts). Imported eagerly: a wrapper that loaded
+    // @libp2p/tls on first use saved ~5 MiB of RSS but cut two daemons' `ipfrs cat` from 19-20 to 8.6 MiB/s (not diagnosed)
+    connectionEncrypters: [noise(), tls()],
     // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
     // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
     // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which
