@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { parseCid } from '@ipfrs/core'
-import { tempDir } from '@ipfrs/test-utils'
+import { bytesOf, safetensorsFile, tempDir } from '@ipfrs/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../src/index.js'
 import { linkTensorSwap, onlineNode as online } from './helpers.js'
@@ -28,16 +28,9 @@ function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 }
 
-/** A small safetensors file as the format documents it: u64-LE header length, JSON header, data. */
-function safetensors(w: Float32Array): Uint8Array {
-  const header = JSON.stringify({ w: { dtype: 'F32', shape: [w.length], data_offsets: [0, w.byteLength] } })
-  const h = new TextEncoder().encode(header.padEnd(Math.ceil(header.length / 8) * 8, ' '))
-  const out = new Uint8Array(8 + h.byteLength + w.byteLength)
-  new DataView(out.buffer).setBigUint64(0, BigInt(h.byteLength), true)
-  out.set(h, 8)
-  out.set(new Uint8Array(w.buffer), 8 + h.byteLength)
-  return out
-}
+/** A safetensors file of one F32 tensor `w`. */
+const safetensors = (w: Float32Array) =>
+  safetensorsFile([{ name: 'w', dtype: 'F32', shape: [w.length], data: bytesOf(w) }])
 
 describe('node.tensor.fetch between online nodes on 127.0.0.1', () => {
   let a: Node // a provider

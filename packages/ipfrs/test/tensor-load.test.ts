@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { bytesOf, safetensorsFile } from '@ipfrs/test-utils'
 import { fileIndex, readBlock } from '@ipfrs/transport'
 import type { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
@@ -9,12 +10,7 @@ import { tempNode } from './helpers.js'
 /** A safetensors file of one F32 tensor `w` (1.6 MB: whole leaves in the middle, partial ones at both ends). */
 function model(): { file: Uint8Array; weights: Float32Array } {
   const weights = Float32Array.from({ length: 400_000 }, (_, i) => Math.cos(i))
-  const header = JSON.stringify({ w: { dtype: 'F32', shape: [weights.length], data_offsets: [0, weights.byteLength] } })
-  const h = new TextEncoder().encode(header.padEnd(Math.ceil(header.length / 8) * 8, ' '))
-  const file = new Uint8Array(8 + h.byteLength + weights.byteLength)
-  new DataView(file.buffer).setBigUint64(0, BigInt(h.byteLength), true)
-  file.set(h, 8)
-  file.set(new Uint8Array(weights.buffer), 8 + h.byteLength)
+  const file = safetensorsFile([{ name: 'w', dtype: 'F32', shape: [weights.length], data: bytesOf(weights) }])
   return { file, weights }
 }
 
