@@ -1,7 +1,7 @@
 import { withBitswap } from '@helia/bitswap'
 import { type CID, formatCid, type NodeConfig } from '@ipfrs/core'
 import type { Message } from '@libp2p/gossipsub'
-import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions } from 'abort-error'
@@ -11,6 +11,8 @@ import type { Datastore } from 'interface-datastore'
 import { Counter, type Registry } from 'prom-client'
 import { parsePeerAddress } from './addresses.js'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
+import { type ClosestPeersDht, type ClosestPeersOptions, closestPeers } from './closest-peers.js'
+import { ConnectionTrimmer } from './connection-trimmer.js'
 import {
   BitswapHookError,
   InvalidAddressError,
@@ -59,7 +61,7 @@ export class Network {
   readonly scores: PeerScores
   readonly #config: NodeConfig
   #announcements: BlockAnnouncements | undefined
-  #trimTimer: ReturnType<typeof setInterval> | undefined
+  #trimmer: ConnectionTrimmer | undefined
   /** Who announced which root lately (CID string → peer IDs), to seed sessions with peers known to have it. */
   readonly #announcers = new Map<string, Set<string>>()
   /** Wants asked again because no block came in time (`ipfrs_bitswap_want_retries_total` when metrics are on). */
@@ -111,41 +113,13 @@ export class Network {
     this.#announcements = new BlockAnnouncements(this.libp2p.services.pubsub as never)
     this.#announcements.onAnnouncement(({ cid, from }) => this.#rememberAnnouncer(cid, from))
     this.#announcements.start()
-    this.libp2p.addEventListener('connection:open', this.#trim)
-    // as Kubo's connection manager, also trim on a timer: connections kept through their grace period (a burst of
-    // DHT lookups) are closed once it ends, even when no new connection opens afterwards
-    const graceMs = (this.#config.Swarm.ConnMgr.GracePeriodSeconds ?? 20) * 1000
-    this.#trimTimer = setInterval(this.#trim, Math.max(1000, graceMs / 2))
-    this.#trimTimer.unref?.()
-  }
-
-  /**
-   * Kubo's connection manager: once more than `Swarm.ConnMgr.HighWater` peers are connected, close the least useful
-   * down to `LowWater` (banned first, then those that never delivered, slowest first); connections younger than
-   * `GracePeriodSeconds` are kept so a peer that just connected can be useful.
-   */
-  readonly #trim = () => {
-    const { LowWater, HighWater, GracePeriodSeconds = 20 } = this.#config.Swarm.ConnMgr
-    const byPeer = new Map<string, { opened: number }>()
-    for (const c of this.libp2p.getConnections()) {
-      const prev = byPeer.get(c.remotePeer.toString())
-      byPeer.set(c.remotePeer.toString(), { opened: Math.min(prev?.opened ?? Infinity, c.timeline.open) })
-    }
-    if (byPeer.size <= HighWater) return
-    const ranked = this.scores.rank([...byPeer.keys()]) // best first, banned left out
-    const banned = [...byPeer.keys()].filter((p) => !ranked.includes(p))
-    const graceMs = GracePeriodSeconds * 1000
-    const now = Date.now()
-    const victims = [...banned, ...ranked.reverse()].filter((p) => now - (byPeer.get(p)?.opened ?? 0) > graceMs)
-    for (const peer of victims.slice(0, byPeer.size - LowWater)) {
-      void this.libp2p.hangUp(peerIdFromString(peer)).catch(() => undefined)
-    }
+    this.#trimmer = new ConnectionTrimmer(this.libp2p, this.#config.Swarm.ConnMgr, this.scores)
+    this.#trimmer.start()
   }
 
   async stop(): Promise<void> {
-    this.libp2p.removeEventListener('connection:open', this.#trim)
-    clearInterval(this.#trimTimer)
-    this.#trimTimer = undefined
+    this.#trimmer?.stop()
+    this.#trimmer = undefined
     this.scores.detach()
     this.#announcements?.stop()
     this.#announcements = undefined
@@ -222,6 +196,18 @@ export class Network {
       seen.add(id.toString())
       yield { id, multiaddrs: [...new Set(provider.multiaddrs.map((a) => a.toString()))] }
     }
+  }
+
+  /** The peers the DHTs find closest to `key`, closest first; with `count`, the lookup ends once those are known. */
+  async closestPeers(key: Uint8Array, options: ClosestPeersOptions = {}): Promise<PeerInfo[]> {
+    await this.#dht()
+    const { dht, lanDHT } = this.libp2p.services as Record<string, ClosestPeersDht | undefined>
+    return closestPeers(
+      [dht, lanDHT].filter((d) => d != null),
+      key,
+      this.peerId,
+      options,
+    )
   }
 
   /** The addresses of a peer, from the peer store or the DHT. */

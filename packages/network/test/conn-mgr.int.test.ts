@@ -48,4 +48,35 @@ describe('connection manager watermarks', () => {
     // no new connection opens afterwards, yet the hub comes down to LowWater
     await waitFor(() => count() === 1, { timeout: 30_000, what: 'the periodic trim' })
   })
+
+  it('a trimmed peer stays trimmed: kad-dht keep-alive tags do not make its peers dial it straight back', {
+    timeout: 60_000,
+  }, async () => {
+    const hub = await localNetwork(Network, {
+      configure: (c) => {
+        c.Swarm.ConnMgr = { LowWater: 1, HighWater: 3, GracePeriodSeconds: 0 }
+      },
+    })
+    networks.push(hub)
+    const peers: Network[] = []
+    for (let i = 0; i < 3; i++) peers.push(await localNetwork(Network))
+    networks.push(...peers)
+    for (const p of peers) await p.connect(hub.addresses()[0]!)
+    // kad-dht tags the peers closest to its own ID keep-alive (libp2p then redials them whenever they disconnect); it
+    // retags every 5 s, so by now every node has tagged the others
+    await new Promise((r) => setTimeout(r, 7000))
+    const fourth = await localNetwork(Network)
+    networks.push(fourth)
+    const count = () => new Set(hub.peers().map((p) => p.peer)).size
+    await fourth.connect(hub.addresses()[0]!)
+    await waitFor(() => count() === 1, { timeout: 15_000, what: 'the trim to LowWater' })
+    let redials = 0
+    const onConnect = () => void redials++
+    hub.libp2p.addEventListener('peer:connect', onConnect)
+    // libp2p's reconnect queue redials a keep-alive peer within a second of losing it (then backs off 1, 2, 4 s)
+    await new Promise((r) => setTimeout(r, 5000))
+    hub.libp2p.removeEventListener('peer:connect', onConnect)
+    expect(redials).toBe(0)
+    expect(count()).toBe(1)
+  })
 })
