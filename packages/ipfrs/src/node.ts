@@ -121,7 +121,16 @@ export class Node implements LocalNodeApi {
         await this.#semantic?.goOnline({
           libp2p: network.libp2p,
           privateKey: repo.identity.privateKey,
-          ...(repo.config.Routing.Type === 'none' ? {} : { peerRouting: network.libp2p.peerRouting }),
+          // LSH holders: a lookup that ends once the key's replicas are settled, not after kad-dht's k = 20
+          ...(repo.config.Routing.Type === 'none'
+            ? {}
+            : {
+                peerRouting: {
+                  getClosestPeers: async function* (key, o) {
+                    yield* await network.closestPeers(key, o)
+                  },
+                },
+              }),
         })
       }
       // restores the KB snapshot named by <repo>/tensorlogic/root (an unreadable one is reported by logic.stats());

@@ -8,6 +8,7 @@
  */
 import { OfflineError } from '@ipfrs/network/errors'
 import {
+  type ClosestPeersLookup,
   type NetworkSearchOptions,
   type ProvidedHit,
   SemanticDht,
@@ -15,7 +16,7 @@ import {
   type SemanticLibp2p,
   type SemanticStore,
 } from '@ipfrs/semantic'
-import type { PeerRouting, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 import type { AbortOptions } from 'abort-error'
 
 /** How long peers keep a record of what this node provides, unless told otherwise (1 h). */
@@ -36,7 +37,7 @@ export interface SemanticNetworkInit {
    * publish, one (CID, vector) per document. Absent: only connected peers are searched.
    */
   readonly dhtRouting?: {
-    readonly peerRouting: Pick<PeerRouting, 'getClosestPeers'>
+    readonly peerRouting: { readonly getClosestPeers: ClosestPeersLookup }
     readonly documents: () => Iterable<readonly [string, Float32Array]>
     /** Signs the records as their provider (the node's identity key). */
     readonly privateKey?: PrivateKey

@@ -59,6 +59,7 @@ export { FlatIndex, type FlatIndexOptions } from './flat-index.js'
 export { GRAPH_FILE, GRAPH_META, type GraphIndex, type GraphState, isGraphIndex } from './graph-file.js'
 export { HnswIndex, type HnswIndexOptions, type HnswParams } from './hnsw-index.js'
 export { LSH_SEED, LshHasher, type LshParams, type LshProbe } from './lsh.js'
+export type { ClosestPeersLookup } from './lsh-holders.js'
 export {
   chooseProviders,
   DEFAULT_LSH_SEARCH,

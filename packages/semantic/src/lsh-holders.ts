@@ -10,8 +10,10 @@ import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 /** What the holder cache needs. */
 export interface HolderCacheInit {
   readonly self: PeerId
-  /** kad-dht's lookup: `libp2p.peerRouting.getClosestPeers`. */
-  readonly closestPeers: (key: Uint8Array, options?: AbortOptions) => AsyncIterable<PeerInfo>
+  /** kad-dht's lookup: `libp2p.peerRouting.getClosestPeers`, or one that may end once `count` peers are settled. */
+  readonly closestPeers: ClosestPeersLookup
+  /** Peers wanted per key, passed to the lookup as `count` (default: the lookup's own end). */
+  readonly count?: number
   /** How long a key's closest peers are reused (default 10 min). */
   readonly cacheMs?: number
   /** Kademlia lookups in flight at once (default 4). */
@@ -21,6 +23,15 @@ export interface HolderCacheInit {
   /** Called once per real lookup (metrics). */
   readonly onLookup?: () => void
 }
+
+/**
+ * A Kademlia lookup of the peers closest to a key: libp2p's `peerRouting.getClosestPeers` (which ignores `count`), or
+ * one that ends once the `count` closest are known (the IPFRS node's `network.closestPeers`).
+ */
+export type ClosestPeersLookup = (
+  key: Uint8Array,
+  options?: AbortOptions & { readonly count?: number },
+) => AsyncIterable<PeerInfo>
 
 const enc = new TextEncoder()
 
@@ -121,7 +132,8 @@ export class HolderCache {
     try {
       this.#i.onLookup?.()
       const found: PeerId[] = []
-      for await (const p of this.#i.closestPeers(enc.encode(key), options)) {
+      const lookupOptions = this.#i.count === undefined ? options : { ...options, count: this.#i.count }
+      for await (const p of this.#i.closestPeers(enc.encode(key), lookupOptions)) {
         if (!p.id.equals(this.#i.self) && !found.some((q) => q.equals(p.id))) found.push(p.id)
       }
       const peers = byDistance(key, found)

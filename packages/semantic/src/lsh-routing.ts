@@ -6,13 +6,13 @@
  * carry, and asks the providers of the best for their own top-k. Records expire; `reprovide` re-publishes them.
  */
 import { mapLimit } from '@ipfrs/core'
-import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { RecordRefusedError } from './dht-errors.js'
 import type { PeerLink, Tally } from './dht-link.js'
 import { mergeHits, type ProvidedHit } from './dht-records.js'
 import type { LshHasher } from './lsh.js'
-import { byHolder, HolderCache } from './lsh-holders.js'
+import { byHolder, type ClosestPeersLookup, HolderCache } from './lsh-holders.js'
 import {
   chooseProviders,
   DEFAULT_LSH_SEARCH,
@@ -31,8 +31,8 @@ export interface LshRoutingInit {
   readonly self: PeerId
   readonly link: PeerLink
   readonly requestTimeoutMs: number
-  /** kad-dht's lookup: `libp2p.peerRouting.getClosestPeers`. */
-  readonly closestPeers: (key: Uint8Array, options?: AbortOptions) => AsyncIterable<PeerInfo>
+  /** kad-dht's lookup: `libp2p.peerRouting.getClosestPeers`, or one that ends once `replicas` peers are settled. */
+  readonly closestPeers: ClosestPeersLookup
   /** Ask one provider for its own top-k (the semantic protocol's `query`). */
   readonly askProvider: (peer: PeerId, vector: Float32Array, k: number, options: AbortOptions) => Promise<ProvidedHit[]>
   /** Signs records as their provider (the node's libp2p private key); unsigned without it. */
@@ -114,6 +114,7 @@ export class LshRouting {
     this.#holders = new HolderCache({
       self: init.self,
       closestPeers: init.closestPeers,
+      count: init.replicas ?? 20,
       ...(init.holderCacheMs === undefined ? {} : { cacheMs: init.holderCacheMs }),
       ...(init.lookupConcurrency === undefined ? {} : { concurrency: init.lookupConcurrency }),
       onLookup: () => void this.#lookups++,

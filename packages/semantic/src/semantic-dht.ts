@@ -554,7 +554,9 @@ export class SemanticDht {
       } else if (stream.writeStatus === 'writable') {
         // the remote hears why its request was refused, never our local failure (paths, OS errors): those stay here
         const reply = forPeer(err)
-        if (reply.code === InternalError.code) this.#onInternalError(err, id.toString())
+        // a peer too slow to send its request (or to read the answer) is not a local failure
+        const slowPeer = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+        if (reply.code === InternalError.code && !slowPeer) this.#onInternalError(err, id.toString())
         await ch.send({ t: 'err', code: reply.code, message: reply.message }, { signal }).catch(() => undefined)
         await ch.close({ signal }).catch(() => undefined)
       } else {
