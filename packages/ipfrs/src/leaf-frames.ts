@@ -1,0 +1,137 @@
+import { open } from 'node:fs/promises'
+
+/**
+ * Chunks of a file being added, each in a buffer ("frame") with room before and after it for the dag-pb + UnixFS
+ * encoding of its leaf, so the leaf block is built around the chunk in place: the bytes read from disk are never
+ * copied. Frames are pooled: an add gives a frame back once its block is on disk, so a long add allocates a few dozen
+ * buffers, not one per chunk (allocating 256 KiB buffers at disk speed kept the GC busy for a fifth of the add).
+ */
+
+/** Bytes before a chunk for its leaf's header: 10 at most for chunks up to 1 MiB, 13 for any chunk under 256 MiB. */
+const HEAD = 16
+/** Bytes after a chunk for its leaf's trailer (the filesize field): at most 5. */
+const TAIL = 8
+/** Free frames kept per chunk size (32 of 256 KiB is 8 MiB). */
+const MAX_FREE = 32
+
+const frames = new WeakSet<ArrayBuffer>()
+const free = new Map<number, ArrayBuffer[]>()
+
+/** A frame for a chunk of up to `chunkSize` bytes: a view of exactly `chunkSize` bytes at the frame's data offset. */
+export function takeFrame(chunkSize: number): Uint8Array {
+  const buffer = free.get(chunkSize)?.pop() ?? newFrame(chunkSize)
+  return new Uint8Array(buffer, HEAD, chunkSize)
+}
+
+function newFrame(chunkSize: number): ArrayBuffer {
+  const buffer = new ArrayBuffer(HEAD + chunkSize + TAIL)
+  frames.add(buffer)
+  return buffer
+}
+
+/**
+ * Whether `chunk` starts at the data offset of a frame for `chunkSize`-byte chunks, so that its leaf can be built in
+ * place and its free room filled (a frame only ever comes from `takeFrame`; no caller's buffer is written around).
+ */
+export function isFrame(chunk: Uint8Array, chunkSize: number): boolean {
+  return (
+    chunk.byteOffset === HEAD &&
+    chunk.buffer instanceof ArrayBuffer &&
+    chunk.buffer.byteLength === HEAD + chunkSize + TAIL &&
+    frames.has(chunk.buffer)
+  )
+}
+
+/** The whole data area of the frame `chunk` starts (`chunkSize` bytes), to fill it further. */
+export function frameOf(chunk: Uint8Array, chunkSize: number): Uint8Array {
+  return new Uint8Array(chunk.buffer as ArrayBuffer, HEAD, chunkSize)
+}
+
+/** Gives a frame back for reuse. Only once, and only when nothing holds any view of it any more. */
+export function releaseFrame(chunk: Uint8Array): void {
+  const buffer = chunk.buffer as ArrayBuffer
+  const chunkSize = buffer.byteLength - HEAD - TAIL
+  const list = free.get(chunkSize) ?? []
+  free.set(chunkSize, list)
+  if (list.length < MAX_FREE) list.push(buffer)
+}
+
+/**
+ * The bytes of a file as `chunkSize`-byte chunks (the last one shorter; none for an empty file), each read straight
+ * into a frame. Two reads run ahead of the consumer, so reading overlaps hashing and writing.
+ */
+export async function* readFrames(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+  const file = await open(path, 'r')
+  let position = 0
+  const read = async (at: number): Promise<Uint8Array> => {
+    const frame = takeFrame(chunkSize)
+    let filled = 0
+    while (filled < chunkSize) {
+      const { bytesRead } = await file.read(frame, filled, chunkSize - filled, at + filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
+    }
+    return frame.subarray(0, filled)
+  }
+  const ahead: Promise<Uint8Array>[] = []
+  try {
+    for (;;) {
+      while (ahead.length < 3) {
+        ahead.push(read(position))
+        position += chunkSize
+      }
+      const chunk = await ahead.shift()!
+      if (chunk.byteLength === 0) {
+        releaseFrame(chunk)
+        return
+      }
+      yield chunk
+      if (chunk.byteLength < chunkSize) return
+    }
+  } finally {
+    // reads still running target the file: let them end before closing it (their frames are simply dropped)
+    await Promise.allSettled(ahead)
+    await file.close()
+  }
+}
+
+/**
+ * Cuts any byte stream into `chunkSize`-byte chunks in frames (the last shorter; one empty chunk for no bytes, as the
+ * stock fixed-size chunker does). A frame read by `readFrames` passes through as it is; other bytes are copied into
+ * frames (one copy, as any chunker that joins pieces makes).
+ */
+export async function* framedChunks(source: AsyncIterable<Uint8Array>, chunkSize: number): AsyncGenerator<Uint8Array> {
+  let frame: Uint8Array | undefined
+  let filled = 0
+  let emitted = false
+  for await (const piece of source) {
+    if (filled === 0 && isFrame(piece, chunkSize)) {
+      if (piece.byteLength === chunkSize) {
+        emitted = true
+        yield piece
+        continue
+      }
+      if (frame !== undefined) releaseFrame(frame)
+      frame = frameOf(piece, chunkSize)
+      filled = piece.byteLength
+      continue
+    }
+    let at = 0
+    while (at < piece.byteLength) {
+      frame ??= takeFrame(chunkSize)
+      const n = Math.min(chunkSize - filled, piece.byteLength - at)
+      frame.set(piece.subarray(at, at + n), filled)
+      filled += n
+      at += n
+      if (filled === chunkSize) {
+        emitted = true
+        yield frame
+        frame = undefined
+        filled = 0
+      }
+    }
+    if (isFrame(piece, chunkSize)) releaseFrame(piece) // copied out of: nothing else holds it
+  }
+  if (filled > 0) yield frame!.subarray(0, filled)
+  else if (!emitted) yield frame?.subarray(0, 0) ?? takeFrame(chunkSize).subarray(0, 0)
+}
