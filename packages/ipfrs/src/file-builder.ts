@@ -21,7 +21,7 @@ export interface FileBuilderInit {
    * reference to the bytes it was given (one that writes them out, as the repo's does; not an in-memory store).
    */
   reuseBuffers: boolean
-  /** Block writes in flight at once (default 16). */
+  /** Block writes in flight at once, across all the files of the import (default 16). */
   writeConcurrency?: number
 }
 
@@ -47,8 +47,11 @@ interface Node {
 export function fileBuilder(init: FileBuilderInit): FileBuilder {
   const { cidVersion, rawLeaves, chunkSize, maxChildrenPerNode, reuseBuffers } = init
   if (maxChildrenPerNode < 2) throw new RangeError('a balanced layout needs at least 2 links per node')
+  // the importer builds up to 50 files at once: they share the write slots, so memory in flight stays bounded
+  const inFlight = new Set<Promise<void>>()
+  const limit = init.writeConcurrency ?? 16
   return async (file, blockstore, options) => {
-    const writes = new Writes(blockstore, init.writeConcurrency ?? 16, options.signal)
+    const writes = new Writes(blockstore, inFlight, limit, options.signal)
     const metadata = { mtime: file.mtime, mode: file.mode }
     const hasMetadata = file.mtime !== undefined || file.mode !== undefined
     let firstBlock: Uint8Array | undefined // kept only for a one-leaf file with metadata (see below)
@@ -139,7 +142,10 @@ class BalancedTree {
   }
 }
 
-/** Block writes running in parallel; the first failure is thrown by the next `room` or `drain`. */
+/**
+ * The block writes of one file, running in parallel (counted in `shared` with those of the import's other files); the
+ * first failure is thrown by the next `room` or `drain`.
+ */
 class Writes {
   readonly #running = new Set<Promise<void>>()
   #failed = false
@@ -147,6 +153,7 @@ class Writes {
 
   constructor(
     readonly store: WritableStorage,
+    readonly shared: Set<Promise<void>>,
     readonly limit: number,
     readonly signal?: AbortSignal,
   ) {}
@@ -155,10 +162,12 @@ class Writes {
     const write: Promise<void> = (async () => this.store.put(cid, block, { signal: this.signal }))().then(
       () => {
         this.#running.delete(write)
+        this.shared.delete(write)
         done?.()
       },
       (err: unknown) => {
         this.#running.delete(write)
+        this.shared.delete(write)
         if (!this.#failed) {
           this.#failed = true
           this.#error = err
@@ -166,11 +175,12 @@ class Writes {
       },
     )
     this.#running.add(write)
+    this.shared.add(write)
   }
 
-  /** Waits until fewer than `limit` writes run. */
+  /** Waits until fewer than `limit` writes run (of all files). */
   async room(): Promise<void> {
-    while (this.#running.size >= this.limit && !this.#failed) await Promise.race(this.#running)
+    while (this.shared.size >= this.limit && !this.#failed) await Promise.race(this.shared)
     if (this.#failed) throw this.#error
   }
 

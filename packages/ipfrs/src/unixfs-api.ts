@@ -56,8 +56,10 @@ export class UnixfsApi {
 
   /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
   async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<TensorAddResult> {
+    const { addChunkSize } = await importing()
+    const candidates = diskCandidates(path, { ...options, chunkSize: addChunkSize(this.#host.repo().config, options) })
     // a .safetensors / .gguf file's root result also says which model it holds (TensorAddResult); nothing more is stored
-    yield* addModelFile(path, this.addAll(diskCandidates(path, options), options), () => this.#host.tensor(), options)
+    yield* addModelFile(path, this.addAll(candidates, options), () => this.#host.tensor(), options)
   }
 
   /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */

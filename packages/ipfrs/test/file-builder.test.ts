@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { digest, formatCid, validateConfig } from '@ipfrs/core'
 import { tempDir } from '@ipfrs/test-utils'
@@ -172,6 +173,39 @@ describe('addFile of a path', () => {
         for await (const chunk of vectorBytes(size, a, b)) want.update(chunk)
         expect(got.digest('hex'), `${size} bytes read back`).toBe(want.digest('hex'))
       }
+      expect((await node.repoVerify()).problems).toEqual([])
+    } finally {
+      await cleanup()
+    }
+  })
+
+  it('addPath of a directory gives the stock importer’s root (files built in parallel, sharing write slots)', async () => {
+    const { node, dir, cleanup } = await tempNode()
+    try {
+      const root = join(dir, 'tree')
+      await mkdir(join(root, 'sub'), { recursive: true })
+      const files: Array<[string, number]> = [
+        ['empty', 0],
+        ['one', 1],
+        ['sub/a', 300_000],
+        ['sub/b', 2 * 262_144 + 5],
+        ['sub/c', 262_144],
+      ]
+      for (const [name, size] of files) await writeFile(join(root, name), bytesOf(size, size))
+      let ours: CID | undefined
+      for await (const r of node.addPath(root, { recursive: true })) ours = r.cid
+      const candidates = files.map(([name]) => ({ path: `tree/${name}`, content: createReadStream(join(root, name)) }))
+      let theirs: CID | undefined
+      for await (const r of importer(candidates, new MemoryBlockstore(), {
+        cidVersion: 0,
+        rawLeaves: false,
+        leafType: 'file',
+        reduceSingleLeafToSelf: true,
+        chunker: fixedSize({ chunkSize: 262_144 }),
+        layout: balanced({ maxChildrenPerNode: 174 }),
+      }))
+        theirs = r.cid
+      expect(formatCid(ours!)).toBe(formatCid(theirs!))
       expect((await node.repoVerify()).problems).toEqual([])
     } finally {
       await cleanup()
