@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises'
+import { close, open, read } from 'node:fs'
+import { promisify } from 'node:util'
 
 /**
  * Chunks of a file being added, each in a buffer ("frame") with room before and after it for the dag-pb + UnixFS
@@ -58,16 +59,17 @@ export function releaseFrame(chunk: Uint8Array): void {
 
 /**
  * The bytes of a file as `chunkSize`-byte chunks (the last one shorter; none for an empty file), each read straight
- * into a frame. Two reads run ahead of the consumer, so reading overlaps hashing and writing.
+ * into a frame. Two reads run ahead of the consumer, so reading overlaps hashing and writing. Reads are callbacks on a
+ * plain descriptor: a FileHandle's promise machinery cost the main thread several times the CPU of the read itself.
  */
 export async function* readFrames(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
-  const file = await open(path, 'r')
+  const fd = await openFile(path, 'r')
   let position = 0
-  const read = async (at: number): Promise<Uint8Array> => {
+  const readChunk = async (at: number): Promise<Uint8Array> => {
     const frame = takeFrame(chunkSize)
     let filled = 0
     while (filled < chunkSize) {
-      const { bytesRead } = await file.read(frame, filled, chunkSize - filled, at + filled)
+      const bytesRead = await readInto(fd, frame, filled, chunkSize - filled, at + filled)
       if (bytesRead === 0) break
       filled += bytesRead
     }
@@ -77,7 +79,7 @@ export async function* readFrames(path: string, chunkSize: number): AsyncGenerat
   try {
     for (;;) {
       while (ahead.length < 3) {
-        ahead.push(read(position))
+        ahead.push(readChunk(position))
         position += chunkSize
       }
       const chunk = await ahead.shift()!
@@ -91,8 +93,17 @@ export async function* readFrames(path: string, chunkSize: number): AsyncGenerat
   } finally {
     // reads still running target the file: let them end before closing it (their frames are simply dropped)
     await Promise.allSettled(ahead)
-    await file.close()
+    await closeFile(fd)
   }
+}
+
+const openFile = promisify(open)
+const closeFile = promisify(close)
+
+function readInto(fd: number, into: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, into, offset, length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)))
+  })
 }
 
 /**
