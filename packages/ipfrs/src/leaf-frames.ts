@@ -122,8 +122,7 @@ export async function* framedChunks(source: AsyncIterable<Uint8Array>, chunkSize
         yield piece
         continue
       }
-      if (frame !== undefined) releaseFrame(frame)
-      frame = frameOf(piece, chunkSize)
+      frame = frameOf(piece, chunkSize) // a short one (the file's end): later pieces fill it up
       filled = piece.byteLength
       continue
     }
@@ -144,5 +143,5 @@ export async function* framedChunks(source: AsyncIterable<Uint8Array>, chunkSize
     if (isFrame(piece, chunkSize)) releaseFrame(piece) // copied out of: nothing else holds it
   }
   if (filled > 0) yield frame!.subarray(0, filled)
-  else if (!emitted) yield frame?.subarray(0, 0) ?? takeFrame(chunkSize).subarray(0, 0)
+  else if (!emitted) yield takeFrame(chunkSize).subarray(0, 0)
 }
