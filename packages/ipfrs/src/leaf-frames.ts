@@ -1,4 +1,4 @@
-import { close, open, read } from 'node:fs'
+import { close, open, read, readv } from 'node:fs'
 import { promisify } from 'node:util'
 
 /**
@@ -57,38 +57,47 @@ export function releaseFrame(chunk: Uint8Array): void {
   if (list.length < MAX_FREE) list.push(buffer)
 }
 
+/** Chunks read by one `readv` (one call into the thread pool for 1 MiB of 256 KiB chunks). */
+const READ_BATCH = 4
+
 /**
  * The bytes of a file as `chunkSize`-byte chunks (the last one shorter; none for an empty file), each read straight
- * into a frame. Two reads run ahead of the consumer, so reading overlaps hashing and writing. Reads are callbacks on a
- * plain descriptor: a FileHandle's promise machinery cost the main thread several times the CPU of the read itself.
+ * into a frame, `READ_BATCH` frames per `readv`. The next batch is read while the consumer takes this one, so reading
+ * overlaps hashing and writing. Reads are callbacks on a plain descriptor: a FileHandle's promise machinery cost the
+ * main thread several times the CPU of the read itself.
  */
 export async function* readFrames(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
   const fd = await openFile(path, 'r')
-  let position = 0
-  const readChunk = async (at: number): Promise<Uint8Array> => {
-    const frame = takeFrame(chunkSize)
-    let filled = 0
-    while (filled < chunkSize) {
-      const bytesRead = await readInto(fd, frame, filled, chunkSize - filled, at + filled)
+  const span = chunkSize * READ_BATCH
+  /** The batch's chunks (empty ones past the end) and whether it reached the end. */
+  const readBatch = async (at: number): Promise<{ chunks: Uint8Array[]; end: boolean }> => {
+    const frames = Array.from({ length: READ_BATCH }, () => takeFrame(chunkSize))
+    let filled = await readvInto(fd, frames, at)
+    // a short read that is not the end (rare for a regular file): the rest, frame by frame, until full or the end
+    while (filled < span) {
+      const frame = frames[Math.floor(filled / chunkSize)]!
+      const offset = filled % chunkSize
+      const bytesRead = await readInto(fd, frame, offset, chunkSize - offset, at + filled)
       if (bytesRead === 0) break
       filled += bytesRead
     }
-    return frame.subarray(0, filled)
+    const chunks = frames.map((frame, i) => frame.subarray(0, Math.max(0, Math.min(chunkSize, filled - i * chunkSize))))
+    return { chunks, end: filled < span }
   }
-  const ahead: Promise<Uint8Array>[] = []
+  let position = 0
+  const ahead: Promise<{ chunks: Uint8Array[]; end: boolean }>[] = []
   try {
     for (;;) {
-      while (ahead.length < 3) {
-        ahead.push(readChunk(position))
-        position += chunkSize
+      while (ahead.length < 2) {
+        ahead.push(readBatch(position))
+        position += span
       }
-      const chunk = await ahead.shift()!
-      if (chunk.byteLength === 0) {
-        releaseFrame(chunk)
-        return
+      const { chunks, end } = await ahead.shift()!
+      for (const chunk of chunks) {
+        if (chunk.byteLength > 0) yield chunk
+        else releaseFrame(chunk)
       }
-      yield chunk
-      if (chunk.byteLength < chunkSize) return
+      if (end) return
     }
   } finally {
     // reads still running target the file: let them end before closing it (their frames are simply dropped)
@@ -99,6 +108,12 @@ export async function* readFrames(path: string, chunkSize: number): AsyncGenerat
 
 const openFile = promisify(open)
 const closeFile = promisify(close)
+
+function readvInto(fd: number, into: Uint8Array[], position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    readv(fd, into, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)))
+  })
+}
 
 function readInto(fd: number, into: Uint8Array, offset: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {

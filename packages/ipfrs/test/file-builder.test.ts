@@ -122,10 +122,10 @@ describe('the file builder gives the stock importer’s DAG', () => {
 })
 
 describe('leaf frames', () => {
-  it('readFrames cuts a file into whole chunks, the last shorter, none for an empty file', async () => {
+  it('readFrames cuts a file into whole chunks, the last shorter, none for an empty file (across read batches)', async () => {
     const { dir, cleanup } = await tempDir()
     try {
-      for (const size of [0, 1, 4096, 4097, 3 * 4096, 10_000]) {
+      for (const size of [0, 1, 4096, 4097, 3 * 4096, 10_000, 4 * 4096, 4 * 4096 + 1, 8 * 4096, 9 * 4096 + 7]) {
         const file = join(dir, `f${size}`)
         const bytes = bytesOf(size)
         await writeFile(file, bytes)
