@@ -6,6 +6,7 @@ import type { AddProgressEvents } from '@ipfrs/node-api'
 import type { ImportCandidate } from 'ipfs-unixfs-importer'
 import { CustomProgressEvent, type ProgressOptions } from 'progress-events'
 import { IsDirectoryError } from './errors.js'
+import { readFrames } from './leaf-frames.js'
 
 /**
  * Reports the content of candidates as it is read, as typed events (`add:read` per chunk, `add:file` at each file's
@@ -44,17 +45,21 @@ export async function* withAddProgress<C extends { path?: string; content?: unkn
 /**
  * Import candidates for a path on disk: a file streams from disk (never held in memory); a directory (only with
  * `recursive`) yields every file and sub-directory under its own name, so the directory itself is the root, as in Kubo.
+ * With `chunkSize` (an add into a local repo) files are read in chunks of that size straight into the buffers their
+ * leaves are built in (see leaf-frames.ts).
  */
 export async function* diskCandidates(
   path: string,
-  options: { recursive?: boolean; hidden?: boolean },
+  options: { recursive?: boolean; hidden?: boolean; chunkSize?: number },
 ): AsyncGenerator<ImportCandidate> {
+  const { chunkSize } = options
   async function* walk(abs: string, rel: string): AsyncGenerator<ImportCandidate> {
     const info = await stat(abs)
     if (info.isFile()) {
       yield {
         path: rel,
-        content: createReadStream(abs, { highWaterMark: 1024 * 1024 }),
+        content:
+          chunkSize === undefined ? createReadStream(abs, { highWaterMark: 1024 * 1024 }) : readFrames(abs, chunkSize),
       }
       return
     }

@@ -1,10 +1,8 @@
 import { type CID, checkEntryPath, chunkerSize, type NodeConfig } from '@ipfrs/core'
 import type { AddOptions as ContractAddOptions } from '@ipfrs/node-api'
 import { type ImportCandidate, type ImporterOptions, importer, type WritableStorage } from 'ipfs-unixfs-importer'
-import { fixedSize } from 'ipfs-unixfs-importer/chunker'
-import { balanced } from 'ipfs-unixfs-importer/layout'
 import { withAddProgress } from './disk-candidates.js'
-import { leafImporter } from './leaf-importer.js'
+import { fileBuilder } from './file-builder.js'
 
 // where files come from (no importer needed): a client of a daemon uploads them without loading the importer
 export { diskCandidates, withAddProgress } from './disk-candidates.js'
@@ -21,8 +19,12 @@ export interface AddResult {
   readonly size: bigint
 }
 
-/** The importer options for Kubo-identical CIDs under the given config and flags. */
-export function importerOptions(config: NodeConfig, options: AddOptions): ImporterOptions {
+/**
+ * The importer options for Kubo-identical CIDs under the given config and flags: files are cut and laid out by our
+ * file builder (fixed-size chunks, balanced layout; see file-builder.ts). With `reuseBuffers` the blockstore must keep
+ * no reference to the bytes it is given once a `put` resolves (the repo's, which writes them to files).
+ */
+export function importerOptions(config: NodeConfig, options: AddOptions, reuseBuffers = false): ImporterOptions {
   const cidVersion = options.cidVersion ?? config.Import.CidVersion
   const rawLeaves = options.rawLeaves ?? (options.cidVersion === 1 ? true : config.Import.UnixFSRawLeaves)
   return {
@@ -31,23 +33,37 @@ export function importerOptions(config: NodeConfig, options: AddOptions): Import
     rawLeaves,
     leafType: 'file',
     reduceSingleLeafToSelf: true,
-    chunker: fixedSize({ chunkSize: chunkerSize(options.chunker ?? config.Import.UnixFSChunker) }),
-    layout: balanced({ maxChildrenPerNode: config.Import.UnixFSFileMaxLinks }),
+    chunker: (bytes) => bytes, // the file builder cuts the chunks
+    fileBuilder: fileBuilder({
+      cidVersion,
+      rawLeaves,
+      chunkSize: addChunkSize(config, options),
+      maxChildrenPerNode: config.Import.UnixFSFileMaxLinks,
+      reuseBuffers,
+    }),
     wrapWithDirectory: options.wrapWithDirectory ?? false,
-    bufferImporter: leafImporter({ cidVersion, rawLeaves }),
     ...(options.sequentialFiles === true ? { fileImportConcurrency: 1 } : {}),
   }
 }
 
-/** Imports candidates and yields one result per file and directory, the root last. */
+/** The chunk size an add cuts files into. */
+export function addChunkSize(config: NodeConfig, options: AddOptions): number {
+  return chunkerSize(options.chunker ?? config.Import.UnixFSChunker)
+}
+
+/**
+ * Imports candidates and yields one result per file and directory, the root last. `reuseBuffers`: see
+ * `importerOptions`.
+ */
 export async function* importCandidates(
   source: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>,
   blockstore: WritableStorage,
   config: NodeConfig,
   options: AddOptions,
+  reuseBuffers = false,
 ): AsyncGenerator<AddResult> {
   const candidates = withAddProgress(checkedPaths(source), options) // add:read/add:file events; stops on abort
-  for await (const entry of importer(candidates, blockstore, importerOptions(config, options))) {
+  for await (const entry of importer(candidates, blockstore, importerOptions(config, options, reuseBuffers))) {
     yield { cid: entry.cid, path: entry.path ?? '', size: entry.size }
   }
 }

@@ -1,10 +1,10 @@
-import { createReadStream } from 'node:fs'
 import { type CID, formatCid, parseCid } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
 import type { AddCandidate, GetOptions } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
 import { diskCandidates } from './disk-candidates.js'
+import { readFrames } from './leaf-frames.js'
 import { addModelFile, type TensorAddResult, type TensorLayer } from './tensor-layer.js'
 import type { AddOptions, AddResult } from './unixfs-add.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
@@ -48,14 +48,18 @@ export class UnixfsApi {
 
   /** Adds a file from disk or a byte stream, streaming (memory stays constant whatever the size). */
   async addFile(source: string | AsyncIterable<Uint8Array>, options: AddOptions = {}): Promise<AddResult> {
-    const content = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source
-    return this.#addOne([{ content: content }], options)
+    if (typeof source !== 'string') return this.#addOne([{ content: source }], options)
+    const { addChunkSize } = await importing()
+    // read straight into the buffers the leaves are built in (see leaf-frames.ts)
+    return this.#addOne([{ content: readFrames(source, addChunkSize(this.#host.repo().config, options)) }], options)
   }
 
   /** Adds a file or (with `recursive`) a directory from disk; yields every entry, the root last, as `ipfs add -r` prints. */
   async *addPath(path: string, options: AddPathOptions = {}): AsyncGenerator<TensorAddResult> {
+    const { addChunkSize } = await importing()
+    const candidates = diskCandidates(path, { ...options, chunkSize: addChunkSize(this.#host.repo().config, options) })
     // a .safetensors / .gguf file's root result also says which model it holds (TensorAddResult); nothing more is stored
-    yield* addModelFile(path, this.addAll(diskCandidates(path, options), options), () => this.#host.tensor(), options)
+    yield* addModelFile(path, this.addAll(candidates, options), () => this.#host.tensor(), options)
   }
 
   /** Adds import candidates (`{ path, content }`), yielding each file and directory; pins the last (the root). */
@@ -66,14 +70,16 @@ export class UnixfsApi {
     const repo = this.#host.repo()
     const { importCandidates } = await importing()
     if (options.onlyHash === true) {
-      yield* importCandidates(source, { put: async (cid) => cid }, repo.config, options)
+      yield* importCandidates(source, { put: async (cid) => cid }, repo.config, options, true)
       return
     }
     // one write session from the first block to the pin: GC runs alongside but spares every block the add wrote
     // (see GcLock); nothing here waits for GC
     const results: AddResult[] = []
     await repo.gcLock.shared(async () => {
-      for await (const result of importCandidates(source, repo.blockstore, repo.config, options)) results.push(result)
+      // the repo's blockstore writes each block to a file and keeps no reference to it: chunk buffers are reused
+      for await (const result of importCandidates(source, repo.blockstore, repo.config, options, true))
+        results.push(result)
       const root = results.at(-1)
       // the importer has just written every block of the DAG, so the pin need not walk it again
       if (root != null && options.pin !== false) {
