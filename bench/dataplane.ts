@@ -137,7 +137,7 @@ row(
 )
 
 writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pair from the same run', rows, [
-  `Rows from bench/results/{transfer,daemon,gateway,add,js-ipfs}.md (see each for its method, notes and date); run now: ${only.join(', ')}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
+  `Rows from bench/results/{transfer,daemon,gateway,add,js-ipfs}.md (see each for its method, notes and date); run now: ${only.length > 0 ? only.join(', ') : "none (rebuilt from the steps' results)"}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
   `Machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on this machine.`,
   'The 2-core machine is shared with other work: compare ratios, not absolute numbers, and rerun when in doubt.',
   'Reproduce: `pnpm -s turbo run build && node bench/run.ts dataplane` (BENCH_DATAPLANE_ONLY=gateway reruns one step).',
