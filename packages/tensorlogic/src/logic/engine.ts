@@ -1,6 +1,6 @@
 import { BUILTINS, type Builtin } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
-import { CUT_FAIL, compileEnter, interpretEnter } from './clause-codegen.js'
+import { CUT_FAIL, compileEnter, interpretEnter, OP_GOAL } from './clause-codegen.js'
 import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
@@ -47,6 +47,12 @@ export class Engine {
   readonly #fast: boolean
   /** The first goal of a table's evaluation: resolved against clauses although its predicate is tabled. */
   readonly #direct: Frame | null
+  /**
+   * The first body call of the clause just entered, left here by its generated code instead of a goal frame (the
+   * frame is built only if the call needs one: a choicepoint, or a goal that is not a plain clause call).
+   */
+  pSite: Site | null = null
+  pEnv: RT[] | null = null
 
   constructor(
     readonly ctx: Context,
@@ -73,13 +79,15 @@ export class Engine {
       if (!this.backtrack()) return this.#finish()
     }
     const ctx = this.ctx
-    for (let n = 0; ; n++) {
+    // the budget counts steps, including those a clause's first call runs without a frame (see #tryClauses)
+    const stop = ctx.steps + budget
+    for (;;) {
       const f = this.goals
       if (f === null) {
         this.state = 'solution'
         return true
       }
-      if (n >= budget) return null
+      if (ctx.steps >= stop) return null
       if ((++ctx.steps & 1023) === 0) check(ctx)
       this.goals = f.next
       if (!this.step(f) && !this.backtrack()) return this.#finish()
@@ -293,37 +301,86 @@ export class Engine {
   }
 
   #tryClauses(g: RT, args: readonly RT[], f: Frame, list: readonly CompiledClause[], i: number): boolean {
-    const trail = this.ctx.trail
-    const depth = f.depth + 1
-    if (depth > this.ctx.maxDepth) throw new DepthLimitError(this.ctx.maxDepth)
-    const B = this.#top
-    const mark = trail.refs.length
+    return this.#call(g, args, f, f.next, f.depth, f.pnode, null, list, i)
+  }
+
+  /**
+   * Tries `list` from clause `i` for a call (its frame `f`, or null for a clause's first body call: then the frame is
+   * made of `next`, `depth`, `pnode`, `site` and `args` only if a choicepoint needs it). A clause whose first body
+   * call is a plain clause call continues here with that call, without a goal frame (up to 1024 calls in a row,
+   * then the frame goes to the goal list so that `next` checks the deadline and its budget).
+   */
+  #call(
+    g: RT,
+    args: readonly RT[],
+    f: Frame | null,
+    next: Frame | null,
+    depth: number,
+    pnode: PNode | null,
+    site: Site | null,
+    list: readonly CompiledClause[],
+    i: number,
+  ): boolean {
+    const ctx = this.ctx
+    const trail = ctx.trail
     const fast = this.#fast
-    let pushed = false
-    for (const n = list.length; i < n; i++) {
-      const c = list[i] as CompiledClause
-      if (i + 1 < n) {
-        // one choicepoint for the remaining clauses, its next clause updated on each retry
-        if (pushed) (this.cps[B] as ChoicePoint).idx = i + 1
-        else {
-          this.push(CLAUSES, f, i + 1, list)
-          pushed = true
-        }
-      } else if (pushed) this.#popTo(B)
-      const saved = this.plog
-      const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
-      const r = fast
-        ? (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode, this)
-        : interpretEnter(c, args, trail, f.next, depth, B, pnode)
-      if (r !== false) {
-        if (r === CUT_FAIL) return false
+    let cutB = f === null ? 0 : f.cutB
+    for (;;) {
+      const d = depth + 1
+      if (d > ctx.maxDepth) throw new DepthLimitError(ctx.maxDepth)
+      const B = this.#top
+      const mark = trail.refs.length
+      let pushed = false
+      let r: Frame | null | false | typeof CUT_FAIL = false
+      for (const n = list.length; ; i++) {
+        if (i >= n) return false
+        const c = list[i] as CompiledClause
+        if (i + 1 < n) {
+          // one choicepoint for the remaining clauses, its next clause updated on each retry
+          if (pushed) (this.cps[B] as ChoicePoint).idx = i + 1
+          else {
+            f ??= { goal: OP_GOAL, next, depth, cutB, pnode, site, env: args as RT[] }
+            this.push(CLAUSES, f, i + 1, list)
+            pushed = true
+          }
+        } else if (pushed) this.#popTo(B)
+        const saved = this.plog
+        const pn = this.proof ? this.#log(g, 'clause', pnode, c.source) : pnode
+        r = fast
+          ? (c.enter ?? compileEnter(c))(args, trail, next, d, B, pn, this)
+          : interpretEnter(c, args, trail, next, d, B, pn)
+        if (r !== false) break
+        this.plog = saved
+        trail.undo(mark)
+      }
+      if (r === CUT_FAIL) return false
+      const s = this.pSite
+      if (s === null) {
         this.goals = r
         return true
       }
-      this.plog = saved
-      trail.undo(mark)
+      // the clause's first body call: run it here unless it needs its frame
+      this.pSite = null
+      const env = this.pEnv as RT[]
+      let t = s.target as Target
+      if (s.owner !== ctx.targets) {
+        t = this.#target(s.name, s.arity)
+        s.owner = ctx.targets
+        s.target = t
+      }
+      if (t.kind !== T_CLAUSES || t.tabled || (++ctx.steps & 1023) === 0) {
+        this.goals = { goal: OP_GOAL, next: r, depth: d, cutB: B, pnode, site: s, env }
+        return true
+      }
+      args = env
+      f = null
+      next = r
+      depth = d
+      cutB = B
+      site = s
+      list = select(t.pred as Predicate, env[0])
+      i = 0
     }
-    return false
   }
 
   #tabled(g: RT & { kind: 'atom' | 'compound' }, f: Frame): boolean {
