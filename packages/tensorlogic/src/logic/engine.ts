@@ -52,6 +52,8 @@ export class Engine {
    * frame is built only if the call needs one: a choicepoint, or a goal that is not a plain clause call).
    */
   pSite: Site | null = null
+  /** Counts cuts (and other pops of choicepoints), to tell whether entering a clause cut. */
+  #cuts = 0
   pEnv: RT[] | null = null
 
   constructor(
@@ -114,11 +116,25 @@ export class Engine {
     table?: AnswerTable,
   ): void {
     const trail = this.ctx.trail
+    this.#pushAt(kind, frame, idx, list, table, trail.refs.length, trail.counter, this.plog)
+    trail.varMark = trail.counter
+  }
+
+  /** Pushes a choicepoint as of an earlier trail height, variable counter and proof log. */
+  #pushAt(
+    kind: ChoicePoint['kind'],
+    frame: Frame,
+    idx: number,
+    list: readonly CompiledClause[] | undefined,
+    table: AnswerTable | undefined,
+    trailTop: number,
+    mark: number,
+    plog: PLog | null,
+  ): void {
     const cps = this.cps
     const top = this.#top++
     const cp = cps[top]
-    if (cp === undefined)
-      cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    if (cp === undefined) cps.push({ kind, frame, idx, list, table, trailTop, mark, plog })
     else {
       // choicepoint records are reused (a stack of them never shrinks), so that pushing one allocates nothing
       cp.kind = kind
@@ -126,11 +142,10 @@ export class Engine {
       cp.idx = idx
       cp.list = list
       cp.table = table
-      cp.trailTop = trail.refs.length
-      cp.mark = trail.counter
-      cp.plog = this.plog
+      cp.trailTop = trailTop
+      cp.mark = mark
+      cp.plog = plog
     }
-    trail.varMark = trail.counter
   }
 
   /** The number of live choicepoints. */
@@ -144,6 +159,7 @@ export class Engine {
   }
 
   #popTo(height: number): void {
+    this.#cuts++
     this.#top = height
     this.ctx.trail.varMark = height > 0 ? (this.cps[height - 1] as ChoicePoint).mark : this.#baseMark
   }
@@ -330,26 +346,29 @@ export class Engine {
       if (d > ctx.maxDepth) throw new DepthLimitError(ctx.maxDepth)
       const B = this.#top
       const mark = trail.refs.length
-      let pushed = false
+      const varMark = trail.varMark
+      const counter = trail.counter
       let r: Frame | null | false | typeof CUT_FAIL = false
       for (const n = list.length; ; i++) {
         if (i >= n) return false
         const c = list[i] as CompiledClause
-        if (i + 1 < n) {
-          // one choicepoint for the remaining clauses, its next clause updated on each retry
-          if (pushed) (this.cps[B] as ChoicePoint).idx = i + 1
-          else {
-            f ??= { goal: OP_GOAL, next, depth, cutB, pnode, site, env: args as RT[] }
-            this.push(CLAUSES, f, i + 1, list)
-            pushed = true
-          }
-        } else if (pushed) this.#popTo(B)
+        const more = i + 1 < n
+        // Clauses are entered before their choicepoint is pushed: it is pushed (as of now) only if the clause's
+        // head and leading built-ins succeed without a cut. Meanwhile bindings are trailed as if it were there.
+        trail.varMark = more ? counter : varMark
         const saved = this.plog
+        const cuts = this.#cuts
         const pn = this.proof ? this.#log(g, 'clause', pnode, c.source) : pnode
         r = fast
           ? (c.enter ?? compileEnter(c))(args, trail, next, d, B, pn, this)
           : interpretEnter(c, args, trail, next, d, B, pn)
-        if (r !== false) break
+        if (r !== false) {
+          if (more && r !== CUT_FAIL && this.#cuts === cuts) {
+            f ??= { goal: OP_GOAL, next, depth, cutB, pnode, site, env: args as RT[] }
+            this.#pushAt(CLAUSES, f, i + 1, list, undefined, mark, counter, saved)
+          }
+          break
+        }
         this.plog = saved
         trail.undo(mark)
       }
