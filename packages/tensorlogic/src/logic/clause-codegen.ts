@@ -35,7 +35,7 @@ type Factory = (helpers: unknown, K: unknown[], S: readonly Site[]) => Enter | O
 const factories = new Map<string, Factory>()
 const MAX_FACTORIES = 10_000
 const HELPERS = { deref, unify, bind: bindRef, bindTerm, OP: OP_GOAL, ...ARITH_HELPERS }
-const PRELUDE = `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, cmpNum, numTerm, add, sub } = H;`
+const PRELUDE = `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, ev, isNum, numTerm, add, sub } = H;`
 
 /** A generated function (one per distinct code text: clauses of the same shape share it) bound to its constants. */
 function generate(params: string, body: string, K: unknown[], S: readonly Site[]): Enter | Op {
