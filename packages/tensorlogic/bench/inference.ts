@@ -12,20 +12,9 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { writeReport } from '../../../bench/lib/report.ts'
 import { KnowledgeBase, Solver } from '../dist/index.js'
 import { CRYPT, DERIV, QUEENS, TAK, ZEBRA } from './classic.ts'
-
-// Node runs with --single-threaded (JIT compilation and GC on the main thread), as swipl runs the query on one
-// thread: on a shared, loaded machine V8's background threads otherwise wait for a core and the main thread for them
-// (our times doubled at a load of 7 while SWI's did not). The script re-runs itself with the flag.
-if (!process.execArgv.includes('--single-threaded')) {
-  const self = spawnSync(process.execPath, ['--single-threaded', ...process.execArgv, fileURLToPath(import.meta.url)], {
-    stdio: 'inherit',
-  })
-  process.exit(self.status ?? 1)
-}
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const EDGES = QUICK ? 500 : 2000
@@ -146,7 +135,7 @@ try {
     })
   }
   writeReport('tensorlogic', 'TensorLogic inference vs SWI-Prolog', rows, [
-    `Best of ${REPEATS} runs each, after ${WARMUP} untimed warm-up runs on both sides. Ours (node --single-threaded: JIT and GC on the query's thread, as swipl has it): in-process after consult (Solver.allSync). SWI-Prolog (${SWIPL_LABEL}): get_time around the query inside swipl -O (tables abolished between runs), and the wall time of the whole swipl process (startup, consult and all ${WARMUP + REPEATS} runs).`,
+    `Best of ${REPEATS} runs each, after ${WARMUP} untimed warm-up runs on both sides. Ours: in-process after consult (Solver.allSync). SWI-Prolog (${SWIPL_LABEL}): get_time around the query inside swipl -O (tables abolished between runs), and the wall time of the whole swipl process (startup, consult and all ${WARMUP + REPEATS} runs).`,
     'Ratios above 1 mean we are slower. The answers must match (pairs for the closure, 1 for nrev and zebra, 92 solutions of 8-queens, tak(18, 12, 6) = 7, SEND = 9567, the size of the four derivatives for deriv).',
     QUICK ? 'BENCH_QUICK=1: reduced sizes.' : 'Full sizes.',
     `1-minute load average at the start: ${loadAtStart.toFixed(1)} (on a shared machine the ratios move with the load).`,
