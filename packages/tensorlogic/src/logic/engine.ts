@@ -1,7 +1,7 @@
 import { BUILTINS, type Builtin } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
 import { CUT_FAIL, compileEnter, interpretEnter, OP_GOAL } from './clause-codegen.js'
-import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
+import { type CompiledClause, instantiate, type Site } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
 import { resolveTarget, T_BUILTIN, T_CALL, T_CLAUSES, T_CONTROL, T_NONDET, type Target } from './dispatch.js'
@@ -17,6 +17,7 @@ import {
   type PLog,
   type PNode,
 } from './engine-state.js'
+import { tabledCall, tryAnswers } from './engine-sub.js'
 import {
   DepthLimitError,
   InstantiationError,
@@ -28,7 +29,7 @@ import { loops, piKey } from './goals.js'
 import type { ProofNode } from './solver.js'
 import type { AnswerTable } from './tabling.js'
 import type { Clause } from './terms.js'
-import { copyTerm, deref, type RT } from './unify.js'
+import { deref, type RT } from './unify.js'
 
 const EMPTY: readonly RT[] = []
 
@@ -179,7 +180,7 @@ export class Engine {
       const g = deref(frame.goal)
       const args = frame.env !== null ? frame.env : g.kind === 'compound' ? g.args : EMPTY
       if (kind === CLAUSES && this.#tryClauses(g, args, frame, list as CompiledClause[], idx)) return true
-      if (kind === ANSWERS && this.#tryAnswers(g, frame, table as AnswerTable, idx)) return true
+      if (kind === ANSWERS && tryAnswers(this, g, frame, table as AnswerTable, idx)) return true
     }
     return false
   }
@@ -188,7 +189,8 @@ export class Engine {
     return { goal, next, depth: f.depth, cutB, pnode: f.pnode, site: null, env: null }
   }
 
-  #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
+  /** Logs a resolved goal in the proof log (proofs only). */
+  log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
     const node: PNode = { goal, via, parent, ...(clause ? { clause } : {}) }
     this.plog = { node, next: this.plog }
     return node
@@ -255,13 +257,13 @@ export class Engine {
       if (t.cycle !== undefined) throw new UnstratifiedError(t.cycle)
       // A proof is wanted through automatically tabled predicates: SLD resolution that fails on a call that is a
       // variant of one of its ancestors (complete for function-free programs), instead of an opaque table leaf.
-      if (!this.proof || !t.autoTabled) return this.#tabled(g, f)
+      if (!this.proof || !t.autoTabled) return tabledCall(this, g, f)
       if (loops(g, f.pnode)) return false
     }
     switch (t.kind) {
       case T_BUILTIN:
         if (!(t.builtin as Builtin)(args, ctx.trail)) return false
-        if (this.proof) this.#log(g, 'builtin', f.pnode)
+        if (this.proof) this.log(g, 'builtin', f.pnode)
         return true
       case T_CLAUSES:
         return this.#tryClauses(g, args, f, select(t.pred as Predicate, args[0]), 0)
@@ -283,37 +285,12 @@ export class Engine {
     return t
   }
 
-  /** Copies of `template` for every solution of `goal` (findall/3). */
-  collect(template: RT, goal: RT, f: Frame): RT[] {
-    const results: RT[] = []
-    const sub = new Engine(this.ctx, goal, f.depth, false)
-    this.ctx.tables.barrier(true)
-    try {
-      while (sub.next()) results.push(copyTerm(template, this.ctx.trail))
-    } finally {
-      this.ctx.tables.barrier(false)
-      sub.close()
-    }
-    return results
-  }
-
   /** Tries the solutions of a nondeterministic built-in as alternatives (a disjunction of unifications). */
   #nondet(g: RT & { kind: 'atom' | 'compound' }, args: readonly RT[], sols: (RT | undefined)[][], f: Frame): boolean {
     if (sols.length === 0) return false
-    if (this.proof) this.#log(g, 'builtin', f.pnode)
+    if (this.proof) this.log(g, 'builtin', f.pnode)
     this.goals = this.frame(nondetGoal(g.name, args, sols), f.next, f)
     return true
-  }
-
-  succeeds(goal: RT, f: Frame): boolean {
-    const sub = new Engine(this.ctx, goal, f.depth, false)
-    this.ctx.tables.barrier(true)
-    try {
-      return sub.next() === true
-    } finally {
-      this.ctx.tables.barrier(false)
-      sub.close()
-    }
   }
 
   #tryClauses(g: RT, args: readonly RT[], f: Frame, list: readonly CompiledClause[], i: number): boolean {
@@ -358,7 +335,7 @@ export class Engine {
         trail.varMark = more ? counter : varMark
         const saved = this.plog
         const cuts = this.#cuts
-        const pn = this.proof ? this.#log(g, 'clause', pnode, c.source) : pnode
+        const pn = this.proof ? this.log(g, 'clause', pnode, c.source) : pnode
         r = fast
           ? (c.enter ?? compileEnter(c))(args, trail, next, d, B, pn, this)
           : interpretEnter(c, args, trail, next, d, B, pn)
@@ -400,42 +377,5 @@ export class Engine {
       list = select(t.pred as Predicate, env[0])
       i = 0
     }
-  }
-
-  #tabled(g: RT & { kind: 'atom' | 'compound' }, f: Frame): boolean {
-    const ctx = this.ctx
-    const table = ctx.tables.call(g, () => {
-      const goal = copyTerm(g, ctx.trail)
-      const depth = f.depth
-      return (t) => {
-        const sub = new Engine(ctx, goal, depth, false, true)
-        try {
-          while (sub.next()) ctx.tables.addAnswer(t, goal)
-        } finally {
-          sub.close()
-        }
-      }
-    })
-    return this.#tryAnswers(g, f, table, 0)
-  }
-
-  #tryAnswers(g: RT, f: Frame, table: AnswerTable, i: number): boolean {
-    const trail = this.ctx.trail
-    const answers = table.answers
-    const B = this.#top
-    for (; i < answers.length; i++) {
-      const more = i + 1 < answers.length || table.status !== 'complete'
-      const mark = trail.refs.length
-      if (more) this.push(ANSWERS, f, i + 1, undefined, table)
-      if (unifyTpl(answers[i] as Tpl, g, [], trail)) {
-        if (this.proof) this.#log(g, 'table', f.pnode)
-        this.goals = f.next
-        return true
-      }
-      if (more) this.#popTo(B)
-      trail.undo(mark)
-    }
-    if (table.status !== 'complete') this.ctx.tables.starved(table)
-    return false
   }
 }
