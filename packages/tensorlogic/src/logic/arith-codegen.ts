@@ -5,11 +5,12 @@
  * frame is built, so that a failing guard (as in `tak(X, Y, Z, A) :- X =< Y, !, ...`) costs no frames. A variable
  * first bound by `X is ...` or `X = ...` there is never a variable at all: it is the value.
  */
-import { BINARY, cmpNum, evaluate, type Num, numTerm, UNARY } from './arith.js'
+import { BINARY, evaluate, type Num, numTerm, UNARY } from './arith.js'
 import { BUILTINS } from './builtins.js'
 import { CUT_FAIL, type Gen } from './clause-codegen.js'
 import type { TCompound, Tpl } from './clause-compile.js'
 import { piKey } from './goals.js'
+import { deref, type RT, type Trail, unify } from './unify.js'
 
 function add(x: Num, y: Num): Num {
   return typeof x === 'bigint' && typeof y === 'bigint' ? x + y : (BINARY['+'] as (a: Num, b: Num) => Num)(x, y)
@@ -18,14 +19,27 @@ function sub(x: Num, y: Num): Num {
   return typeof x === 'bigint' && typeof y === 'bigint' ? x - y : (BINARY['-'] as (a: Num, b: Num) => Num)(x, y)
 }
 
+/** A variable's value in arithmetic: an integer's value read in place, anything else through `evaluate`. */
+function ev(t: RT): Num {
+  const x = deref(t)
+  return x.kind === 'int' ? x.value : evaluate(x)
+}
+
+/** `X is Expr` with X bound or to bind: an integer X compared in place, anything else unified with the value's term. */
+function isNum(t: RT, n: Num, trail: Trail): boolean {
+  const x = deref(t)
+  if (x.kind === 'int') return typeof n === 'bigint' && x.value === n
+  return unify(x, numTerm(n), trail)
+}
+
 /** What the generated arithmetic code calls (destructured into locals of the generated function). */
-export const ARITH_HELPERS = { evaluate, cmpNum, numTerm, add, sub }
+export const ARITH_HELPERS = { evaluate, ev, isNum, numTerm, add, sub }
 
 /** A JS expression evaluating an arithmetic template, as `evaluate` would (same order, same errors). */
 function expr(g: Gen, t: Tpl, assigned: boolean[]): string {
   switch (t.kind) {
     case 'vi':
-      return `evaluate(${g.build(t, assigned)})`
+      return `ev(${g.build(t, assigned)})`
     case 'int':
     case 'float':
       return g.k(t.value)
@@ -43,13 +57,17 @@ function expr(g: Gen, t: Tpl, assigned: boolean[]): string {
   return `evaluate(${g.build(t, assigned)})`
 }
 
+/**
+ * The comparisons as JS operators on the two values (bigints and floats compare exactly, as `cmpNum` has them; with
+ * a NaN all are false but `=\\=`, as `cmpNum`'s NaN compared with 0).
+ */
 const TESTS: Record<string, string> = {
-  '<': '< 0',
-  '>': '> 0',
-  '=<': '<= 0',
-  '>=': '>= 0',
-  '=:=': '=== 0',
-  '=\\=': '!== 0',
+  '<': '<',
+  '>': '>',
+  '=<': '<=',
+  '>=': '>=',
+  '=:=': '==',
+  '=\\=': '!=',
 }
 
 /**
@@ -68,14 +86,13 @@ export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
   const r = goal.args[1] as Tpl
   const out = g.out
   if (goal.name === 'is') {
-    const value = `numTerm(${expr(g, r, assigned)})`
     if (l.kind === 'vi' && !assigned[l.i]) {
-      out.push(`v${l.i} = ${value};`)
+      out.push(`v${l.i} = numTerm(${expr(g, r, assigned)});`)
       assigned[l.i] = true
     } else {
       const x = `t${g.tmp++}`
-      out.push(`const ${x} = ${value};`)
-      out.push(`if (!unify(${g.build(l, assigned)}, ${x}, trail)) return ${g.fail};`)
+      out.push(`const ${x} = ${expr(g, r, assigned)};`)
+      out.push(`if (!isNum(${g.build(l, assigned)}, ${x}, trail)) return ${g.fail};`)
     }
     return true
   }
@@ -97,7 +114,7 @@ export function eagerGoal(g: Gen, goal: Tpl, assigned: boolean[]): boolean {
   if (test === undefined) return eagerBuiltin(g, goal, assigned)
   const a = expr(g, l, assigned)
   const b = expr(g, r, assigned)
-  out.push(`if (!(cmpNum(${a}, ${b}) ${test})) return ${g.fail};`)
+  out.push(`if (!(${a} ${test} ${b})) return ${g.fail};`)
   return true
 }
 

@@ -17,7 +17,7 @@ export type Enter = (
   depth: number,
   cutB: number,
   pnode: PNode | null,
-  eng: { cut(height: number): void },
+  eng: { cut(height: number): void; pSite: Site | null; pEnv: RT[] | null },
 ) => Frame | null | false | typeof CUT_FAIL
 
 /** What an entry function returns when a goal after a cut in its leading built-ins fails: the call fails. */
@@ -26,7 +26,7 @@ export const CUT_FAIL = 0
 /** The built-ins compiled per call site (see arith-codegen.ts). */
 const OPS = new Set(['is/2', '=/2', '</2', '>/2', '=</2', '>=/2', '=:=/2', '=\\=/2'])
 /** The goal of a frame that runs a compiled built-in (the goal term is only built if needed). */
-const OP_GOAL: RT = { kind: 'atom', name: '$op' }
+export const OP_GOAL: RT = { kind: 'atom', name: '$op' }
 
 /** A compiled built-in goal over a clause's variable frame (every slot filled): succeeds or fails. */
 export type Op = (env: RT[], trail: Trail) => boolean
@@ -35,7 +35,7 @@ type Factory = (helpers: unknown, K: unknown[], S: readonly Site[]) => Enter | O
 const factories = new Map<string, Factory>()
 const MAX_FACTORIES = 10_000
 const HELPERS = { deref, unify, bind: bindRef, bindTerm, OP: OP_GOAL, ...ARITH_HELPERS }
-const PRELUDE = `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, cmpNum, numTerm, add, sub } = H;`
+const PRELUDE = `'use strict'; const { deref, unify, bind, bindTerm, OP, evaluate, ev, isNum, numTerm, add, sub } = H;`
 
 /** A generated function (one per distinct code text: clauses of the same shape share it) bound to its constants. */
 function generate(params: string, body: string, K: unknown[], S: readonly Site[]): Enter | Op {
@@ -184,7 +184,9 @@ export function compileEnter(c: CompiledClause): Enter {
     const call = !ops[k] && t.kind === 'compound' && !t.ground
     const goal = ops[k] || call ? 'OP' : g.build(t, all)
     const env = ops[k] ? 'E' : call ? `[${(t as TCompound).args.map((a) => g.build(a, all)).join(', ')}]` : 'null'
-    g.out.push(`next = { goal: ${goal}, next, depth, cutB, pnode, site: S[${k}], env: ${env} };`)
+    // the first call is left to the engine without a frame (Engine.#call makes one only if needed)
+    if (k === start && call) g.out.push(`eng.pSite = S[${k}]; eng.pEnv = ${env};`)
+    else g.out.push(`next = { goal: ${goal}, next, depth, cutB, pnode, site: S[${k}], env: ${env} };`)
   }
   g.out.push('return next;')
   const decl = c.nvars > 0 ? `let ${Array.from({ length: c.nvars }, (_, i) => `v${i}`).join(', ')};` : ''

@@ -4,6 +4,7 @@ import { arrayToList } from './builtins.js'
 import { formatSink, formatString } from './builtins-text.js'
 import type { Engine } from './engine.js'
 import { type Frame, GOALS } from './engine-state.js'
+import { collect, succeeds } from './engine-sub.js'
 import { deref, type RT, unify } from './unify.js'
 
 const CUT: RT = { kind: 'atom', name: '!' }
@@ -40,9 +41,10 @@ export function control(e: Engine, key: string, args: readonly RT[], f: Frame): 
     }
     case '\\+/1':
     case 'not/1':
-      return !e.succeeds(args[0] as RT, f)
+      return !succeeds(e, args[0] as RT, f)
     case 'forall/2':
-      return !e.succeeds(
+      return !succeeds(
+        e,
         {
           kind: 'compound',
           name: ',',
@@ -51,9 +53,9 @@ export function control(e: Engine, key: string, args: readonly RT[], f: Frame): 
         f,
       )
     case 'findall/3':
-      return unify(args[2] as RT, arrayToList(e.collect(args[0] as RT, args[1] as RT, f)), e.ctx.trail)
+      return unify(args[2] as RT, arrayToList(collect(e, args[0] as RT, args[1] as RT, f)), e.ctx.trail)
     case 'aggregate_all/3': {
-      const items = e.collect(aggregateTemplate(args[0] as RT), args[1] as RT, f)
+      const items = collect(e, aggregateTemplate(args[0] as RT), args[1] as RT, f)
       const result = aggregateResult(args[0] as RT, items)
       return result !== null && unify(args[2] as RT, result, e.ctx.trail)
     }

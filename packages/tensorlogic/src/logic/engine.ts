@@ -1,7 +1,7 @@
 import { BUILTINS, type Builtin } from './builtins.js'
 import type { NondetBuiltin } from './builtins-text.js'
-import { CUT_FAIL, compileEnter, interpretEnter } from './clause-codegen.js'
-import { type CompiledClause, instantiate, type Site, type Tpl, unifyTpl } from './clause-compile.js'
+import { CUT_FAIL, compileEnter, interpretEnter, OP_GOAL } from './clause-codegen.js'
+import { type CompiledClause, instantiate, type Site } from './clause-compile.js'
 import type { Predicate } from './clause-index.js'
 import { select } from './clause-index.js'
 import { resolveTarget, T_BUILTIN, T_CALL, T_CLAUSES, T_CONTROL, T_NONDET, type Target } from './dispatch.js'
@@ -17,6 +17,7 @@ import {
   type PLog,
   type PNode,
 } from './engine-state.js'
+import { tabledCall, tryAnswers } from './engine-sub.js'
 import {
   DepthLimitError,
   InstantiationError,
@@ -28,7 +29,7 @@ import { loops, piKey } from './goals.js'
 import type { ProofNode } from './solver.js'
 import type { AnswerTable } from './tabling.js'
 import type { Clause } from './terms.js'
-import { copyTerm, deref, type RT } from './unify.js'
+import { deref, type RT } from './unify.js'
 
 const EMPTY: readonly RT[] = []
 
@@ -47,6 +48,14 @@ export class Engine {
   readonly #fast: boolean
   /** The first goal of a table's evaluation: resolved against clauses although its predicate is tabled. */
   readonly #direct: Frame | null
+  /**
+   * The first body call of the clause just entered, left here by its generated code instead of a goal frame (the
+   * frame is built only if the call needs one: a choicepoint, or a goal that is not a plain clause call).
+   */
+  pSite: Site | null = null
+  /** Counts cuts (and other pops of choicepoints), to tell whether entering a clause cut. */
+  #cuts = 0
+  pEnv: RT[] | null = null
 
   constructor(
     readonly ctx: Context,
@@ -73,13 +82,15 @@ export class Engine {
       if (!this.backtrack()) return this.#finish()
     }
     const ctx = this.ctx
-    for (let n = 0; ; n++) {
+    // the budget counts steps, including those a clause's first call runs without a frame (see #tryClauses)
+    const stop = ctx.steps + budget
+    for (;;) {
       const f = this.goals
       if (f === null) {
         this.state = 'solution'
         return true
       }
-      if (n >= budget) return null
+      if (ctx.steps >= stop) return null
       if ((++ctx.steps & 1023) === 0) check(ctx)
       this.goals = f.next
       if (!this.step(f) && !this.backtrack()) return this.#finish()
@@ -106,11 +117,25 @@ export class Engine {
     table?: AnswerTable,
   ): void {
     const trail = this.ctx.trail
+    this.#pushAt(kind, frame, idx, list, table, trail.refs.length, trail.counter, this.plog)
+    trail.varMark = trail.counter
+  }
+
+  /** Pushes a choicepoint as of an earlier trail height, variable counter and proof log. */
+  #pushAt(
+    kind: ChoicePoint['kind'],
+    frame: Frame,
+    idx: number,
+    list: readonly CompiledClause[] | undefined,
+    table: AnswerTable | undefined,
+    trailTop: number,
+    mark: number,
+    plog: PLog | null,
+  ): void {
     const cps = this.cps
     const top = this.#top++
     const cp = cps[top]
-    if (cp === undefined)
-      cps.push({ kind, frame, idx, list, table, trailTop: trail.refs.length, mark: trail.counter, plog: this.plog })
+    if (cp === undefined) cps.push({ kind, frame, idx, list, table, trailTop, mark, plog })
     else {
       // choicepoint records are reused (a stack of them never shrinks), so that pushing one allocates nothing
       cp.kind = kind
@@ -118,11 +143,10 @@ export class Engine {
       cp.idx = idx
       cp.list = list
       cp.table = table
-      cp.trailTop = trail.refs.length
-      cp.mark = trail.counter
-      cp.plog = this.plog
+      cp.trailTop = trailTop
+      cp.mark = mark
+      cp.plog = plog
     }
-    trail.varMark = trail.counter
   }
 
   /** The number of live choicepoints. */
@@ -136,6 +160,7 @@ export class Engine {
   }
 
   #popTo(height: number): void {
+    this.#cuts++
     this.#top = height
     this.ctx.trail.varMark = height > 0 ? (this.cps[height - 1] as ChoicePoint).mark : this.#baseMark
   }
@@ -155,7 +180,7 @@ export class Engine {
       const g = deref(frame.goal)
       const args = frame.env !== null ? frame.env : g.kind === 'compound' ? g.args : EMPTY
       if (kind === CLAUSES && this.#tryClauses(g, args, frame, list as CompiledClause[], idx)) return true
-      if (kind === ANSWERS && this.#tryAnswers(g, frame, table as AnswerTable, idx)) return true
+      if (kind === ANSWERS && tryAnswers(this, g, frame, table as AnswerTable, idx)) return true
     }
     return false
   }
@@ -164,7 +189,8 @@ export class Engine {
     return { goal, next, depth: f.depth, cutB, pnode: f.pnode, site: null, env: null }
   }
 
-  #log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
+  /** Logs a resolved goal in the proof log (proofs only). */
+  log(goal: RT, via: ProofNode['via'], parent: PNode | null, clause?: Clause): PNode {
     const node: PNode = { goal, via, parent, ...(clause ? { clause } : {}) }
     this.plog = { node, next: this.plog }
     return node
@@ -231,13 +257,13 @@ export class Engine {
       if (t.cycle !== undefined) throw new UnstratifiedError(t.cycle)
       // A proof is wanted through automatically tabled predicates: SLD resolution that fails on a call that is a
       // variant of one of its ancestors (complete for function-free programs), instead of an opaque table leaf.
-      if (!this.proof || !t.autoTabled) return this.#tabled(g, f)
+      if (!this.proof || !t.autoTabled) return tabledCall(this, g, f)
       if (loops(g, f.pnode)) return false
     }
     switch (t.kind) {
       case T_BUILTIN:
         if (!(t.builtin as Builtin)(args, ctx.trail)) return false
-        if (this.proof) this.#log(g, 'builtin', f.pnode)
+        if (this.proof) this.log(g, 'builtin', f.pnode)
         return true
       case T_CLAUSES:
         return this.#tryClauses(g, args, f, select(t.pred as Predicate, args[0]), 0)
@@ -259,107 +285,97 @@ export class Engine {
     return t
   }
 
-  /** Copies of `template` for every solution of `goal` (findall/3). */
-  collect(template: RT, goal: RT, f: Frame): RT[] {
-    const results: RT[] = []
-    const sub = new Engine(this.ctx, goal, f.depth, false)
-    this.ctx.tables.barrier(true)
-    try {
-      while (sub.next()) results.push(copyTerm(template, this.ctx.trail))
-    } finally {
-      this.ctx.tables.barrier(false)
-      sub.close()
-    }
-    return results
-  }
-
   /** Tries the solutions of a nondeterministic built-in as alternatives (a disjunction of unifications). */
   #nondet(g: RT & { kind: 'atom' | 'compound' }, args: readonly RT[], sols: (RT | undefined)[][], f: Frame): boolean {
     if (sols.length === 0) return false
-    if (this.proof) this.#log(g, 'builtin', f.pnode)
+    if (this.proof) this.log(g, 'builtin', f.pnode)
     this.goals = this.frame(nondetGoal(g.name, args, sols), f.next, f)
     return true
   }
 
-  succeeds(goal: RT, f: Frame): boolean {
-    const sub = new Engine(this.ctx, goal, f.depth, false)
-    this.ctx.tables.barrier(true)
-    try {
-      return sub.next() === true
-    } finally {
-      this.ctx.tables.barrier(false)
-      sub.close()
-    }
+  #tryClauses(g: RT, args: readonly RT[], f: Frame, list: readonly CompiledClause[], i: number): boolean {
+    return this.#call(g, args, f, f.next, f.depth, f.pnode, null, list, i)
   }
 
-  #tryClauses(g: RT, args: readonly RT[], f: Frame, list: readonly CompiledClause[], i: number): boolean {
-    const trail = this.ctx.trail
-    const depth = f.depth + 1
-    if (depth > this.ctx.maxDepth) throw new DepthLimitError(this.ctx.maxDepth)
-    const B = this.#top
-    const mark = trail.refs.length
+  /**
+   * Tries `list` from clause `i` for a call (its frame `f`, or null for a clause's first body call: then the frame is
+   * made of `next`, `depth`, `pnode`, `site` and `args` only if a choicepoint needs it). A clause whose first body
+   * call is a plain clause call continues here with that call, without a goal frame (up to 1024 calls in a row,
+   * then the frame goes to the goal list so that `next` checks the deadline and its budget).
+   */
+  #call(
+    g: RT,
+    args: readonly RT[],
+    f: Frame | null,
+    next: Frame | null,
+    depth: number,
+    pnode: PNode | null,
+    site: Site | null,
+    list: readonly CompiledClause[],
+    i: number,
+  ): boolean {
+    const ctx = this.ctx
+    const trail = ctx.trail
     const fast = this.#fast
-    let pushed = false
-    for (const n = list.length; i < n; i++) {
-      const c = list[i] as CompiledClause
-      if (i + 1 < n) {
-        // one choicepoint for the remaining clauses, its next clause updated on each retry
-        if (pushed) (this.cps[B] as ChoicePoint).idx = i + 1
-        else {
-          this.push(CLAUSES, f, i + 1, list)
-          pushed = true
+    let cutB = f === null ? 0 : f.cutB
+    for (;;) {
+      const d = depth + 1
+      if (d > ctx.maxDepth) throw new DepthLimitError(ctx.maxDepth)
+      const B = this.#top
+      const mark = trail.refs.length
+      const varMark = trail.varMark
+      const counter = trail.counter
+      let r: Frame | null | false | typeof CUT_FAIL = false
+      for (const n = list.length; ; i++) {
+        if (i >= n) return false
+        const c = list[i] as CompiledClause
+        const more = i + 1 < n
+        // Clauses are entered before their choicepoint is pushed: it is pushed (as of now) only if the clause's
+        // head and leading built-ins succeed without a cut. Meanwhile bindings are trailed as if it were there.
+        trail.varMark = more ? counter : varMark
+        const saved = this.plog
+        const cuts = this.#cuts
+        const pn = this.proof ? this.log(g, 'clause', pnode, c.source) : pnode
+        r = fast
+          ? (c.enter ?? compileEnter(c))(args, trail, next, d, B, pn, this)
+          : interpretEnter(c, args, trail, next, d, B, pn)
+        if (r !== false) {
+          if (more && r !== CUT_FAIL && this.#cuts === cuts) {
+            f ??= { goal: OP_GOAL, next, depth, cutB, pnode, site, env: args as RT[] }
+            this.#pushAt(CLAUSES, f, i + 1, list, undefined, mark, counter, saved)
+          }
+          break
         }
-      } else if (pushed) this.#popTo(B)
-      const saved = this.plog
-      const pnode = this.proof ? this.#log(g, 'clause', f.pnode, c.source) : f.pnode
-      const r = fast
-        ? (c.enter ?? compileEnter(c))(args, trail, f.next, depth, B, pnode, this)
-        : interpretEnter(c, args, trail, f.next, depth, B, pnode)
-      if (r !== false) {
-        if (r === CUT_FAIL) return false
+        this.plog = saved
+        trail.undo(mark)
+      }
+      if (r === CUT_FAIL) return false
+      const s = this.pSite
+      if (s === null) {
         this.goals = r
         return true
       }
-      this.plog = saved
-      trail.undo(mark)
-    }
-    return false
-  }
-
-  #tabled(g: RT & { kind: 'atom' | 'compound' }, f: Frame): boolean {
-    const ctx = this.ctx
-    const table = ctx.tables.call(g, () => {
-      const goal = copyTerm(g, ctx.trail)
-      const depth = f.depth
-      return (t) => {
-        const sub = new Engine(ctx, goal, depth, false, true)
-        try {
-          while (sub.next()) ctx.tables.addAnswer(t, goal)
-        } finally {
-          sub.close()
-        }
+      // the clause's first body call: run it here unless it needs its frame
+      this.pSite = null
+      const env = this.pEnv as RT[]
+      let t = s.target as Target
+      if (s.owner !== ctx.targets) {
+        t = this.#target(s.name, s.arity)
+        s.owner = ctx.targets
+        s.target = t
       }
-    })
-    return this.#tryAnswers(g, f, table, 0)
-  }
-
-  #tryAnswers(g: RT, f: Frame, table: AnswerTable, i: number): boolean {
-    const trail = this.ctx.trail
-    const answers = table.answers
-    const B = this.#top
-    for (; i < answers.length; i++) {
-      const more = i + 1 < answers.length || table.status !== 'complete'
-      const mark = trail.refs.length
-      if (more) this.push(ANSWERS, f, i + 1, undefined, table)
-      if (unifyTpl(answers[i] as Tpl, g, [], trail)) {
-        if (this.proof) this.#log(g, 'table', f.pnode)
-        this.goals = f.next
+      if (t.kind !== T_CLAUSES || t.tabled || (++ctx.steps & 1023) === 0) {
+        this.goals = { goal: OP_GOAL, next: r, depth: d, cutB: B, pnode, site: s, env }
         return true
       }
-      if (more) this.#popTo(B)
-      trail.undo(mark)
+      args = env
+      f = null
+      next = r
+      depth = d
+      cutB = B
+      site = s
+      list = select(t.pred as Predicate, env[0])
+      i = 0
     }
-    if (table.status !== 'complete') this.ctx.tables.starved(table)
-    return false
   }
 }
