@@ -67,8 +67,11 @@ export class ProviderSession {
   readonly verifying = new Set<number>()
   /** Chunks the provider said it does not have. */
   readonly lacks = new Set<number>()
-  /** Chunks cancelled here that may still arrive (they were in flight); accepted, not a violation. */
-  readonly #cancelled = new Set<number>()
+  /**
+   * Chunks cancelled here that may still arrive (they were in flight); accepted, not a violation. Counted: a chunk
+   * wanted, cancelled, wanted and cancelled again (work stolen back and forth) may have been sent once per want.
+   */
+  readonly #cancelled = new Map<number, number>()
   /** Chunks received and verified (each then handed to the sink). */
   chunksReceived = 0
   /** Chunk payload bytes received (verified or not). */
@@ -166,7 +169,7 @@ export class ProviderSession {
         }
         this.#armStall()
         if (frame.type === FrameType.DONT_HAVE) {
-          const lacking = frame.indexes.filter((i) => this.pending.delete(i) || this.#cancelled.delete(i))
+          const lacking = frame.indexes.filter((i) => this.pending.delete(i) || this.#takeCancelled(i))
           for (const i of lacking) this.lacks.add(i)
           if (lacking.length > 0) sink.dontHave(this, lacking)
           continue
@@ -174,7 +177,7 @@ export class ProviderSession {
         if (frame.type !== FrameType.CHUNK) throw new TensorSwapProtocolError(`unexpected frame 0x${hex(frame)}`)
         credit.onChunk()
         const { index, bytes } = frame
-        if (!this.pending.delete(index) && !this.#cancelled.delete(index)) throw new UnsolicitedChunkError(index)
+        if (!this.pending.delete(index) && !this.#takeCancelled(index)) throw new UnsolicitedChunkError(index)
         this.bytesReceived += bytes.byteLength
         const { length } = chunkRange(manifest, index)
         // a 'unixfs' chunk is a file leaf: its data plus a few bytes of dag-pb framing (raw leaves: exactly the data)
@@ -238,8 +241,17 @@ export class ProviderSession {
   cancel(indexes: readonly number[]): void {
     const gone = indexes.filter((i) => this.pending.delete(i))
     if (gone.length === 0 || this.#stream === undefined || this.#closing) return
-    for (const i of gone) this.#cancelled.add(i)
+    for (const i of gone) this.#cancelled.set(i, (this.#cancelled.get(i) ?? 0) + 1)
     this.#sendQuietly({ type: FrameType.CANCEL, indexes: gone })
+  }
+
+  /** Accounts a cancelled chunk that arrived anyway (or that the provider says it lacks); false if none was owed. */
+  #takeCancelled(index: number): boolean {
+    const n = this.#cancelled.get(index)
+    if (n === undefined) return false
+    if (n > 1) this.#cancelled.set(index, n - 1)
+    else this.#cancelled.delete(index)
+    return true
   }
 
   /** Ends the session cleanly: closes our side; the provider then closes its side. */
