@@ -34,6 +34,11 @@ export interface SchedulerInit {
   missing: readonly number[]
   blockstore: Pick<Blockstore, 'put'>
   onProgress?: (event: TensorSwapProgressEvents) => void
+  /**
+   * Called when a session ends with `err` while chunks remain, before the scheduler decides whether any provider is
+   * left: the caller may open a new session to the same provider (announced through `opening()`).
+   */
+  onSessionLost?: (session: ProviderSession, err: unknown) => void
 }
 
 /** Distributes chunks over sessions; `done` settles when every chunk is stored or no provider can continue. */
@@ -152,6 +157,7 @@ export class ChunkScheduler implements SessionSink {
     session.pending.clear()
     session.verifying.clear()
     for (const s of this.#sessions) this.#refill(s)
+    if (err !== undefined && !this.#settled && this.#remaining > 0) this.#init.onSessionLost?.(session, err)
     this.#checkStuck()
   }
 

@@ -72,6 +72,8 @@ export class ProviderSession {
    * wanted, cancelled, wanted and cancelled again (work stolen back and forth) may have been sent once per want.
    */
   readonly #cancelled = new Map<number, number>()
+  /** Whether `open()` succeeded. */
+  opened = false
   /** Chunks received and verified (each then handed to the sink). */
   chunksReceived = 0
   /** Chunk payload bytes received (verified or not). */
@@ -95,6 +97,11 @@ export class ProviderSession {
     this.#manifest = init.manifest
   }
 
+  /** The provider this session fetches from (as given). */
+  get target(): ProviderTarget {
+    return this.#init.target
+  }
+
   /** Why the session failed, if it did. */
   get error(): unknown {
     return this.#failure
@@ -108,13 +115,13 @@ export class ProviderSession {
   /** Dials, requests `wants`, reads and verifies MANIFEST/HEADER; resolves with the verified manifest. */
   async open(wants: readonly number[] = []): Promise<TensorManifest> {
     const { libp2p, target, cid, signal } = this.#init
-    this.#connection = await libp2p.dial(target, { signal })
-    this.peer = this.#connection.remotePeer.toString()
-    this.#stream = await this.#connection.newStream(TENSORSWAP_PROTOCOL, { signal })
-    this.#source = new BoundedSource(this.#stream, () => this.#bufferLimit())
-    this.#reader = new FrameReader(this.#source, MAX_CONTROL_FRAME_SIZE)
-    signal?.addEventListener('abort', this.#onAbort, { once: true })
     try {
+      this.#connection = await libp2p.dial(target, { signal })
+      this.peer = this.#connection.remotePeer.toString()
+      this.#stream = await this.#connection.newStream(TENSORSWAP_PROTOCOL, { signal })
+      this.#source = new BoundedSource(this.#stream, () => this.#bufferLimit())
+      this.#reader = new FrameReader(this.#source, MAX_CONTROL_FRAME_SIZE)
+      signal?.addEventListener('abort', this.#onAbort, { once: true })
       const known = this.#manifest
       this.window = known === undefined ? 0 : this.#windowOf(known)
       for (const i of wants) this.pending.add(i)
@@ -143,6 +150,7 @@ export class ProviderSession {
       this.#credit = new ReceiverCredit(this.window)
       this.#reader.maxFrameSize =
         manifest.chunkSize + CHUNK_FRAME_OVERHEAD + (manifest.encoding === 'unixfs' ? LEAF_FRAMING : 0)
+      this.opened = true
       return manifest
     } catch (err) {
       this.#fail(err)
