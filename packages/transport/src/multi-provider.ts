@@ -171,18 +171,27 @@ export class ChunkScheduler implements SessionSink {
     this.#queue.sort((a, b) => (this.#rank.get(a) ?? 0) - (this.#rank.get(b) ?? 0))
   }
 
-  /** Tops a session up to twice its credit window from the queue front; an idle session steals instead. */
+  /**
+   * Tops a session up to twice its credit window from the queue front once half a window is free (one WANT per half
+   * window, not one per delivered chunk: each is a frame, a muxer frame, an encrypted message and socket writes on
+   * both sides; at least 1.5 windows stay wanted, of which at most one is in flight under credit); an idle
+   * session steals instead.
+   */
   #refill(session: ProviderSession): void {
     if (this.#settled || !this.#sessions.has(session)) return
     const target = Math.max(2, session.window * 2)
     const take: number[] = []
-    if (session.pending.size < target) {
-      const keep: number[] = []
-      for (const i of this.#queue) {
-        if (take.length + session.pending.size < target && !session.lacks.has(i)) take.push(i)
-        else keep.push(i)
+    const room = target - session.pending.size
+    if (room >= Math.max(1, session.window >> 1) || session.pending.size === 0) {
+      // from the queue front, skipping what this provider said it lacks (those stay queued for the others)
+      const skipped: number[] = []
+      let k = 0
+      while (k < this.#queue.length && take.length < room) {
+        const i = this.#queue[k++] as number
+        if (session.lacks.has(i)) skipped.push(i)
+        else take.push(i)
       }
-      this.#queue = keep
+      if (k > 0) this.#queue = [...skipped, ...this.#queue.slice(k)]
     }
     if (take.length > 0) session.want(take)
     else if (session.pending.size === 0) this.#steal(session)
