@@ -109,6 +109,7 @@ async function fetcher(): Promise<void> {
       }
     }
     const mibs = (k: 'one' | 'three') => SIZE / MiB / median(times[k])
+    const msPerMiB = (k: 'one' | 'three') => ((1000 * median(cpu[k].fetcher)) / (SIZE / MiB)).toFixed(1)
     const pct = (k: 'one' | 'three') => ((100 * median(cpu[k].fetcher)) / median(times[k])).toFixed(0)
     const rows: Row[] = [
       {
@@ -136,7 +137,7 @@ async function fetcher(): Promise<void> {
         `Each provider is its own Node process holding the same content in a memory blockstore; the fetcher is a fourth process. Median of ${RUNS} run(s) after one untimed warm-up, the two fetches of each run in alternating order; the fetcher's blockstore is emptied before each fetch.`,
         'Every chunk is verified (sha2-256, on a worker thread) before it is stored; the result is reassembled and hash-checked after each fetch (untimed).',
         `The connections negotiated ${encryption}. CPU seconds are medians per fetch: the fetcher's (its hash workers included) from process.cpuUsage(), the providers' (all three processes) from /proc.`,
-        `The fetcher decrypts and demultiplexes every byte on one thread whichever provider sent it: with one provider it used ${pct('one')}% of a core over the fetch, with three ${pct('three')}%. All four processes share this machine's ${navigator.hardwareConcurrency} cores (with other jobs: load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end), so once the fetcher's thread is saturated by one provider, three cannot go faster here; the providers' extra CPU with three (${median(cpu.three.providers).toFixed(2)} vs ${median(cpu.one.providers).toFixed(2)} s) competes with the fetcher for the same 2 cores.`,
+        `The fetcher decrypts and demultiplexes every byte on one thread whichever provider sent it: it spent ${msPerMiB('one')} ms of CPU per MiB with one provider and ${msPerMiB('three')} with three, so a core of its own would take it to about ${(1000 / Number(msPerMiB('one'))).toFixed(0)} MiB/s however many providers send. Here it got ${pct('one')}% of a core with one provider and ${pct('three')}% with three: all four processes share this machine's ${navigator.hardwareConcurrency} cores with other jobs (load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end), and the three providers together used ${median(cpu.three.providers).toFixed(2)} s of CPU vs ${median(cpu.one.providers).toFixed(2)} s for one. On 2 cores 3 providers cannot beat 1 by much: the fetcher is the bottleneck, and more providers only add CPU competing with it.`,
       ],
     )
   } finally {

@@ -71,6 +71,11 @@ export class ChunkScheduler implements SessionSink {
     if (this.#remaining === 0) this.#settle()
   }
 
+  /** Whether the fetch is over (every chunk stored, aborted, or no provider left). */
+  get settled(): boolean {
+    return this.#settled
+  }
+
   /** Chunks not yet stored. */
   get remaining(): number {
     return this.#remaining

@@ -119,6 +119,8 @@ export class ProviderSession {
       this.#connection = await libp2p.dial(target, { signal })
       this.peer = this.#connection.remotePeer.toString()
       this.#stream = await this.#connection.newStream(TENSORSWAP_PROTOCOL, { signal })
+      // finish() came while this was dialling: the stream it could not close is reset (by #fail) here
+      if (this.#closing) throw new StreamClosedError(this.peer, wants.length)
       this.#source = new BoundedSource(this.#stream, () => this.#bufferLimit())
       this.#reader = new FrameReader(this.#source, MAX_CONTROL_FRAME_SIZE)
       signal?.addEventListener('abort', this.#onAbort, { once: true })

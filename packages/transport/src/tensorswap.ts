@@ -215,7 +215,7 @@ export class TensorSwap {
     const reopen = (session: ProviderSession, err: unknown): void => {
       const misses = session.chunksReceived > 0 ? 0 : (lost.get(session.target) ?? 0) + 1
       lost.set(session.target, misses)
-      if (misses > MAX_REOPEN || !worthReopening(err) || options.signal?.aborted === true) return
+      if (misses > MAX_REOPEN || !worthReopening(err) || scheduler.settled) return
       start(session.target, 0, REOPEN_DELAY_MS * Math.max(1, misses))
     }
     const scheduler = new ChunkScheduler({
@@ -232,7 +232,7 @@ export class TensorSwap {
       const s = newSession(target, manifest)
       const go = async () => {
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
-        if (scheduler.remaining === 0 || options.signal?.aborted === true) {
+        if (scheduler.settled) {
           sessions.splice(sessions.indexOf(s), 1) // never opened: not counted in the stats
           return
         }
