@@ -109,6 +109,9 @@ async function fetcher(): Promise<void> {
       }
     }
     const mibs = (k: 'one' | 'three') => SIZE / MiB / median(times[k])
+    // the ratio of each run's two fetches (taken back to back), then the median: the load of other jobs moves both
+    // fetches of a run alike far more than it moves two medians taken over different runs
+    const paired = () => median(times.one.map((t, i) => t / (times.three[i] ?? Number.NaN)))
     const msPerMiB = (k: 'one' | 'three') => ((1000 * median(cpu[k].fetcher)) / (SIZE / MiB)).toFixed(1)
     const pct = (k: 'one' | 'three') => ((100 * median(cpu[k].fetcher)) / median(times[k])).toFixed(0)
     const rows: Row[] = [
@@ -124,7 +127,7 @@ async function fetcher(): Promise<void> {
         method: 'TensorSwap, 3 provider processes',
         'MiB/s': mibs('three').toFixed(1),
         'seconds (median)': median(times.three).toFixed(2),
-        'vs 1 provider': (mibs('three') / mibs('one')).toFixed(2),
+        'vs 1 provider': paired().toFixed(2),
         'fetcher CPU s': median(cpu.three.fetcher).toFixed(2),
         'providers CPU s': median(cpu.three.providers).toFixed(2),
       },
@@ -137,7 +140,7 @@ async function fetcher(): Promise<void> {
         `Each provider is its own Node process holding the same content in a memory blockstore; the fetcher is a fourth process. Median of ${RUNS} run(s) after one untimed warm-up, the two fetches of each run in alternating order; the fetcher's blockstore is emptied before each fetch.`,
         'Every chunk is verified (sha2-256, on a worker thread) before it is stored; the result is reassembled and hash-checked after each fetch (untimed).',
         `The connections negotiated ${encryption}. CPU seconds are medians per fetch: the fetcher's (its hash workers included) from process.cpuUsage(), the providers' (all three processes) from /proc.`,
-        `The fetcher decrypts and demultiplexes every byte on one thread whichever provider sent it: it spent ${msPerMiB('one')} ms of CPU per MiB with one provider and ${msPerMiB('three')} with three, so a core of its own would take it to about ${(1000 / Number(msPerMiB('one'))).toFixed(0)} MiB/s however many providers send. Here it got ${pct('one')}% of a core with one provider and ${pct('three')}% with three: all four processes share this machine's ${navigator.hardwareConcurrency} cores with other jobs (load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end), and the three providers together used ${median(cpu.three.providers).toFixed(2)} s of CPU vs ${median(cpu.one.providers).toFixed(2)} s for one. On 2 cores 3 providers cannot beat 1 by much: the fetcher is the bottleneck, and more providers only add CPU competing with it.`,
+        `The fetcher decrypts and demultiplexes every byte on one thread whichever provider sent it: it spent ${msPerMiB('one')} ms of CPU per MiB with one provider and ${msPerMiB('three')} with three, so a core of its own would take it to about ${(1000 / Number(msPerMiB('one'))).toFixed(0)} MiB/s however many providers send. Here it got ${pct('one')}% of a core with one provider and ${pct('three')}% with three: all four processes share this machine's ${navigator.hardwareConcurrency} cores with other jobs (load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end), and the three providers together used ${median(cpu.three.providers).toFixed(2)} s of CPU vs ${median(cpu.one.providers).toFixed(2)} s for one. On 2 cores 3 providers cannot beat 1 by much, the fetcher being the bottleneck: a ratio far from 1 here comes from the share of the cores each fetch got from the other jobs, not from the work (compare the CPU seconds). 'vs 1 provider' is the median of each run's ratio of its two back-to-back fetches.`,
       ],
     )
   } finally {

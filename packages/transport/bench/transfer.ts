@@ -104,6 +104,9 @@ async function main(): Promise<void> {
     for (const p of [...providers, receiver]) for (const c of all) await p.blockstore.delete(c)
   }
   const mibs = (k: string) => SIZE / MiB / median(times[k] ?? [])
+  // each run's ratio (its fetches back to back), then the median: other jobs' load moves a run's fetches alike
+  const vs = (k: string, base: string) =>
+    median((times[base] ?? []).map((t, i) => t / (times[k]?.[i] ?? Number.NaN))).toFixed(2)
   const row = (what: string, k: string, extra: Row = {}): Row => ({
     method: what,
     'MiB/s': mibs(k).toFixed(1),
@@ -113,10 +116,10 @@ async function main(): Promise<void> {
   })
   const rows: Row[] = [
     row('Bitswap: network.session(manifest).get(chunk), 1 provider', 'bitswap', { 'vs Bitswap': '1.00' }),
-    row('TensorSwap, 1 provider', 'one', { 'vs Bitswap': (mibs('one') / mibs('bitswap')).toFixed(2) }),
+    row('TensorSwap, 1 provider', 'one', { 'vs Bitswap': vs('one', 'bitswap') }),
     row('TensorSwap, 3 providers', 'three', {
-      'vs Bitswap': (mibs('three') / mibs('bitswap')).toFixed(2),
-      'vs 1 provider': (mibs('three') / mibs('one')).toFixed(2),
+      'vs Bitswap': vs('three', 'bitswap'),
+      'vs 1 provider': vs('three', 'one'),
     }),
   ]
   writeReport(
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
     `TensorSwap vs Bitswap: ${SIZE / MiB} MiB in ${CHUNK / 1024} KiB chunks over TCP loopback`,
     rows,
     [
-      `Same process, same nodes; each run has fresh random content that all three methods fetch in turn (the receiver emptied before each); median of ${RUNS} run(s) after one untimed warm-up run. Load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end.`,
+      `Same process, same nodes; each run has fresh random content that all three methods fetch in turn (the receiver emptied before each); median of ${RUNS} run(s) after one untimed warm-up run; the ratios are medians of each run's own ratios. Load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end.`,
       `Bitswap asks for ${WANTS} chunks at a time through one session rooted at the manifest (the sender is a connected peer, so no lookup is timed). TensorSwap uses its defaults (credit 16 chunks, at most 32 MiB in flight per stream).`,
       `CPU s is this process's CPU time per fetch (both ends of the transfer, hash workers included): it depends less on other jobs than MiB/s does; per CPU second TensorSwap (1 provider) moved ${(median(cpu.bitswap ?? []) / median(cpu.one ?? [])).toFixed(2)}x the bytes Bitswap did.`,
       'Both sides verify every chunk (sha2-256) and store it in a memory blockstore; the result is reassembled and hash-checked after each run (untimed).',

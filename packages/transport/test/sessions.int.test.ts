@@ -12,28 +12,12 @@ import {
   readBlock,
   type SessionSink,
   TENSORSWAP_PROTOCOL,
-  TensorSwap,
 } from '../src/index.js'
-import { connect, makeContent, rawPeer } from './helpers.js'
+import { connect, makeContent, rawPeer, swapNodes } from './helpers.js'
 
-let networks: Network[] = []
-let swaps: TensorSwap[] = []
-afterEach(async () => {
-  await Promise.all(swaps.map((s) => s.stop()))
-  await Promise.all(networks.map((n) => n.stop().catch(() => undefined)))
-  networks = []
-  swaps = []
-})
-
-async function node() {
-  const blockstore = new MemoryBlockstore()
-  const network = await localNetwork(Network, { blockstore })
-  networks.push(network)
-  const swap = new TensorSwap({ network, blockstore })
-  await swap.start()
-  swaps.push(swap)
-  return { network, swap, blockstore }
-}
+const nodes = swapNodes()
+const node = nodes.node
+afterEach(() => nodes.stopAll())
 
 describe('a provider session with work stolen back and forth', () => {
   // The scheduler cancels a chunk on one session when another takes it over, and may ask the first session for it
@@ -95,7 +79,7 @@ describe('providers whose streams end early', () => {
     const origin = new MemoryBlockstore()
     const content = await makeContent(origin, 8 * 1024, 24)
     const network = await localNetwork(Network)
-    networks.push(network)
+    nodes.track(network)
     const m = content.manifest
     let streams = 0
     await network.libp2p.handle(TENSORSWAP_PROTOCOL, async (stream: Stream, connection: Connection) => {
