@@ -8,6 +8,7 @@
 // or `node bench/run.ts tensorswap-processes`. Writes bench/results/tensorswap-processes.{json,md}.
 import { type ChildProcess, fork } from 'node:child_process'
 import { createCipheriv } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { CID } from 'multiformats/cid'
 import { MiB, median, type Row, writeReport } from '../../../bench/lib/report.ts'
@@ -47,7 +48,18 @@ async function provider(): Promise<void> {
   })
 }
 
+/** CPU seconds (user + system) a child process has used so far, from /proc (NaN where there is none). */
+function cpuOf(child: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (100 per second on Linux)
+  } catch {
+    return Number.NaN
+  }
+}
+
 async function fetcher(): Promise<void> {
+  const loadStart = loadavg()[0]?.toFixed(2)
   const children: ChildProcess[] = []
   const receiver = await peer()
   try {
@@ -70,32 +82,54 @@ async function fetcher(): Promise<void> {
     const reset = async () => {
       for (const c of manifest.chunks) await receiver.blockstore.delete(c)
     }
+    const encryption = receiver.network.libp2p.getConnections()[0]?.encryption ?? '?'
     const times: Record<'one' | 'three', number[]> = { one: [], three: [] }
+    // CPU seconds per fetch: the fetcher (its hash workers included) and all provider processes together
+    const cpu: Record<'one' | 'three', { fetcher: number[]; providers: number[] }> = {
+      one: { fetcher: [], providers: [] },
+      three: { fetcher: [], providers: [] },
+    }
     for (let r = -1; r < RUNS; r++) {
       const order: Array<'one' | 'three'> = r % 2 === 0 ? ['three', 'one'] : ['one', 'three']
       for (const what of order) {
         await reset()
+        const before = { own: process.cpuUsage(), children: children.map(cpuOf) }
         const t0 = performance.now()
         await receiver.swap.fetch(cid, { providers: what === 'one' ? ids.slice(0, 1) : ids })
         const seconds = (performance.now() - t0) / 1000
+        const own = process.cpuUsage(before.own)
+        const providerCpu = children.reduce((n, c, i) => n + cpuOf(c) - (before.children[i] ?? 0), 0)
         await assembleChunks(receiver.blockstore, manifest) // throws unless every chunk is there and hashes right
         console.error(`${r < 0 ? 'warm-up' : `run ${r}`} ${what}: ${(SIZE / MiB / seconds).toFixed(1)} MiB/s`)
-        if (r >= 0) times[what].push(seconds)
+        if (r >= 0) {
+          times[what].push(seconds)
+          cpu[what].fetcher.push((own.user + own.system) / 1e6)
+          cpu[what].providers.push(providerCpu)
+        }
       }
     }
     const mibs = (k: 'one' | 'three') => SIZE / MiB / median(times[k])
+    // the ratio of each run's two fetches (taken back to back), then the median: the load of other jobs moves both
+    // fetches of a run alike far more than it moves two medians taken over different runs
+    const paired = () => median(times.one.map((t, i) => t / (times.three[i] ?? Number.NaN)))
+    const msPerMiB = (k: 'one' | 'three') => ((1000 * median(cpu[k].fetcher)) / (SIZE / MiB)).toFixed(1)
+    const pct = (k: 'one' | 'three') => ((100 * median(cpu[k].fetcher)) / median(times[k])).toFixed(0)
     const rows: Row[] = [
       {
         method: 'TensorSwap, 1 provider process',
         'MiB/s': mibs('one').toFixed(1),
         'seconds (median)': median(times.one).toFixed(2),
         'vs 1 provider': '1.00',
+        'fetcher CPU s': median(cpu.one.fetcher).toFixed(2),
+        'providers CPU s': median(cpu.one.providers).toFixed(2),
       },
       {
         method: 'TensorSwap, 3 provider processes',
         'MiB/s': mibs('three').toFixed(1),
         'seconds (median)': median(times.three).toFixed(2),
-        'vs 1 provider': (mibs('three') / mibs('one')).toFixed(2),
+        'vs 1 provider': paired().toFixed(2),
+        'fetcher CPU s': median(cpu.three.fetcher).toFixed(2),
+        'providers CPU s': median(cpu.three.providers).toFixed(2),
       },
     ]
     writeReport(
@@ -105,7 +139,8 @@ async function fetcher(): Promise<void> {
       [
         `Each provider is its own Node process holding the same content in a memory blockstore; the fetcher is a fourth process. Median of ${RUNS} run(s) after one untimed warm-up, the two fetches of each run in alternating order; the fetcher's blockstore is emptied before each fetch.`,
         'Every chunk is verified (sha2-256, on a worker thread) before it is stored; the result is reassembled and hash-checked after each fetch (untimed).',
-        `All four processes share this machine's ${navigator.hardwareConcurrency} cores (with other jobs: load average at the end ${loadavg()[0]?.toFixed(2)}): the fetcher decrypts (Noise) and demultiplexes every byte whichever provider sent it, so on 2 cores it, not the providers, bounds what 3 providers can give.`,
+        `The connections negotiated ${encryption}. CPU seconds are medians per fetch: the fetcher's (its hash workers included) from process.cpuUsage(), the providers' (all three processes) from /proc.`,
+        `The fetcher decrypts and demultiplexes every byte on one thread whichever provider sent it: it spent ${msPerMiB('one')} ms of CPU per MiB with one provider and ${msPerMiB('three')} with three, so a core of its own would take it to about ${(1000 / Number(msPerMiB('one'))).toFixed(0)} MiB/s however many providers send. Here it got ${pct('one')}% of a core with one provider and ${pct('three')}% with three: all four processes share this machine's ${navigator.hardwareConcurrency} cores with other jobs (load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end), and the three providers together used ${median(cpu.three.providers).toFixed(2)} s of CPU vs ${median(cpu.one.providers).toFixed(2)} s for one. On 2 cores 3 providers cannot beat 1 by much, the fetcher being the bottleneck: a ratio far from 1 here comes from the share of the cores each fetch got from the other jobs, not from the work (compare the CPU seconds). 'vs 1 provider' is the median of each run's ratio of its two back-to-back fetches.`,
       ],
     )
   } finally {

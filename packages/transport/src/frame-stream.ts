@@ -3,6 +3,7 @@
  * above its limit before buffering the body), and {@link sendFrame}, which writes one frame and honours backpressure.
  * The wire format itself is in `frames.ts`.
  */
+import { Uint8ArrayList } from 'uint8arraylist'
 import { decodeFrame, encodeFrame, type Frame, MAX_CONTROL_FRAME_SIZE, MAX_FRAME_SIZE } from './frames.js'
 import { FrameTooLargeError, TensorSwapProtocolError } from './swap-errors.js'
 
@@ -138,22 +139,22 @@ export class FrameReader {
 
 /** The part of a libp2p stream frames are written to. */
 export interface FrameSink {
-  send(data: Uint8Array): boolean
+  send(data: Uint8Array | Uint8ArrayList): boolean
   onDrain(options?: { signal?: AbortSignal }): Promise<void>
 }
 
-/** Writes one frame; waits for the stream to drain when its buffer is full. Returns the bytes written. */
+/**
+ * Writes one frame; waits for the stream to drain when its buffer is full. Returns the bytes written. A frame's parts
+ * (a CHUNK's few header bytes and its payload) go in one `send`, so the muxer frames them together: sent apart, the
+ * header was a muxer frame, an encrypted message and two socket writes of its own on each chunk.
+ */
 export async function sendFrame(
   stream: FrameSink,
   frame: Frame,
   options: { signal?: AbortSignal } = {},
 ): Promise<number> {
-  let bytes = 0
-  let full = false
-  for (const part of encodeFrame(frame)) {
-    bytes += part.byteLength
-    full = !stream.send(part) || full
-  }
-  if (full) await stream.onDrain(options)
-  return bytes
+  const parts = encodeFrame(frame)
+  const data = parts.length === 1 ? (parts[0] as Uint8Array) : new Uint8ArrayList(...parts)
+  if (!stream.send(data)) await stream.onDrain(options)
+  return data.byteLength
 }

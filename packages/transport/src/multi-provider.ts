@@ -34,6 +34,11 @@ export interface SchedulerInit {
   missing: readonly number[]
   blockstore: Pick<Blockstore, 'put'>
   onProgress?: (event: TensorSwapProgressEvents) => void
+  /**
+   * Called when a session ends with `err` while chunks remain, before the scheduler decides whether any provider is
+   * left: the caller may open a new session to the same provider (announced through `opening()`).
+   */
+  onSessionLost?: (session: ProviderSession, err: unknown) => void
 }
 
 /** Distributes chunks over sessions; `done` settles when every chunk is stored or no provider can continue. */
@@ -64,6 +69,11 @@ export class ChunkScheduler implements SessionSink {
     })
     this.done.catch(() => undefined) // observed by the caller; avoid an unhandled rejection before it awaits
     if (this.#remaining === 0) this.#settle()
+  }
+
+  /** Whether the fetch is over (every chunk stored, aborted, or no provider left). */
+  get settled(): boolean {
+    return this.#settled
   }
 
   /** Chunks not yet stored. */
@@ -152,6 +162,7 @@ export class ChunkScheduler implements SessionSink {
     session.pending.clear()
     session.verifying.clear()
     for (const s of this.#sessions) this.#refill(s)
+    if (err !== undefined && !this.#settled && this.#remaining > 0) this.#init.onSessionLost?.(session, err)
     this.#checkStuck()
   }
 
@@ -165,18 +176,27 @@ export class ChunkScheduler implements SessionSink {
     this.#queue.sort((a, b) => (this.#rank.get(a) ?? 0) - (this.#rank.get(b) ?? 0))
   }
 
-  /** Tops a session up to twice its credit window from the queue front; an idle session steals instead. */
+  /**
+   * Tops a session up to twice its credit window from the queue front once half a window is free (one WANT per half
+   * window, not one per delivered chunk: each is a frame, a muxer frame, an encrypted message and socket writes on
+   * both sides; at least 1.5 windows stay wanted, of which at most one is in flight under credit); an idle
+   * session steals instead.
+   */
   #refill(session: ProviderSession): void {
     if (this.#settled || !this.#sessions.has(session)) return
     const target = Math.max(2, session.window * 2)
     const take: number[] = []
-    if (session.pending.size < target) {
-      const keep: number[] = []
-      for (const i of this.#queue) {
-        if (take.length + session.pending.size < target && !session.lacks.has(i)) take.push(i)
-        else keep.push(i)
+    const room = target - session.pending.size
+    if (room >= Math.max(1, session.window >> 1) || session.pending.size === 0) {
+      // from the queue front, skipping what this provider said it lacks (those stay queued for the others)
+      const skipped: number[] = []
+      let k = 0
+      while (k < this.#queue.length && take.length < room) {
+        const i = this.#queue[k++] as number
+        if (session.lacks.has(i)) skipped.push(i)
+        else take.push(i)
       }
-      this.#queue = keep
+      if (k > 0) this.#queue = [...skipped, ...this.#queue.slice(k)]
     }
     if (take.length > 0) session.want(take)
     else if (session.pending.size === 0) this.#steal(session)

@@ -67,8 +67,13 @@ export class ProviderSession {
   readonly verifying = new Set<number>()
   /** Chunks the provider said it does not have. */
   readonly lacks = new Set<number>()
-  /** Chunks cancelled here that may still arrive (they were in flight); accepted, not a violation. */
-  readonly #cancelled = new Set<number>()
+  /**
+   * Chunks cancelled here that may still arrive (they were in flight); accepted, not a violation. Counted: a chunk
+   * wanted, cancelled, wanted and cancelled again (work stolen back and forth) may have been sent once per want.
+   */
+  readonly #cancelled = new Map<number, number>()
+  /** Whether `open()` succeeded. */
+  opened = false
   /** Chunks received and verified (each then handed to the sink). */
   chunksReceived = 0
   /** Chunk payload bytes received (verified or not). */
@@ -92,6 +97,11 @@ export class ProviderSession {
     this.#manifest = init.manifest
   }
 
+  /** The provider this session fetches from (as given). */
+  get target(): ProviderTarget {
+    return this.#init.target
+  }
+
   /** Why the session failed, if it did. */
   get error(): unknown {
     return this.#failure
@@ -105,13 +115,15 @@ export class ProviderSession {
   /** Dials, requests `wants`, reads and verifies MANIFEST/HEADER; resolves with the verified manifest. */
   async open(wants: readonly number[] = []): Promise<TensorManifest> {
     const { libp2p, target, cid, signal } = this.#init
-    this.#connection = await libp2p.dial(target, { signal })
-    this.peer = this.#connection.remotePeer.toString()
-    this.#stream = await this.#connection.newStream(TENSORSWAP_PROTOCOL, { signal })
-    this.#source = new BoundedSource(this.#stream, () => this.#bufferLimit())
-    this.#reader = new FrameReader(this.#source, MAX_CONTROL_FRAME_SIZE)
-    signal?.addEventListener('abort', this.#onAbort, { once: true })
     try {
+      this.#connection = await libp2p.dial(target, { signal })
+      this.peer = this.#connection.remotePeer.toString()
+      this.#stream = await this.#connection.newStream(TENSORSWAP_PROTOCOL, { signal })
+      // finish() came while this was dialling: the stream it could not close is reset (by #fail) here
+      if (this.#closing) throw new StreamClosedError(this.peer, wants.length)
+      this.#source = new BoundedSource(this.#stream, () => this.#bufferLimit())
+      this.#reader = new FrameReader(this.#source, MAX_CONTROL_FRAME_SIZE)
+      signal?.addEventListener('abort', this.#onAbort, { once: true })
       const known = this.#manifest
       this.window = known === undefined ? 0 : this.#windowOf(known)
       for (const i of wants) this.pending.add(i)
@@ -140,6 +152,7 @@ export class ProviderSession {
       this.#credit = new ReceiverCredit(this.window)
       this.#reader.maxFrameSize =
         manifest.chunkSize + CHUNK_FRAME_OVERHEAD + (manifest.encoding === 'unixfs' ? LEAF_FRAMING : 0)
+      this.opened = true
       return manifest
     } catch (err) {
       this.#fail(err)
@@ -166,7 +179,7 @@ export class ProviderSession {
         }
         this.#armStall()
         if (frame.type === FrameType.DONT_HAVE) {
-          const lacking = frame.indexes.filter((i) => this.pending.delete(i) || this.#cancelled.delete(i))
+          const lacking = frame.indexes.filter((i) => this.pending.delete(i) || this.#takeCancelled(i))
           for (const i of lacking) this.lacks.add(i)
           if (lacking.length > 0) sink.dontHave(this, lacking)
           continue
@@ -174,7 +187,7 @@ export class ProviderSession {
         if (frame.type !== FrameType.CHUNK) throw new TensorSwapProtocolError(`unexpected frame 0x${hex(frame)}`)
         credit.onChunk()
         const { index, bytes } = frame
-        if (!this.pending.delete(index) && !this.#cancelled.delete(index)) throw new UnsolicitedChunkError(index)
+        if (!this.pending.delete(index) && !this.#takeCancelled(index)) throw new UnsolicitedChunkError(index)
         this.bytesReceived += bytes.byteLength
         const { length } = chunkRange(manifest, index)
         // a 'unixfs' chunk is a file leaf: its data plus a few bytes of dag-pb framing (raw leaves: exactly the data)
@@ -238,8 +251,17 @@ export class ProviderSession {
   cancel(indexes: readonly number[]): void {
     const gone = indexes.filter((i) => this.pending.delete(i))
     if (gone.length === 0 || this.#stream === undefined || this.#closing) return
-    for (const i of gone) this.#cancelled.add(i)
+    for (const i of gone) this.#cancelled.set(i, (this.#cancelled.get(i) ?? 0) + 1)
     this.#sendQuietly({ type: FrameType.CANCEL, indexes: gone })
+  }
+
+  /** Accounts a cancelled chunk that arrived anyway (or that the provider says it lacks); false if none was owed. */
+  #takeCancelled(index: number): boolean {
+    const n = this.#cancelled.get(index)
+    if (n === undefined) return false
+    if (n > 1) this.#cancelled.set(index, n - 1)
+    else this.#cancelled.delete(index)
+    return true
   }
 
   /** Ends the session cleanly: closes our side; the provider then closes its side. */

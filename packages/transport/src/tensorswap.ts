@@ -3,6 +3,7 @@
  * TensorManifest lists, from one or several providers at once. `TensorSwap` serves the local blockstore and fetches
  * into it; what is already there is never asked for again, so a fetch cut short resumes where it stopped.
  */
+import { isIpfrsError } from '@ipfrs/core'
 import type { Network } from '@ipfrs/network'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -13,7 +14,13 @@ import type { TensorManifest } from './manifest.js'
 import { decodeManifest } from './manifest-codec.js'
 import { ChunkScheduler, type TensorSwapProgressEvents } from './multi-provider.js'
 import { missingChunks } from './resume-state.js'
-import { InvalidProviderError, NoProvidersError } from './swap-errors.js'
+import {
+  InvalidProviderError,
+  isPeerFault,
+  NoProvidersError,
+  TensorSwapRemoteError,
+  TensorSwapStallError,
+} from './swap-errors.js'
 import { ProviderSession, type ProviderTarget } from './tensorswap-client.js'
 import { TensorSwapServer, type TensorSwapServerStats } from './tensorswap-server.js'
 
@@ -63,6 +70,8 @@ export interface ProviderStats {
   chunks: number
   /** Chunk payload bytes received from it. */
   bytes: number
+  /** Streams opened to it (more than one when a session ended early and was opened again). */
+  sessions: number
   /** Why it was given up, if it was. */
   error?: string
 }
@@ -84,6 +93,41 @@ export interface FetchResult {
   /** Chunks that arrived twice because work was stolen while in flight. */
   duplicates: number
   providers: ProviderStats[]
+}
+
+/** Sessions in a row a provider may end without delivering a chunk before it is given up (the first one included: 3). */
+const MAX_REOPEN = 2
+/** Wait before reopening a provider's session, times its sessions in a row that delivered nothing. */
+const REOPEN_DELAY_MS = 200
+
+/**
+ * Whether a session's failure may be transient: not the peer misbehaving, not its refusal (e.g. it lacks the
+ * manifest), not a stall (it stopped answering: another 30 s wait would not help).
+ */
+function worthReopening(err: unknown): boolean {
+  if (isPeerFault(err)) return false
+  return !isIpfrsError(err, TensorSwapRemoteError.code) && !isIpfrsError(err, TensorSwapStallError.code)
+}
+
+/** One entry per provider (its sessions added up); its error is its latest failure, unless a session opened since. */
+function providerStats(sessions: readonly ProviderSession[]): ProviderStats[] {
+  const by = new Map<ProviderTarget, ProviderSession[]>()
+  for (const s of sessions) by.set(s.target, [...(by.get(s.target) ?? []), s])
+  return [...by.values()].map((group) => {
+    const last = group[group.length - 1] as ProviderSession
+    let error: unknown
+    for (const s of group) {
+      if (s.error !== undefined) error = s.error
+      else if (s.opened) error = undefined
+    }
+    return {
+      peer: group.find((s) => s.peer !== '')?.peer ?? String(last.target),
+      chunks: group.reduce((n, s) => n + s.chunksReceived, 0),
+      bytes: group.reduce((n, s) => n + s.bytesReceived, 0),
+      sessions: group.length,
+      ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
+    }
+  })
 }
 
 /** TensorSwap on one node: a server for the local blockstore and a client that fetches into it. */
@@ -164,13 +208,46 @@ export class TensorSwap {
 
     const only = options.only !== undefined ? new Set(options.only) : undefined
     const missing = (await missingChunks(this.#blockstore, manifest, options)).filter((i) => only?.has(i) ?? true)
+    // a provider's session that ends without a fault of the peer (its stream closed, a reset, a dial that failed) is
+    // opened again while chunks remain, unless that provider's last sessions all ended without delivering a chunk
+    const lost = new Map<ProviderTarget, number>()
+    const window = creditWindow(manifest.chunkSize, opts.credit, opts.maxInFlightBytes)
+    const reopen = (session: ProviderSession, err: unknown): void => {
+      const misses = session.chunksReceived > 0 ? 0 : (lost.get(session.target) ?? 0) + 1
+      lost.set(session.target, misses)
+      if (misses > MAX_REOPEN || !worthReopening(err) || scheduler.settled) return
+      start(session.target, 0, REOPEN_DELAY_MS * Math.max(1, misses))
+    }
     const scheduler = new ChunkScheduler({
       cid,
       manifest,
       missing,
       blockstore: this.#blockstore,
       onProgress: opts.onProgress,
+      onSessionLost: reopen,
     })
+    /** Opens a session to `target` (after `delayMs`) asking for `share` chunks from the queue front, then adds it. */
+    const start = (target: ProviderTarget, share: number, delayMs = 0): void => {
+      const opened = scheduler.opening()
+      const s = newSession(target, manifest)
+      const go = async () => {
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
+        if (scheduler.settled) {
+          sessions.splice(sessions.indexOf(s), 1) // never opened: not counted in the stats
+          return
+        }
+        const wants = scheduler.claim(share)
+        await s.open(wants).then(
+          () => scheduler.add(s),
+          (err: unknown) => {
+            scheduler.release(wants)
+            reopen(s, err)
+            scheduler.failedToOpen(err)
+          },
+        )
+      }
+      void go().finally(opened)
+    }
     scheduler.errors.push(...errors)
     const onAbort = () => scheduler.abort(options.signal?.reason)
     options.signal?.addEventListener('abort', onAbort, { once: true })
@@ -179,23 +256,11 @@ export class TensorSwap {
       // out as sessions deliver, and idle ones steal): the others claim theirs before the manifest's session is topped
       // up, or a fast first provider would take everything before a second one is open
       const others = targets.slice(next)
-      const window = creditWindow(manifest.chunkSize, opts.credit, opts.maxInFlightBytes)
       const providers = others.length + (first === undefined ? 0 : 1)
       const share = Math.max(2, Math.min(2 * window, Math.ceil(missing.length / Math.max(1, providers))))
       for (const target of others) {
         if (scheduler.remaining === 0) break
-        const opened = scheduler.opening()
-        const s = newSession(target, manifest)
-        const wants = scheduler.claim(share)
-        s.open(wants)
-          .then(
-            () => scheduler.add(s),
-            (err) => {
-              scheduler.release(wants)
-              scheduler.failedToOpen(err)
-            },
-          )
-          .finally(opened)
+        start(target, share)
       }
       if (first !== undefined) scheduler.add(first)
       await scheduler.done
@@ -212,12 +277,7 @@ export class TensorSwap {
       bytesReceived: sessions.reduce((n, s) => n + s.bytesReceived, 0),
       wireBytes: sessions.reduce((n, s) => n + s.wireBytes, 0),
       duplicates: scheduler.duplicates,
-      providers: sessions.map((s) => ({
-        peer: s.peer,
-        chunks: s.chunksReceived,
-        bytes: s.bytesReceived,
-        ...(s.error !== undefined ? { error: s.error instanceof Error ? s.error.message : String(s.error) } : {}),
-      })),
+      providers: providerStats(sessions),
     }
   }
 

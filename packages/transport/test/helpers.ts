@@ -1,9 +1,48 @@
 import { randomBytes } from 'node:crypto'
-import type { Network } from '@ipfrs/network'
+import { Network } from '@ipfrs/network'
+import { localNetwork } from '@ipfrs/test-utils'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { MemoryBlockstore } from 'blockstore-core/memory'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
-import { encodeManifest, type Frame, FrameReader, putChunks, sendFrame, type TensorManifest } from '../src/index.js'
+import {
+  encodeManifest,
+  type Frame,
+  FrameReader,
+  putChunks,
+  sendFrame,
+  type TensorManifest,
+  TensorSwap,
+} from '../src/index.js'
+
+/**
+ * Nodes for a test file: `node()` starts a Network on 127.0.0.1 with TensorSwap serving `blockstore`, `track()` adds a
+ * Network started elsewhere; `stopAll()` (in afterEach) stops them all.
+ */
+export function swapNodes() {
+  let networks: Network[] = []
+  let swaps: TensorSwap[] = []
+  return {
+    async node(blockstore: Blockstore = new MemoryBlockstore()) {
+      const network = await localNetwork(Network, { blockstore })
+      networks.push(network)
+      const swap = new TensorSwap({ network, blockstore })
+      await swap.start()
+      swaps.push(swap)
+      return { network, swap, blockstore }
+    },
+    track<N extends Network>(network: N): N {
+      networks.push(network)
+      return network
+    },
+    async stopAll() {
+      await Promise.all(swaps.map((s) => s.stop()))
+      await Promise.all(networks.map((n) => n.stop().catch(() => undefined)))
+      networks = []
+      swaps = []
+    },
+  }
+}
 
 /** Connects `a` to `b`; returns b's PeerId as a's libp2p knows it. */
 export async function connect(a: Network, b: Network): Promise<PeerId> {

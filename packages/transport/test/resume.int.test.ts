@@ -38,7 +38,7 @@ async function receiving(blockstore: Blockstore) {
 }
 
 describe('TensorSwap resume', () => {
-  it('after a connection killed at a random chunk, the next fetch moves only the remainder', async () => {
+  it('after a connection killed at a random chunk (and the service gone), the next fetch moves only the remainder', async () => {
     const server = await serving()
     const blockstore = new MemoryBlockstore()
     const client = await receiving(blockstore)
@@ -48,7 +48,8 @@ describe('TensorSwap resume', () => {
       providers: [peer],
       credit: 4,
       onProgress: ({ detail: p }) => {
-        if (p.received === killAt) void client.network.libp2p.hangUp(peer)
+        // the provider's TensorSwap service goes away with the connection (else the fetch would just open a new stream)
+        if (p.received === killAt) void server.swap.stop().then(() => client.network.libp2p.hangUp(peer))
       },
     })
     expect(await codeOf(first)).toBe('ERR_TENSORSWAP_NO_PROVIDERS')
@@ -62,6 +63,7 @@ describe('TensorSwap resume', () => {
     // credit of 4): count from when it has noticed
     await waitFor(() => server.swap.serverStats?.active === 0)
     const sentBefore = server.swap.serverStats?.chunksSent ?? 0
+    await server.swap.start()
     await connect(client.network, server.network)
     const second = await client.swap.fetch(server.cid, { providers: [peer] })
     expect(second.alreadyHad).toBe(present)

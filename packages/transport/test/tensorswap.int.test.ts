@@ -14,28 +14,13 @@ import {
   TensorStore,
   TensorSwap,
 } from '../src/index.js'
-import { connect, countPresent, makeContent } from './helpers.js'
+import { connect, countPresent, makeContent, swapNodes } from './helpers.js'
 
 const CHUNK = 64 * 1024
 
-let networks: Network[] = []
-let swaps: TensorSwap[] = []
-afterEach(async () => {
-  await Promise.all(swaps.map((s) => s.stop()))
-  await Promise.all(networks.map((n) => n.stop().catch(() => undefined)))
-  networks = []
-  swaps = []
-})
-
-/** A started network with TensorSwap serving `blockstore`. */
-async function node(blockstore: Blockstore = new MemoryBlockstore()) {
-  const network = await localNetwork(Network, { blockstore })
-  networks.push(network)
-  const swap = new TensorSwap({ network, blockstore })
-  await swap.start()
-  swaps.push(swap)
-  return { network, swap, blockstore }
-}
+const nodes = swapNodes()
+const node = nodes.node
+afterEach(() => nodes.stopAll())
 
 /** Copies every block of a manifest (and the manifest) into another blockstore. */
 async function copyContent(from: Blockstore, to: Blockstore, cid: CID, chunks: readonly CID[]) {
@@ -69,7 +54,7 @@ describe('TensorSwap over real libp2p nodes on 127.0.0.1', () => {
     const server = await node()
     const { cid, manifest, bytes } = await makeContent(server.blockstore, CHUNK, 40)
     const clientNet = await localNetwork(Network)
-    networks.push(clientNet)
+    nodes.track(clientNet)
     const client = new TensorSwap({ network: clientNet, serve: false }) // the Network's Helia blockstore
     const result = await client.fetch(cid, { providers: [server.network.addresses()[0] as string] })
     expect(result.fetched).toBe(40)
