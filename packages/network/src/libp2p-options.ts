@@ -123,14 +123,12 @@ export function libp2pOptions(
     datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
     transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(webSockets != null ? [webSockets()] : [])],
-    // TLS 1.3 first, Noise second, as Kubo offers them (a Noise-only peer, e.g. js-ipfs, still connects). Measured on
-    // our own nodes in one quiet run each (bench/results/tensorswap.md, 512 MiB): with TLS TensorSwap moved 227 MiB/s
-    // and Bitswap 113, with Noise 188 and 100, at 15-20% less CPU per byte (OpenSSL's AES-GCM against Noise's
-    // ChaCha20-Poly1305 in JS/wasm). Node's TLS socket decrypts only what is read, so a TensorSwap peer that ignores its
-    // credit is throttled by TCP rather than refused as ERR_CREDIT_EXCEEDED, which it still is over Noise
-    // (transport/test/malformed.int.test.ts). Imported eagerly: a wrapper that loaded @libp2p/tls on first use saved
-    // ~5 MiB of RSS but cut two daemons' `ipfrs cat` from 19-20 to 8.6 MiB/s (not diagnosed)
-    connectionEncrypters: [tls(), noise()],
+    // Noise first, TLS 1.3 offered too (Kubo offers TLS first; a Kubo dialer gets it). Measured on our own nodes TLS
+    // was no faster within the noise of a shared machine, and Node's TLS socket only decrypts what is read, so a
+    // TensorSwap peer that ignores its credit is throttled by TCP instead of caught: with Noise the excess arrives and
+    // is refused as ERR_CREDIT_EXCEEDED (transport/test/malformed.int.test.ts). Imported eagerly: a wrapper that loaded
+    // @libp2p/tls on first use saved ~5 MiB of RSS but cut two daemons' `ipfrs cat` from 19-20 to 8.6 MiB/s (not diagnosed)
+    connectionEncrypters: [noise(), tls()],
     // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
     // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
     // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which
