@@ -123,14 +123,14 @@ export function libp2pOptions(
     datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
     transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(webSockets != null ? [webSockets()] : [])],
-    // Noise first, TLS 1.3 offered too (Kubo offers TLS first; a Kubo dialer gets it). TLS costs 15-20% less CPU per
-    // byte (one quiet run each way, 512 MiB: TensorSwap 227 vs 188 MiB/s, Bitswap 113 vs 100), but with TLS first two
-    // daemons' second `ipfrs cat` of a file B had fetched and gc'd stalled ~10 s (Bitswap's want retry) before its
-    // first byte, not diagnosed; so Noise stays first. Node's TLS socket only decrypts what is read, so a TensorSwap
-    // peer that ignores its credit is throttled by TCP there; with Noise the excess arrives and is refused as
-    // ERR_CREDIT_EXCEEDED (transport/test/malformed.int.test.ts). Imported eagerly: a wrapper that loaded
-    // @libp2p/tls on first use saved ~5 MiB of RSS but cut two daemons' `ipfrs cat` from 19-20 to 8.6 MiB/s (not diagnosed)
-    connectionEncrypters: [noise(), tls()],
+    // TLS 1.3 first, Noise second, as Kubo offers them (a Noise-only peer, e.g. js-ipfs, still connects). TLS costs
+    // 15-20% less CPU per byte (OpenSSL's AES-GCM against Noise's ChaCha20-Poly1305); one quiet run each way, 512 MiB
+    // (bench/results/tensorswap.md): TensorSwap 227 vs 188 MiB/s, Bitswap 113 vs 100; two daemons' `ipfrs cat` the
+    // same. Node's TLS socket decrypts only what is read, so a TensorSwap peer that ignores its credit is throttled by
+    // TCP rather than refused as ERR_CREDIT_EXCEEDED, which it still is over Noise (transport/test/malformed.int.test.ts).
+    // Imported eagerly: a wrapper that loaded @libp2p/tls on first use saved ~5 MiB of RSS but cut two daemons'
+    // `ipfrs cat` from 19-20 to 8.6 MiB/s (not diagnosed; possibly the re-fetch stall patched in @helia/bitswap since)
+    connectionEncrypters: [tls(), noise()],
     // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
     // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
     // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which

@@ -1,5 +1,6 @@
-// Which security transport a connection gets: Noise between two of our nodes (offered first), Noise with a stock
-// libp2p node that offers only Noise and TLS 1.3 with one that offers only TLS, whichever side dials.
+// Which security transport a connection gets: TLS 1.3 between two of our nodes (offered first, as Kubo does), Noise
+// with a stock libp2p node that offers only Noise (e.g. js-ipfs) and TLS with one that offers only TLS, whichever
+// side dials.
 
 import { localNetwork } from '@ipfrs/test-utils'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -38,13 +39,13 @@ describe('connection encryption', () => {
     return node
   }
 
-  it('two IPFRS nodes agree on Noise, the first they offer', async () => {
+  it('two IPFRS nodes agree on TLS 1.3, the first they offer', async () => {
     const a = await ours()
     const b = await ours()
     await b.connect(a.addresses()[0]!)
     const conns = b.libp2p.getConnections(a.libp2p.peerId)
     expect(conns.length).toBeGreaterThan(0)
-    expect(conns[0]!.encryption).toBe('/noise')
+    expect(conns[0]!.encryption).toBe('/tls/1.0.0')
   })
 
   it('a Noise-only peer connects with Noise, dialling us and dialled by us', async () => {
