@@ -4,11 +4,16 @@
 //     sha2-256 chunks listed by a TensorManifest; each provider process holds it in a memory blockstore and serves it.
 //   - the fetcher (this process) fetches it with `TensorSwap.fetch(cid, { providers })` from one provider, and from all
 //     three (work split and stolen), in alternating order, every chunk verified and stored; emptied between fetches.
+//   - then the same with each provider's uplink capped (BENCH_UPLINK_MIBS, default 40 MiB/s, by a relay in the provider's
+//     process that stops reading from it while ahead of the rate): providers on real networks are bounded by their
+//     uplinks, which is where fetching from several pays; on one 2-core machine the uncapped fetch is bounded by the
+//     fetcher's CPU instead. The capped fetches move the first BENCH_CAPPED_MIB (default 128) MiB of chunks.
 // Run after building: `node packages/transport/bench/providers.ts` (BENCH_MODEL_MIB=64 BENCH_RUNS=1 for a quick run),
 // or `node bench/run.ts tensorswap-processes`. Writes bench/results/tensorswap-processes.{json,md}.
 import { type ChildProcess, fork } from 'node:child_process'
 import { createCipheriv } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
 import { loadavg } from 'node:os'
 import { CID } from 'multiformats/cid'
 import { MiB, median, type Row, writeReport } from '../../../bench/lib/report.ts'
@@ -19,6 +24,35 @@ const SIZE = Number(process.env.BENCH_MODEL_MIB ?? 512) * MiB
 const CHUNK = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const PROVIDERS = 3
+const UPLINK = Number(process.env.BENCH_UPLINK_MIBS ?? 40) * MiB
+const CAPPED = Number(process.env.BENCH_CAPPED_MIB ?? 128) * MiB
+
+/**
+ * A TCP relay on 127.0.0.1 in front of `port` that forwards what the provider sends at `bytesPerSecond` at most (it
+ * stops reading from the provider while ahead of that rate; idle time earns no burst). Resolves to its port.
+ */
+async function cappedRelay(port: number, bytesPerSecond: number): Promise<number> {
+  const server = createServer((inbound) => {
+    const out = connect(port, '127.0.0.1')
+    inbound.pipe(out)
+    let due = performance.now()
+    out.on('data', (chunk: Buffer) => {
+      inbound.write(chunk)
+      due = Math.max(due, performance.now()) + (1000 * chunk.length) / bytesPerSecond
+      const wait = due - performance.now()
+      if (wait > 50) {
+        out.pause()
+        setTimeout(() => out.resume(), wait)
+      }
+    })
+    out.on('end', () => inbound.end())
+    out.on('error', () => inbound.destroy())
+    inbound.on('error', () => out.destroy())
+    inbound.on('close', () => out.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as { port: number }).port
+}
 
 /** The provider process: makes the content, serves it over TensorSwap, reports its address and the content's CID. */
 async function provider(): Promise<void> {
@@ -40,7 +74,10 @@ async function provider(): Promise<void> {
     chunks,
   })
   await p.blockstore.put(cid, block)
-  process.send?.({ addr: p.network.addresses()[0], cid: cid.toString() })
+  const addr = p.network.addresses()[0] as string
+  const relay = await cappedRelay(Number(addr.split('/')[4]), UPLINK)
+  const capped = addr.replace(/\/tcp\/\d+\//, `/tcp/${relay}/`)
+  process.send?.({ addr, capped, cid: cid.toString() })
   process.on('message', async () => {
     await p.swap.stop()
     await p.network.stop()
@@ -67,8 +104,8 @@ async function fetcher(): Promise<void> {
       Array.from({ length: PROVIDERS }, () => {
         const child = fork(new URL(import.meta.url).pathname, ['provider'], { stdio: 'inherit' })
         children.push(child)
-        return new Promise<{ addr: string; cid: string }>((resolve, reject) => {
-          child.once('message', (m) => resolve(m as { addr: string; cid: string }))
+        return new Promise<{ addr: string; capped: string; cid: string }>((resolve, reject) => {
+          child.once('message', (m) => resolve(m as { addr: string; capped: string; cid: string }))
           child.once('exit', (code) => reject(new Error(`provider exited (${code}) before it was ready`)))
         })
       }),
@@ -132,6 +169,45 @@ async function fetcher(): Promise<void> {
         'providers CPU s': median(cpu.three.providers).toFixed(2),
       },
     ]
+    // the same providers behind their capped relays: new connections through them, the first CAPPED bytes of chunks
+    for (const id of ids) await receiver.network.disconnect(id)
+    const cappedIds = []
+    for (const r of ready) cappedIds.push(await receiver.network.connect(r.capped))
+    const only = manifest.chunks.slice(0, Math.max(1, Math.floor(CAPPED / CHUNK))).map((_, i) => i)
+    const cappedBytes = only.length * CHUNK
+    const capped: Record<'one' | 'three', number[]> = { one: [], three: [] }
+    for (let r = -1; r < RUNS; r++) {
+      for (const what of (r % 2 === 0 ? ['three', 'one'] : ['one', 'three']) as Array<'one' | 'three'>) {
+        for (const i of only) await receiver.blockstore.delete(manifest.chunks[i] as CID)
+        const t0 = performance.now()
+        await receiver.swap.fetch(cid, { providers: what === 'one' ? cappedIds.slice(0, 1) : cappedIds, only })
+        const seconds = (performance.now() - t0) / 1000
+        for (const i of only) await readBlock(receiver.blockstore, manifest.chunks[i] as CID) // verified, there
+        console.error(
+          `${r < 0 ? 'warm-up' : `run ${r}`} capped ${what}: ${(cappedBytes / MiB / seconds).toFixed(1)} MiB/s`,
+        )
+        if (r >= 0) capped[what].push(seconds)
+      }
+    }
+    const cappedMibs = (k: 'one' | 'three') => cappedBytes / MiB / median(capped[k])
+    rows.push(
+      {
+        method: `TensorSwap, 1 provider process, uplink capped at ${UPLINK / MiB} MiB/s`,
+        'MiB/s': cappedMibs('one').toFixed(1),
+        'seconds (median)': median(capped.one).toFixed(2),
+        'vs 1 provider': '1.00',
+        'fetcher CPU s': '',
+        'providers CPU s': '',
+      },
+      {
+        method: `TensorSwap, 3 provider processes, each uplink capped at ${UPLINK / MiB} MiB/s`,
+        'MiB/s': cappedMibs('three').toFixed(1),
+        'seconds (median)': median(capped.three).toFixed(2),
+        'vs 1 provider': median(capped.one.map((t, i) => t / (capped.three[i] ?? Number.NaN))).toFixed(2),
+        'fetcher CPU s': '',
+        'providers CPU s': '',
+      },
+    )
     writeReport(
       'tensorswap-processes',
       `TensorSwap from 3 provider processes vs 1: ${SIZE / MiB} MiB in ${CHUNK / 1024} KiB chunks over TCP loopback`,
@@ -139,6 +215,7 @@ async function fetcher(): Promise<void> {
       [
         `Each provider is its own Node process holding the same content in a memory blockstore; the fetcher is a fourth process. Median of ${RUNS} run(s) after one untimed warm-up, the two fetches of each run in alternating order; the fetcher's blockstore is emptied before each fetch.`,
         'Every chunk is verified (sha2-256, on a worker thread) before it is stored; the result is reassembled and hash-checked after each fetch (untimed).',
+        `Capped rows: each provider behind a relay in its own process that forwards at most ${UPLINK / MiB} MiB/s toward the fetcher (it stops reading from the provider while more than 50 ms ahead of that rate; idle time earns no burst), as a provider's uplink bounds it on a real network; the fetches move the first ${cappedBytes / MiB} MiB of chunks, every chunk verified. Uncapped, on this machine the fetcher's CPU is the bound for both (below).`,
         `The connections negotiated ${encryption}. CPU seconds are medians per fetch: the fetcher's (its hash workers included) from process.cpuUsage(), the providers' (all three processes) from /proc.`,
         `The fetcher decrypts and demultiplexes every byte on one thread whichever provider sent it: it spent ${msPerMiB('one')} ms of CPU per MiB with one provider and ${msPerMiB('three')} with three, so a core of its own would take it to about ${(1000 / Number(msPerMiB('one'))).toFixed(0)} MiB/s however many providers send. Here it got ${pct('one')}% of a core with one provider and ${pct('three')}% with three: all four processes share this machine's ${navigator.hardwareConcurrency} cores with other jobs (load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(2)} at the end), and the three providers together used ${median(cpu.three.providers).toFixed(2)} s of CPU vs ${median(cpu.one.providers).toFixed(2)} s for one. On 2 cores 3 providers cannot beat 1 by much, the fetcher being the bottleneck: a ratio far from 1 here comes from the share of the cores each fetch got from the other jobs, not from the work (compare the CPU seconds). 'vs 1 provider' is the median of each run's ratio of its two back-to-back fetches.`,
       ],
