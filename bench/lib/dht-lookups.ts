@@ -3,6 +3,7 @@
 // then time findProviders for each from another random member, and again from a node that joins afterwards.
 import { randomBytes } from 'node:crypto'
 import { type CID, cidOf } from '@ipfrs/core'
+import { mulberry32 } from '@ipfrs/semantic'
 import { quantile } from './content.ts'
 
 /** What the measurement needs of one DHT node, ours or stock. */
@@ -49,18 +50,6 @@ export interface LookupStats {
   lateDoneP50: number
   lateDoneP95: number
   lateFailures: number
-}
-
-/** A small deterministic PRNG (mulberry32), so ours and the baseline pick the same providers and finders. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const RAW = 0x55
@@ -123,7 +112,7 @@ export async function measureLookups(
     const formMs = performance.now() - formStart
     const tables = nodes.map((n) => n.routingTableSize()).sort((a, b) => a - b)
 
-    const random = prng(seed)
+    const random = mulberry32(seed) // ours and the baseline pick the same providers and finders
     const pick = (n: number) => Math.floor(random() * n)
     const cids: CID[] = []
     const providers: number[] = []

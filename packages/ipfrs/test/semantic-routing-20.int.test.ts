@@ -6,7 +6,7 @@
  * must come from peers it had never been connected to when the search began.
  */
 import { join } from 'node:path'
-import { FlatIndex, HashingTextEmbedder } from '@ipfrs/semantic'
+import { FlatIndex, HashingTextEmbedder, mulberry32 } from '@ipfrs/semantic'
 import { tempDir, waitFor } from '@ipfrs/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Node } from '../src/index.js'
@@ -40,19 +40,8 @@ const CONFIG = {
   },
 }
 
-/** A deterministic PRNG (mulberry32) so the corpus is the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const rand = prng(15)
+// the corpus and the queries are the same every run
+const rand = mulberry32(15)
 /** Cluster c's vocabulary: 16 words of its own. */
 const vocab = (c: number) => Array.from({ length: 16 }, (_, w) => `topic${c}word${w}`)
 const SHARED = ['the', 'and', 'of', 'with', 'about', 'notes']

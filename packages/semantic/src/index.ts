@@ -94,6 +94,7 @@ export {
   type SnapshotRecord,
   writeFileAtomic,
 } from './persistence.js'
+export { mulberry32 } from './random.js'
 export { RecordsLog, type ReplayResult } from './records-log.js'
 export {
   type NetworkSearchOptions,
