@@ -72,9 +72,7 @@ class LookupState {
 
   /** The `count` closest answerers are closer than every peer still queued. */
   settled(): boolean {
-    if (this.#answered.size < this.#count) return false
-    const bound = this.peers()[this.#count - 1]
-    const edge = bound === undefined ? undefined : this.#answered.get(bound.id.toString())?.d
+    const edge = this.#byDistance()[this.#count - 1]?.d
     if (edge === undefined) return false
     for (const d of this.#queued.values()) if (Buffer.compare(d, edge) < 0) return false
     return true
@@ -82,7 +80,11 @@ class LookupState {
 
   /** Every peer that answered, closest first. */
   peers(): PeerInfo[] {
-    return [...this.#answered.values()].sort((a, b) => Buffer.compare(a.d, b.d)).map((a) => a.info)
+    return this.#byDistance().map((a) => a.info)
+  }
+
+  #byDistance(): Array<{ info: PeerInfo; d: Buffer }> {
+    return [...this.#answered.values()].sort((a, b) => Buffer.compare(a.d, b.d))
   }
 }
 

@@ -48,17 +48,17 @@ export class ConnectionTrimmer {
   /** Closes the least useful peers' connections while more than HighWater peers are connected. */
   readonly trim = (): void => {
     const { LowWater, HighWater } = this.#limits
-    const byPeer = new Map<string, { opened: number }>()
+    const opened = new Map<string, number>() // each peer's oldest connection
     for (const c of this.#libp2p.getConnections()) {
-      const prev = byPeer.get(c.remotePeer.toString())
-      byPeer.set(c.remotePeer.toString(), { opened: Math.min(prev?.opened ?? Infinity, c.timeline.open) })
+      const peer = c.remotePeer.toString()
+      opened.set(peer, Math.min(opened.get(peer) ?? Infinity, c.timeline.open))
     }
-    if (byPeer.size <= HighWater) return
-    const ranked = this.#scores.rank([...byPeer.keys()]) // best first, banned left out
-    const banned = [...byPeer.keys()].filter((p) => !ranked.includes(p))
+    if (opened.size <= HighWater) return
+    const ranked = this.#scores.rank([...opened.keys()]) // best first, banned left out
+    const banned = [...opened.keys()].filter((p) => !ranked.includes(p))
     const now = Date.now()
-    const victims = [...banned, ...ranked.reverse()].filter((p) => now - (byPeer.get(p)?.opened ?? 0) > this.#graceMs)
-    for (const peer of victims.slice(0, byPeer.size - LowWater)) void this.#hangUp(peerIdFromString(peer))
+    const victims = [...banned, ...ranked.reverse()].filter((p) => now - (opened.get(p) ?? 0) > this.#graceMs)
+    for (const peer of victims.slice(0, opened.size - LowWater)) void this.#hangUp(peerIdFromString(peer))
   }
 
   /**
