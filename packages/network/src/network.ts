@@ -110,11 +110,25 @@ export class Network {
       throw new BitswapHookError()
     }
     this.scores.attach(wantList)
+    await this.#recordOwnAddresses()
     this.#announcements = new BlockAnnouncements(this.libp2p.services.pubsub as never)
     this.#announcements.onAnnouncement(({ cid, from }) => this.#rememberAnnouncer(cid, from))
     this.#announcements.start()
     this.#trimmer = new ConnectionTrimmer(this.libp2p, this.#config.Swarm.ConnMgr, this.scores)
     this.#trimmer.start()
+  }
+
+  /**
+   * libp2p writes this node's own addresses to its peer store one second after it starts listening (debounced). Until
+   * then kad-dht, asked for the providers of a block this node provides, answers without this node, and a peer that
+   * asks right after our provide (before its copy of the fire-and-forget ADD_PROVIDER is stored) finds nobody.
+   */
+  async #recordOwnAddresses(): Promise<void> {
+    const suffix = `/p2p/${this.libp2p.peerId.toString()}`
+    const multiaddrs = this.libp2p
+      .getMultiaddrs()
+      .map((a) => (a.toString().endsWith(suffix) ? a.decapsulate(suffix) : a))
+    await this.libp2p.peerStore.patch(this.libp2p.peerId, { multiaddrs })
   }
 
   async stop(): Promise<void> {

@@ -268,11 +268,7 @@ export class SemanticDht {
   /** Sends this peer's current summary to every known peer; returns how many took it. */
   async pushSummary(options: AbortOptions = {}): Promise<number> {
     const summary = this.summary()
-    const done = await Promise.allSettled(
-      [...this.#peers.values()].map((p) =>
-        this.#link.ask(p.id, this.#o.requestTimeoutMs, { t: 'sum', summary }, 'ok', options),
-      ),
-    )
+    const done = await Promise.allSettled([...this.#peers.values()].map((p) => this.#push(p.id, summary, options)))
     return done.filter((d) => d.status === 'fulfilled').length
   }
 
@@ -569,6 +565,15 @@ export class SemanticDht {
     const peer = id.toString()
     if (this.isBad(peer) || !this.#peers.learn(id)) return
     void this.#pull(id, [500, 2000])
+    // and tell it what we hold: it may have pulled our summary before our last index change, whose push went only to
+    // the peers we knew then, and would otherwise search with that stale summary for up to summaryTtlMs
+    if (this.index.size + this.records.size === 0) return
+    const signal = this.#background?.signal
+    void this.#push(id, this.summary(), signal ? { signal } : {}).catch(() => undefined)
+  }
+
+  async #push(id: PeerId, summary: PeerSummary, options: AbortOptions): Promise<void> {
+    await this.#link.ask(id, this.#o.requestTimeoutMs, { t: 'sum', summary }, 'ok', options)
   }
 
   /** Pulls a new peer's summary, retrying after each delay in `retries` while it is still known and not bad. */

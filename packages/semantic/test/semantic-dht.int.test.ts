@@ -96,6 +96,18 @@ describe('records, partial sync and TTL', () => {
     nodes = []
   })
 
+  it('a node that learns a peer sends it its summary unasked (a summary the peer pulled earlier may be stale)', async () => {
+    nodes = await dhtNodes(2, DIM)
+    const [a, b] = nodes as [DhtNode, DhtNode]
+    // indexed with no notifyIndexChanged, so nothing is pushed on the change itself
+    for (const it of clusteredData(1, 10, DIM)) a.index.add(it.cid, it.vector)
+    await b.network.connect(a.network.addresses()[0]!)
+    // b pulls a's summary, and a, learning b, pushes it as well; b has nothing indexed, so it pushes nothing
+    await waitFor(() => b.dht.metrics().summariesReceived === 2, { what: 'the pulled and the pushed summary' })
+    await waitFor(() => a.dht.knownPeers()[0]?.summary !== undefined, { what: 'a pulling b' })
+    expect(a.dht.metrics().summariesReceived).toBe(1)
+  })
+
   it('partial sync sends only the buckets that changed, and the receiver answers for the sender', async () => {
     nodes = await dhtNodes(3, DIM, { metric: 'l2', centroids: 8 })
     const [a, b, c] = nodes as [DhtNode, DhtNode, DhtNode]
