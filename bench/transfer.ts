@@ -1,6 +1,7 @@
-// Bitswap transfer between two nodes on 127.0.0.1, over TCP and over QUIC: throughput and time to first block.
+// A file moved between two nodes on 127.0.0.1, over TCP and over QUIC: throughput and time to first block.
 //   - ours: two full IPFRS nodes (createNode, online, real temp repos). The sender's add is not timed; the receiver's
-//     `node.cat(root)` is, from the call to the last byte; its bytes are hashed and checked.
+//     `node.cat(root)` is, from the call to the last byte; its bytes are hashed and checked. By default the leaves come
+//     over TensorSwap (both nodes speak it), the rest over Bitswap; a second kind turns that off (Bitswap only).
 //   - baseline, same run: stock Helia → stock Helia (createHeliaLight + withLibp2pLight + withBitswap, only the given
 //     transport, no HTTP gateway broker), content imported with the stock importer into the sender's helia.blockstore,
 //     read on the receiver with ipfs-unixfs-exporter over a Bitswap session. Memory blockstores (the stock setup),
@@ -23,11 +24,18 @@ const SEED = 'transfer'
 
 /** Our transfers whose receiver had the sender's GossipSub announcement of the root before `cat`. */
 let seededFromAnnouncement = 0
+/** Leaves our senders served over TensorSwap, by kind of receiver (summed over the timed runs). */
+const leavesOverTensorSwap = { ours: 0, bitswap: 0 }
 
 const listenOn = (t: Transport) => (t === 'tcp' ? '/ip4/127.0.0.1/tcp/0' : '/ip4/127.0.0.1/udp/0/quic-v1')
 
 /** An online IPFRS node on 127.0.0.1 over one transport, with a fresh repo, bootstrapping from `bootstrap` only. */
-async function oursNode(repoPath: string, transport: Transport, bootstrap: string[]): Promise<Node> {
+async function oursNode(
+  repoPath: string,
+  transport: Transport,
+  bootstrap: string[],
+  bitswapOnly = false,
+): Promise<Node> {
   const node = createNode({
     repoPath,
     online: true,
@@ -44,6 +52,7 @@ async function oursNode(repoPath: string, transport: Transport, bootstrap: strin
           Transports: { Network: { TCP: transport === 'tcp', QUIC: transport === 'quic' } },
         },
         Bootstrap: bootstrap,
+        ...(bitswapOnly ? { Routing: { TensorSwapFiles: false } } : {}),
       },
     },
   })
@@ -57,13 +66,14 @@ async function oursRun(
   transport: Transport,
   run: number | 'warm-up',
   size = SIZE,
+  bitswapOnly = false,
 ): Promise<{ root: CID; read: TimedRead }> {
-  const base = join(dir, `ours-${transport}-${run}`)
+  const base = join(dir, `ours-${bitswapOnly ? 'bitswap-' : ''}${transport}-${run}`)
   const nodes: Node[] = []
   try {
     const sender = await oursNode(join(base, 'sender'), transport, [])
     nodes.push(sender)
-    const receiver = await oursNode(join(base, 'receiver'), transport, sender.network.addresses())
+    const receiver = await oursNode(join(base, 'receiver'), transport, sender.network.addresses(), bitswapOnly)
     nodes.push(receiver)
     await waitUntil(
       () => receiver.network.peers().some((p) => p.peer === sender.peerId),
@@ -77,7 +87,10 @@ async function oursRun(
     const { cid } = await sender.addFile(pseudoRandomBytes(size, SEED))
     // whether the receiver's session will be seeded from the announcement (else it looks the root up in the DHT)
     if (announced.has(cid.toString()) && run !== 'warm-up') seededFromAnnouncement++
-    return { root: cid, read: await timedRead(() => receiver.cat(cid)) }
+    const read = await timedRead(() => receiver.cat(cid))
+    if (run !== 'warm-up')
+      leavesOverTensorSwap[bitswapOnly ? 'bitswap' : 'ours'] += sender.tensor.serverStats?.chunksSent ?? 0
+    return { root: cid, read }
   } finally {
     await Promise.allSettled(nodes.map((n) => n.stop()))
     await rm(base, { recursive: true, force: true })
@@ -111,23 +124,31 @@ async function main(): Promise<void> {
     for (const transport of TRANSPORTS) {
       // a small untimed transfer of each kind first, so no timed run pays for loading and compiling code
       await oursRun(dir, transport, 'warm-up', 4 * MiB)
+      await oursRun(dir, transport, 'warm-up', 4 * MiB, true)
       await stockRun(dir, transport, 'warm-up', false, 4 * MiB)
       await stockRun(dir, transport, 'warm-up', true, 4 * MiB)
-      const results: Record<'ours' | 'stockMem' | 'stockFs', TimedRead[]> = { ours: [], stockMem: [], stockFs: [] }
+      const results: Record<'ours' | 'oursBitswap' | 'stockMem' | 'stockFs', TimedRead[]> = {
+        ours: [],
+        oursBitswap: [],
+        stockMem: [],
+        stockFs: [],
+      }
       for (let run = 0; run < RUNS; run++) {
         // alternate the order so neither side always runs on a warmer process
-        const order = run % 2 === 0 ? ['stockMem', 'ours', 'stockFs'] : ['ours', 'stockFs', 'stockMem']
+        const order =
+          run % 2 === 0
+            ? ['stockMem', 'ours', 'stockFs', 'oursBitswap']
+            : ['oursBitswap', 'ours', 'stockFs', 'stockMem']
         for (const what of order) {
-          const { root, read } =
-            what === 'ours'
-              ? await oursRun(dir, transport, run)
-              : await stockRun(dir, transport, run, what === 'stockFs')
+          const { root, read } = what.startsWith('ours')
+            ? await oursRun(dir, transport, run, SIZE, what === 'oursBitswap')
+            : await stockRun(dir, transport, run, what === 'stockFs')
           roots.add(root.toString())
           console.error(`${transport} ${what} run ${run}: ${(SIZE / MiB / read.seconds).toFixed(1)} MiB/s`)
           results[what as keyof typeof results].push(read)
         }
       }
-      for (const r of [...results.ours, ...results.stockMem, ...results.stockFs]) {
+      for (const r of Object.values(results).flat()) {
         if (r.bytes !== SIZE || r.sha256 !== expected) {
           throw new Error(`a ${transport} transfer returned other bytes: ${r.bytes} bytes, sha-256 ${r.sha256}`)
         }
@@ -147,12 +168,14 @@ async function main(): Promise<void> {
         row('stock Helia → stock Helia, memory blockstores (baseline)', results.stockMem),
         row('stock Helia → stock Helia, blockstore-fs both sides', results.stockFs),
         row('ipfrs → ipfrs, repo blockstores (ours)', results.ours),
+        row('ipfrs → ipfrs, Bitswap only (Routing.TensorSwapFiles false)', results.oursBitswap),
       )
     }
     if (roots.size > 1) throw new Error(`the imports disagree on the root: ${[...roots].join(', ')}`)
     notes.push(
       `${SIZE / MiB} MiB of pseudo-random bytes (incompressible), Kubo's import settings on both sides (CIDv0, 256 KiB dag-pb leaves, 174 links); every transfer's bytes were sha-256 checked and every import gave the same root CID. Median of ${RUNS} run(s) per row, each on a fresh pair of nodes, all in one process (after an untimed 4 MiB warm-up of each kind), the order of the three kinds alternating between runs.`,
       'MiB/s: file size / time from the `cat` call (ours) or the session + exporter call (stock) to the last byte. First block: from that call to the first chunk of file bytes (root, one interior node, first leaf, plus any provider lookup).',
+      `Ours (the default): the receiver's \`cat\` fetches the leaves over TensorSwap from the sender, which speaks it (packages/ipfrs/src/leaf-prefetch.ts), and the root, the interior nodes and the first leaf over Bitswap; its senders served ${leavesOverTensorSwap.ours} leaves over TensorSwap in the timed runs (of ${(RUNS * TRANSPORTS.length * SIZE) / (256 * 1024)} leaves moved). The Bitswap-only row turns that off (\`Routing.TensorSwapFiles\` false): ${leavesOverTensorSwap.bitswap} leaves over TensorSwap. Stock Helia speaks Bitswap only.`,
       "Ours is not like for like with the baseline: our receiver writes every fetched block into its repo on disk (blockstore-fs under the repo's block stack) and its sender reads them from disk, while the stock baseline keeps blocks in memory. The blockstore-fs stock row isolates that cost; compare ours with it for what our layers (session wrapper, peer scoring, GossipSub, DHT, AutoNAT) cost.",
       `Ours finds the sender through its own path (the GossipSub announcement of the root, else a DHT lookup): ${seededFromAnnouncement} of ${RUNS * TRANSPORTS.length} of our receivers had the announcement before \`cat\`. The stock session is handed the sender as its provider, so its first block never includes a lookup; ours includes one only for receivers without the announcement.`,
       "First block is mostly Helia's Bitswap sender, which both sides use: its ledger reads every wanted block from its blockstore before sending the first message (4 MiB each). The stock exporter wants all of an interior node's children at once (up to 174 leaves, 43.5 MiB); ours reads 32 leaves ahead (`BLOCK_READ_AHEAD` in packages/ipfrs/src/unixfs-read.ts) and its session asks one block at first and one more per block received (`FIRST_WANTS` in packages/network/src/session-reader.ts), so its first leaf is asked nearly alone. Helia waits `sendWantlistDebounce` before sending wants at each DAG level: 10 ms stock, 1 ms ours. A disk blockstore (ours, the blockstore-fs row) pays ~1 ms per 256 KiB block read there.",
@@ -161,7 +184,7 @@ async function main(): Promise<void> {
     notes.push(
       `Machine load (1-minute average) ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end: other processes on this 2-core machine run at the same time as the bench.`,
     )
-    writeReport('transfer', `Bitswap transfer over loopback, ${SIZE / MiB} MiB: IPFRS vs stock Helia`, rows, notes)
+    writeReport('transfer', `File transfer over loopback, ${SIZE / MiB} MiB: IPFRS vs stock Helia`, rows, notes)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

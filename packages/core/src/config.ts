@@ -54,6 +54,12 @@ export interface NodeConfig {
      * profile (`localConfig`) sets it, so nodes on one machine also meet in the public DHT.
      */
     LoopbackAddressesOnWanDHT: boolean
+    /**
+     * `cat` and `get` of a UnixFS file the repo lacks fetch its leaves over TensorSwap from the peers likely to have it
+     * that speak it (other IPFRS nodes), and over Bitswap from the rest and for whatever TensorSwap does not bring.
+     * On by default; off, every block comes over Bitswap.
+     */
+    TensorSwapFiles: boolean
   }
   Compression: {
     Algorithm: CompressionAlgorithm
@@ -186,6 +192,7 @@ export function defaultConfig(): NodeConfig {
       ReprovideIntervalSeconds: 22 * 3600,
       FetchTimeoutSeconds: 60,
       LoopbackAddressesOnWanDHT: false,
+      TensorSwapFiles: true,
     },
     Compression: { Algorithm: 'none', Level: 3, MinSize: 256 },
     Encryption: { Enabled: false, Algorithm: 'aes-256-gcm' },
@@ -302,6 +309,7 @@ const SCHEMA: Record<string, Record<string, Check> | Check> = {
     ReprovideIntervalSeconds: integer(1, 2 ** 31),
     FetchTimeoutSeconds: integer(1, 86_400),
     LoopbackAddressesOnWanDHT: isBoolean,
+    TensorSwapFiles: isBoolean,
   },
   Compression: { Algorithm: oneOf(COMPRESSION_ALGORITHMS), Level: integer(1, 22), MinSize: integer(0, 2 ** 30) },
   Encryption: { Enabled: isBoolean, Algorithm: oneOf(ENCRYPTION_ALGORITHMS) },

@@ -89,6 +89,11 @@ export class TensorLayer implements TensorApi {
     await this.#loaded?.swap?.stop()
   }
 
+  /** The node's TensorSwap (online nodes), which file reads use to fetch leaves from the peers that speak it. */
+  async swap(): Promise<TensorSwap | undefined> {
+    return this.#online ? (await this.#load()).swap : undefined
+  }
+
   /** The TensorSwap server's counters (online nodes). */
   get serverStats() {
     return this.#loaded?.swap?.serverStats

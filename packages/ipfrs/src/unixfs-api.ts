@@ -3,6 +3,7 @@ import type { Network } from '@ipfrs/network'
 import type { AddCandidate, GetOptions } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type { AbortOptions } from 'abort-error'
+import type { Blockstore } from 'interface-blockstore'
 import { diskCandidates } from './disk-candidates.js'
 import { readFrames } from './leaf-frames.js'
 import { addModelFile, type TensorAddResult, type TensorLayer } from './tensor-layer.js'
@@ -102,7 +103,13 @@ export class UnixfsApi {
   async *cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
     const p = pathOf(path)
     const { catEntry } = await reading()
-    yield* catEntry(this.#reader(p, options), p, options)
+    const done = new AbortController()
+    try {
+      const range = { offset: options.offset, length: options.length }
+      yield* catEntry(await this.#fileReader(p, options, done.signal, range), p, options)
+    } finally {
+      done.abort() // a read stopped early leaves no TensorSwap fetch running
+    }
   }
 
   /** Writes the file or directory at `<cid>[/path]` to `out`; returns the bytes written. */
@@ -110,7 +117,10 @@ export class UnixfsApi {
     // a bad CID or a stopped node throws here, at the call, as it did before the exporter was loaded lazily
     const p = pathOf(path)
     const reader = this.#reader(p, options)
-    return reading().then(({ getToDisk }) => getToDisk(reader, p, out, options))
+    const done = new AbortController()
+    return Promise.all([reading(), this.#fileReader(p, options, done.signal, {}, reader)])
+      .then(([{ getToDisk }, fileReader]) => getToDisk(fileReader, p, out, options))
+      .finally(() => done.abort())
   }
 
   /** The type and size of `<cid>[/path]`. */
@@ -125,6 +135,38 @@ export class UnixfsApi {
     const p = pathOf(path)
     const { lsEntry } = await reading()
     yield* lsEntry(this.#reader(p, options), p, options)
+  }
+
+  /**
+   * Where the reads of a file's bytes come from: `#reader`, and online, for a file whose root the repo lacks, also
+   * TensorSwap from the peers that speak it (see leaf-prefetch.ts; `Routing.TensorSwapFiles`). A path below the root
+   * (`<dir>/<file>`) is read through `#reader` alone.
+   */
+  async #fileReader(
+    path: string,
+    options: AbortOptions,
+    done: AbortSignal,
+    range: { offset?: number; length?: number },
+    reader = this.#reader(path, options),
+  ): Promise<Pick<Blockstore, 'get' | 'has'>> {
+    const network = this.#host.network()
+    const repo = this.#host.repo()
+    if (network == null || !repo.config.Routing.TensorSwapFiles || path.includes('/')) return reader
+    const root = parseCid(path)
+    if (await repo.blockstore.has(root, options)) return reader
+    const swap = await this.#host.tensor().swap()
+    if (swap == null) return reader
+    const { leafPrefetch } = await import('./leaf-prefetch.js')
+    return leafPrefetch({
+      root,
+      reader,
+      local: repo.blockstore,
+      swap,
+      libp2p: network.libp2p,
+      candidates: network.providerHints(root),
+      range,
+      signal: options.signal != null ? AbortSignal.any([done, options.signal]) : done,
+    })
   }
 
   /** Where reads of a DAG come from: the repo, and online also peers (one Bitswap session per DAG read). */

@@ -316,9 +316,17 @@ export class Network {
    * Bitswap asks its connected peers before the DHT answers), each group fastest first, banned peers never.
    */
   #seedProviders(root: CID): CID[] {
+    return this.providerHints(root).map((p) => peerIdFromString(p).toCID())
+  }
+
+  /**
+   * The peers most likely to have `root` without a DHT lookup (at most 8): those that announced it, then the connected
+   * ones, each group fastest first, banned peers never.
+   */
+  providerHints(root: CID): string[] {
     const announced = this.scores.rank([...(this.#announcers.get(root.toString()) ?? [])])
     const connected = this.scores.rank([...new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString()))])
-    return [...new Set([...announced, ...connected])].slice(0, 8).map((p) => peerIdFromString(p).toCID())
+    return [...new Set([...announced, ...connected])].slice(0, 8)
   }
 
   #rememberAnnouncer(cid: CID, from: string): void {

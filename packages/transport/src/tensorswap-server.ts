@@ -158,17 +158,26 @@ export class TensorSwapServer {
       }
     })()
 
+    // the next few queued chunks are read while this one is sent: a disk blockstore's read is a thread-pool round trip,
+    // and one at a time it left the stream idle between chunks
+    const readAhead = Math.max(1, Math.min(READ_AHEAD, Math.floor(READ_AHEAD_BYTES / Math.max(1, manifest.chunkSize))))
+    const reads = new Map<number, Promise<Uint8Array | undefined>>()
+    const read = (index: number) =>
+      readBlock(this.#init.blockstore as Blockstore, manifest.chunks[index] as CID, { offline: true } as never).catch(
+        () => undefined,
+      )
     while (!ended) {
       if (credit.available === 0 || queue.size === 0) {
         await credit.wait()
         continue
       }
       const index = queue.shift() as number
-      const cid = manifest.chunks[index] as CID
-      let chunk: Uint8Array
-      try {
-        chunk = await readBlock(this.#init.blockstore as Blockstore, cid, { offline: true } as never)
-      } catch {
+      const pending = reads.get(index) ?? read(index)
+      const next = queue.peek(readAhead)
+      for (const i of reads.keys()) if (!next.includes(i)) reads.delete(i) // sent now, or cancelled meanwhile
+      for (const i of next) if (!reads.has(i)) reads.set(i, read(i))
+      const chunk = await pending
+      if (chunk === undefined) {
         await sendFrame(stream, { type: FrameType.DONT_HAVE, indexes: [index] })
         continue
       }
@@ -227,6 +236,10 @@ export class TensorSwapServer {
 const FILE_CACHE = 16
 
 /** The chunk indexes a client wants, in its order; duplicates ignored, cancelled ones skipped. */
+/** Chunks a session reads ahead of the one it sends, and the bytes they may hold at most. */
+const READ_AHEAD = 4
+const READ_AHEAD_BYTES = 8 * 1024 * 1024
+
 class WantQueue {
   readonly #count: number
   readonly #order: number[] = []
@@ -252,6 +265,16 @@ class WantQueue {
 
   cancel(indexes: readonly number[]): void {
     for (const i of indexes) this.#queued.delete(i)
+  }
+
+  /** Up to `n` indexes next in line, left queued. */
+  peek(n: number): number[] {
+    const out: number[] = []
+    for (let j = this.#head; j < this.#order.length && out.length < n; j++) {
+      const i = this.#order[j] as number
+      if (this.#queued.has(i) && !out.includes(i)) out.push(i)
+    }
+    return out
   }
 
   shift(): number | undefined {

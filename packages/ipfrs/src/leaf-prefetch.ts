@@ -1,0 +1,116 @@
+/**
+ * A file read from IPFRS peers at TensorSwap's speed. When a `cat` or `get` reads a UnixFS file the repo lacks, and a
+ * peer likely to have it speaks TensorSwap, the file's leaves stream from that peer over one TensorSwap stream (in
+ * file order, each hash-verified against the leaf CID its parent names, then stored) while the exporter reads them
+ * from the repo as they land. Bitswap still brings the root and the internal nodes (the leaf list is derived from
+ * them, as `tensor fetch` does), and anything TensorSwap does not deliver: a peer without TensorSwap (Kubo, Helia), a
+ * peer that lacks the file, a stream cut short, or a layout `fileIndex` does not read. The bytes stored are the file
+ * DAG's own blocks, so the result is the same as a Bitswap fetch's: servable to any IPFS peer, no second copy.
+ */
+import type { CID } from '@ipfrs/core'
+import { chunksOfRange, fileIndex, isFileCid, readBlock, TENSORSWAP_PROTOCOL, type TensorSwap } from '@ipfrs/transport'
+import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { AbortOptions } from 'abort-error'
+import type { Blockstore } from 'interface-blockstore'
+
+/** A read of fewer leaves than this is left to Bitswap (a stream and a derived leaf list are not worth it). */
+export const MIN_PREFETCH_LEAVES = 8
+
+export interface LeafPrefetchInit {
+  root: CID
+  /** Reads of the DAG: the repo first, then peers over Bitswap (the network's session reader). */
+  reader: Pick<Blockstore, 'get' | 'has'>
+  /** The repo's blockstore, where TensorSwap stores the leaves. */
+  local: Pick<Blockstore, 'has'>
+  swap: TensorSwap
+  libp2p: Pick<Libp2p, 'peerStore'>
+  /** The peers most likely to have `root` (announcers first, then connected peers). */
+  candidates: string[]
+  /** Only the leaves covering this byte range (a `cat --offset/--length`). */
+  range?: { offset?: number; length?: number }
+  /** Ends the prefetch (the read is over, or was abandoned). */
+  signal: AbortSignal
+}
+
+/**
+ * A reader for the exporter: a leaf that TensorSwap is bringing is waited for, then read from the repo; everything
+ * else (and every leaf once TensorSwap has given up) goes to `reader`.
+ */
+export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | 'has'> {
+  const { reader, local } = init
+  /** Leaf CIDs TensorSwap still owes, each with the reads waiting for it. */
+  const owed = new Map<string, Array<() => void>>()
+  const arrived = (key: string) => {
+    for (const wake of owed.get(key) ?? []) wake()
+    owed.delete(key)
+  }
+  const settled = () => {
+    for (const key of [...owed.keys()]) arrived(key)
+  }
+  const started = start(init, owed, arrived, settled).catch(() => settled())
+  const waitFor = (key: string, o?: AbortOptions): Promise<void> => {
+    const waiters = owed.get(key)
+    if (waiters === undefined) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        o?.signal?.removeEventListener('abort', done)
+        resolve() // on abort the read below fails with the caller's signal
+      }
+      waiters.push(done)
+      o?.signal?.addEventListener('abort', done, { once: true })
+    })
+  }
+  return {
+    has: (cid, o) => reader.has(cid, o),
+    get: async function* (cid: CID, options?: AbortOptions) {
+      const o: AbortOptions = { signal: options?.signal }
+      if (!(await local.has(cid, o))) {
+        await started
+        await waitFor(cid.toString(), o)
+      }
+      yield* reader.get(cid, o)
+    },
+  }
+}
+
+/** Derives the leaf list and starts the TensorSwap fetch of the missing leaves (or nothing, see the module note). */
+async function start(
+  init: LeafPrefetchInit,
+  owed: Map<string, Array<() => void>>,
+  arrived: (key: string) => void,
+  settled: () => void,
+): Promise<void> {
+  const { root, reader, swap, signal } = init
+  if (!isFileCid(root)) return
+  const providers = await tensorSwapSpeakers(init)
+  if (providers.length === 0) return
+  // the root and internal nodes, over Bitswap (verified there, and again by fileIndex)
+  const manifest = await fileIndex((cid, o) => readBlock(reader as Blockstore, cid, o), root, { signal })
+  const size = manifest.byteLength
+  const from = Math.min(Math.max(0, init.range?.offset ?? 0), size)
+  const wanted = chunksOfRange(manifest, from, Math.min(Math.max(0, init.range?.length ?? size), size - from))
+  if (wanted.length < MIN_PREFETCH_LEAVES) return
+  // the fetch itself skips the leaves the repo has; a read of one of those never waits (it is local)
+  for (const i of wanted) owed.set((manifest.chunks[i] as CID).toString(), [])
+  void swap
+    .fetch(root, {
+      providers,
+      manifest,
+      only: wanted,
+      signal,
+      onProgress: (event) => arrived((manifest.chunks[event.detail.index] as CID).toString()),
+    })
+    .catch(() => undefined) // what it did not bring, Bitswap will
+    .finally(settled)
+}
+
+/** The candidates that speak TensorSwap (as identify told us). */
+async function tensorSwapSpeakers({ libp2p, candidates }: LeafPrefetchInit): Promise<string[]> {
+  const out: string[] = []
+  for (const peer of candidates) {
+    const info = await libp2p.peerStore.get(peerIdFromString(peer)).catch(() => undefined)
+    if (info?.protocols.includes(TENSORSWAP_PROTOCOL) === true) out.push(peer)
+  }
+  return out
+}

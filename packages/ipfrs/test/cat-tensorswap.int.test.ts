@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { tempDir } from '@ipfrs/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Node } from '../src/index.js'
+import { linkTensorSwap, onlineNode } from './helpers.js'
+
+const MiB = 1024 * 1024
+const LEAF = 256 * 1024
+
+/** Pseudo-random bytes (incompressible, the same for a seed). */
+function bytes(size: number, seed: string): Uint8Array {
+  const out = new Uint8Array(size)
+  let block = createHash('sha256').update(seed).digest()
+  for (let i = 0; i < size; i += 32) {
+    out.set(block.subarray(0, Math.min(32, size - i)), i)
+    block = createHash('sha256').update(block).digest()
+  }
+  return out
+}
+
+async function catAll(node: Node, cid: string, options: { offset?: number; length?: number } = {}): Promise<Buffer> {
+  const parts: Uint8Array[] = []
+  for await (const part of node.cat(cid, options)) parts.push(part)
+  return Buffer.concat(parts)
+}
+
+const sent = (node: Node) => node.tensor.serverStats?.chunksSent ?? 0
+
+describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the rest over Bitswap', () => {
+  let a: Node // has the files
+  let b: Node // reads them
+  let idle: Node // speaks TensorSwap, has none of the files
+  let cleanup: () => Promise<void>
+  let dir: string
+
+  beforeAll(async () => {
+    const t = await tempDir()
+    dir = t.dir
+    ;[a, b, idle] = (await Promise.all(['a', 'b', 'idle'].map((n) => onlineNode(join(t.dir, n))))) as [Node, Node, Node]
+    await linkTensorSwap(b, idle)
+    await linkTensorSwap(b, a)
+    cleanup = async () => {
+      await Promise.allSettled([a.stop(), b.stop(), idle.stop()])
+      await t.cleanup()
+    }
+  })
+  afterAll(async () => cleanup?.())
+
+  // with dag-pb leaves the first leaf comes over Bitswap: the leaf list is derived by walking down the first links
+  // until a node without links, which is the first leaf (a raw leaf is known by its CID alone)
+  it('cat of a Kubo-layout file (CIDv0, dag-pb leaves): the leaves over TensorSwap, the bytes exact', async () => {
+    const file = bytes(16 * MiB + 1000, 'kubo layout')
+    const { cid } = await a.addBytes(file)
+    const before = sent(a)
+    const got = await catAll(b, cid.toString())
+    expect(Buffer.compare(got, Buffer.from(file))).toBe(0)
+    expect(sent(a) - before).toBe(Math.ceil(file.byteLength / LEAF) - 1) // 65 leaves, the first over Bitswap
+    expect(idle.tensor.serverStats?.chunksSent).toBe(0) // asked, it had nothing to give
+    // what b stored is the file DAG itself: cat again offline-fast, and b can serve it on
+    expect(Buffer.compare(await catAll(b, cid.toString()), Buffer.from(file))).toBe(0)
+  })
+
+  it('cat of a byte range moves only the leaves that cover it', async () => {
+    const file = bytes(12 * MiB, 'range')
+    const { cid } = await a.addBytes(file, { rawLeaves: true, cidVersion: 1 })
+    const before = sent(a)
+    const offset = 3 * MiB + 17
+    const length = 3 * MiB
+    const got = await catAll(b, cid.toString(), { offset, length })
+    expect(Buffer.compare(got, Buffer.from(file.subarray(offset, offset + length)))).toBe(0)
+    const covering = Math.floor((offset + length - 1) / LEAF) - Math.floor(offset / LEAF) + 1
+    expect(sent(a) - before).toBe(covering)
+  })
+
+  it('get writes the file to disk the same way', async () => {
+    const file = bytes(5 * MiB, 'get')
+    const { cid } = await a.addBytes(file)
+    const before = sent(a)
+    const out = join(dir, 'got.bin')
+    expect(await b.get(cid.toString(), out)).toBe(file.byteLength)
+    const { readFile } = await import('node:fs/promises')
+    expect(Buffer.compare(await readFile(out), Buffer.from(file))).toBe(0)
+    expect(sent(a) - before).toBe(19) // of 20 leaves (the first over Bitswap)
+  })
+
+  it('a read stopped early ends its TensorSwap stream', async () => {
+    const file = bytes(32 * MiB, 'stopped early')
+    const { cid } = await a.addBytes(file)
+    for await (const _ of b.cat(cid.toString())) break
+    const stats = () => a.tensor.serverStats
+    const { waitFor } = await import('@ipfrs/test-utils')
+    await waitFor(() => stats()?.active === 0, { what: 'the stream to end' })
+    expect(sent(a)).toBeGreaterThan(0)
+  })
+
+  it('a TensorSwap provider that goes away mid-read: Bitswap brings the rest, the bytes exact', async () => {
+    const file = bytes(24 * MiB, 'provider gone')
+    const { cid } = await a.addBytes(file)
+    const before = sent(a)
+    const parts: Uint8Array[] = []
+    let viaTensorSwap = 0
+    let stopped = false
+    try {
+      for await (const part of b.cat(cid.toString())) {
+        parts.push(part)
+        if (!stopped && parts.length === 8) {
+          stopped = true
+          viaTensorSwap = sent(a) - before
+          await a.tensor.stop() // its TensorSwap streams end; it still answers Bitswap
+        }
+      }
+    } finally {
+      await a.tensor.start()
+    }
+    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(file))).toBe(0)
+    expect(viaTensorSwap).toBeGreaterThan(0)
+    expect(viaTensorSwap).toBeLessThan(file.byteLength / LEAF - 1) // the rest came over Bitswap
+  })
+
+  it('with Routing.TensorSwapFiles off every block comes over Bitswap', async () => {
+    const t = await tempDir()
+    const c = await onlineNode(join(t.dir, 'c'), { config: { Routing: { TensorSwapFiles: false } } })
+    try {
+      await linkTensorSwap(c, a)
+      const file = bytes(3 * MiB, 'bitswap only')
+      const { cid } = await a.addBytes(file)
+      const before = sent(a)
+      expect(Buffer.compare(await catAll(c, cid.toString()), Buffer.from(file))).toBe(0)
+      expect(sent(a)).toBe(before)
+    } finally {
+      await c.stop()
+      await t.cleanup()
+    }
+  })
+})
