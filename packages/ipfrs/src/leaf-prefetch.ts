@@ -48,7 +48,10 @@ export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | '
   const settled = () => {
     for (const key of [...owed.keys()]) arrived(key)
   }
-  const started = start(init, owed, arrived, settled).catch(() => settled())
+  // the blocks the leaf list is derived from (the root, the first path down to the first leaf, the interior nodes)
+  // are ones the exporter reads first too: those go to the reader at once, both asks served by one Bitswap want
+  const walked = new Set<string>([init.root.toString()])
+  const started = start(init, walked, owed, arrived, settled).catch(() => settled())
   const waitFor = (key: string, o?: AbortOptions): Promise<void> => {
     const waiters = owed.get(key)
     if (waiters === undefined) return Promise.resolve()
@@ -65,7 +68,7 @@ export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | '
     has: (cid, o) => reader.has(cid, o),
     get: async function* (cid: CID, options?: AbortOptions) {
       const o: AbortOptions = { signal: options?.signal }
-      if (!(await local.has(cid, o))) {
+      if (!walked.has(cid.toString()) && !(await local.has(cid, o))) {
         await started
         await waitFor(cid.toString(), o)
       }
@@ -77,6 +80,7 @@ export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | '
 /** Derives the leaf list and starts the TensorSwap fetch of the missing leaves (or nothing, see the module note). */
 async function start(
   init: LeafPrefetchInit,
+  walked: Set<string>,
   owed: Map<string, Array<() => void>>,
   arrived: (key: string) => void,
   settled: () => void,
@@ -86,7 +90,14 @@ async function start(
   const providers = await tensorSwapSpeakers(init)
   if (providers.length === 0) return
   // the root and internal nodes, over Bitswap (verified there, and again by fileIndex)
-  const manifest = await fileIndex((cid, o) => readBlock(reader as Blockstore, cid, o), root, { signal })
+  const manifest = await fileIndex(
+    (cid, o) => {
+      walked.add(cid.toString())
+      return readBlock(reader as Blockstore, cid, o)
+    },
+    root,
+    { signal },
+  )
   const size = manifest.byteLength
   const from = Math.min(Math.max(0, init.range?.offset ?? 0), size)
   const wanted = chunksOfRange(manifest, from, Math.min(Math.max(0, init.range?.length ?? size), size - from))

@@ -95,27 +95,28 @@ describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the 
   })
 
   it('a TensorSwap provider that goes away mid-read: Bitswap brings the rest, the bytes exact', async () => {
-    const file = bytes(24 * MiB, 'provider gone')
+    const file = bytes(48 * MiB, 'provider gone')
     const { cid } = await a.addBytes(file)
     const before = sent(a)
-    const parts: Uint8Array[] = []
     let viaTensorSwap = 0
-    let stopped = false
+    // its TensorSwap server stops once it has sent a few leaves (it still answers Bitswap)
+    const stopped = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (sent(a) - before < 8) return
+        clearInterval(timer)
+        viaTensorSwap = sent(a) - before
+        void a.tensor.stop().then(resolve)
+      }, 1)
+    })
     try {
-      for await (const part of b.cat(cid.toString())) {
-        parts.push(part)
-        if (!stopped && parts.length === 8) {
-          stopped = true
-          viaTensorSwap = sent(a) - before
-          await a.tensor.stop() // its TensorSwap streams end; it still answers Bitswap
-        }
-      }
+      const got = await catAll(b, cid.toString())
+      expect(Buffer.compare(got, Buffer.from(file))).toBe(0)
     } finally {
+      await stopped
       await a.tensor.start()
     }
-    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(file))).toBe(0)
     expect(viaTensorSwap).toBeGreaterThan(0)
-    expect(viaTensorSwap).toBeLessThan(file.byteLength / LEAF - 1) // the rest came over Bitswap
+    expect(viaTensorSwap).toBeLessThan(file.byteLength / LEAF / 2) // most came over Bitswap
   })
 
   it('with Routing.TensorSwapFiles off every block comes over Bitswap', async () => {
