@@ -17,6 +17,9 @@ import type { Blockstore } from 'interface-blockstore'
 /** A read of fewer leaves than this is left to Bitswap (a stream and a derived leaf list are not worth it). */
 export const MIN_PREFETCH_LEAVES = 8
 
+/** TensorSwap streams per provider (see `FetchOptions.streamsPerProvider`: QUIC's per-stream window). */
+const STREAMS_PER_PROVIDER = 4
+
 export interface LeafPrefetchInit {
   root: CID
   /** Reads of the DAG: the repo first, then peers over Bitswap (the network's session reader). */
@@ -109,6 +112,7 @@ async function start(
       providers,
       manifest,
       only: wanted,
+      streamsPerProvider: STREAMS_PER_PROVIDER,
       signal,
       onProgress: (event) => arrived((manifest.chunks[event.detail.index] as CID).toString()),
     })

@@ -26,6 +26,8 @@ async function catAll(node: Node, cid: string, options: { offset?: number; lengt
 }
 
 const sent = (node: Node) => node.tensor.serverStats?.chunksSent ?? 0
+/** Blocks `node`'s reads asked of peers over Bitswap so far. */
+const overBitswap = (node: Node) => node.network.blocksAsked
 
 describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the rest over Bitswap', () => {
   let a: Node // has the files
@@ -52,10 +54,14 @@ describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the 
   it('cat of a Kubo-layout file (CIDv0, dag-pb leaves): the leaves over TensorSwap, the bytes exact', async () => {
     const file = bytes(16 * MiB + 1000, 'kubo layout')
     const { cid } = await a.addBytes(file)
-    const before = sent(a)
+    const [before, asked] = [sent(a), overBitswap(b)]
     const got = await catAll(b, cid.toString())
     expect(Buffer.compare(got, Buffer.from(file))).toBe(0)
-    expect(sent(a) - before).toBe(Math.ceil(file.byteLength / LEAF) - 1) // 65 leaves, the first over Bitswap
+    // 65 leaves under the root: the root and the first leaf over Bitswap (each read by the walk that derives the leaf
+    // list and, at the same time, perhaps by the exporter: one want), the other 64 over TensorSwap (a leaf stolen by
+    // one of the provider's streams from another while in flight may be sent twice)
+    expect(overBitswap(b) - asked).toBeLessThanOrEqual(4)
+    expect(sent(a) - before).toBeGreaterThanOrEqual(Math.ceil(file.byteLength / LEAF) - 1)
     expect(idle.tensor.serverStats?.chunksSent).toBe(0) // asked, it had nothing to give
     // what b stored is the file DAG itself: cat again offline-fast, and b can serve it on
     expect(Buffer.compare(await catAll(b, cid.toString()), Buffer.from(file))).toBe(0)
@@ -64,24 +70,27 @@ describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the 
   it('cat of a byte range moves only the leaves that cover it', async () => {
     const file = bytes(12 * MiB, 'range')
     const { cid } = await a.addBytes(file, { rawLeaves: true, cidVersion: 1 })
-    const before = sent(a)
+    const [before, asked] = [sent(a), overBitswap(b)]
     const offset = 3 * MiB + 17
     const length = 3 * MiB
     const got = await catAll(b, cid.toString(), { offset, length })
     expect(Buffer.compare(got, Buffer.from(file.subarray(offset, offset + length)))).toBe(0)
     const covering = Math.floor((offset + length - 1) / LEAF) - Math.floor(offset / LEAF) + 1
-    expect(sent(a) - before).toBe(covering)
+    expect(overBitswap(b) - asked).toBeLessThanOrEqual(2) // the root (raw leaves are known by their CIDs)
+    expect(sent(a) - before).toBeGreaterThanOrEqual(covering)
+    expect(sent(a) - before).toBeLessThan(Math.ceil(file.byteLength / LEAF)) // not the whole file
   })
 
   it('get writes the file to disk the same way', async () => {
     const file = bytes(5 * MiB, 'get')
     const { cid } = await a.addBytes(file)
-    const before = sent(a)
+    const [before, asked] = [sent(a), overBitswap(b)]
     const out = join(dir, 'got.bin')
     expect(await b.get(cid.toString(), out)).toBe(file.byteLength)
     const { readFile } = await import('node:fs/promises')
     expect(Buffer.compare(await readFile(out), Buffer.from(file))).toBe(0)
-    expect(sent(a) - before).toBe(19) // of 20 leaves (the first over Bitswap)
+    expect(overBitswap(b) - asked).toBeLessThanOrEqual(4) // the root and the first of 20 leaves
+    expect(sent(a) - before).toBeGreaterThanOrEqual(19)
   })
 
   it('a read stopped early ends its TensorSwap stream', async () => {
@@ -126,9 +135,10 @@ describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the 
       await linkTensorSwap(c, a)
       const file = bytes(3 * MiB, 'bitswap only')
       const { cid } = await a.addBytes(file)
-      const before = sent(a)
+      const [before, asked] = [sent(a), overBitswap(c)]
       expect(Buffer.compare(await catAll(c, cid.toString()), Buffer.from(file))).toBe(0)
       expect(sent(a)).toBe(before)
+      expect(overBitswap(c) - asked).toBe(13) // the root and 12 leaves
     } finally {
       await c.stop()
       await t.cleanup()

@@ -66,6 +66,11 @@ export class Network {
   readonly #announcers = new Map<string, Set<string>>()
   /** Wants asked again because no block came in time (`ipfrs_bitswap_want_retries_total` when metrics are on). */
   wantRetries = 0
+  /**
+   * Reads of blocks the repo lacked that DAG reads (`session`) sent to Bitswap: two reads of one block at once count
+   * twice (Helia sends one want for both); a want asked again does not count again.
+   */
+  blocksAsked = 0
   readonly #retryCounter: Counter | undefined
 
   private constructor(helia: HeliaNode, config: NodeConfig, scores: PeerScores, registry?: Registry) {
@@ -303,7 +308,10 @@ export class Network {
         if (this.libp2p.getConnections().length === 0) throw new OfflineError(formatCid(cid))
       },
       timeoutSeconds: this.#config.Routing.FetchTimeoutSeconds,
-      onAsk: (cid) => this.scores.asking(cid),
+      onAsk: (cid) => {
+        this.blocksAsked++
+        this.scores.asking(cid)
+      },
       onRetry: () => {
         this.wantRetries++
         this.#retryCounter?.inc()

@@ -88,6 +88,22 @@ describe('TensorSwap over real libp2p nodes on 127.0.0.1', () => {
     expect(arrived).toEqual([29, 7, 3, 20, ...rest])
   })
 
+  it('streamsPerProvider: several streams to one provider share its chunks, each chunk verified once stored', async () => {
+    const server = await node()
+    const client = await node()
+    const { cid, manifest, bytes } = await makeContent(server.blockstore, CHUNK, 48)
+    const result = await client.swap.fetch(cid, {
+      providers: [await connect(client.network, server.network)],
+      streamsPerProvider: 3,
+    })
+    expect(result.fetched).toBe(48)
+    expect(result.providers).toHaveLength(1) // one provider, its sessions added up
+    expect(result.providers[0]?.sessions).toBe(3)
+    expect(result.providers[0]?.chunks).toBe(48 + result.duplicates)
+    expect(server.swap.serverStats?.streams).toBe(3)
+    expect(Buffer.compare(await assembleChunks(client.blockstore, manifest), bytes)).toBe(0)
+  })
+
   it('splits the work over 3 providers and finishes when one of them dies mid-way', async () => {
     const origin = new MemoryBlockstore()
     const { cid, manifest, bytes } = await makeContent(origin, CHUNK, 120)
