@@ -42,52 +42,75 @@ export interface LeafPrefetchInit {
  */
 export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | 'has'> {
   const { reader, local } = init
-  /** Leaf CIDs TensorSwap still owes, each with the reads waiting for it. */
-  const owed = new Map<string, Array<() => void>>()
-  const arrived = (key: string) => {
-    for (const wake of owed.get(key) ?? []) wake()
-    owed.delete(key)
-  }
-  const settled = () => {
-    for (const key of [...owed.keys()]) arrived(key)
-  }
   // the blocks the leaf list is derived from (the root, the first path down to the first leaf, the interior nodes)
-  // are ones the exporter reads first too: those go to the reader at once, both asks served by one Bitswap want
-  const walked = new Set<string>([init.root.toString()])
-  const started = start(init, walked, owed, arrived, settled).catch(() => settled())
-  const waitFor = (key: string, o?: AbortOptions): Promise<void> => {
-    const waiters = owed.get(key)
-    if (waiters === undefined) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        o?.signal?.removeEventListener('abort', done)
-        resolve() // on abort the read below fails with the caller's signal
-      }
-      waiters.push(done)
-      o?.signal?.addEventListener('abort', done, { once: true })
+  // are ones the exporter reads first too: those go to the reader as soon as the walk asks for them, both reads
+  // served by one Bitswap want
+  const walk: Walk = { walked: new Set([init.root.toString()]), waits: new Waits() }
+  /** Leaf CIDs TensorSwap still owes, released as each arrives (or all, once the fetch has ended). */
+  const owed = new Waits()
+  let walking = true
+  const started = start(init, walk, owed)
+    .catch(() => owed.releaseAll())
+    .finally(() => {
+      walking = false
+      walk.waits.releaseAll()
     })
-  }
   return {
     has: (cid, o) => reader.has(cid, o),
     get: async function* (cid: CID, options?: AbortOptions) {
       const o: AbortOptions = { signal: options?.signal }
-      if (!walked.has(cid.toString()) && !(await local.has(cid, o))) {
-        await started
-        await waitFor(cid.toString(), o)
+      const key = cid.toString()
+      if (!walk.walked.has(key) && !(await local.has(cid, o))) {
+        // until the leaf list is known, a block the walk turns out to read as well is read with it
+        if (walking) walk.waits.hold(key)
+        await Promise.race([started, walk.waits.until(key, o)])
+        if (!walk.walked.has(key)) await owed.until(key, o)
       }
       yield* reader.get(cid, o)
     },
   }
 }
 
+/** The blocks the walk that derives the leaf list has read, and the reads waiting to see whether it will. */
+interface Walk {
+  walked: Set<string>
+  waits: Waits
+}
+
+/** Reads waiting on keys (CID strings): `until(key)` resolves once `key` is released, at once if it is not held. */
+class Waits {
+  readonly #held = new Map<string, Array<() => void>>()
+
+  hold(key: string): void {
+    if (!this.#held.has(key)) this.#held.set(key, [])
+  }
+
+  /** Resolves when `key` is released or `o.signal` aborts (the read that follows then fails with it). */
+  until(key: string, o?: AbortOptions): Promise<void> {
+    const waiters = this.#held.get(key)
+    if (waiters === undefined) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        o?.signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      waiters.push(done)
+      o?.signal?.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  release(key: string): void {
+    for (const wake of this.#held.get(key) ?? []) wake()
+    this.#held.delete(key)
+  }
+
+  releaseAll(): void {
+    for (const key of [...this.#held.keys()]) this.release(key)
+  }
+}
+
 /** Derives the leaf list and starts the TensorSwap fetch of the missing leaves (or nothing, see the module note). */
-async function start(
-  init: LeafPrefetchInit,
-  walked: Set<string>,
-  owed: Map<string, Array<() => void>>,
-  arrived: (key: string) => void,
-  settled: () => void,
-): Promise<void> {
+async function start(init: LeafPrefetchInit, walk: Walk, owed: Waits): Promise<void> {
   const { root, reader, swap, signal } = init
   if (!isFileCid(root)) return
   const providers = await tensorSwapSpeakers(init)
@@ -95,7 +118,8 @@ async function start(
   // the root and internal nodes, over Bitswap (verified there, and again by fileIndex)
   const manifest = await fileIndex(
     (cid, o) => {
-      walked.add(cid.toString())
+      walk.walked.add(cid.toString())
+      walk.waits.release(cid.toString())
       return readBlock(reader as Blockstore, cid, o)
     },
     root,
@@ -106,7 +130,8 @@ async function start(
   const wanted = chunksOfRange(manifest, from, Math.min(Math.max(0, init.range?.length ?? size), size - from))
   if (wanted.length < MIN_PREFETCH_LEAVES) return
   // the fetch itself skips the leaves the repo has; a read of one of those never waits (it is local)
-  for (const i of wanted) owed.set((manifest.chunks[i] as CID).toString(), [])
+  const key = (i: number) => (manifest.chunks[i] as CID).toString()
+  for (const i of wanted) owed.hold(key(i))
   void swap
     .fetch(root, {
       providers,
@@ -114,10 +139,10 @@ async function start(
       only: wanted,
       streamsPerProvider: STREAMS_PER_PROVIDER,
       signal,
-      onProgress: (event) => arrived((manifest.chunks[event.detail.index] as CID).toString()),
+      onProgress: (event) => owed.release(key(event.detail.index)),
     })
     .catch(() => undefined) // what it did not bring, Bitswap will
-    .finally(settled)
+    .finally(() => owed.releaseAll())
 }
 
 /** The candidates that speak TensorSwap (as identify told us). */
