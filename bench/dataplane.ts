@@ -66,38 +66,27 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
 const rows: Row[] = []
 const row = (work: string, ours: string, baseline: string, r: string, goal: string, met: boolean) =>
   rows.push({ work, ours, baseline, ratio: r, goal, met: met ? 'yes' : 'no' })
+/** A row whose goal is ours ≥ `goal` × the baseline (`unit` follows our number; the baseline's label, its number). */
+const atLeast = (work: string, ours: number, unit: string, baseline: string, base: number, goal: number) =>
+  row(work, `${ours} ${unit}`, `${baseline} ${base}`, ratio(ours, base), `≥ ${goal}×`, ours / base >= goal)
 
 const [tcpOurs, tcpBase] = [num(tRow('tcp', true)['MiB/s']), num(tRow('tcp', false)['MiB/s'])]
-row(
+atLeast(
   '128 MiB between in-process nodes (`cat`: leaves over TensorSwap, the rest Bitswap)',
-  `${tcpOurs} MiB/s`,
-  `stock Helia→Helia (Bitswap), memory blockstores ${tcpBase}`,
-  ratio(tcpOurs, tcpBase),
-  '≥ 1.5×',
-  tcpOurs / tcpBase >= 1.5,
+  tcpOurs,
+  'MiB/s',
+  'stock Helia→Helia (Bitswap), memory blockstores',
+  tcpBase,
+  1.5,
 )
 const tcpBitswap = num(
   find(transfer, (r) => r.transport === 'tcp' && r.what!.includes('Bitswap only'), 'transfer tcp Bitswap only')[
     'MiB/s'
   ],
 )
-row(
-  'same, Bitswap only (`Routing.TensorSwapFiles` false)',
-  `${tcpBitswap} MiB/s`,
-  `stock ${tcpBase}`,
-  ratio(tcpBitswap, tcpBase),
-  '≥ 1.5×',
-  tcpBitswap / tcpBase >= 1.5,
-)
+atLeast('same, Bitswap only (`Routing.TensorSwapFiles` false)', tcpBitswap, 'MiB/s', 'stock', tcpBase, 1.5)
 const [dO, dB] = [num(dOurs['MiB/s']), num(dBase['MiB/s'])]
-row(
-  'same, through two daemons (`ipfrs cat` on B of A’s file, TCP)',
-  `${dO} MiB/s`,
-  `stock Helia in memory ${dB}`,
-  ratio(dO, dB),
-  '≥ 1.5×',
-  dO / dB >= 1.5,
-)
+atLeast('same, through two daemons (`ipfrs cat` on B of A’s file, TCP)', dO, 'MiB/s', 'stock Helia in memory', dB, 1.5)
 const [fO, fB] = [num(tRow('tcp', true)['first block ms']), num(tRow('tcp', false)['first block ms'])]
 row(
   'first block of a 128 MiB file',
@@ -111,20 +100,17 @@ for (const [object, goal, unit] of [
   ['1 KiB', 0.5, 'req/s'],
   ['1 MiB', 0.6, 'MiB/s'],
 ] as const) {
-  const [o, b] = [num(gw(object, true)[unit]), num(gw(object, false)[unit])]
-  row(`gateway, ${object} objects`, `${o} ${unit}`, `bare node:http ${b}`, ratio(o, b), `≥ ${goal}×`, o / b >= goal)
+  atLeast(
+    `gateway, ${object} objects`,
+    num(gw(object, true)[unit]),
+    unit,
+    'bare node:http',
+    num(gw(object, false)[unit]),
+    goal,
+  )
 }
-const [aO, aL] = [num(addOurs['MiB/s']), num(addLimit['MiB/s'])]
-row('add 256 MiB', `${aO} MiB/s`, `read + sha-256 ${aL}`, ratio(aO, aL), '≥ 0.5×', aO / aL >= 0.5)
-const quicOurs = num(tRow('quic', true)['MiB/s'])
-row(
-  'QUIC vs TCP transfer (ours)',
-  `${quicOurs} MiB/s`,
-  `TCP ${tcpOurs}`,
-  ratio(quicOurs, tcpOurs),
-  '≥ 1×',
-  quicOurs >= tcpOurs,
-)
+atLeast('add 256 MiB', num(addOurs['MiB/s']), 'MiB/s', 'read + sha-256', num(addLimit['MiB/s']), 0.5)
+atLeast('QUIC vs TCP transfer (ours)', num(tRow('quic', true)['MiB/s']), 'MiB/s', 'TCP', tcpOurs, 1)
 const rssMax = Math.max(...String(rssOurs['RSS MiB']).split(',').map(num))
 row(
   'daemon RSS 5 s after start',
@@ -140,14 +126,7 @@ const [jO, jB] = [
   num(find(jsIpfs, (r) => r.what!.includes('(ours serving)'), 'js-ipfs ours')['MiB/s']),
   num(find(jsIpfs, (r) => r.what!.includes('(baseline)'), 'js-ipfs baseline')['MiB/s']),
 ]
-row(
-  'serving js-ipfs 0.66 (50 MiB, Bitswap)',
-  `${jO} MiB/s`,
-  `js-ipfs → js-ipfs ${jB}`,
-  ratio(jO, jB),
-  '≥ 1×',
-  jO / jB >= 1,
-)
+atLeast('serving js-ipfs 0.66 (50 MiB, Bitswap)', jO, 'MiB/s', 'js-ipfs → js-ipfs', jB, 1)
 
 writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pair from the same run', rows, [
   `Rows from bench/results/{transfer,daemon,gateway,add,js-ipfs}.md (see each for its method, notes and date); run now: ${only.length > 0 ? only.join(', ') : "none (rebuilt from the steps' results)"}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
