@@ -162,6 +162,7 @@ export class PeerScores {
   }
 }
 
+/** The key Helia's want list files a want under (base64 of the multihash, no multibase prefix). */
 function keyOf(cid: CID): string {
-  return base64.encode(cid.multihash.bytes)
+  return base64.baseEncode(cid.multihash.bytes)
 }

@@ -77,4 +77,25 @@ describe('a peer that serves corrupt blocks', () => {
     expect(receiver.peers().some((p) => p.peer === evilId)).toBe(false)
     expect(receiver.scores.rank([evilId, honest.peerId.toString()])).toEqual([honest.peerId.toString()])
   })
+
+  // Helia files a want under the base64 of the multihash without a multibase prefix; the scores looked wants up with
+  // one, so a block wanted through Helia's own blockstore (not one of our sessions) counted as unasked and banned its
+  // honest sender
+  it('counts a block wanted through Helia itself, not a session, as delivered', async () => {
+    const bytes = new TextEncoder().encode('wanted by helia '.repeat(100))
+    const cid = cidOf(bytes, 0x55)
+    const senderStore = new MemoryBlockstore()
+    await senderStore.put(cid, bytes)
+    const sender = await localNetwork(Network, { blockstore: senderStore })
+    const receiver = await localNetwork(Network, { blockstore: new MemoryBlockstore() })
+    networks.push(sender, receiver)
+    await receiver.connect(sender.addresses()[0]!)
+    const got = await collect(receiver.helia.blockstore.get(cid, { signal: AbortSignal.timeout(30_000) }))
+    expect(Buffer.from(got).equals(bytes)).toBe(true)
+    expect(receiver.scores.list().find((s) => s.peer === sender.peerId.toString())).toMatchObject({
+      banned: false,
+      badBlocks: 0,
+      blocks: 1,
+    })
+  })
 })
