@@ -2,6 +2,7 @@
 // withLibp2pLight + withBitswap is `createHelia` minus its HTTP gateway block broker, its extra codecs and
 // @helia/libp2p's default libp2p services (public bootstrap list, delegated HTTP routing, UPnP, AutoTLS, relay,
 // mDNS, WebRTC, ...): withLibp2pLight passes the libp2p options below to createLibp2p unchanged.
+// Its Bitswap is @helia/bitswap 4.0.16 as published: the workspace patches 4.0.19 (patches/), which is ours, not stock.
 import { quic } from '@chainsafe/libp2p-quic'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'

@@ -1,5 +1,6 @@
 // A stock Helia node for interop tests: Helia's own light core + libp2p + Bitswap, given only local options (no
-// gateways, no delegated routing, no bootstrap list). No @ipfrs code on its side.
+// gateways, no delegated routing, no bootstrap list). No @ipfrs code on its side: its Bitswap is @helia/bitswap 4.0.16 as
+// published (the workspace patches 4.0.19, see patches/; this package's devDependency pins the unpatched release).
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight } from '@helia/libp2p'
 import { identify } from '@libp2p/identify'
