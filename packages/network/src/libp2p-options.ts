@@ -11,7 +11,6 @@ import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
-import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
 import { MemoryDatastore, MountDatastore } from 'datastore-core'
 import { type Datastore, Key } from 'interface-datastore'
@@ -20,6 +19,7 @@ import { ipnsValidator } from 'ipns/validator'
 import type { Libp2pOptions } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { isWebSocketAddress, lanPeerInfo, wanPeerInfo } from './dht-filters.js'
+import { lazyTls } from './lazy-tls.js'
 
 /** What one stream may buffer before its handler reads it (see `streamMuxers` below). */
 export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
@@ -128,9 +128,9 @@ export function libp2pOptions(
     // (bench/results/tensorswap.md): TensorSwap 227 vs 188 MiB/s, Bitswap 113 vs 100; two daemons' `ipfrs cat` the
     // same. Node's TLS socket decrypts only what is read, so a TensorSwap peer that ignores its credit is throttled by
     // TCP rather than refused as ERR_CREDIT_EXCEEDED, which it still is over Noise (transport/test/malformed.int.test.ts).
-    // Imported eagerly: a wrapper that loaded @libp2p/tls on first use saved ~5 MiB of RSS but cut two daemons'
-    // `ipfrs cat` from 19-20 to 8.6 MiB/s (not diagnosed; possibly the re-fetch stall patched in @helia/bitswap since)
-    connectionEncrypters: [tls(), noise()],
+    // TLS is loaded by the first connection that negotiates it (lazy-tls.ts). An earlier lazy wrapper offered Noise
+    // first, so connections went over Noise, and two daemons' `ipfrs cat` fell from 19-20 to 8.6 MiB/s
+    connectionEncrypters: [lazyTls(), noise()],
     // a stream buffers what arrives before its protocol handler listens; Helia's Bitswap attaches its listener only
     // after closing its write side, and a Bitswap message to us is one stream of up to 1024 blocks (MiBs). yamux's
     // default 4 MiB limit aborted such streams whenever the handler was a little late (a loaded machine), which
