@@ -1,10 +1,12 @@
 // QUIC streams between two of our nodes read more than @chainsafe/libp2p-quic's 4 KiB per native read once data
-// flows (quic-reads.ts), and the bytes arrive whole and in order.
+// flows (quic-reads.ts), the bytes arrive whole and in order, and what the larger reads take of their budget comes back
+// when the connection closes.
 
 import { createHash } from 'node:crypto'
 import { localNetwork } from '@ipfrs/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Network } from '../src/index.js'
+import { grownQuicReadBytes, QUIC_GROWN_READS_BYTES } from '../src/quic-reads.js'
 
 const PROTOCOL = '/ipfrs-test/quic-reads/1.0.0'
 const WRITE = 256 * 1024
@@ -41,7 +43,7 @@ describe('QUIC stream reads', () => {
           await new Promise((resolve) => stream.addEventListener('drain', resolve, { once: true }))
         }
       }
-      await stream.close()
+      // the stream stays open (the receiver's next read pending) until the receiver closes the connection
     })
     const conn = await receiver.libp2p.dial(sender.libp2p.getMultiaddrs()[0]!)
     expect(conn.remoteAddr.toString()).toContain('/quic-v1')
@@ -58,10 +60,14 @@ describe('QUIC stream reads', () => {
         if (received >= TOTAL) resolve()
       })
     })
-    await stream.close()
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(TOTAL)
     expect(hash.digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'))
     expect(Math.max(...sizes)).toBeGreaterThan(LIBRARY_READ)
     expect(sizes.length).toBeLessThan(TOTAL / LIBRARY_READ)
+    // the stream's next read, pending, asks more than 4 KiB; a closed connection's streams give that back
+    expect(grownQuicReadBytes()).toBeGreaterThan(0)
+    expect(grownQuicReadBytes()).toBeLessThanOrEqual(QUIC_GROWN_READS_BYTES)
+    await conn.close()
+    await expect.poll(() => grownQuicReadBytes(), { timeout: 60_000, interval: 50 }).toBe(0)
   })
 })
