@@ -20,6 +20,7 @@ import type { Libp2pOptions } from 'libp2p'
 import type { Registry } from 'prom-client'
 import { isWebSocketAddress, lanPeerInfo, wanPeerInfo } from './dht-filters.js'
 import { lazyTls } from './lazy-tls.js'
+import { growQuicReads } from './quic-reads.js'
 
 /** What one stream may buffer before its handler reads it (see `streamMuxers` below). */
 export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
@@ -56,6 +57,8 @@ export function libp2pOptions(
   const webSockets = ws
     ? (createRequire(import.meta.url)('@libp2p/websockets') as typeof import('@libp2p/websockets')).webSockets
     : undefined
+  // QUIC streams read 4 KiB per call into the library's Rust side; let a busy one read more (quic-reads.ts)
+  if (QUIC) growQuicReads()
   const routing = config.Routing
   const services: Record<string, (components: never) => unknown> = {
     identify: identify(),
