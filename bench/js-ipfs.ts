@@ -9,8 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { createNode } from 'ipfrs'
 import { pseudoRandomBytes, sha256Of } from './lib/content.ts'
+import { localNode } from './lib/local-node.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 
 const SIZE = Number(process.env.BENCH_JSIPFS_MIB ?? 50) * MiB
@@ -58,22 +58,7 @@ async function main(): Promise<void> {
   const file = join(dir, 'file.bin')
   const loadAtStart = loadavg()[0]!
   const servers: ChildProcess[] = []
-  const ours = createNode({
-    repoPath: join(dir, 'ours'),
-    online: true,
-    init: {
-      config: {
-        Addresses: {
-          Swarm: ['/ip4/127.0.0.1/tcp/0'],
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: { Transports: { Network: { TCP: true, QUIC: false } } },
-        Bootstrap: [],
-      },
-    },
-  })
+  const ours = localNode(join(dir, 'ours'), true)
   try {
     await pipeline(pseudoRandomBytes(SIZE, 'js-ipfs'), createWriteStream(file))
     const expected = await sha256Of(pseudoRandomBytes(SIZE, 'js-ipfs'))

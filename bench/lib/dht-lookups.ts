@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { type CID, cidOf } from '@ipfrs/core'
 import { mulberry32 } from '@ipfrs/semantic'
+import { waitFor } from '@ipfrs/test-utils'
 import { quantile } from './content.ts'
 
 /** What the measurement needs of one DHT node, ours or stock. */
@@ -54,16 +55,6 @@ export interface LookupStats {
 
 const RAW = 0x55
 
-/** Polls `check` every 50 ms; false if it is still false after `ms`. */
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) return false
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return true
-}
-
 /** Runs the whole measurement on a fresh network of `size` nodes, and stops every node it started. */
 export async function measureLookups(
   factory: DhtNodeFactory,
@@ -104,7 +95,10 @@ export async function measureLookups(
     const enough = Math.min(size - 1, 4)
     const ready = await waitFor(
       () => first.routingTableSize() >= size - 1 && nodes.every((n) => n.routingTableSize() >= enough),
-      readyTimeoutMs,
+      { timeout: readyTimeoutMs, interval: 50, what: 'full routing tables' },
+    ).then(
+      () => true,
+      () => false,
     )
     if (!ready) {
       log(`routing tables not full after ${readyTimeoutMs} ms: ${nodes.map((n) => n.routingTableSize()).join(',')}`)
@@ -167,7 +161,9 @@ export async function measureLookups(
     // from a node that joins after the provides, so holds no record: every lookup goes over the network
     const late = await factory(size, bootstrap)
     nodes.push(late)
-    await waitFor(() => late.routingTableSize() >= enough, readyTimeoutMs)
+    await waitFor(() => late.routingTableSize() >= enough, { timeout: readyTimeoutMs, interval: 50 }).catch(
+      () => undefined,
+    )
     const lateFoundMs: number[] = []
     const lateDoneMs: number[] = []
     let lateFailures = 0

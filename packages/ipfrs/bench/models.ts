@@ -17,8 +17,9 @@ import { createServer, Socket } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CID } from '@ipfrs/core'
+import { localNode } from '../../../bench/lib/local-node.ts'
 import { MiB, median, type Row, writeReport } from '../../../bench/lib/report.ts'
-import { createNode, type Node } from '../dist/index.js'
+import type { Node } from '../dist/index.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const MODEL_MIB = QUICK ? 16 : 100
@@ -53,25 +54,6 @@ async function writeModel(
   }
   await file.close()
   return { size: off, offsets }
-}
-
-function repoNode(path: string, online = false): Node {
-  return createNode({
-    repoPath: path,
-    online,
-    init: {
-      config: {
-        Addresses: {
-          Swarm: ['/ip4/127.0.0.1/tcp/0'],
-          Announce: [],
-          API: '/ip4/127.0.0.1/tcp/0',
-          Gateway: '/ip4/127.0.0.1/tcp/0',
-        },
-        Swarm: { Transports: { Network: { TCP: true, QUIC: false } } },
-        Bootstrap: [],
-      },
-    },
-  })
 }
 
 async function addModel(node: Node, path: string) {
@@ -116,13 +98,13 @@ try {
   const quarter = (MODEL_MIB * MiB) / 4
   const modelPath = join(dir, 'model.safetensors')
   const model = await writeModel(modelPath, { embed: quarter, 'layer.0': quarter, 'layer.1': quarter, head: quarter })
-  const one = repoNode(join(dir, 'one'))
+  const one = localNode(join(dir, 'one'))
   await one.start()
   const before = (await one.repoStat()).RepoSize
   const cid = await addModel(one, modelPath)
   const grown = (await one.repoStat()).RepoSize - before
   await one.stop()
-  const old = repoNode(join(dir, 'old'))
+  const old = localNode(join(dir, 'old'))
   await old.start()
   const oldBefore = (await old.repoStat()).RepoSize
   await addModel(old, modelPath)
@@ -137,9 +119,9 @@ try {
   })
 
   // 2. one-tensor fetch bytes, and whole-model fetch time: TensorSwap (leaves) vs Bitswap (cat)
-  const a = repoNode(join(dir, 'a'), true)
-  const b = repoNode(join(dir, 'b'), true)
-  const c = repoNode(join(dir, 'c'), true)
+  const a = localNode(join(dir, 'a'), true)
+  const b = localNode(join(dir, 'b'), true)
+  const c = localNode(join(dir, 'c'), true)
   await Promise.all([a.start(), b.start(), c.start()])
   try {
     await addModel(a, modelPath)
@@ -175,7 +157,7 @@ try {
   // 3. load of a big tensor already in the repo
   const bigPath = join(dir, 'big.safetensors')
   const big = await writeModel(bigPath, { small: 4096, big: LOAD_MIB * MiB })
-  const node = repoNode(join(dir, 'load'))
+  const node = localNode(join(dir, 'load'))
   await node.start()
   try {
     const bigCid = await addModel(node, bigPath)

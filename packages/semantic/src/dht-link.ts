@@ -5,6 +5,7 @@
 import { isIpfrsError } from '@ipfrs/core'
 import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
+import { encodingLength } from 'uint8-varint'
 import {
   BadMessageError,
   BadPeerError,
@@ -13,15 +14,6 @@ import {
   PeerTimeoutError,
 } from './dht-errors.js'
 import { type DhtMessage, decodeMessage, encodeMessage, SEMANTIC_PROTOCOL } from './dht-protocol.js'
-
-function varintLength(n: number): number {
-  let len = 1
-  while (n >= 128) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
 
 /** Counts bytes moving over channels. */
 export interface ByteCounter {
@@ -52,7 +44,7 @@ export class Channel {
   async send(m: DhtMessage, options: AbortOptions = {}): Promise<void> {
     const bytes = encodeMessage(m, this.#max)
     await this.#lp.write(bytes, options)
-    this.#counter?.sent(bytes.byteLength + varintLength(bytes.byteLength))
+    this.#counter?.sent(bytes.byteLength + encodingLength(bytes.byteLength))
   }
 
   /** Receives one message; a remote `err` message is returned, not thrown. */
@@ -73,7 +65,7 @@ export class Channel {
       if (name === 'InvalidMessageLengthError') throw new BadMessageError('bad length prefix', { cause: err })
       throw new PeerRequestError(this.#peer, (err as Error).message, { cause: err })
     }
-    this.#counter?.received(data.byteLength + varintLength(data.byteLength))
+    this.#counter?.received(data.byteLength + encodingLength(data.byteLength))
     return decodeMessage(data, this.#max)
   }
 

@@ -22,6 +22,7 @@ export {
   RecordRefusedError,
   type RefusalReason,
 } from './dht-errors.js'
+export type { SemanticDhtInit, SemanticLibp2p, SemanticLshInit } from './dht-init.js'
 export type { SemanticDhtMetrics } from './dht-metrics.js'
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -79,6 +80,7 @@ export {
   signedBytes,
 } from './lsh-records.js'
 export { LshRouting, type LshRoutingInit, type LshRoutingStatus } from './lsh-routing.js'
+export type { NetworkSearchOptions } from './network-search.js'
 export { computeBuckets, type PartialSyncResult } from './partial-sync.js'
 export { kmeans, type PeerRank, type PeerSummary, type RoutingConvergence, rankSummary } from './peer-summaries.js'
 export {
@@ -96,13 +98,7 @@ export {
 } from './persistence.js'
 export { mulberry32 } from './random.js'
 export { RecordsLog, type ReplayResult } from './records-log.js'
-export {
-  type NetworkSearchOptions,
-  SemanticDht,
-  type SemanticDhtInit,
-  type SemanticLibp2p,
-  type SemanticLshInit,
-} from './semantic-dht.js'
+export { SemanticDht } from './semantic-dht.js'
 export { type RecoveryReport, SemanticStore, type SemanticStoreOptions } from './semantic-store.js'
 export { HashingTextEmbedder, type HashingTextEmbedderOptions } from './text-embedder.js'
 export type { Metric, SearchFilter, SearchHit, VectorIndex } from './vector-index.js'

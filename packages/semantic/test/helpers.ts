@@ -1,9 +1,10 @@
 import { cidOf } from '@ipfrs/core'
 import { Network } from '@ipfrs/network'
 import { localNetwork, waitFor } from '@ipfrs/test-utils'
+import type { SemanticDhtInit } from '../src/dht-init.js'
 import { FlatIndex } from '../src/flat-index.js'
 import { mulberry32 } from '../src/random.js'
-import { SemanticDht, type SemanticDhtInit } from '../src/semantic-dht.js'
+import { SemanticDht } from '../src/semantic-dht.js'
 import type { Metric } from '../src/vector-index.js'
 
 /** A started Network on 127.0.0.1 (TCP, in-memory stores, no bootstrap peers) without the Kademlia DHT. */
