@@ -8,7 +8,8 @@ import { buffer } from 'node:stream/consumers'
 import { pipeline } from 'node:stream/promises'
 import { isIpfrsError } from '@ipfrs/core/errors'
 import { API_FILE, ERROR_CODE_HEADER, tcpAddress } from '@ipfrs/interface/client'
-import { ApiStreamError, ApiUnreachableError, DaemonError } from './errors.js'
+import type { Sink } from './body-pipe.js'
+import { ApiStreamError, ApiUnreachableError, daemonError } from './errors.js'
 
 // required, not imported: Node's ESM face of node:http evaluates every export, which loads undici (fetch's engine)
 const { request } = createRequire(import.meta.url)('node:http') as typeof import('node:http')
@@ -98,11 +99,7 @@ export class ApiClient {
     params: Record<string, string | number | boolean | string[] | undefined> = {},
     init: { signal?: AbortSignal; parts?: AsyncIterable<UploadPart> } = {},
   ): Promise<ApiResponse> {
-    const search = new URLSearchParams()
-    for (const [key, value] of Object.entries(params)) {
-      if (value === undefined) continue
-      for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v))
-    }
+    const search = query(params)
     const headers: Record<string, string> = {}
     if (this.#token != null) headers.Authorization = `Bearer ${this.#token}`
     const boundary = `ipfrs-${randomUUID()}`
@@ -142,13 +139,7 @@ export class ApiClient {
     }
     const status = res.statusCode ?? 0
     if (status >= 200 && status < 300) return new ApiResponse(res)
-    const text = (await buffer(res)).toString('utf8')
-    let message = text.trim()
-    try {
-      message = (JSON.parse(text) as { Message?: string }).Message ?? message
-    } catch {}
-    const code = res.headers[ERROR_CODE_HEADER.toLowerCase()]
-    throw new DaemonError(typeof code === 'string' ? code : null, status, message)
+    throw daemonError(status, res.headers[ERROR_CODE_HEADER.toLowerCase()], (await buffer(res)).toString('utf8'))
   }
 
   async json<T = Record<string, unknown>>(
@@ -157,6 +148,22 @@ export class ApiClient {
     init: Parameters<ApiClient['call']>[2] = {},
   ): Promise<T> {
     return (await (await this.call(command, params, init)).json()) as T
+  }
+
+  /**
+   * POSTs a command and hands its response body to `sink` (see body-pipe.ts: one reused buffer, no copies), waiting
+   * for it to take each piece; resolves with the bytes handed. For the big bodies (`cat`, `get`).
+   */
+  async pipe(
+    command: string,
+    params: Parameters<ApiClient['call']>[1],
+    sink: Sink,
+    init: { signal?: AbortSignal } = {},
+  ): Promise<number> {
+    const { pipeBody } = await import('./body-pipe.js')
+    const headers: Record<string, string> = {}
+    if (this.#token != null) headers.Authorization = `Bearer ${this.#token}`
+    return pipeBody({ url: this.url, path: `/api/v0/${command}?${query(params)}`, headers, ...init }, sink)
   }
 
   /** The response's newline-delimited JSON values, as they arrive. */
@@ -189,6 +196,15 @@ export class ApiClient {
   ): AsyncGenerator<Uint8Array> {
     yield* bodyOf(await this.call(command, params, init))
   }
+}
+
+function query(params: Parameters<ApiClient['call']>[1] = {}): URLSearchParams {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue
+    for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v))
+  }
+  return search
 }
 
 async function* bodyOf(res: ApiResponse): AsyncGenerator<Uint8Array> {

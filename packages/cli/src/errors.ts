@@ -31,6 +31,15 @@ export class DaemonError extends IpfrsError {
   }
 }
 
+/** The daemon's error answer (Kubo's `{Message}` body, the code it sent in X-Ipfrs-Error-Code) as a DaemonError. */
+export function daemonError(status: number, code: string | string[] | undefined, text: string): DaemonError {
+  let message = text.trim()
+  try {
+    message = (JSON.parse(text) as { Message?: string }).Message ?? message
+  } catch {}
+  return new DaemonError(typeof code === 'string' ? code : null, status, message)
+}
+
 /** The daemon could not remove a block (`block rm` reports it per block). */
 export class BlockRemoveError extends IpfrsError {
   static readonly code = 'ERR_BLOCK_RM'

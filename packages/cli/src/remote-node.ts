@@ -1,7 +1,7 @@
+import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import type { CID, NodeConfig } from '@ipfrs/core'
 import { parseCid } from '@ipfrs/core/cid'
 import { validateConfig } from '@ipfrs/core/config'
@@ -32,6 +32,7 @@ import type {
 import { diskCandidates, withAddProgress } from 'ipfrs/disk-candidates'
 import { CustomProgressEvent } from 'progress-events'
 import type { ApiClient, UploadPart } from './api-client.js'
+import type { Sink } from './body-pipe.js'
 import { ApiStreamError, BlockRemoveError, DaemonRunningError } from './errors.js'
 
 const HASH_NAMES: Record<number, string> = { 18: 'sha2-256', 19: 'sha2-512' }
@@ -166,6 +167,12 @@ export class RemoteNode implements NodeApi {
     return this.#api.bytes('cat', { arg: path, offset: options.offset, length: options.length }, options)
   }
 
+  /** `cat` into `sink`, the body passing through one reused buffer (see body-pipe.ts); the bytes handed to it. */
+  catTo(path: string, sink: Sink, options: CatOptions = {}): Promise<number> {
+    const params = { arg: path, offset: options.offset, length: options.length }
+    return this.#api.pipe('cat', params, sink, { signal: options.signal })
+  }
+
   async stat(path: string, options: AbortOptions = {}) {
     const out = await this.#api.json<{ Hash: string; Size: number; Type: string }>(
       'files/stat',
@@ -199,16 +206,26 @@ export class RemoteNode implements NodeApi {
     let written = 0
     const write = async (src: string, target: string): Promise<void> => {
       if ((await this.stat(src, options)).type !== 'directory') {
-        await pipeline(
-          (async function* (chunks: AsyncIterable<Uint8Array>) {
-            for await (const chunk of chunks) {
-              written += chunk.byteLength
+        const file = createWriteStream(target)
+        await once(file, 'open') // a target that cannot be written fails before the read
+        let failed: Error | undefined
+        file.on('error', (err) => {
+          failed ??= err
+        })
+        try {
+          await this.catTo(
+            src,
+            (bytes, done) => {
+              written += bytes.byteLength
               options.onProgress?.(new CustomProgressEvent('get:write', { bytes: written }))
-              yield chunk
-            }
-          })(this.cat(src, options)),
-          createWriteStream(target),
-        )
+              file.write(bytes, done)
+            },
+            options,
+          )
+        } finally {
+          await new Promise<void>((resolve) => file.end(resolve))
+        }
+        if (failed !== undefined) throw failed
         return
       }
       await mkdir(target, { recursive: true })

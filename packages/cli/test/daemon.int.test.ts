@@ -61,6 +61,37 @@ describe('ipfrs daemon', () => {
     expect(none.stderr).toContain('no daemon is running on this repo')
   })
 
+  it('streams cat and get of a large file through the daemon byte for byte, with ranges and errors', async () => {
+    await env.ok(['daemon', '-d'])
+    // 3 MiB + 5 bytes: many chunks of the daemon's response, and leaves cut at a boundary no read lines up with
+    const data = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 5 }, (_, i) => (i * 7 + (i >> 12)) % 256))
+    const file = join(env.dir, 'big.bin')
+    await writeFile(file, data)
+    const cid = await env.ok(['add', '-q', file])
+    const cat = await env.ipfrs(['cat', cid])
+    expect(cat.code).toBe(0)
+    expect(cat.stdout.equals(data)).toBe(true)
+    const range = await env.ipfrs(['cat', cid, '--offset', '1000000', '--length', '2500000'])
+    expect(range.stdout.equals(data.subarray(1_000_000, 3_500_000))).toBe(true)
+    const out = join(env.dir, 'copy.bin')
+    await env.ok(['get', cid, '-o', out])
+    expect((await readFile(out)).equals(data)).toBe(true)
+    // the daemon's error answer comes back with its code and message, nothing on stdout
+    const missing = await env.ipfrs(['--debug', 'cat', `${cid}/nope`])
+    expect(missing.code).toBe(1)
+    expect(missing.stdout.byteLength).toBe(0)
+    expect(missing.stderr).toMatch(/code: ERR_/)
+    const past = await env.ipfrs(['cat', cid, '--offset', String(data.byteLength + 1)])
+    expect(past.code).toBe(1)
+    expect(past.stderr).toContain('past the end of the file')
+    // a reader that stops early: the CLI ends quietly, as `cat | head` does
+    const head = env.start(['cat', cid])
+    const first = await new Promise<Buffer>((resolve) => head.stdout!.once('data', resolve))
+    expect(first.equals(data.subarray(0, first.byteLength))).toBe(true)
+    head.stdout!.destroy()
+    expect(await new Promise((r) => head.once('exit', r))).toBe(0)
+  })
+
   it('replaces a stale PID file, and a stale api file does not stop the CLI', async () => {
     const pidFile = join(env.repo, 'daemon.pid')
     await writeFile(pidFile, `${await deadPid()}\n`)

@@ -20,6 +20,13 @@ export const MIN_PREFETCH_LEAVES = 8
 /** TensorSwap streams per provider (see `FetchOptions.streamsPerProvider`: QUIC's per-stream window). */
 const STREAMS_PER_PROVIDER = 4
 
+/**
+ * Bytes of just-landed leaves a read keeps in memory for the exporter, which would otherwise read each one back from
+ * the repo right after it was written (three `has` checks and a file read per leaf, a quarter of the receiving
+ * daemon's main thread). Leaves that land while it is full are read from the repo as before.
+ */
+const LANDED_BYTES = 16 * 1024 * 1024
+
 export interface LeafPrefetchInit {
   root: CID
   /** Reads of the DAG: the repo first, then peers over Bitswap (the network's session reader). */
@@ -48,8 +55,10 @@ export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | '
   const walk: Walk = { walked: new Set([init.root.toString()]), waits: new Waits() }
   /** Leaf CIDs TensorSwap still owes, released as each arrives (or all, once the fetch has ended). */
   const owed = new Waits()
+  const landed = new Landed(LANDED_BYTES)
+  init.signal.addEventListener('abort', () => landed.clear(), { once: true })
   let walking = true
-  const started = start(init, walk, owed)
+  const started = start(init, walk, owed, landed)
     .catch(() => owed.releaseAll())
     .finally(() => {
       walking = false
@@ -60,14 +69,55 @@ export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | '
     get: async function* (cid: CID, options?: AbortOptions) {
       const o: AbortOptions = { signal: options?.signal }
       const key = cid.toString()
-      if (!walk.walked.has(key) && !(await local.has(cid, o))) {
+      let bytes = landed.take(key)
+      if (bytes === undefined && !walk.walked.has(key) && !(await local.has(cid, o))) {
         // until the leaf list is known, a block the walk turns out to read as well is read with it
         if (walking) walk.waits.hold(key)
         await Promise.race([started, walk.waits.until(key, o)])
         if (!walk.walked.has(key)) await owed.until(key, o)
       }
-      yield* reader.get(cid, o)
+      bytes ??= landed.take(key)
+      // a leaf TensorSwap verified moments ago is served from memory; the rest from the repo, else Bitswap
+      if (bytes !== undefined) yield bytes
+      else yield* reader.get(cid, o)
     },
+  }
+}
+
+/** Leaves TensorSwap has verified, kept until the exporter reads them (each once) while they fit in `max` bytes. */
+class Landed {
+  readonly #leaves = new Map<string, Uint8Array>()
+  readonly #max: number
+  #bytes = 0
+
+  constructor(max: number) {
+    this.#max = max
+  }
+
+  /**
+   * Keeps `bytes` if they fit (whether they were kept): the exporter reads in file order, so the leaves it needs next
+   * are the ones already kept, not the ones landing further ahead.
+   */
+  add(key: string, bytes: Uint8Array): boolean {
+    if (this.#leaves.has(key)) return true
+    if (this.#bytes + bytes.byteLength > this.#max) return false
+    this.#leaves.set(key, bytes)
+    this.#bytes += bytes.byteLength
+    return true
+  }
+
+  take(key: string): Uint8Array | undefined {
+    const bytes = this.#leaves.get(key)
+    if (bytes !== undefined) {
+      this.#leaves.delete(key)
+      this.#bytes -= bytes.byteLength
+    }
+    return bytes
+  }
+
+  clear(): void {
+    this.#leaves.clear()
+    this.#bytes = 0
   }
 }
 
@@ -110,7 +160,7 @@ class Waits {
 }
 
 /** Derives the leaf list and starts the TensorSwap fetch of the missing leaves (or nothing, see the module note). */
-async function start(init: LeafPrefetchInit, walk: Walk, owed: Waits): Promise<void> {
+async function start(init: LeafPrefetchInit, walk: Walk, owed: Waits, landed: Landed): Promise<void> {
   const { root, reader, swap, signal } = init
   if (!isFileCid(root)) return
   const providers = await tensorSwapSpeakers(init)
@@ -139,6 +189,11 @@ async function start(init: LeafPrefetchInit, walk: Walk, owed: Waits): Promise<v
       only: wanted,
       streamsPerProvider: STREAMS_PER_PROVIDER,
       signal,
+      // a leaf kept in memory is the exporter's as soon as it is verified (its repo copy is being written meanwhile);
+      // one that did not fit, once it is in the repo
+      onChunk: (index, bytes) => {
+        if (landed.add(key(index), bytes)) owed.release(key(index))
+      },
       onProgress: (event) => owed.release(key(event.detail.index)),
     })
     .catch(() => undefined) // what it did not bring, Bitswap will

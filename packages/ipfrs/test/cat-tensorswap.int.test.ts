@@ -81,6 +81,22 @@ describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the 
     expect(sent(a) - before).toBeLessThan(Math.ceil(file.byteLength / LEAF)) // not the whole file
   })
 
+  it('a reader slower than TensorSwap: the leaves past what is kept in memory come from the repo, not Bitswap', async () => {
+    const file = bytes(40 * MiB, 'slow reader') // more than the 16 MiB of landed leaves a read keeps in memory
+    const { cid } = await a.addBytes(file)
+    const [before, asked] = [sent(a), overBitswap(b)]
+    const leaves = Math.ceil(file.byteLength / LEAF)
+    const parts: Uint8Array[] = []
+    const { waitFor } = await import('@ipfrs/test-utils')
+    for await (const part of b.cat(cid.toString())) {
+      // the first bytes read, the rest only once every leaf has landed
+      if (parts.length === 0) await waitFor(() => sent(a) - before >= leaves - 1, { what: 'every leaf to be sent' })
+      parts.push(part)
+    }
+    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(file))).toBe(0)
+    expect(overBitswap(b) - asked).toBeLessThanOrEqual(4) // the root and the first leaf
+  })
+
   it('get writes the file to disk the same way', async () => {
     const file = bytes(5 * MiB, 'get')
     const { cid } = await a.addBytes(file)

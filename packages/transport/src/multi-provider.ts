@@ -34,6 +34,8 @@ export interface SchedulerInit {
   missing: readonly number[]
   blockstore: Pick<Blockstore, 'put'>
   onProgress?: (event: TensorSwapProgressEvents) => void
+  /** Each chunk's verified bytes, as its store begins (see `FetchOptions.onChunk`). */
+  onChunk?: (index: number, bytes: Uint8Array) => void
   /**
    * Called when a session ends with `err` while chunks remain, before the scheduler decides whether any provider is
    * left: the caller may open a new session to the same provider (announced through `opening()`).
@@ -110,6 +112,7 @@ export class ChunkScheduler implements SessionSink {
       this.#stored[index] = 1
       // a session that failed while this chunk was being verified had it put back in the queue
       if (!this.#sessions.has(session)) this.#queue = this.#queue.filter((i) => i !== index)
+      this.#init.onChunk?.(index, bytes)
       await this.#init.blockstore.put(this.#init.manifest.chunks[index] as CID, bytes)
       this.#remaining--
       this.#init.onProgress?.(

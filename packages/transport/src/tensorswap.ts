@@ -67,6 +67,11 @@ export interface FetchOptions {
   only?: readonly number[]
   /** Called with a `tensorswap:chunk` event after each chunk is verified and stored. */
   onProgress?: (event: TensorSwapProgressEvents) => void
+  /**
+   * Called with each chunk's verified bytes as its store begins (before `onProgress`): a reader waiting for the chunk
+   * can take it from memory instead of reading the store. The bytes are the caller's to keep, not to modify.
+   */
+  onChunk?: (index: number, bytes: Uint8Array) => void
   signal?: AbortSignal
 }
 
@@ -230,6 +235,7 @@ export class TensorSwap {
       missing,
       blockstore: this.#blockstore,
       onProgress: opts.onProgress,
+      onChunk: opts.onChunk,
       onSessionLost: reopen,
     })
     /** Opens a session to `target` (after `delayMs`) asking for `share` chunks from the queue front, then adds it. */

@@ -92,11 +92,18 @@ describe('TensorSwap over real libp2p nodes on 127.0.0.1', () => {
     const server = await node()
     const client = await node()
     const { cid, manifest, bytes } = await makeContent(server.blockstore, CHUNK, 48)
+    const handed = new Map<number, Uint8Array>()
     const result = await client.swap.fetch(cid, {
       providers: [await connect(client.network, server.network)],
       streamsPerProvider: 3,
+      // each chunk's verified bytes, once (a chunk sent twice by two streams is handed over once)
+      onChunk: (index, chunk) => {
+        expect(handed.has(index)).toBe(false)
+        handed.set(index, chunk)
+      },
     })
     expect(result.fetched).toBe(48)
+    expect(Buffer.compare(Buffer.concat(manifest.chunks.map((_, i) => handed.get(i) as Uint8Array)), bytes)).toBe(0)
     expect(result.providers).toHaveLength(1) // one provider, its sessions added up
     expect(result.providers[0]?.sessions).toBe(3)
     expect(result.providers[0]?.chunks).toBe(48 + result.duplicates)

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { type GlobalOptions, wantsJson, withNode } from '../context.js'
+import { type GlobalOptions, isRemote, wantsJson, withNode } from '../context.js'
 import { printJson, println, writeStdout } from '../output.js'
 import { progressBar } from '../progress.js'
 
@@ -17,7 +17,9 @@ export function registerFiles(program: Command): void {
           offset: flags.offset === undefined ? undefined : Number(flags.offset),
           length: flags.length === undefined ? undefined : Number(flags.length),
         }
-        for await (const chunk of node.cat(path, opts)) await writeStdout(chunk)
+        // through a daemon the body goes from the socket to stdout through one buffer (see body-pipe.ts)
+        if (isRemote(node)) await node.catTo(path, (bytes, done) => process.stdout.write(bytes, done), opts)
+        else for await (const chunk of node.cat(path, opts)) await writeStdout(chunk)
       })
     })
 
