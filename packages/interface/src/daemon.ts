@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { rm, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { LocalNodeApi } from '@ipfrs/node-api'
@@ -14,6 +14,10 @@ import { shutdownCommand } from './rpc-config.js'
 import type { RpcCommand } from './rpc-context.js'
 import { rpcHandler } from './rpc-server.js'
 import { defaultSubsystems } from './subsystems.js'
+
+// `import { createServer } from 'node:http'` would build node:http's ESM namespace, which reads its lazy `WebSocket`
+// export and so loads undici, tls and http2 (13 MiB of an idle daemon's RSS); the CommonJS object reads only this
+const { createServer } = process.getBuiltinModule('node:http')
 
 /** Node's own header limit, stated: requests with bigger headers get 431 before any handler runs. */
 const MAX_HEADER_BYTES = 16 * 1024

@@ -1,11 +1,24 @@
+import { createRequire } from 'node:module'
 import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib'
 import { COMPRESSION_ALGORITHMS, type CompressionAlgorithm } from '@ipfrs/core'
 import type { Blockstore } from 'interface-blockstore'
-import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi'
 import type { CID } from 'multiformats/cid'
-import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy'
 import { CorruptFrameError } from './errors.js'
 import { TransformBlockstore } from './transform-blockstore.js'
+
+// lz4 and snappy are native addons (~1.5 MiB of a process's memory with their JS), loaded by the first block that
+// uses them: a repo that stores with zstd or none (the default) and holds no such frame never loads either
+const require = createRequire(import.meta.url)
+let lz4Module: typeof import('lz4-napi') | undefined
+let snappyModule: typeof import('snappy') | undefined
+const lz4 = () => {
+  lz4Module ??= require('lz4-napi') as typeof import('lz4-napi')
+  return lz4Module
+}
+const snappy = () => {
+  snappyModule ??= require('snappy') as typeof import('snappy')
+  return snappyModule
+}
 
 /**
  * Frame magics: the first 4 bytes of a stored block say how to read it.
@@ -99,14 +112,14 @@ export function decompressFrame(stored: Uint8Array, maxBlockSize = DEFAULT_MAX_B
         if (payload.byteLength < 4) throw new CorruptFrameError('truncated lz4 frame')
         const size = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true)
         checkSize('lz4', size, maxBlockSize)
-        const out = lz4Uncompress(payload)
+        const out = lz4().uncompressSync(payload)
         if (out.byteLength !== size) throw new CorruptFrameError(`lz4 frame gave ${out.byteLength} bytes, not ${size}`)
         return asUint8(out)
       }
       case 'snappy': {
         const payload = stored.subarray(4)
         checkSize('snappy', snappyLength(payload), maxBlockSize)
-        return asUint8(snappyUncompress(payload, { asBuffer: true }) as Buffer)
+        return asUint8(snappy().uncompressSync(payload, { asBuffer: true }) as Buffer)
       }
     }
   } catch (err) {
@@ -165,9 +178,9 @@ function encodeWith(algorithm: Exclude<CompressionAlgorithm, 'none'>, bytes: Uin
       )
     case 'lz4':
       // lz4-napi's block format already begins with the uncompressed length (u32 little-endian)
-      return concat(MAGIC.lz4, lz4Compress(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
+      return concat(MAGIC.lz4, lz4().compressSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
     case 'snappy':
-      return concat(MAGIC.snappy, snappyCompress(bytes))
+      return concat(MAGIC.snappy, snappy().compressSync(bytes))
   }
 }
 
