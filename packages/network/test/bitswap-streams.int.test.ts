@@ -2,6 +2,8 @@
 // - it opened a new stream (open, protocol negotiation, close) for every message; a block's round trip on loopback
 //   took 16-20 ms. One outbound stream per peer now carries the messages while they keep coming, is closed after 5 s
 //   idle, and is replaced when it closes or fails.
+// - a burst to a peer whose receive windows are full (js-ipfs's yamux keeps each stream's at 256 KiB) opens more
+//   streams, up to 4, instead of queueing every message behind the first.
 // - it read every block a peer wanted before sending the first (js-ipfs wants 174 leaves, 43.5 MiB, at once); it now
 //   sends each full message (4 MiB) while reading the rest.
 import { cidOf } from '@ipfrs/core'
@@ -86,6 +88,46 @@ describe("Bitswap's outbound streams", () => {
     await fetch(2)
   })
 
+  it('open more streams, at most 4, while the peer has not taken what was sent', { timeout: 60_000 }, async () => {
+    const MiB = 1024 * 1024
+    const store = new MemoryBlockstore()
+    const cids: CID[] = []
+    for (let i = 0; i < 24; i++) {
+      const bytes = new Uint8Array(MiB).fill(i + 1)
+      const cid = cidOf(bytes, 0x55)
+      await store.put(cid, bytes)
+      cids.push(cid)
+    }
+    const sender = await localNetwork(Network, { blockstore: store })
+    const receiver = await localNetwork(Network, { blockstore: new MemoryBlockstore() })
+    networks.push(sender, receiver)
+    // the receiver takes Bitswap streams itself and reads none of them until told to: yamux stops granting window
+    const inbound: Stream[] = []
+    await receiver.libp2p.unhandle(BITSWAP)
+    await receiver.libp2p.handle(BITSWAP, (stream) => {
+      stream.pause()
+      inbound.push(stream)
+    })
+    await receiver.connect(sender.addresses()[0] as string)
+    // one want list of 24 MiB: six 4 MiB messages from the sender
+    const wants = await receiver.libp2p.dialProtocol(sender.peerId, BITSWAP)
+    wants.send(lengthPrefixed(wantList(cids)))
+    await waitFor(() => inbound.length >= 2, { timeout: 20_000, what: 'a second stream while the first is full' })
+    // all six messages are queued on the sender by now; still no more than four streams
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(inbound.length).toBeLessThanOrEqual(4)
+    let received = 0
+    for (const stream of inbound) {
+      stream.addEventListener('message', (e) => {
+        received += e.data.byteLength
+      })
+      stream.resume()
+    }
+    // every block arrives once the streams are read (with protobuf and length-prefix bytes on top)
+    await waitFor(() => received >= 24 * MiB, { timeout: 20_000, what: 'the 24 blocks' })
+    expect(received).toBeLessThan(25 * MiB)
+  })
+
   it('send the first wanted blocks before reading the last', { timeout: 60_000 }, async () => {
     const MiB = 1024 * 1024
     const store = new MemoryBlockstore()
@@ -128,3 +170,29 @@ describe("Bitswap's outbound streams", () => {
     expect(got.map((b) => b[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
   })
 })
+
+/** A Bitswap 1.2.0 message wanting each of `cids` (wantType Block): field numbers from Bitswap's message.proto. */
+function wantList(cids: CID[]): Uint8Array {
+  const entries = cids.map((cid) => field(1, concat([field(1, cid.bytes), [0x10, 0x01]])))
+  return field(1, concat(entries))
+}
+
+/** A length-delimited protobuf field. */
+function field(num: number, bytes: Uint8Array): Uint8Array {
+  return concat([[(num << 3) | 2], varint(bytes.byteLength), bytes])
+}
+
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  return concat([varint(bytes.byteLength), bytes])
+}
+
+function varint(n: number): number[] {
+  const out: number[] = []
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n & 0x7f) | 0x80)
+  out.push(n)
+  return out
+}
+
+function concat(parts: Array<Uint8Array | number[]>): Uint8Array {
+  return Buffer.concat(parts.map((p) => Uint8Array.from(p)))
+}
