@@ -21,17 +21,13 @@ import { LogicLayer } from './logic-layer.js'
 import type { Mfs } from './mfs.js'
 import type { Names } from './names.js'
 import { dagApi, pinApi, runGc } from './pin-dag-api.js'
+import { ProvideQueue } from './provide-queue.js'
 import type { SemanticLayer } from './semantic-layer.js'
 import { type TensorAddResult, TensorLayer } from './tensor-layer.js'
 import type { AddOptions, AddResult } from './unixfs-add.js'
 import { type AddPathOptions, UnixfsApi } from './unixfs-api.js'
 import type { CatOptions, LsEntry } from './unixfs-read.js'
 import { AGENT_VERSION } from './version.js'
-
-/** Background provides of added roots: how many at once, how long each may take, how many may wait. */
-const PROVIDE_CONCURRENCY = 8
-const PROVIDE_TIMEOUT_MS = 60_000
-const PROVIDE_BACKLOG = 10_000
 
 export interface CreateNodeOptions {
   /** The repo path (default `$IPFRS_PATH`, else `~/.ipfrs`). */
@@ -74,17 +70,14 @@ export class Node implements LocalNodeApi {
   #logic: LogicLayer | undefined
   /** files, name, pubsub (see `KuboParts`). */
   #kubo: KuboParts | undefined
-  /** Provides started by adds; the DHT may take a while (or wait for peers), so adds do not wait for them. */
-  readonly #provides = new Set<Promise<void>>()
-  /** Added roots waiting for a provide slot (bounded; see `#provideLater`). */
-  #provideBacklog: CID[] = []
-  #stopping = new AbortController()
+  /** Provides of added roots, in the background: adds do not wait for the DHT. */
+  readonly #provides = new ProvideQueue(() => this.#network)
   /** add/cat/get/stat/ls, reading the repo and network as they are when each call runs. */
   readonly #unixfs = new UnixfsApi({
     repo: () => this.repo,
     network: () => this.#network,
     tensor: () => this.tensor,
-    provideLater: (cid) => this.#provideLater(cid),
+    provideLater: (cid) => this.#provides.add(cid),
   })
 
   constructor(options: CreateNodeOptions = {}) {
@@ -163,10 +156,7 @@ export class Node implements LocalNodeApi {
 
   /** Leaves the network, closes the repo and releases its lock. */
   async stop(): Promise<void> {
-    this.#stopping.abort()
-    this.#provideBacklog = []
-    await Promise.allSettled(this.#provides)
-    this.#stopping = new AbortController()
+    await this.#provides.stop()
     const repo = this.#repo
     const network = this.#network
     const tensor = this.#tensor
@@ -230,36 +220,8 @@ export class Node implements LocalNodeApi {
   }
 
   /** Resolves once the provides started by earlier adds have finished (or failed). */
-  async whenProvided(): Promise<void> {
-    while (this.#provides.size > 0) await Promise.allSettled(this.#provides)
-  }
-
-  /**
-   * Provides an added root in the background, best effort (the reprovider announces it again later). At most
-   * `PROVIDE_CONCURRENCY` run at once, each for at most `PROVIDE_TIMEOUT_MS`, and at most `PROVIDE_BACKLOG` wait: a
-   * DHT query with no peer to ask never ends, and one pending provide per add (its query, queue job, signals and
-   * closures) was what a busy daemon's heap grew by, add after add.
-   */
-  #provideLater(cid: CID): void {
-    if (this.#network == null || this.#provideBacklog.length >= PROVIDE_BACKLOG) return
-    this.#provideBacklog.push(cid)
-    this.#startProvides()
-  }
-
-  #startProvides(): void {
-    const network = this.#network
-    while (network != null && this.#provides.size < PROVIDE_CONCURRENCY && this.#provideBacklog.length > 0) {
-      const cid = this.#provideBacklog.shift() as CID
-      const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)])
-      const job: Promise<void> = network
-        .provide(cid, { signal })
-        .catch(() => undefined)
-        .finally(() => {
-          this.#provides.delete(job)
-          this.#startProvides()
-        })
-      this.#provides.add(job)
-    }
+  whenProvided(): Promise<void> {
+    return this.#provides.settled()
   }
 
   /** Announces to the DHT (and to GossipSub subscribers) that this node has `cid` (online only). */
