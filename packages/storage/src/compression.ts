@@ -11,14 +11,8 @@ import { TransformBlockstore } from './transform-blockstore.js'
 const require = createRequire(import.meta.url)
 let lz4Module: typeof import('lz4-napi') | undefined
 let snappyModule: typeof import('snappy') | undefined
-const lz4 = () => {
-  lz4Module ??= require('lz4-napi') as typeof import('lz4-napi')
-  return lz4Module
-}
-const snappy = () => {
-  snappyModule ??= require('snappy') as typeof import('snappy')
-  return snappyModule
-}
+const lz4 = () => (lz4Module ??= require('lz4-napi') as typeof import('lz4-napi'))
+const snappy = () => (snappyModule ??= require('snappy') as typeof import('snappy'))
 
 /**
  * Frame magics: the first 4 bytes of a stored block say how to read it.
