@@ -16,6 +16,20 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Network } from '../src/index.js'
 
 const BITSWAP = '/ipfs/bitswap/1.2.0'
+const MiB = 1024 * 1024
+
+/** `count` raw blocks of 1 MiB, block i filled with the byte i + 1, in a memory blockstore. */
+async function mibBlocks(count: number): Promise<{ store: MemoryBlockstore; cids: CID[] }> {
+  const store = new MemoryBlockstore()
+  const cids: CID[] = []
+  for (let i = 0; i < count; i++) {
+    const bytes = new Uint8Array(MiB).fill(i + 1)
+    const cid = cidOf(bytes, 0x55)
+    await store.put(cid, bytes)
+    cids.push(cid)
+  }
+  return { store, cids }
+}
 
 /** The Bitswap streams `network` has open to or from `peer`, in one direction. */
 function bitswapStreams(network: Network, peer: Network, direction: 'inbound' | 'outbound'): Stream[] {
@@ -89,15 +103,7 @@ describe("Bitswap's outbound streams", () => {
   })
 
   it('open more streams, at most 4, while the peer has not taken what was sent', { timeout: 60_000 }, async () => {
-    const MiB = 1024 * 1024
-    const store = new MemoryBlockstore()
-    const cids: CID[] = []
-    for (let i = 0; i < 24; i++) {
-      const bytes = new Uint8Array(MiB).fill(i + 1)
-      const cid = cidOf(bytes, 0x55)
-      await store.put(cid, bytes)
-      cids.push(cid)
-    }
+    const { store, cids } = await mibBlocks(24)
     const sender = await localNetwork(Network, { blockstore: store })
     const receiver = await localNetwork(Network, { blockstore: new MemoryBlockstore() })
     networks.push(sender, receiver)
@@ -129,15 +135,7 @@ describe("Bitswap's outbound streams", () => {
   })
 
   it('send the first wanted blocks before reading the last', { timeout: 60_000 }, async () => {
-    const MiB = 1024 * 1024
-    const store = new MemoryBlockstore()
-    const cids: CID[] = []
-    for (let i = 0; i < 8; i++) {
-      const bytes = new Uint8Array(MiB).fill(i + 1)
-      const cid = cidOf(bytes, 0x55)
-      await store.put(cid, bytes)
-      cids.push(cid)
-    }
+    const { store, cids } = await mibBlocks(8)
     // the sender cannot read the last block until the receiver holds the first
     let release!: () => void
     const released = new Promise<void>((resolve) => {
