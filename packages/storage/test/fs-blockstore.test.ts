@@ -52,6 +52,16 @@ describe('RepoFsBlockstore', () => {
     expect(await collectBytes(ours.get(a.cid))).toEqual(a.bytes)
   })
 
+  it('reads blocks of every size back whole', async () => {
+    const ours = new RepoFsBlockstore(dir, { shardingStrategy: sharding })
+    for (const size of [0, 1, 65_536, 262_144, 1_048_577]) {
+      const bytes = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff)
+      const cid = cidOf(bytes, 0x55)
+      await ours.put(cid, bytes)
+      expect(await collectBytes(ours.get(cid))).toEqual(bytes)
+    }
+  })
+
   it('a missing block is a NotFoundError', async () => {
     const ours = new RepoFsBlockstore(dir, { shardingStrategy: sharding })
     const a = await block('never written')
