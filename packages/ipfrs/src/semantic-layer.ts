@@ -17,27 +17,21 @@ import type {
 } from '@ipfrs/node-api'
 import {
   chunkText,
-  type Embedder,
   EmbedderMismatchError,
-  EmbedderUnavailableError,
   extractText,
-  FlatIndex,
-  HashingTextEmbedder,
-  HnswIndex,
-  IndexPersistence,
   InvalidParameterError,
   type LshRoutingStatus,
   type NetworkSearchOptions,
   normalized,
   type ProvidedHit,
-  readEmbedderRecord,
-  SemanticStore,
+  type SemanticStore,
   snippetOf,
 } from '@ipfrs/semantic'
 import type { AbortOptions } from 'abort-error'
 import { semanticDisabledError } from './errors.js'
 import { chunkKey, cidOfKey, SemanticDocuments } from './semantic-documents.js'
-import { type LshShape, SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
+import { SemanticNetwork, type SemanticNetworkInit } from './semantic-network.js'
+import { lshShape, openStore, savedKeys } from './semantic-setup.js'
 
 /** What `goOnline` needs: the started libp2p node, and for DHT routing its kad-dht and identity key. */
 export interface OnlineInit extends Omit<SemanticNetworkInit, 'store' | 'dhtRouting'> {
@@ -66,20 +60,6 @@ export interface IndexCidResult {
 
 /** Files longer than this are embedded by their first MiB. */
 export const DEFAULT_MAX_INDEX_BYTES = 1024 * 1024
-
-/** The embedder `config.Semantic` names; the model's package is loaded only when the config picks it. */
-async function embedderFor(c: NodeConfig['Semantic']): Promise<Embedder> {
-  if (c.Embedder !== 'use') return new HashingTextEmbedder({ dimension: c.Dimension })
-  try {
-    const { UseEmbedder } = await import('@ipfrs/embedder-use')
-    return new UseEmbedder({ workers: c.EmbedWorkers })
-  } catch (err) {
-    throw new EmbedderUnavailableError(
-      `@ipfrs/embedder-use cannot be loaded (${(err as Error).message}); set Semantic.Embedder to "hashing"`,
-      { cause: err },
-    )
-  }
-}
 
 /** `node.semantic`: the store plus CID-aware indexing. */
 export class SemanticLayer implements SemanticApi {
@@ -111,7 +91,7 @@ export class SemanticLayer implements SemanticApi {
     const c = config.Semantic
     if (c?.Enabled !== true) throw SemanticLayer.disabledError()
     const dir = join(repoPath, 'semantic')
-    const layer = new SemanticLayer(await SemanticLayer.#newStore(dir, c), cat, dir, c)
+    const layer = new SemanticLayer(await openStore(dir, c), cat, dir, c)
     try {
       await layer.#store.start()
     } catch (err) {
@@ -120,20 +100,6 @@ export class SemanticLayer implements SemanticApi {
     }
     await layer.#documents.load()
     return layer
-  }
-
-  static async #newStore(dir: string, c: NodeConfig['Semantic']): Promise<SemanticStore> {
-    return new SemanticStore({
-      dir,
-      embedder: await embedderFor(c),
-      index: new HnswIndex({
-        dimension: c.Dimension,
-        metric: c.Metric,
-        M: c.M,
-        efConstruction: c.EfConstruction,
-        efSearch: c.EfSearch,
-      }),
-    })
   }
 
   /** The error `node.semantic` throws when the config disables the semantic index. */
@@ -328,14 +294,17 @@ export class SemanticLayer implements SemanticApi {
    * this repo cannot be re-embedded and are dropped (listed in `skipped`).
    */
   async reindex(options: AbortOptions = {}): Promise<ReindexResult> {
-    const cids = new Set([...this.#documents.cids(), ...(await this.#oldKeys()).map(cidOfKey)])
+    const cids = new Set([
+      ...this.#documents.cids(),
+      ...(await savedKeys(this.#store, this.#dir, this.#config.Metric)).map(cidOfKey),
+    ])
     const net = this.#network
     this.#network = undefined
     await net?.stop()
     if (this.#store.isStarted) await this.#store.stop()
     const old = `${this.#dir}.reindex-${Date.now()}`
     await rename(this.#dir, old)
-    this.#store = await SemanticLayer.#newStore(this.#dir, this.#config)
+    this.#store = await openStore(this.#dir, this.#config)
     await this.#store.start()
     this.#mismatch = undefined
     for (const cid of this.#documents.cids()) this.#documents.delete(cid)
@@ -357,20 +326,6 @@ export class SemanticLayer implements SemanticApi {
     return { reindexed, skipped, embedder: this.#store.embedder.id ?? '' }
   }
 
-  /** The keys of the index on disk as it is (when another embedder made it, read with that one's dimension). */
-  async #oldKeys(): Promise<string[]> {
-    if (this.#store.isStarted) return [...this.#store.index.entries()].map(([key]) => key)
-    const recorded = await readEmbedderRecord(this.#dir)
-    if (recorded === undefined) return []
-    const index = new FlatIndex({ dimension: recorded.dimension, metric: this.#config.Metric })
-    try {
-      await new IndexPersistence({ dir: this.#dir }).loadIndexWithDelta(index)
-    } catch {
-      return [] // a damaged old index: the documents list is all there is to go on
-    }
-    return [...index.entries()].map(([key]) => key)
-  }
-
   /** Stops the semantic DHT (if online), then saves and closes the store and ends the embedder's workers. */
   async stop(): Promise<void> {
     const net = this.#network
@@ -390,16 +345,6 @@ export class SemanticLayer implements SemanticApi {
 }
 
 /** The LSH path's counters as `semantic stats` reports them. */
-/** The LSH shape from `Semantic.Lsh*` (a config validated by core has them all; a partial one keeps the defaults). */
-function lshShape(c: Partial<NodeConfig['Semantic']>): LshShape {
-  return {
-    ...(c.LshTables === undefined ? {} : { tables: c.LshTables }),
-    ...(c.LshBits === undefined ? {} : { bits: c.LshBits }),
-    ...(c.LshProbes === undefined ? {} : { probes: c.LshProbes }),
-    ...(c.LshReplicas === undefined ? {} : { replicas: c.LshReplicas }),
-  }
-}
-
 function dhtRoutingStats(m: LshRoutingStatus): SemanticDhtRoutingStats {
   const { lastProvideAt: _, ...rest } = m
   return rest
