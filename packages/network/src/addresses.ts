@@ -1,3 +1,4 @@
+import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidAddressError } from './errors.js'
@@ -44,4 +45,18 @@ export function isPeerId(id: string): boolean {
   } catch {
     return false
   }
+}
+
+/** The peer ID `text` spells; `ERR_INVALID_MULTIADDR` (naming `text`) when it spells none. */
+export function peerIdOf(text: string): PeerId {
+  try {
+    return peerIdFromString(text)
+  } catch (err) {
+    throw new InvalidAddressError(text, { cause: err })
+  }
+}
+
+/** What `connect` dials: a known peer (by ID), or a checked multiaddr. */
+export function dialTarget(address: string): PeerId | ReturnType<typeof multiaddr> {
+  return address.startsWith('/') ? multiaddr(parsePeerAddress(address).address) : peerIdOf(address)
 }

@@ -3,23 +3,17 @@ import { type CID, formatCid, type NodeConfig } from '@ipfrs/core'
 import type { Message } from '@libp2p/gossipsub'
 import type { Libp2p, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions } from 'abort-error'
 import type { Helia } from 'helia'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import { Counter, type Registry } from 'prom-client'
-import { parsePeerAddress } from './addresses.js'
+import { dialTarget, parsePeerAddress, peerIdOf } from './addresses.js'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
 import { type ClosestPeersDht, type ClosestPeersOptions, closestPeers } from './closest-peers.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
-import {
-  BitswapHookError,
-  InvalidAddressError,
-  OfflineError,
-  PeerNotFoundError,
-  RoutingDisabledError,
-} from './errors.js'
+import { untilDhtHasPeer } from './dht-peers.js'
+import { BitswapHookError, OfflineError, PeerNotFoundError, RoutingDisabledError } from './errors.js'
 import { heliaWithLibp2p } from './helia-light.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { PeerScores, type WantListEvents } from './peer-scores.js'
@@ -43,9 +37,6 @@ export interface PeerConnection {
   /** Round-trip time in ms, as libp2p's connection monitor last measured it (absent until it has). */
   readonly rtt?: number
 }
-
-/** How long a provide waits for a first DHT peer (kad-dht's query timeout). */
-const PEER_WAIT_MS = 120_000
 
 type HeliaNode = Helia & { libp2p: Libp2p<Record<string, unknown>> }
 
@@ -161,21 +152,14 @@ export class Network {
 
   /** Dials a multiaddr (with `/p2p/<id>`) or a known peer ID. */
   async connect(address: string, options: AbortOptions = {}): Promise<string> {
-    const target = parseTarget(address)
-    const connection = await this.libp2p.dial(target as never, options)
+    const connection = await this.libp2p.dial(dialTarget(address), options)
     return connection.remotePeer.toString()
   }
 
   /** Closes every connection to a peer (given by ID or by a multiaddr ending in `/p2p/<id>`). */
   async disconnect(address: string, options: AbortOptions = {}): Promise<void> {
     const { peer } = address.startsWith('/') ? parsePeerAddress(address, { requirePeer: true }) : { peer: address }
-    let id: PeerId
-    try {
-      id = peerIdFromString(peer ?? '')
-    } catch (err) {
-      throw new InvalidAddressError(address, { cause: err })
-    }
-    await this.libp2p.hangUp(id, options)
+    await this.libp2p.hangUp(peerIdOf(peer ?? address), options)
   }
 
   /** Open connections. */
@@ -191,7 +175,7 @@ export class Network {
   /** Announces to the DHT that this node provides `cid`, and tells GossipSub subscribers. */
   async provide(cid: CID, options: AbortOptions = {}): Promise<void> {
     await Promise.all([this.#dht(), this.#announcements?.announce(cid)])
-    await this.#somePeer(options)
+    await untilDhtHasPeer(this.libp2p, options)
     await this.helia.routing.provide(cid, options)
   }
 
@@ -207,7 +191,7 @@ export class Network {
   /** Peers that provide `cid`, as found through the DHT (each at most once). */
   async *findProviders(cid: CID, options: AbortOptions = {}): AsyncGenerator<{ id: PeerId; multiaddrs: string[] }> {
     await this.#dht()
-    await this.#somePeer(options)
+    await untilDhtHasPeer(this.libp2p, options)
     const seen = new Set<string>()
     for await (const provider of this.helia.routing.findProviders(cid, options)) {
       const id = peerIdFromString(provider.id.toString())
@@ -231,14 +215,9 @@ export class Network {
 
   /** The addresses of a peer, from the peer store or the DHT. */
   async findPeer(peer: string, options: AbortOptions = {}): Promise<string[]> {
-    let id: PeerId
+    const id = peerIdOf(peer)
     try {
-      id = peerIdFromString(peer)
-    } catch (err) {
-      throw new InvalidAddressError(peer, { cause: err })
-    }
-    try {
-      if (this.libp2p.services.dht != null) await this.#somePeer(options)
+      if (this.libp2p.services.dht != null) await untilDhtHasPeer(this.libp2p, options)
       const info = await this.libp2p.peerRouting.findPeer(id, options)
       return info.multiaddrs.map((a) => a.toString())
     } catch (err) {
@@ -248,12 +227,7 @@ export class Network {
 
   /** One libp2p ping (`/ipfs/ping/1.0.0`) to a peer, dialled if need be; the round-trip time in ms (fractional). */
   async ping(peer: string, options: AbortOptions = {}): Promise<number> {
-    let id: PeerId
-    try {
-      id = peerIdFromString(peer)
-    } catch (err) {
-      throw new InvalidAddressError(peer, { cause: err })
-    }
+    const id = peerIdOf(peer)
     const service = this.libp2p.services.ping as { ping(peer: PeerId, options?: AbortOptions): Promise<number> }
     // timed here, not by @libp2p/ping (whole milliseconds from Date.now(): 0 on loopback, where Kubo reports nanoseconds)
     await this.libp2p.dial(id, options)
@@ -347,54 +321,11 @@ export class Network {
     while (this.#announcers.size > 10_000) this.#announcers.delete(this.#announcers.keys().next().value as string)
   }
 
-  /**
-   * Resolves once the public or the LAN DHT knows a peer, so a provide or lookup made at start-up (a short-lived CLI
-   * node has just dialled its bootstrap peers) is not sent to nobody; only one of the two tables may ever fill, so
-   * kad-dht's own wait, per DHT, cannot be used (see libp2p-options.ts). After
-   * `PEER_WAIT_MS` it goes ahead anyway (the record is then kept locally and re-announced later), as kad-dht's own
-   * wait gives up with its query.
-   */
-  async #somePeer(options: AbortOptions): Promise<void> {
-    type Table = EventTarget & { size: number }
-    const tables = [this.libp2p.services.dht, this.libp2p.services.lanDHT]
-      .map((s) => (s as { routingTable?: Table } | undefined)?.routingTable)
-      .filter((t): t is Table => t != null)
-    if (tables.length === 0 || tables.some((t) => t.size > 0)) return
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(), PEER_WAIT_MS)
-      const done = () => {
-        clearTimeout(timer)
-        for (const t of tables) t.removeEventListener('peer:add', done)
-        options.signal?.removeEventListener('abort', abort)
-        resolve()
-      }
-      const abort = () => {
-        clearTimeout(timer)
-        for (const t of tables) t.removeEventListener('peer:add', done)
-        reject(options.signal?.reason)
-      }
-      if (options.signal?.aborted === true) return abort()
-      for (const t of tables) t.addEventListener('peer:add', done)
-      options.signal?.addEventListener('abort', abort)
-    })
-  }
-
   async #dht(): Promise<unknown> {
     const dht = this.libp2p.services.dht
     if (dht == null) throw new RoutingDisabledError()
     return dht
   }
-}
-
-function parseTarget(address: string): unknown {
-  if (!address.startsWith('/')) {
-    try {
-      return peerIdFromString(address)
-    } catch (err) {
-      throw new InvalidAddressError(address, { cause: err })
-    }
-  }
-  return multiaddr(parsePeerAddress(address).address)
 }
 
 /** Helia's Bitswap want list (it emits a `block` event per block received), found through its block brokers. */
