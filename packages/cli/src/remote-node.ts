@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { CID, NodeConfig } from '@ipfrs/core'
 import { parseCid } from '@ipfrs/core/cid'
 import { validateConfig } from '@ipfrs/core/config'
-import { isIpfrsError, isSafeEntryName, UnsafePathError } from '@ipfrs/core/errors'
+import { isSafeEntryName, UnsafePathError } from '@ipfrs/core/errors'
 import { fromIterable } from '@ipfrs/interface/client'
 import type {
   AbortOptions,
@@ -13,9 +13,6 @@ import type {
   AddOptions,
   AddPathOptions,
   AddResult,
-  BlockPutOptions,
-  BlockStat,
-  CarImportResult,
   CatOptions,
   GcOptions,
   GcResult,
@@ -24,8 +21,6 @@ import type {
   NodeApi,
   NodeId,
   PeerConnection,
-  Pin,
-  PinType,
   RepoStat,
   VerifyResult,
 } from '@ipfrs/node-api'
@@ -33,9 +28,8 @@ import { diskCandidates, withAddProgress } from 'ipfrs/disk-candidates'
 import { CustomProgressEvent } from 'progress-events'
 import type { ApiClient, UploadPart } from './api-client.js'
 import type { Sink } from './body-pipe.js'
-import { ApiStreamError, BlockRemoveError, DaemonRunningError } from './errors.js'
-
-const HASH_NAMES: Record<number, string> = { 18: 'sha2-256', 19: 'sha2-512' }
+import { ApiStreamError, DaemonRunningError } from './errors.js'
+import { remoteBlock, remoteDag, remotePin } from './remote-rpc.js'
 
 /** The commands' node when a daemon runs on the repo: every call goes through the daemon's RPC API. */
 export class RemoteNode implements NodeApi {
@@ -241,75 +235,15 @@ export class RemoteNode implements NodeApi {
   }
 
   get block() {
-    const api = this.#api
-    return {
-      put: async (bytes: Uint8Array, options: BlockPutOptions = {}): Promise<BlockStat> => {
-        const out = await api.json<{ Key: string; Size: number }>(
-          'block/put',
-          {
-            'cid-codec': options.format,
-            mhtype: options.hashCode != null ? (HASH_NAMES[options.hashCode] ?? String(options.hashCode)) : undefined,
-            pin: options.pin,
-            'allow-big-block': options.allowBigBlock,
-          },
-          { parts: fromIterable([{ path: 'block', content: fromIterable([bytes]) }]), signal: options.signal },
-        )
-        return { cid: parseCid(out.Key), size: out.Size }
-      },
-      get: async (cid: CID, options: AbortOptions = {}): Promise<Uint8Array> =>
-        new Uint8Array(await (await api.call('block/get', { arg: cid.toString() }, options)).arrayBuffer()),
-      has: async (cid: CID, options: AbortOptions = {}): Promise<boolean> => {
-        try {
-          await api.json('block/stat', { arg: cid.toString(), offline: true }, options)
-          return true
-        } catch (err) {
-          if (isIpfrsError(err, 'ERR_BLOCK_NOT_FOUND')) return false
-          throw err
-        }
-      },
-      stat: async (cid: CID, options: AbortOptions = {}): Promise<BlockStat> => {
-        const out = await api.json<{ Key: string; Size: number }>('block/stat', { arg: cid.toString() }, options)
-        return { cid: parseCid(out.Key), size: out.Size }
-      },
-      rm: async (cids: CID[], options: AbortOptions & { force?: boolean } = {}): Promise<CID[]> => {
-        const removed: CID[] = []
-        for await (const line of api.ndjson<{ Hash: string; Error?: string }>(
-          'block/rm',
-          { arg: cids.map(String), force: options.force },
-          options,
-        )) {
-          if (line.Error) throw new BlockRemoveError(line.Error)
-          removed.push(parseCid(line.Hash))
-        }
-        return removed
-      },
-    }
+    return remoteBlock(this.#api)
   }
 
   get pin() {
-    const api = this.#api
-    return {
-      add: async (cid: CID | string, options: AbortOptions & { recursive?: boolean } = {}): Promise<Pin> => {
-        const out = await api.json<{ Pins: string[] }>(
-          'pin/add',
-          { arg: String(cid), recursive: options.recursive },
-          options,
-        )
-        return { cid: parseCid(out.Pins[0] ?? String(cid)), type: options.recursive === false ? 'direct' : 'recursive' }
-      },
-      rm: async (cid: CID | string, options: AbortOptions = {}): Promise<void> => {
-        await api.json('pin/rm', { arg: String(cid) }, options)
-      },
-      ls: async function* (options: AbortOptions & { type?: PinType | 'all' } = {}): AsyncGenerator<Pin> {
-        for await (const line of api.ndjson<{ Cid: string; Type: PinType }>(
-          'pin/ls',
-          { type: options.type, stream: true },
-          options,
-        )) {
-          yield { cid: parseCid(line.Cid), type: line.Type }
-        }
-      },
-    }
+    return remotePin(this.#api)
+  }
+
+  get dag() {
+    return remoteDag(this.#api)
   }
 
   async gc(options: GcOptions = {}): Promise<GcResult> {
@@ -321,29 +255,6 @@ export class RemoteNode implements NodeApi {
     ))
       removed.push(parseCid(line.Key['/']))
     return { removed, pinned: 0, tooYoung: 0, inFlight: 0, tempFilesRemoved: 0, dryRun: options.dryRun === true }
-  }
-
-  get dag() {
-    const api = this.#api
-    return {
-      export: (cid: CID | string, options: AbortOptions = {}) => api.bytes('dag/export', { arg: String(cid) }, options),
-      import: async (
-        source: AsyncIterable<Uint8Array>,
-        options: AbortOptions & { pinRoots?: boolean } = {},
-      ): Promise<CarImportResult> => {
-        const roots: CID[] = []
-        let blocks = 0
-        for await (const line of api.ndjson<{ Root?: { Cid: { '/': string } }; Stats?: { BlockCount: number } }>(
-          'dag/import',
-          { 'pin-roots': options.pinRoots, stats: true },
-          { parts: fromIterable([{ path: 'import.car', content: source }]), signal: options.signal },
-        )) {
-          if (line.Root != null) roots.push(parseCid(line.Root.Cid['/']))
-          if (line.Stats != null) blocks = line.Stats.BlockCount
-        }
-        return { roots, blocks }
-      },
-    }
   }
 
   repoStat(options: AbortOptions = {}): Promise<RepoStat> {
