@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { pseudoRandomBytes, sha256Of, type TimedRead, timedRead } from './lib/content.ts'
+import { cpuSecondsOf } from './lib/cpu.ts'
 import { BIN, cli, rssMiB } from './lib/daemon.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
@@ -21,8 +22,11 @@ const SEED = 'daemon'
 const WARM_UP = 16 * MiB
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** `ipfrs cat <cid>` on `repo` as a child process; its stdout is the stream that is timed and hashed. */
-function catThroughCli(repo: string, cid: string): AsyncIterable<Uint8Array> {
+/**
+ * `ipfrs cat <cid>` on `repo` as a child process; its stdout is the stream that is timed and hashed. `cpu.cli` ends
+ * as the CPU seconds the CLI used (read from /proc as its output ends, before it is reaped).
+ */
+function catThroughCli(repo: string, cid: string, cpu = { cli: 0 }): AsyncIterable<Uint8Array> {
   return (async function* () {
     const child: ChildProcess = spawn(process.execPath, [BIN, 'cat', cid], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,6 +38,7 @@ function catThroughCli(repo: string, cid: string): AsyncIterable<Uint8Array> {
     })
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
     yield* child.stdout!
+    cpu.cli = cpuSecondsOf(child.pid!)
     const code = await exited
     if (code !== 0) throw new Error(`ipfrs cat exited with ${code}: ${stderr}`)
   })()
@@ -82,7 +87,11 @@ async function main(): Promise<void> {
         if (what === 'ours') {
           // each run reads A's file afresh: B's copy from the previous run is removed (unpinned, collected)
           if (run > 0) cli(b, ['repo', 'gc'])
-          ours.push(await timedRead(() => catThroughCli(b, cid)))
+          const daemons = () => cpuSecondsOf(pidOf(a)) + cpuSecondsOf(pidOf(b))
+          const [before, cpu] = [daemons(), { cli: 0 }]
+          const read = await timedRead(() => catThroughCli(b, cid, cpu))
+          // CPU of the whole path: both daemons, the CLI, and this process reading and hashing its output
+          ours.push({ ...read, cpuSeconds: read.cpuSeconds + cpu.cli + daemons() - before })
         } else {
           const pair = await stockPair('tcp', pseudoRandomBytes(SIZE, SEED))
           try {
@@ -102,17 +111,20 @@ async function main(): Promise<void> {
     if (stockRoot !== cid) throw new Error(`ipfrs add gave ${cid}, the stock importer ${stockRoot}`)
     const mibs = (rs: TimedRead[]) => SIZE / MiB / median(rs.map((r) => r.seconds))
     const first = (rs: TimedRead[]) => median(rs.map((r) => r.firstChunkMs))
+    const cpuPerMiB = (rs: TimedRead[]) => (1000 * median(rs.map((r) => r.cpuSeconds))) / (SIZE / MiB)
     rows.push(
       {
         what: `stock Helia → stock Helia, memory blockstores, in process (baseline)`,
         'MiB/s': mibs(stock).toFixed(1),
         'first byte ms': first(stock).toFixed(0),
+        'CPU ms per MiB': cpuPerMiB(stock).toFixed(1),
         'vs baseline': '1.00',
       },
       {
         what: '`ipfrs cat` on daemon B of daemon A’s file (ours)',
         'MiB/s': mibs(ours).toFixed(1),
         'first byte ms': first(ours).toFixed(0),
+        'CPU ms per MiB': cpuPerMiB(ours).toFixed(1),
         'vs baseline': (mibs(ours) / mibs(stock)).toFixed(2),
       },
       {
@@ -133,6 +145,7 @@ async function main(): Promise<void> {
     writeReport('daemon', `Through two daemons: \`ipfrs cat\` of ${SIZE / MiB} MiB, and an idle daemon's RSS`, rows, [
       `${SIZE / MiB} MiB of pseudo-random bytes, added on A with \`ipfrs add\` (Kubo's settings: CIDv0, 256 KiB leaves), read on B with \`ipfrs cat\` (a CLI process talking to B's HTTP API); the bench reads the CLI's stdout and checks every byte's sha-256; the stock import gave the same root. Median of ${RUNS} runs, ours and the stock pair taking turns, after one untimed read of ${WARM_UP / MiB} MiB each way (the code on each path loaded and compiled first); before each of our runs after the first, \`ipfrs repo gc\` on B drops the copy it fetched.`,
       'Time: from spawning `ipfrs cat` (CLI start-up included, as a user waits for it) or from the stock session + exporter call, to the last byte. First byte: the first chunk on the CLI’s stdout / out of the exporter.',
+      'CPU ms per MiB: CPU time (user + system, every thread) of all the processes on the path over the read, per MiB: ours both daemons, the CLI and this process reading and hashing the CLI’s output; stock this process, which holds both nodes and reads and hashes too. Unlike MiB/s it does not depend on how much of the 2 cores other work left free.',
       'Daemons: `ipfrs init --profile test` (127.0.0.1, ports the OS picks, no bootstrap peers), `ipfrs daemon -d`; B dials A over TCP. RSS is VmRSS 5 s after `ipfrs daemon -d` returned, before anything was added.',
       `Machine load (1-minute average) ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end (2 cores shared with other work).`,
       'Reproduce: `pnpm -s turbo run build && node bench/run.ts daemon` (BENCH_DAEMON_MIB, BENCH_DAEMON_RUNS).',

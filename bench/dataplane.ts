@@ -79,11 +79,8 @@ atLeast(
   tcpBase,
   1.5,
 )
-const tcpBitswap = num(
-  find(transfer, (r) => r.transport === 'tcp' && r.what!.includes('Bitswap only'), 'transfer tcp Bitswap only')[
-    'MiB/s'
-  ],
-)
+const bitswapRow = find(transfer, (r) => r.transport === 'tcp' && r.what!.includes('Bitswap only'), 'Bitswap only')
+const tcpBitswap = num(bitswapRow['MiB/s'])
 atLeast('same, Bitswap only (`Routing.TensorSwapFiles` false)', tcpBitswap, 'MiB/s', 'stock', tcpBase, 1.5)
 const [dO, dB] = [num(dOurs['MiB/s']), num(dBase['MiB/s'])]
 atLeast('same, through two daemons (`ipfrs cat` on B of A’s file, TCP)', dO, 'MiB/s', 'stock Helia in memory', dB, 1.5)
@@ -128,9 +125,25 @@ const [jO, jB] = [
 ]
 atLeast('serving js-ipfs 0.66 (50 MiB, Bitswap)', jO, 'MiB/s', 'js-ipfs → js-ipfs', jB, 1)
 
+/** CPU per MiB moved, ours against the baseline (rows of results from before the column: nothing). */
+const cpuNote = (what: string, ours: Record<string, string>, base: Record<string, string>) => {
+  const [o, b] = [num(ours['CPU ms per MiB']), num(base['CPU ms per MiB'])]
+  return Number.isFinite(o) && Number.isFinite(b) ? [`${what} ${o} ms vs ${b} ms (${ratio(o, b)})`] : []
+}
+const cpuNotes = [
+  ...cpuNote('in-process', tRow('tcp', true), tRow('tcp', false)),
+  ...cpuNote('Bitswap only', bitswapRow, tRow('tcp', false)),
+  ...cpuNote('two daemons (both daemons, the CLI and the reader)', dOurs, dBase),
+]
+
 writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pair from the same run', rows, [
   `Rows from bench/results/{transfer,daemon,gateway,add,js-ipfs}.md (see each for its method, notes and date); run now: ${only.length > 0 ? only.join(', ') : "none (rebuilt from the steps' results)"}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
   `Machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on this machine.`,
   'The 2-core machine is shared with other work: compare ratios, not absolute numbers, and rerun when in doubt.',
+  ...(cpuNotes.length > 0
+    ? [
+        `CPU per MiB moved, ours vs the baseline (every thread of every process on the path; unlike MiB/s, it does not depend on how busy the machine is): ${cpuNotes.join('; ')}.`,
+      ]
+    : []),
   'Reproduce: `pnpm -s turbo run build && node bench/run.ts dataplane` (BENCH_DATAPLANE_ONLY=gateway reruns one step).',
 ])

@@ -155,6 +155,7 @@ async function main(): Promise<void> {
       }
       const mibs = (rs: TimedRead[]) => SIZE / MiB / median(rs.map((r) => r.seconds))
       const ttfb = (rs: TimedRead[]) => median(rs.map((r) => r.firstChunkMs))
+      const cpuPerMiB = (rs: TimedRead[]) => (1000 * median(rs.map((r) => r.cpuSeconds))) / (SIZE / MiB)
       const row = (what: string, rs: TimedRead[]): Row => ({
         what,
         transport,
@@ -163,6 +164,8 @@ async function main(): Promise<void> {
         'MiB/s vs stock': (mibs(rs) / mibs(results.stockMem)).toFixed(2),
         'first block vs stock': (ttfb(rs) / ttfb(results.stockMem)).toFixed(2),
         'MiB/s vs stock on blockstore-fs': (mibs(rs) / mibs(results.stockFs)).toFixed(2),
+        'CPU ms per MiB': cpuPerMiB(rs).toFixed(1),
+        'CPU vs stock': (cpuPerMiB(rs) / cpuPerMiB(results.stockMem)).toFixed(2),
       })
       rows.push(
         row('stock Helia → stock Helia, memory blockstores (baseline)', results.stockMem),
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
     if (roots.size > 1) throw new Error(`the imports disagree on the root: ${[...roots].join(', ')}`)
     notes.push(
       `${SIZE / MiB} MiB of pseudo-random bytes (incompressible), Kubo's import settings on both sides (CIDv0, 256 KiB dag-pb leaves, 174 links); every transfer's bytes were sha-256 checked and every import gave the same root CID. Median of ${RUNS} run(s) per row, each on a fresh pair of nodes, all in one process (after an untimed 4 MiB warm-up of each kind), the order of the three kinds alternating between runs.`,
-      'MiB/s: file size / time from the `cat` call (ours) or the session + exporter call (stock) to the last byte. First block: from that call to the first chunk of file bytes (root, one interior node, first leaf, plus any provider lookup).',
+      'MiB/s: file size / time from the `cat` call (ours) or the session + exporter call (stock) to the last byte. First block: from that call to the first chunk of file bytes (root, one interior node, first leaf, plus any provider lookup). CPU ms per MiB: CPU time of this process (user + system, every thread: libuv’s pool, hash workers) over the read, per MiB; both nodes are in it, so it is the whole transfer’s cost, and unlike MiB/s it does not depend on how much of the 2 cores other work left free (a single-threaded baseline gains most from idle cores).',
       `Ours (the default): the receiver's \`cat\` fetches the leaves over TensorSwap from the sender, which speaks it (packages/ipfrs/src/leaf-prefetch.ts), and the root, the interior nodes and the first leaf over Bitswap; its senders served ${leavesOverTensorSwap.ours} leaves over TensorSwap in the timed runs, for ${(RUNS * TRANSPORTS.length * SIZE) / (256 * 1024)} leaves read (a leaf one stream stole from another while in flight is sent twice; the first leaf of each file comes over Bitswap). The Bitswap-only row turns that off (\`Routing.TensorSwapFiles\` false): ${leavesOverTensorSwap.bitswap} leaves over TensorSwap. Stock Helia speaks Bitswap only.`,
       "Ours is not like for like with the baseline: our receiver writes every fetched block into its repo on disk (blockstore-fs under the repo's block stack) and its sender reads them from disk, while the stock baseline keeps blocks in memory. The blockstore-fs stock row isolates that cost; compare ours with it for what our layers (session wrapper, peer scoring, GossipSub, DHT, AutoNAT) cost.",
       `Ours finds the sender through its own path (the GossipSub announcement of the root, else a DHT lookup): ${seededFromAnnouncement} of ${RUNS * TRANSPORTS.length} of our receivers had the announcement before \`cat\`. The stock session is handed the sender as its provider, so its first block never includes a lookup; ours includes one only for receivers without the announcement.`,

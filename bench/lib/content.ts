@@ -20,6 +20,8 @@ export async function* pseudoRandomBytes(size: number, seed: string, piece = MiB
 export interface TimedRead {
   firstChunkMs: number
   seconds: number
+  /** CPU (user + system) this process used meanwhile, all its threads (libuv's pool, workers) included. */
+  cpuSeconds: number
   bytes: number
   sha256: string
 }
@@ -27,6 +29,7 @@ export interface TimedRead {
 /** Reads the stream `open()` returns, timing from the call to `open()` (so lazy setup counts) to the last byte. */
 export async function timedRead(open: () => AsyncIterable<Uint8Array>): Promise<TimedRead> {
   const hash = createHash('sha256')
+  const cpu = process.cpuUsage()
   const start = performance.now()
   let firstChunkMs = Number.NaN
   let bytes = 0
@@ -35,7 +38,9 @@ export async function timedRead(open: () => AsyncIterable<Uint8Array>): Promise<
     bytes += chunk.byteLength
     hash.update(chunk)
   }
-  return { firstChunkMs, seconds: (performance.now() - start) / 1000, bytes, sha256: hash.digest('hex') }
+  const seconds = (performance.now() - start) / 1000
+  const { user, system } = process.cpuUsage(cpu)
+  return { firstChunkMs, seconds, cpuSeconds: (user + system) / 1e6, bytes, sha256: hash.digest('hex') }
 }
 
 /** The sha-256 (hex) of a stream. */

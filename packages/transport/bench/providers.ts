@@ -12,10 +12,10 @@
 // or `node bench/run.ts tensorswap-processes`. Writes bench/results/tensorswap-processes.{json,md}.
 import { type ChildProcess, fork } from 'node:child_process'
 import { createCipheriv } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { loadavg } from 'node:os'
 import { CID } from 'multiformats/cid'
+import { cpuSecondsOf } from '../../../bench/lib/cpu.ts'
 import { MiB, median, type Row, writeReport } from '../../../bench/lib/report.ts'
 import { assembleChunks, decodeManifest, encodeManifest, putChunks, readBlock } from '../dist/index.js'
 import { peer } from './peer.ts'
@@ -85,15 +85,8 @@ async function provider(): Promise<void> {
   })
 }
 
-/** CPU seconds (user + system) a child process has used so far, from /proc (NaN where there is none). */
-function cpuOf(child: ChildProcess): number {
-  try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (100 per second on Linux)
-  } catch {
-    return Number.NaN
-  }
-}
+/** CPU seconds a child process has used so far (NaN where there is none). */
+const cpuOf = (child: ChildProcess): number => (child.pid === undefined ? Number.NaN : cpuSecondsOf(child.pid))
 
 async function fetcher(): Promise<void> {
   const loadStart = loadavg()[0]?.toFixed(2)
