@@ -104,11 +104,14 @@ export class UnixfsApi {
     const p = pathOf(path)
     const { catEntry } = await reading()
     const done = new AbortController()
+    // the exporter walks the file ahead of its reader; a read stopped early must end that walk too, or it would go on
+    // fetching the rest of the file (and report the failures of those fetches to nobody)
+    const signal = options.signal != null ? AbortSignal.any([done.signal, options.signal]) : done.signal
     try {
       const range = { offset: options.offset, length: options.length }
-      yield* catEntry(await this.#fileReader(p, options, done.signal, range), p, options)
+      yield* catEntry(await this.#fileReader(p, options, done.signal, range), p, { ...options, signal })
     } finally {
-      done.abort() // a read stopped early leaves no TensorSwap fetch running
+      done.abort() // a read stopped early leaves no TensorSwap fetch and no block read running
     }
   }
 
@@ -118,8 +121,10 @@ export class UnixfsApi {
     const p = pathOf(path)
     const reader = this.#reader(p, options)
     const done = new AbortController()
+    // as in `cat`: a get that fails (a full disk) ends the exporter's walk and any TensorSwap fetch with it
+    const signal = options.signal != null ? AbortSignal.any([done.signal, options.signal]) : done.signal
     return Promise.all([reading(), this.#fileReader(p, options, done.signal, {}, reader)])
-      .then(([{ getToDisk }, fileReader]) => getToDisk(fileReader, p, out, options))
+      .then(([{ getToDisk }, fileReader]) => getToDisk(fileReader, p, out, { ...options, signal }))
       .finally(() => done.abort())
   }
 
