@@ -46,7 +46,7 @@ describe('a cat that ends before the file does (the reader stops, or the peer go
     expect(unhandled).toEqual([])
   })
 
-  it('a peer that goes away mid-read: the read fails with a typed error and leaves no rejection unhandled', async () => {
+  it('a peer that goes away mid-read: the read fails with ERR_OFFLINE and leaves no rejection unhandled', async () => {
     const { cid } = await a.addFile(vectorBytes(16 * MiB, 5, 1), { chunker: CHUNKER })
     let read = 0
     const error = await (async () => {
@@ -60,7 +60,8 @@ describe('a cat that ends before the file does (the reader stops, or the peer go
       }
     })()
     expect(read).toBeLessThan(16 * MiB)
-    expect(error).toMatchObject({ code: expect.stringMatching(/^ERR_(OFFLINE|FETCH_TIMEOUT)$/) })
+    // its only peer gone, the wants in flight fail at once instead of waiting out the 10 s retry interval
+    expect(error).toMatchObject({ code: 'ERR_OFFLINE' })
     await new Promise((resolve) => setTimeout(resolve, 200))
     // unhandled, the rejections of the exporter's walk of the next interior node ended the process (vitest fails the
     // run for one as well)

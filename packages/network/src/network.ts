@@ -269,7 +269,8 @@ export class Network {
   /**
    * A blockstore for reading one DAG: local blocks first, missing ones from peers through a Bitswap session rooted at
    * `root` (providers found once, then asked for every block; a want left unanswered is asked again, see
-   * `sessionReader`). Fails fast with `ERR_OFFLINE` when no peer is connected, and each block's fetch gives up after
+   * `sessionReader`). Fails fast with `ERR_OFFLINE` when no peer is connected (or the last one disconnects while a block
+   * is awaited), and each block's fetch gives up after
    * `Routing.FetchTimeoutSeconds` with `ERR_FETCH_TIMEOUT`.
    */
   session(root: CID, options: AbortOptions = {}): Pick<Blockstore, 'get' | 'has'> {
@@ -280,6 +281,12 @@ export class Network {
       newSession: () => local.createSession(root, { signal: options.signal, providers: this.#seedProviders(root) }),
       checkOnline: (cid) => {
         if (this.libp2p.getConnections().length === 0) throw new OfflineError(formatCid(cid))
+      },
+      whenOffline: (listener) => {
+        // counted once the closed connection has left libp2p's list
+        const closed = () => setImmediate(() => this.libp2p.getConnections().length === 0 && listener())
+        this.libp2p.addEventListener('connection:close', closed)
+        return () => this.libp2p.removeEventListener('connection:close', closed)
       },
       timeoutSeconds: this.#config.Routing.FetchTimeoutSeconds,
       onAsk: (cid) => {

@@ -21,6 +21,11 @@ export interface SessionReaderInit {
   newSession: () => Pick<Blockstore, 'get'>
   /** Throws (e.g. `ERR_OFFLINE`) when there is nobody left to ask. */
   checkOnline: (cid: CID) => void
+  /**
+   * Calls `listener` when the last peer disconnects; returns the unsubscribe. A want then in flight stops waiting
+   * for its retry interval and is checked against `checkOnline` at once.
+   */
+  whenOffline?: (listener: () => void) => () => void
   /** The whole fetch of one block gives up after this (`Routing.FetchTimeoutSeconds`). */
   timeoutSeconds: number
   /** Called before each block is asked for from the network. */
@@ -103,23 +108,31 @@ export function sessionReader(init: SessionReaderInit): Pick<Blockstore, 'get' |
     const outer = o?.signal != null ? AbortSignal.any([deadline, o.signal]) : deadline
     session ??= init.newSession()
     let current = session
-    for (;;) {
-      const attempt = AbortSignal.any([outer, AbortSignal.timeout(retryMs)])
-      try {
-        const parts: Uint8Array[] = []
-        for await (const part of current.get(cid, { signal: attempt })) parts.push(part)
-        return concatBytes(parts)
-      } catch (err) {
-        o?.signal?.throwIfAborted()
-        if (deadline.aborted) throw new FetchTimeoutError(formatCid(cid), timeoutSeconds, { cause: err })
-        // unanswered, or the session gave up (no provider found yet, its peer evicted): ask again through a fresh
-        // session, one per round, shared by the wants that stalled with it; a quick failure waits a moment first
-        init.onRetry?.(cid, err)
-        if (!attempt.aborted) await pause(Math.min(retryMs, 1000), outer)
-        if (current === session) session = init.newSession()
-        current = session
-        init.checkOnline(cid)
+    // the last peer gone: the attempt in flight stops waiting for its retry interval (checkOnline then decides)
+    let lost = new AbortController()
+    const unsubscribe = init.whenOffline?.(() => lost.abort())
+    try {
+      for (;;) {
+        const attempt = AbortSignal.any([outer, AbortSignal.timeout(retryMs), lost.signal])
+        try {
+          const parts: Uint8Array[] = []
+          for await (const part of current.get(cid, { signal: attempt })) parts.push(part)
+          return concatBytes(parts)
+        } catch (err) {
+          o?.signal?.throwIfAborted()
+          if (deadline.aborted) throw new FetchTimeoutError(formatCid(cid), timeoutSeconds, { cause: err })
+          // unanswered, or the session gave up (no provider found yet, its peer evicted): ask again through a fresh
+          // session, one per round, shared by the wants that stalled with it; a quick failure waits a moment first
+          init.onRetry?.(cid, err)
+          if (!attempt.aborted) await pause(Math.min(retryMs, 1000), outer)
+          if (lost.signal.aborted) lost = new AbortController()
+          if (current === session) session = init.newSession()
+          current = session
+          init.checkOnline(cid)
+        }
       }
+    } finally {
+      unsubscribe?.()
     }
   }
 }

@@ -2,7 +2,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
-import { FetchTimeoutError } from '../src/errors.js'
+import { FetchTimeoutError, OfflineError } from '../src/errors.js'
 import { sessionReader } from '../src/session-reader.js'
 
 const bytes = new TextEncoder().encode('a block')
@@ -73,6 +73,32 @@ describe('sessionReader', () => {
     expect(err).toBeInstanceOf(FetchTimeoutError)
     expect((err as FetchTimeoutError).code).toBe('ERR_FETCH_TIMEOUT')
     expect(created).toBeGreaterThan(1)
+  })
+
+  it('fails with ERR_OFFLINE as soon as the last peer disconnects, without waiting out the retry interval', async () => {
+    let online = true
+    const listeners = new Set<() => void>()
+    const store = sessionReader({
+      local: empty,
+      newSession: silent,
+      checkOnline: () => {
+        if (!online) throw new OfflineError(cid.toString())
+      },
+      whenOffline: (listener) => {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+      timeoutSeconds: 30,
+      retryMs: 60_000,
+    })
+    const reading = read(store).catch((e: unknown) => e)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(listeners.size).toBe(1) // the want in flight listens
+    online = false
+    for (const l of listeners) l()
+    const err = await reading
+    expect(err).toMatchObject({ code: 'ERR_OFFLINE' })
+    expect(listeners.size).toBe(0) // and stops listening once it is settled
   })
 
   it('stops at once when the caller gives up, and reads local blocks without asking anyone', async () => {
