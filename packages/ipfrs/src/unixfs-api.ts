@@ -103,15 +103,12 @@ export class UnixfsApi {
   async *cat(path: string | CID, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
     const p = pathOf(path)
     const { catEntry } = await reading()
-    const done = new AbortController()
-    // the exporter walks the file ahead of its reader; a read stopped early must end that walk too, or it would go on
-    // fetching the rest of the file (and report the failures of those fetches to nobody)
-    const signal = options.signal != null ? AbortSignal.any([done.signal, options.signal]) : done.signal
+    const read = untilEnd(options)
     try {
       const range = { offset: options.offset, length: options.length }
-      yield* catEntry(await this.#fileReader(p, options, done.signal, range), p, { ...options, signal })
+      yield* catEntry(await this.#fileReader(p, read.options, range), p, read.options)
     } finally {
-      done.abort() // a read stopped early leaves no TensorSwap fetch and no block read running
+      read.end() // a read stopped early leaves no TensorSwap fetch and no block read running
     }
   }
 
@@ -119,13 +116,11 @@ export class UnixfsApi {
   get(path: string | CID, out: string, options: GetOptions = {}): Promise<number> {
     // a bad CID or a stopped node throws here, at the call, as it did before the exporter was loaded lazily
     const p = pathOf(path)
-    const reader = this.#reader(p, options)
-    const done = new AbortController()
-    // as in `cat`: a get that fails (a full disk) ends the exporter's walk and any TensorSwap fetch with it
-    const signal = options.signal != null ? AbortSignal.any([done.signal, options.signal]) : done.signal
-    return Promise.all([reading(), this.#fileReader(p, options, done.signal, {}, reader)])
-      .then(([{ getToDisk }, fileReader]) => getToDisk(fileReader, p, out, { ...options, signal }))
-      .finally(() => done.abort())
+    const read = untilEnd(options) // as in `cat`: a get that fails (a full disk) ends its fetches
+    const reader = this.#reader(p, read.options)
+    return Promise.all([reading(), this.#fileReader(p, read.options, {}, reader)])
+      .then(([{ getToDisk }, fileReader]) => getToDisk(fileReader, p, out, read.options))
+      .finally(read.end)
   }
 
   /** The type and size of `<cid>[/path]`. */
@@ -149,8 +144,7 @@ export class UnixfsApi {
    */
   async #fileReader(
     path: string,
-    options: AbortOptions,
-    done: AbortSignal,
+    options: AbortOptions & { signal: AbortSignal },
     range: { offset?: number; length?: number },
     reader = this.#reader(path, options),
   ): Promise<Pick<Blockstore, 'get' | 'has'>> {
@@ -170,7 +164,7 @@ export class UnixfsApi {
       libp2p: network.libp2p,
       candidates: network.providerHints(root),
       range,
-      signal: options.signal != null ? AbortSignal.any([done, options.signal]) : done,
+      signal: options.signal,
     })
   }
 
@@ -191,4 +185,15 @@ function pathOf(path: string | CID): string {
 
 async function* toAsync(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes
+}
+
+/**
+ * `options` with a signal that also aborts at `end()`, for a read to end every fetch it started when it ends: the
+ * exporter walks a file ahead of its reader, and a read stopped early (or failed) would otherwise leave that walk, and
+ * any TensorSwap prefetch, fetching the rest of the file and reporting the failures of those fetches to nobody.
+ */
+function untilEnd<O extends AbortOptions>(options: O): { options: O & { signal: AbortSignal }; end: () => void } {
+  const done = new AbortController()
+  const signal = options.signal != null ? AbortSignal.any([done.signal, options.signal]) : done.signal
+  return { options: { ...options, signal }, end: () => done.abort() }
 }
