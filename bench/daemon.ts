@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { pseudoRandomBytes, sha256Of, type TimedRead, timedRead } from './lib/content.ts'
+import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead } from './lib/content.ts'
 import { cpuSecondsOf } from './lib/cpu.ts'
 import { BIN, cli, rssMiB } from './lib/daemon.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
@@ -111,20 +111,19 @@ async function main(): Promise<void> {
     if (stockRoot !== cid) throw new Error(`ipfrs add gave ${cid}, the stock importer ${stockRoot}`)
     const mibs = (rs: TimedRead[]) => SIZE / MiB / median(rs.map((r) => r.seconds))
     const first = (rs: TimedRead[]) => median(rs.map((r) => r.firstChunkMs))
-    const cpuPerMiB = (rs: TimedRead[]) => (1000 * median(rs.map((r) => r.cpuSeconds))) / (SIZE / MiB)
     rows.push(
       {
         what: `stock Helia → stock Helia, memory blockstores, in process (baseline)`,
         'MiB/s': mibs(stock).toFixed(1),
         'first byte ms': first(stock).toFixed(0),
-        'CPU ms per MiB': cpuPerMiB(stock).toFixed(1),
+        'CPU ms per MiB': cpuMsPerMiB(stock, SIZE).toFixed(1),
         'vs baseline': '1.00',
       },
       {
         what: '`ipfrs cat` on daemon B of daemon A’s file (ours)',
         'MiB/s': mibs(ours).toFixed(1),
         'first byte ms': first(ours).toFixed(0),
-        'CPU ms per MiB': cpuPerMiB(ours).toFixed(1),
+        'CPU ms per MiB': cpuMsPerMiB(ours, SIZE).toFixed(1),
         'vs baseline': (mibs(ours) / mibs(stock)).toFixed(2),
       },
       {

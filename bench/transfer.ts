@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CID } from '@ipfrs/core'
 import { createNode, type Node } from 'ipfrs'
-import { pseudoRandomBytes, sha256Of, type TimedRead, timedRead, waitUntil } from './lib/content.ts'
+import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead, waitUntil } from './lib/content.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
 
@@ -155,7 +155,6 @@ async function main(): Promise<void> {
       }
       const mibs = (rs: TimedRead[]) => SIZE / MiB / median(rs.map((r) => r.seconds))
       const ttfb = (rs: TimedRead[]) => median(rs.map((r) => r.firstChunkMs))
-      const cpuPerMiB = (rs: TimedRead[]) => (1000 * median(rs.map((r) => r.cpuSeconds))) / (SIZE / MiB)
       const row = (what: string, rs: TimedRead[]): Row => ({
         what,
         transport,
@@ -164,8 +163,8 @@ async function main(): Promise<void> {
         'MiB/s vs stock': (mibs(rs) / mibs(results.stockMem)).toFixed(2),
         'first block vs stock': (ttfb(rs) / ttfb(results.stockMem)).toFixed(2),
         'MiB/s vs stock on blockstore-fs': (mibs(rs) / mibs(results.stockFs)).toFixed(2),
-        'CPU ms per MiB': cpuPerMiB(rs).toFixed(1),
-        'CPU vs stock': (cpuPerMiB(rs) / cpuPerMiB(results.stockMem)).toFixed(2),
+        'CPU ms per MiB': cpuMsPerMiB(rs, SIZE).toFixed(1),
+        'CPU vs stock': (cpuMsPerMiB(rs, SIZE) / cpuMsPerMiB(results.stockMem, SIZE)).toFixed(2),
       })
       rows.push(
         row('stock Helia → stock Helia, memory blockstores (baseline)', results.stockMem),

@@ -1,5 +1,5 @@
 import { createCipheriv, createHash } from 'node:crypto'
-import { MiB } from './report.ts'
+import { MiB, median } from './report.ts'
 
 /**
  * `size` pseudo-random bytes (an AES-256-CTR keystream keyed by `seed`), in pieces of `piece` bytes. The same seed
@@ -41,6 +41,11 @@ export async function timedRead(open: () => AsyncIterable<Uint8Array>): Promise<
   const seconds = (performance.now() - start) / 1000
   const { user, system } = process.cpuUsage(cpu)
   return { firstChunkMs, seconds, cpuSeconds: (user + system) / 1e6, bytes, sha256: hash.digest('hex') }
+}
+
+/** The median CPU time of `reads`, in ms per MiB of the `size` bytes each read moved. */
+export function cpuMsPerMiB(reads: readonly TimedRead[], size: number): number {
+  return (1000 * median(reads.map((r) => r.cpuSeconds))) / (size / MiB)
 }
 
 /** The sha-256 (hex) of a stream. */
