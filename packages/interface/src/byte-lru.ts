@@ -28,6 +28,12 @@ export class ByteLru<V> {
     return hit
   }
 
+  /** Drops every entry. */
+  clear(): void {
+    this.#entries.clear()
+    this.#bytes = 0
+  }
+
   /** Keeps `value` (unless one is kept already, or it alone is over the bound), dropping the oldest entries. */
   set(key: string, value: V): void {
     if (this.#entries.has(key)) return

@@ -65,7 +65,7 @@ export class Daemon {
     const commands = { shutdown, ...init.commands }
     const webui = { gatewayUrl: () => this.gatewayUrl }
     this.#api = createServer(limits, rpcHandler(init.node, { api, metrics, health, commands, webui }))
-    const gateway = gatewayHandler(init.node, { metrics, health })
+    const gateway = gatewayHandler(init.node, { metrics, health, idle: this.#idle })
     // Kubo serves the Delegated Routing V1 API (/routing/v1/…) on its gateway port; so do we
     const routing = routingHandler(init.node, { metrics })
     this.#gateway = createServer(limits, (req, res) => (isRoutingRequest(req) ? routing : gateway)(req, res))

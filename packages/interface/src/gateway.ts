@@ -38,6 +38,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface GatewayOptions {
   metrics?: DaemonMetrics
   health?: HealthSupervisor
+  /** Where to drop the caches once requests stop coming (the daemon's IdleCollector): an idle gateway keeps none. */
+  idle?: { onIdle(release: () => void): void }
 }
 
 /**
@@ -55,6 +57,10 @@ export function gatewayHandler(node: NodeApi, options: GatewayOptions = {}): Req
     hosts: gatewayHostConfig(node.config),
     dnslink: dnslinkResolver(node.config),
   }
+  options.idle?.onIdle(() => {
+    ctx.caches.stats.clear()
+    ctx.caches.bodies.clear()
+  })
   return (req, res) => {
     const done = options.metrics?.startRequest('gateway', 'ipfs')
     res.once('close', () => done?.(res.statusCode))
@@ -97,6 +103,10 @@ class StatCache {
     this.#lru.set(path, stat)
     return stat
   }
+
+  clear(): void {
+    this.#lru.clear()
+  }
 }
 
 /**
@@ -113,6 +123,10 @@ class BodyCache {
 
   get(cid: string): Uint8Array | undefined {
     return this.#lru.get(cid)
+  }
+
+  clear(): void {
+    this.#lru.clear()
   }
 
   /** Reads a whole file (of `size` bytes, at most `MAX_FILE`) through the node and keeps it. */

@@ -26,4 +26,17 @@ describe('ByteLru', () => {
     expect(c.get('k')).toBe(first)
     expect(c.bytes).toBe(1)
   })
+
+  it('drops every entry on clear, and keeps new ones afterwards', () => {
+    const c = lru()
+    c.set('a', new Uint8Array(4))
+    c.set('b', new Uint8Array(4))
+    c.clear()
+    expect(c.get('a')).toBeUndefined()
+    expect(c.get('b')).toBeUndefined()
+    expect(c.bytes).toBe(0)
+    c.set('c', new Uint8Array(10))
+    expect(c.get('c')).toBeDefined()
+    expect(c.bytes).toBe(10)
+  })
 })

@@ -19,6 +19,20 @@ describe('IdleCollector', () => {
     await waitFor(() => collector?.collections === 2)
   })
 
+  it('drops what its parts keep for busy periods before each idle collection', async () => {
+    collector = new IdleCollector(100)
+    const cache = new Map([['k', new Uint8Array(1024)]])
+    let released = 0
+    collector.onIdle(() => {
+      released++
+      cache.clear()
+    })
+    collector.touch()
+    await waitFor(() => collector?.collections === 1)
+    expect(released).toBe(1)
+    expect(cache.size).toBe(0)
+  })
+
   it('gives the memory of a burst back to the system', async () => {
     collector = new IdleCollector(100)
     // a burst of short-lived garbage grows the heap, as a daemon's requests do

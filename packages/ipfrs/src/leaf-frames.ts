@@ -5,7 +5,8 @@ import { promisify } from 'node:util'
  * Chunks of a file being added, each in a buffer ("frame") with room before and after it for the dag-pb + UnixFS
  * encoding of its leaf, so the leaf block is built around the chunk in place: the bytes read from disk are never
  * copied. Frames are pooled: an add gives a frame back once its block is on disk, so a long add allocates a few dozen
- * buffers, not one per chunk (allocating 256 KiB buffers at disk speed kept the GC busy for a fifth of the add).
+ * buffers, not one per chunk (allocating 256 KiB buffers at disk speed kept the GC busy for a fifth of the add). The
+ * pool empties once adds stop (`FREE_FRAMES_IDLE_MS`): an idle daemon held 14 free frames, 3.5 MiB, after a soak.
  */
 
 /** Bytes before a chunk for its leaf's header: 10 at most for chunks up to 1 MiB, 13 for any chunk under 256 MiB. */
@@ -14,14 +15,43 @@ const HEAD = 16
 const TAIL = 8
 /** Free frames kept per chunk size (32 of 256 KiB is 8 MiB). */
 const MAX_FREE = 32
+/** Free frames are dropped once no add has taken one for this long: a process that stopped adding keeps none. */
+export const FREE_FRAMES_IDLE_MS = 10_000
 
 const frames = new WeakSet<ArrayBuffer>()
 const free = new Map<number, ArrayBuffer[]>()
+let lastTaken = 0
+let dropTimer: NodeJS.Timeout | undefined
 
 /** A frame for a chunk of up to `chunkSize` bytes: a view of exactly `chunkSize` bytes at the frame's data offset. */
 export function takeFrame(chunkSize: number): Uint8Array {
+  lastTaken = Date.now()
   const buffer = free.get(chunkSize)?.pop() ?? newFrame(chunkSize)
   return new Uint8Array(buffer, HEAD, chunkSize)
+}
+
+/** How many free frames are kept now (all chunk sizes). */
+export function freeFrames(): number {
+  let n = 0
+  for (const list of free.values()) n += list.length
+  return n
+}
+
+/** Drops the free frames once none was taken for `FREE_FRAMES_IDLE_MS` (one timer, not holding the process open). */
+function dropWhenIdle(): void {
+  if (dropTimer !== undefined) return
+  const check = () => {
+    const quiet = Date.now() - lastTaken
+    if (quiet < FREE_FRAMES_IDLE_MS) {
+      dropTimer = setTimeout(check, FREE_FRAMES_IDLE_MS - quiet)
+      dropTimer.unref()
+      return
+    }
+    free.clear()
+    dropTimer = undefined
+  }
+  dropTimer = setTimeout(check, FREE_FRAMES_IDLE_MS)
+  dropTimer.unref()
 }
 
 function newFrame(chunkSize: number): ArrayBuffer {
@@ -55,6 +85,7 @@ export function releaseFrame(chunk: Uint8Array): void {
   const list = free.get(chunkSize) ?? []
   free.set(chunkSize, list)
   if (list.length < MAX_FREE) list.push(buffer)
+  dropWhenIdle()
 }
 
 /** Chunks read by one `readv` (one call into the thread pool for 1 MiB of 256 KiB chunks). */
