@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { mallocTrimmer } from './malloc-trim.js'
 
 type Gc = (options?: {
   type?: 'major' | 'minor'
@@ -24,7 +25,8 @@ function exposedGc(): Gc | undefined {
  * pooled and committed); an idle daemon allocates nothing, so nothing ever makes V8 shrink again and the RSS stays at
  * its high-water mark (215 → 538 MiB over a soak, measured). When requests were served and then none came for
  * `idleMs`, this runs one "last resort" collection (V8's memory-pressure GC: it compacts, shrinks the young
- * generation and releases pooled pages; a plain full GC frees the objects but keeps the pages), once per busy period.
+ * generation and releases pooled pages; a plain full GC frees the objects but keeps the pages), once per busy period,
+ * then asks glibc to return the free pages inside its heaps (`mallocTrimmer`: 156 → 123 MiB after a soak).
  */
 export class IdleCollector {
   readonly #gc = exposedGc()
@@ -34,6 +36,8 @@ export class IdleCollector {
   #lastRequestAt = 0
   #collections = 0
   readonly #releases: Array<() => void> = []
+  /** glibc's malloc_trim, loaded at the first collection (undefined: none to call). */
+  #trim: (() => void) | undefined | null = null
 
   constructor(idleMs = 5_000) {
     if (this.#gc == null) return
@@ -86,5 +90,8 @@ export class IdleCollector {
     this.#collections++
     for (const release of this.#releases) release()
     this.#gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' })
+    // what the collection freed of native memory is back in malloc's heaps, not yet the system's
+    if (this.#trim === null) this.#trim = mallocTrimmer()
+    this.#trim?.()
   }
 }
