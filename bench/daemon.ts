@@ -10,11 +10,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { setFlagsFromString } from 'node:v8'
 import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead } from './lib/content.ts'
 import { cpuSecondsOf } from './lib/cpu.ts'
 import { BIN, cli, rssMiB } from './lib/daemon.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
+
+/** The V8 setting `ipfrs daemon` runs with (countBuffersInHeapLimit in @ipfrs/interface), for the reference run. */
+const DAEMON_GC_FLAG = 'external-memory-accounted-in-global-limit'
 
 const SIZE = Number(process.env.BENCH_DAEMON_MIB ?? 128) * MiB
 const RUNS = Number(process.env.BENCH_DAEMON_RUNS ?? 3)
@@ -80,32 +84,43 @@ async function main(): Promise<void> {
     await timedRead(() => warm.read()).finally(() => warm.stop())
     const ours: TimedRead[] = []
     const stock: TimedRead[] = []
+    const stockTuned: TimedRead[] = []
     let stockRoot = ''
+    let peakRssB = 0
+    const kinds = ['ours', 'stock', 'stock-tuned'] as const
     for (let run = 0; run < RUNS; run++) {
-      const oursFirst = run % 2 === 0
-      for (const what of oursFirst ? ['ours', 'stock'] : ['stock', 'ours']) {
+      // the order turns each run, so no kind always runs first or last
+      for (const what of [...kinds.slice(run % 3), ...kinds.slice(0, run % 3)]) {
         if (what === 'ours') {
           // each run reads A's file afresh: B's copy from the previous run is removed (unpinned, collected)
           if (run > 0) cli(b, ['repo', 'gc'])
           const daemons = () => cpuSecondsOf(pidOf(a)) + cpuSecondsOf(pidOf(b))
           const [before, cpu] = [daemons(), { cli: 0 }]
-          const read = await timedRead(() => catThroughCli(b, cid, cpu))
+          const sampler = setInterval(() => {
+            void rssMiB(pidOf(b)).then((r) => {
+              peakRssB = Math.max(peakRssB, r)
+            })
+          }, 100)
+          const read = await timedRead(() => catThroughCli(b, cid, cpu)).finally(() => clearInterval(sampler))
           // CPU of the whole path: both daemons, the CLI, and this process reading and hashing its output
           ours.push({ ...read, cpuSeconds: read.cpuSeconds + cpu.cli + daemons() - before })
         } else {
+          // the reference run: the stock pair with the V8 setting our daemons run with, switched off again after
+          if (what === 'stock-tuned') setFlagsFromString(`--${DAEMON_GC_FLAG}`)
           const pair = await stockPair('tcp', pseudoRandomBytes(SIZE, SEED))
           try {
             stockRoot = pair.root.toString()
-            stock.push(await timedRead(() => pair.read()))
+            ;(what === 'stock' ? stock : stockTuned).push(await timedRead(() => pair.read()))
           } finally {
             await pair.stop()
+            setFlagsFromString(`--no-${DAEMON_GC_FLAG}`)
           }
         }
-        const last = (what === 'ours' ? ours : stock).at(-1)!
+        const last = (what === 'ours' ? ours : what === 'stock' ? stock : stockTuned).at(-1)!
         console.error(`${what} run ${run}: ${(SIZE / MiB / last.seconds).toFixed(1)} MiB/s`)
       }
     }
-    for (const r of [...ours, ...stock]) {
+    for (const r of [...ours, ...stock, ...stockTuned]) {
       if (r.bytes !== SIZE || r.sha256 !== expected) throw new Error(`a read returned other bytes (${r.bytes} bytes)`)
     }
     if (stockRoot !== cid) throw new Error(`ipfrs add gave ${cid}, the stock importer ${stockRoot}`)
@@ -124,7 +139,15 @@ async function main(): Promise<void> {
         'MiB/s': mibs(ours).toFixed(1),
         'first byte ms': first(ours).toFixed(0),
         'CPU ms per MiB': cpuMsPerMiB(ours, SIZE).toFixed(1),
+        'peak RSS MiB': peakRssB.toFixed(0),
         'vs baseline': (mibs(ours) / mibs(stock)).toFixed(2),
+      },
+      {
+        what: `stock pair as above with the daemon's V8 setting (--${DAEMON_GC_FLAG}; reference, not the baseline)`,
+        'MiB/s': mibs(stockTuned).toFixed(1),
+        'first byte ms': first(stockTuned).toFixed(0),
+        'CPU ms per MiB': cpuMsPerMiB(stockTuned, SIZE).toFixed(1),
+        'vs baseline': (mibs(stockTuned) / mibs(stock)).toFixed(2),
       },
       {
         what: 'RSS 5 s after start, MiB: bare `node` (baseline)',
@@ -142,9 +165,10 @@ async function main(): Promise<void> {
       },
     )
     writeReport('daemon', `Through two daemons: \`ipfrs cat\` of ${SIZE / MiB} MiB, and an idle daemon's RSS`, rows, [
-      `${SIZE / MiB} MiB of pseudo-random bytes, added on A with \`ipfrs add\` (Kubo's settings: CIDv0, 256 KiB leaves), read on B with \`ipfrs cat\` (a CLI process talking to B's HTTP API); the bench reads the CLI's stdout and checks every byte's sha-256; the stock import gave the same root. Median of ${RUNS} runs, ours and the stock pair taking turns, after one untimed read of ${WARM_UP / MiB} MiB each way (the code on each path loaded and compiled first); before each of our runs after the first, \`ipfrs repo gc\` on B drops the copy it fetched.`,
+      `${SIZE / MiB} MiB of pseudo-random bytes, added on A with \`ipfrs add\` (Kubo's settings: CIDv0, 256 KiB leaves), read on B with \`ipfrs cat\` (a CLI process talking to B's HTTP API); the bench reads the CLI's stdout and checks every byte's sha-256; the stock import gave the same root. Median of ${RUNS} runs, ours, the stock pair and the reference taking turns, after one untimed read of ${WARM_UP / MiB} MiB each way (the code on each path loaded and compiled first); before each of our runs after the first, \`ipfrs repo gc\` on B drops the copy it fetched.`,
       'Time: from spawning `ipfrs cat` (CLI start-up included, as a user waits for it) or from the stock session + exporter call, to the last byte. First byte: the first chunk on the CLI’s stdout / out of the exporter.',
       'CPU ms per MiB: CPU time (user + system, every thread) of all the processes on the path over the read, per MiB: ours both daemons, the CLI and this process reading and hashing the CLI’s output; stock this process, which holds both nodes and reads and hashes too. Unlike MiB/s it does not depend on how much of the 2 cores other work left free.',
+      `The daemons count ArrayBuffer memory in V8's heap limit (--${DAEMON_GC_FLAG}, set by \`ipfrs daemon\`: fewer full collections for the buffers blocks pass through, more memory while busy); the baseline runs with Node's defaults, as a stock Helia user's process does. The reference row runs the stock pair with the same setting, to show what the setting alone is worth. Peak RSS: daemon B's VmRSS, sampled every 100 ms during our reads.`,
       'Daemons: `ipfrs init --profile test` (127.0.0.1, ports the OS picks, no bootstrap peers), `ipfrs daemon -d`; B dials A over TCP. RSS is VmRSS 5 s after `ipfrs daemon -d` returned, before anything was added.',
       `Machine load (1-minute average) ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end (2 cores shared with other work).`,
       'Reproduce: `pnpm -s turbo run build && node bench/run.ts daemon` (BENCH_DAEMON_MIB, BENCH_DAEMON_RUNS).',

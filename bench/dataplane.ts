@@ -136,6 +136,18 @@ const cpuNotes = [
   ...cpuNote('two daemons (both daemons, the CLI and the reader)', dOurs, dBase),
 ]
 
+/** Ours in process and the stock pair with the V8 setting `ipfrs daemon` applies to itself (rows of older results: none). */
+const tunedRows = [
+  transfer.find((r) => r.transport === 'tcp' && r.what!.includes('reference')),
+  daemon.find((r) => r.what!.includes('reference')),
+]
+const tunedNote =
+  tunedRows[0] !== undefined && tunedRows[1] !== undefined
+    ? [
+        `The daemons run with V8 counting ArrayBuffer memory in the heap's limit (--external-memory-accounted-in-global-limit, packages/interface/src/gc-tuning.ts); the in-process rows and every baseline run with Node's defaults. With that setting, for reference: ours in process ${tunedRows[0]['MiB/s']} MiB/s (${ratio(num(tunedRows[0]['MiB/s']), num(tRow('tcp', false)['MiB/s']))} the baseline), ${tunedRows[0]['CPU ms per MiB']} ms of CPU per MiB; the stock pair ${tunedRows[1]['MiB/s']} MiB/s, ${tunedRows[1]['CPU ms per MiB']} ms per MiB (bench/results/daemon.md).`,
+      ]
+    : []
+
 writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pair from the same run', rows, [
   `Rows from bench/results/{transfer,daemon,gateway,add,js-ipfs}.md (see each for its method, notes and date); run now: ${only.length > 0 ? only.join(', ') : "none (rebuilt from the steps' results)"}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
   `Machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on this machine.`,
@@ -145,5 +157,6 @@ writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pai
         `CPU per MiB moved, ours vs the baseline (every thread of every process on the path; unlike MiB/s, it does not depend on how busy the machine is): ${cpuNotes.join('; ')}.`,
       ]
     : []),
+  ...tunedNote,
   'Reproduce: `pnpm -s turbo run build && node bench/run.ts dataplane` (BENCH_DATAPLANE_ONLY=gateway reruns one step).',
 ])

@@ -9,6 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
 import type { CID } from '@ipfrs/core'
 import { createNode, type Node } from 'ipfrs'
 import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead, waitUntil } from './lib/content.ts'
@@ -21,6 +22,8 @@ const SIZE = Number(process.env.BENCH_TRANSFER_MIB ?? 256) * MiB
 const RUNS = Number(process.env.BENCH_TRANSFER_RUNS ?? 3)
 const TRANSPORTS = (process.env.BENCH_TRANSFER_TRANSPORTS ?? 'tcp,quic').split(',') as Transport[]
 const SEED = 'transfer'
+/** The V8 setting `ipfrs daemon` runs with (countBuffersInHeapLimit in @ipfrs/interface), for the reference row. */
+const DAEMON_GC_FLAG = 'external-memory-accounted-in-global-limit'
 
 /** Our transfers whose receiver had the sender's GossipSub announcement of the root before `cat`. */
 let seededFromAnnouncement = 0
@@ -127,9 +130,10 @@ async function main(): Promise<void> {
       await oursRun(dir, transport, 'warm-up', 4 * MiB, true)
       await stockRun(dir, transport, 'warm-up', false, 4 * MiB)
       await stockRun(dir, transport, 'warm-up', true, 4 * MiB)
-      const results: Record<'ours' | 'oursBitswap' | 'stockMem' | 'stockFs', TimedRead[]> = {
+      const results: Record<'ours' | 'oursBitswap' | 'oursTuned' | 'stockMem' | 'stockFs', TimedRead[]> = {
         ours: [],
         oursBitswap: [],
+        oursTuned: [],
         stockMem: [],
         stockFs: [],
       }
@@ -137,12 +141,15 @@ async function main(): Promise<void> {
         // alternate the order so neither side always runs on a warmer process
         const order =
           run % 2 === 0
-            ? ['stockMem', 'ours', 'stockFs', 'oursBitswap']
-            : ['oursBitswap', 'ours', 'stockFs', 'stockMem']
+            ? ['stockMem', 'ours', 'stockFs', 'oursBitswap', 'oursTuned']
+            : ['oursTuned', 'oursBitswap', 'ours', 'stockFs', 'stockMem']
         for (const what of order) {
-          const { root, read } = what.startsWith('ours')
-            ? await oursRun(dir, transport, run, SIZE, what === 'oursBitswap')
-            : await stockRun(dir, transport, run, what === 'stockFs')
+          // the reference row: ours with the V8 setting the daemon runs with, switched off again after
+          if (what === 'oursTuned') setFlagsFromString(`--${DAEMON_GC_FLAG}`)
+          const { root, read } = await (what.startsWith('ours')
+            ? oursRun(dir, transport, run, SIZE, what === 'oursBitswap')
+            : stockRun(dir, transport, run, what === 'stockFs')
+          ).finally(() => setFlagsFromString(`--no-${DAEMON_GC_FLAG}`))
           roots.add(root.toString())
           console.error(`${transport} ${what} run ${run}: ${(SIZE / MiB / read.seconds).toFixed(1)} MiB/s`)
           results[what as keyof typeof results].push(read)
@@ -171,14 +178,16 @@ async function main(): Promise<void> {
         row('stock Helia → stock Helia, blockstore-fs both sides', results.stockFs),
         row('ipfrs → ipfrs, repo blockstores (ours)', results.ours),
         row('ipfrs → ipfrs, Bitswap only (Routing.TensorSwapFiles false)', results.oursBitswap),
+        row(`ipfrs → ipfrs with \`ipfrs daemon\`'s V8 setting (--${DAEMON_GC_FLAG}; reference)`, results.oursTuned),
       )
     }
     if (roots.size > 1) throw new Error(`the imports disagree on the root: ${[...roots].join(', ')}`)
     notes.push(
-      `${SIZE / MiB} MiB of pseudo-random bytes (incompressible), Kubo's import settings on both sides (CIDv0, 256 KiB dag-pb leaves, 174 links); every transfer's bytes were sha-256 checked and every import gave the same root CID. Median of ${RUNS} run(s) per row, each on a fresh pair of nodes, all in one process (after an untimed 4 MiB warm-up of each kind), the order of the three kinds alternating between runs.`,
+      `${SIZE / MiB} MiB of pseudo-random bytes (incompressible), Kubo's import settings on both sides (CIDv0, 256 KiB dag-pb leaves, 174 links); every transfer's bytes were sha-256 checked and every import gave the same root CID. Median of ${RUNS} run(s) per row, each on a fresh pair of nodes, all in one process (after an untimed 4 MiB warm-up of each kind), the order of the kinds alternating between runs.`,
       'MiB/s: file size / time from the `cat` call (ours) or the session + exporter call (stock) to the last byte. First block: from that call to the first chunk of file bytes (root, one interior node, first leaf, plus any provider lookup). CPU ms per MiB: CPU time of this process (user + system, every thread: libuv’s pool, hash workers) over the read, per MiB; both nodes are in it, so it is the whole transfer’s cost, and unlike MiB/s it does not depend on how much of the 2 cores other work left free (a single-threaded baseline gains most from idle cores).',
       `Ours (the default): the receiver's \`cat\` fetches the leaves over TensorSwap from the sender, which speaks it (packages/ipfrs/src/leaf-prefetch.ts), and the root, the interior nodes and the first leaf over Bitswap; its senders served ${leavesOverTensorSwap.ours} leaves over TensorSwap in the timed runs, for ${(RUNS * TRANSPORTS.length * SIZE) / (256 * 1024)} leaves read (a leaf one stream stole from another while in flight is sent twice; the first leaf of each file comes over Bitswap). The Bitswap-only row turns that off (\`Routing.TensorSwapFiles\` false): ${leavesOverTensorSwap.bitswap} leaves over TensorSwap. Stock Helia speaks Bitswap only.`,
       "Ours is not like for like with the baseline: our receiver writes every fetched block into its repo on disk (blockstore-fs under the repo's block stack) and its sender reads them from disk, while the stock baseline keeps blocks in memory. The blockstore-fs stock row isolates that cost; compare ours with it for what our layers (session wrapper, peer scoring, GossipSub, DHT, AutoNAT) cost.",
+      `The reference row runs ours as the default row does, in this process switched to the V8 setting \`ipfrs daemon\` applies to itself (--${DAEMON_GC_FLAG}: ArrayBuffer memory counted in the heap's growth limit, not a full collection per ~64 MiB of it; see packages/interface/src/gc-tuning.ts) for those runs only. A library user's process runs with Node's defaults unless it opts in, so the default row is the one compared with the baseline; bench/results/daemon.md shows the stock pair with the same setting.`,
       `Ours finds the sender through its own path (the GossipSub announcement of the root, else a DHT lookup): ${seededFromAnnouncement} of ${RUNS * TRANSPORTS.length} of our receivers had the announcement before \`cat\`. The stock session is handed the sender as its provider, so its first block never includes a lookup; ours includes one only for receivers without the announcement.`,
       "First block is mostly Helia's Bitswap sender. Stock @helia/bitswap 4.0.16 (the baseline) reads every wanted block from its blockstore before sending the first message and opens a new stream per message; ours (the patch in patches/, see packages/network/README.md) sends each full 4 MiB message while reading the rest, over one stream per peer (up to 4 while a peer has not taken what was sent). The stock exporter wants all of an interior node's children at once (up to 174 leaves, 43.5 MiB); ours reads 32 leaves ahead (`BLOCK_READ_AHEAD` in packages/ipfrs/src/unixfs-read.ts) and its session asks one block at first and one more per block received (`FIRST_WANTS` in packages/network/src/session-reader.ts), so its first leaf is asked nearly alone. Helia waits `sendWantlistDebounce` before sending wants at each DAG level: 10 ms stock, 1 ms ours. A disk blockstore (ours, the blockstore-fs row) pays ~1 ms per 256 KiB block read there.",
       "Over QUIC, the stock rows are not quite stock: our nodes let a QUIC stream read up to 256 KiB per call into @chainsafe/libp2p-quic's Rust side instead of its 4 KiB (packages/network/src/quic-reads.ts), by wrapping the binding's read, which applies to every QUIC node in the process once our first one starts (here, the warm-up). Stock Helia alone over QUIC read 32.5 MiB/s of 64 MiB in an earlier run of this bench (55.9 with the wider reads).",

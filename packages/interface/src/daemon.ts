@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { LocalNodeApi } from '@ipfrs/node-api'
 import { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
 import { gatewayHandler } from './gateway.js'
+import { countBuffersInHeapLimit } from './gc-tuning.js'
 import { HealthSupervisor, type Subsystem } from './health.js'
 import { IdleCollector } from './idle-gc.js'
 import { DaemonMetrics } from './metrics.js'
@@ -74,6 +75,8 @@ export class Daemon {
 
   /** Listens on both addresses and writes the `api` and `gateway` files; resolves once both accept requests. */
   static async start(init: DaemonInit): Promise<Daemon> {
+    // blocks move through short-lived buffers: let them die in scavenges, not in a full collection per 64 MiB
+    countBuffersInHeapLimit()
     const metrics = init.metrics ?? new DaemonMetrics()
     metrics.watch(init.node)
     const config = init.node.config
