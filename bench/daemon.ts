@@ -17,7 +17,7 @@ import { BIN, cli, rssMiB } from './lib/daemon.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
 
-/** The V8 setting `ipfrs daemon` runs with (countBuffersInHeapLimit in @ipfrs/interface), for the reference run. */
+/** The V8 setting `ipfrs daemon` runs with (countBuffersInHeapLimit in @ipfrs/core), for the reference run. */
 const DAEMON_GC_FLAG = 'external-memory-accounted-in-global-limit'
 
 const SIZE = Number(process.env.BENCH_DAEMON_MIB ?? 128) * MiB

@@ -1,6 +1,7 @@
 /**
  * @ipfrs/core: what every IPFRS package shares. CIDs and codecs, the Block type, hashing, typed errors,
- * the node config schema and tensor types. Imports no other @ipfrs package.
+ * the node config schema and tensor types, and the V8 setting for processes that move blocks. Imports no other
+ * @ipfrs package.
  */
 export { type Block, decodeBlock, encodeBlock, verifiedBlock } from './block.js'
 export { concatBytes } from './bytes.js'
@@ -46,6 +47,7 @@ export {
   UnsupportedCodecError,
   UnsupportedHashError,
 } from './errors.js'
+export { countBuffersInHeapLimit } from './gc-tuning.js'
 export { cidOf, digest, hashMatches, SHA2_256, verifyBlock } from './hashing.js'
 export { InvalidPemKeyError, UnsupportedKeyFormatError } from './key-formats.js'
 export {

@@ -8,7 +8,6 @@ export { BANDWIDTH_WINDOW_MS, BandwidthHistory, type BandwidthReport, type Bandw
 export { Daemon, type DaemonInit } from './daemon.js'
 export { ApiRequestError, errorResponse } from './errors.js'
 export { type GatewayOptions, gatewayHandler, parseRange } from './gateway.js'
-export { countBuffersInHeapLimit } from './gc-tuning.js'
 export {
   HEALTH_CATEGORIES,
   type HealthCategory,

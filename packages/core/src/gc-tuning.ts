@@ -11,8 +11,8 @@ import { setFlagsFromString } from 'node:v8'
  * two daemons). The price is memory while busy: the buffers wait longer for their collection (peak RSS of that
  * process 330 → 540 MiB during the transfers); an idle daemon gives it back (IdleCollector).
  *
- * Process-wide and set once: the daemon applies it for its process; a library user decides for theirs (the same flag
- * on Node's command line, or this function).
+ * Process-wide: `ipfrs daemon` applies it to its process (Daemon.start in @ipfrs/interface); a library user decides
+ * for theirs (this function, e.g. `core.countBuffersInHeapLimit()` from `ipfrs`, or the flag on Node's command line).
  */
 export function countBuffersInHeapLimit(): void {
   setFlagsFromString('--external-memory-accounted-in-global-limit')
