@@ -10,15 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { setFlagsFromString } from 'node:v8'
 import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead } from './lib/content.ts'
 import { cpuSecondsOf } from './lib/cpu.ts'
 import { BIN, cli, rssMiB } from './lib/daemon.ts'
+import { DAEMON_GC_FLAG, withDaemonGcSetting } from './lib/gc-setting.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
-
-/** The V8 setting `ipfrs daemon` runs with (countBuffersInHeapLimit in @ipfrs/core), for the reference run. */
-const DAEMON_GC_FLAG = 'external-memory-accounted-in-global-limit'
 
 const SIZE = Number(process.env.BENCH_DAEMON_MIB ?? 128) * MiB
 const RUNS = Number(process.env.BENCH_DAEMON_RUNS ?? 3)
@@ -105,16 +102,18 @@ async function main(): Promise<void> {
           // CPU of the whole path: both daemons, the CLI, and this process reading and hashing its output
           ours.push({ ...read, cpuSeconds: read.cpuSeconds + cpu.cli + daemons() - before })
         } else {
-          // the reference run: the stock pair with the V8 setting our daemons run with, switched off again after
-          if (what === 'stock-tuned') setFlagsFromString(`--${DAEMON_GC_FLAG}`)
-          const pair = await stockPair('tcp', pseudoRandomBytes(SIZE, SEED))
-          try {
-            stockRoot = pair.root.toString()
-            ;(what === 'stock' ? stock : stockTuned).push(await timedRead(() => pair.read()))
-          } finally {
-            await pair.stop()
-            setFlagsFromString(`--no-${DAEMON_GC_FLAG}`)
+          const stockRead = async () => {
+            const pair = await stockPair('tcp', pseudoRandomBytes(SIZE, SEED))
+            try {
+              stockRoot = pair.root.toString()
+              return await timedRead(() => pair.read())
+            } finally {
+              await pair.stop()
+            }
           }
+          // the reference run: the stock pair with the V8 setting our daemons run with
+          if (what === 'stock') stock.push(await stockRead())
+          else stockTuned.push(await withDaemonGcSetting(stockRead))
         }
         const last = (what === 'ours' ? ours : what === 'stock' ? stock : stockTuned).at(-1)!
         console.error(`${what} run ${run}: ${(SIZE / MiB / last.seconds).toFixed(1)} MiB/s`)

@@ -9,10 +9,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
 import type { CID } from '@ipfrs/core'
 import { createNode, type Node } from 'ipfrs'
 import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead, waitUntil } from './lib/content.ts'
+import { DAEMON_GC_FLAG, withDaemonGcSetting } from './lib/gc-setting.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
 
@@ -22,8 +22,6 @@ const SIZE = Number(process.env.BENCH_TRANSFER_MIB ?? 256) * MiB
 const RUNS = Number(process.env.BENCH_TRANSFER_RUNS ?? 3)
 const TRANSPORTS = (process.env.BENCH_TRANSFER_TRANSPORTS ?? 'tcp,quic').split(',') as Transport[]
 const SEED = 'transfer'
-/** The V8 setting `ipfrs daemon` runs with (countBuffersInHeapLimit in @ipfrs/core), for the reference row. */
-const DAEMON_GC_FLAG = 'external-memory-accounted-in-global-limit'
 
 /** Our transfers whose receiver had the sender's GossipSub announcement of the root before `cat`. */
 let seededFromAnnouncement = 0
@@ -144,12 +142,12 @@ async function main(): Promise<void> {
             ? ['stockMem', 'ours', 'stockFs', 'oursBitswap', 'oursTuned']
             : ['oursTuned', 'oursBitswap', 'ours', 'stockFs', 'stockMem']
         for (const what of order) {
-          // the reference row: ours with the V8 setting the daemon runs with, switched off again after
-          if (what === 'oursTuned') setFlagsFromString(`--${DAEMON_GC_FLAG}`)
-          const { root, read } = await (what.startsWith('ours')
-            ? oursRun(dir, transport, run, SIZE, what === 'oursBitswap')
-            : stockRun(dir, transport, run, what === 'stockFs')
-          ).finally(() => setFlagsFromString(`--no-${DAEMON_GC_FLAG}`))
+          const transfer = () =>
+            what.startsWith('ours')
+              ? oursRun(dir, transport, run, SIZE, what === 'oursBitswap')
+              : stockRun(dir, transport, run, what === 'stockFs')
+          // the reference row: ours with the V8 setting the daemon runs with
+          const { root, read } = await (what === 'oursTuned' ? withDaemonGcSetting(transfer) : transfer())
           roots.add(root.toString())
           console.error(`${transport} ${what} run ${run}: ${(SIZE / MiB / read.seconds).toFixed(1)} MiB/s`)
           results[what as keyof typeof results].push(read)
