@@ -5,16 +5,16 @@ import type { TLSComponents } from '@libp2p/tls'
 const TLS_PROTOCOL = '/tls/1.0.0'
 
 /**
- * `@libp2p/tls`'s encrypter, offered at once (first, as Kubo offers it) but loaded by the first connection that
- * negotiates it. The module and its X.509 stack (@peculiar/*, asn1js, reflect-metadata: ~600 KiB of source) are
- * ~5 MiB of an idle daemon's memory that a node with no peers yet never needs; the first peer waits once for the
- * import. Its metrics (`libp2p_tls_*`) are registered from that first use on.
+ * Our TLS encrypter (tls-encrypter.ts: `@libp2p/tls`'s handshake, TLS on the TCP socket itself where it can), offered
+ * at once (first, as Kubo offers it) but loaded by the first connection that negotiates it. It and `@libp2p/tls`'s
+ * X.509 stack (@peculiar/*, asn1js, reflect-metadata: ~600 KiB of source) are ~5 MiB of an idle daemon's memory that
+ * a node with no peers yet never needs; the first peer waits once for the import.
  */
 export function lazyTls(): (components: TLSComponents) => ConnectionEncrypter {
   return (components) => {
     let loaded: Promise<ConnectionEncrypter> | undefined
     const encrypter = () => {
-      loaded ??= import('@libp2p/tls').then(({ tls }) => tls()(components))
+      loaded ??= import('./tls-encrypter.js').then(({ TlsEncrypter }) => new TlsEncrypter(components))
       return loaded
     }
     return {
