@@ -15,6 +15,7 @@ import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead, wa
 import { DAEMON_GC_FLAG, withDaemonGcSetting } from './lib/gc-setting.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
+import { udpReceiveBufferDrops } from './lib/udp-drops.ts'
 
 type Transport = 'tcp' | 'quic'
 
@@ -25,6 +26,8 @@ const SEED = 'transfer'
 
 /** Our transfers whose receiver had the sender's GossipSub announcement of the root before `cat`. */
 let seededFromAnnouncement = 0
+/** UDP datagrams dropped for a full socket buffer during the timed QUIC runs, by kind of run (system-wide counter). */
+const quicDrops: Record<string, number> = {}
 /** Leaves our senders served over TensorSwap, by kind of receiver (summed over the timed runs). */
 const leavesOverTensorSwap = { ours: 0, bitswap: 0 }
 
@@ -147,7 +150,12 @@ async function main(): Promise<void> {
               ? oursRun(dir, transport, run, SIZE, what === 'oursBitswap')
               : stockRun(dir, transport, run, what === 'stockFs')
           // the reference row: ours with the V8 setting the daemon runs with
+          const dropsBefore = udpReceiveBufferDrops()
           const { root, read } = await (what === 'oursTuned' ? withDaemonGcSetting(transfer) : transfer())
+          const dropsAfter = udpReceiveBufferDrops()
+          if (transport === 'quic' && dropsBefore !== undefined && dropsAfter !== undefined) {
+            quicDrops[what] = (quicDrops[what] ?? 0) + dropsAfter - dropsBefore
+          }
           roots.add(root.toString())
           console.error(`${transport} ${what} run ${run}: ${(SIZE / MiB / read.seconds).toFixed(1)} MiB/s`)
           results[what as keyof typeof results].push(read)
@@ -189,6 +197,17 @@ async function main(): Promise<void> {
       `Ours finds the sender through its own path (the GossipSub announcement of the root, else a DHT lookup): ${seededFromAnnouncement} of ${RUNS * TRANSPORTS.length} of our receivers had the announcement before \`cat\`. The stock session is handed the sender as its provider, so its first block never includes a lookup; ours includes one only for receivers without the announcement.`,
       "First block is mostly Helia's Bitswap sender. Stock @helia/bitswap 4.0.16 (the baseline) reads every wanted block from its blockstore before sending the first message and opens a new stream per message; ours (the patch in patches/, see packages/network/README.md) sends each full 4 MiB message while reading the rest, over one stream per peer (up to 4 while a peer has not taken what was sent). The stock exporter wants all of an interior node's children at once (up to 174 leaves, 43.5 MiB); ours reads 32 leaves ahead (`BLOCK_READ_AHEAD` in packages/ipfrs/src/unixfs-read.ts) and its session asks one block at first and one more per block received (`FIRST_WANTS` in packages/network/src/session-reader.ts), so its first leaf is asked nearly alone. Helia waits `sendWantlistDebounce` before sending wants at each DAG level: 10 ms stock, 1 ms ours. A disk blockstore (ours, the blockstore-fs row) pays ~1 ms per 256 KiB block read there.",
       "Over QUIC, the stock rows are not quite stock: our nodes let a QUIC stream read up to 256 KiB per call into @chainsafe/libp2p-quic's Rust side instead of its 4 KiB (packages/network/src/quic-reads.ts), by wrapping the binding's read, which applies to every QUIC node in the process once our first one starts (here, the warm-up). Stock Helia alone over QUIC read 32.5 MiB/s of 64 MiB in an earlier run of this bench (55.9 with the wider reads).",
+      ...(Object.keys(quicDrops).length > 0
+        ? [
+            `UDP datagrams the kernel dropped because a receiving socket's buffer was full (RcvbufErrors in /proc/net/snmp, every socket on the machine) during the timed QUIC runs, summed over the ${RUNS} runs of each kind: ${Object.entries(
+              quicDrops,
+            )
+              .map(([what, n]) => `${what} ${n}`)
+              .join(
+                ', ',
+              )}. Ours asks for 7.5 MB UDP socket buffers, as quic-go (Kubo) does, capped by the kernel (net.core.rmem_max); stock @chainsafe/libp2p-quic asks for 500 KB (packages/network/src/libp2p-options.ts, QUIC_SOCKET_BUFFER_BYTES).`,
+          ]
+        : []),
       `Reproduce: node bench/transfer.ts (or node bench/run.ts transfer); BENCH_TRANSFER_MIB, BENCH_TRANSFER_RUNS, BENCH_TRANSFER_TRANSPORTS=tcp,quic change the size, runs and transports.`,
     )
     notes.push(

@@ -25,6 +25,15 @@ import { growQuicReads } from './quic-reads.js'
 /** What one stream may buffer before its handler reads it (see `streamMuxers` below). */
 export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
 
+/**
+ * The UDP socket buffers QUIC asks for, each way: quic-go's (Kubo's QUIC) 7.5 MB, which Linux caps at
+ * `net.core.rmem_max` / `wmem_max` (4 MiB here). @chainsafe/libp2p-quic asks for 500 KB, and a 128 MiB transfer
+ * between two nodes on 127.0.0.1 overflowed the receiving socket's buffer ~200-400 times (datagrams dropped, each
+ * one resent after QUIC's loss detection: `RcvbufErrors` in /proc/net/snmp); with this, none. Memory is taken only
+ * as datagrams wait in the buffer.
+ */
+export const QUIC_SOCKET_BUFFER_BYTES = 7_500_000
+
 /** The Kademlia protocol of the public IPFS DHT. */
 export const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
 
@@ -125,7 +134,13 @@ export function libp2pOptions(
     privateKey: init.privateKey,
     datastore: peersInMemory(init.datastore),
     addresses: { listen, announce: config.Addresses.Announce },
-    transports: [...(TCP ? [tcp()] : []), ...(QUIC ? [quic()] : []), ...(webSockets != null ? [webSockets()] : [])],
+    transports: [
+      ...(TCP ? [tcp()] : []),
+      ...(QUIC
+        ? [quic({ receiveBufferSize: QUIC_SOCKET_BUFFER_BYTES, sendBufferSize: QUIC_SOCKET_BUFFER_BYTES })]
+        : []),
+      ...(webSockets != null ? [webSockets()] : []),
+    ],
     // TLS 1.3 first, Noise second, as Kubo offers them (a Noise-only peer, e.g. js-ipfs, still connects). TLS costs
     // 15-20% less CPU per byte (OpenSSL's AES-GCM against Noise's ChaCha20-Poly1305); one quiet run each way, 512 MiB
     // (bench/results/tensorswap.md): TensorSwap 227 vs 188 MiB/s, Bitswap 113 vs 100; two daemons' `ipfrs cat` the
