@@ -29,8 +29,8 @@ export const STREAM_READ_BUFFER_BYTES = 64 * 1024 * 1024
  * The UDP socket buffers QUIC asks for, each way: quic-go's (Kubo's QUIC) 7.5 MB, which Linux caps at
  * `net.core.rmem_max` / `wmem_max` (4 MiB here). @chainsafe/libp2p-quic asks for 500 KB, and a 128 MiB transfer
  * between two nodes on 127.0.0.1 overflowed the receiving socket's buffer ~200-400 times (datagrams dropped, each
- * one resent after QUIC's loss detection: `RcvbufErrors` in /proc/net/snmp); with this, none. Memory is taken only
- * as datagrams wait in the buffer.
+ * one resent after QUIC's loss detection: `RcvbufErrors` in /proc/net/snmp); with this, none to a few dozen. Memory is
+ * taken only as datagrams wait in the buffer.
  */
 export const QUIC_SOCKET_BUFFER_BYTES = 7_500_000
 
