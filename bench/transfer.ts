@@ -150,10 +150,10 @@ async function main(): Promise<void> {
               ? oursRun(dir, transport, run, SIZE, what === 'oursBitswap')
               : stockRun(dir, transport, run, what === 'stockFs')
           // the reference row: ours with the V8 setting the daemon runs with
-          const dropsBefore = udpReceiveBufferDrops()
+          const dropsBefore = transport === 'quic' ? udpReceiveBufferDrops() : undefined
           const { root, read } = await (what === 'oursTuned' ? withDaemonGcSetting(transfer) : transfer())
-          const dropsAfter = udpReceiveBufferDrops()
-          if (transport === 'quic' && dropsBefore !== undefined && dropsAfter !== undefined) {
+          const dropsAfter = transport === 'quic' ? udpReceiveBufferDrops() : undefined
+          if (dropsBefore !== undefined && dropsAfter !== undefined) {
             quicDrops[what] = (quicDrops[what] ?? 0) + dropsAfter - dropsBefore
           }
           roots.add(root.toString())

@@ -1,5 +1,8 @@
 import { setFlagsFromString } from 'node:v8'
 
+/** The V8 flag `countBuffersInHeapLimit` sets (`--no-` before it turns it off again). */
+export const BUFFERS_IN_HEAP_LIMIT_FLAG = 'external-memory-accounted-in-global-limit'
+
 /**
  * Makes V8 count ArrayBuffer memory toward its heap's growth limit (`--external-memory-accounted-in-global-limit`)
  * instead of starting a full collection each time ~64 MiB of it was allocated since the last one, whatever the heap
@@ -15,5 +18,5 @@ import { setFlagsFromString } from 'node:v8'
  * for theirs (this function, e.g. `core.countBuffersInHeapLimit()` from `ipfrs`, or the flag on Node's command line).
  */
 export function countBuffersInHeapLimit(): void {
-  setFlagsFromString('--external-memory-accounted-in-global-limit')
+  setFlagsFromString(`--${BUFFERS_IN_HEAP_LIMIT_FLAG}`)
 }

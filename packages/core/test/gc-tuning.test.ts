@@ -1,7 +1,7 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { afterAll, describe, expect, it } from 'vitest'
-import { countBuffersInHeapLimit } from '../src/index.js'
+import { BUFFERS_IN_HEAP_LIMIT_FLAG, countBuffersInHeapLimit } from '../src/index.js'
 
 /** Full collections while `mib` MiB of 256 KiB buffers pass through a queue of 32, as blocks pass through a node. */
 async function fullCollectionsWhileMoving(mib: number): Promise<number> {
@@ -25,7 +25,7 @@ async function fullCollectionsWhileMoving(mib: number): Promise<number> {
 }
 
 describe('countBuffersInHeapLimit', () => {
-  afterAll(() => setFlagsFromString('--no-external-memory-accounted-in-global-limit'))
+  afterAll(() => setFlagsFromString(`--no-${BUFFERS_IN_HEAP_LIMIT_FLAG}`))
 
   it('makes V8 run far fewer full collections for short-lived buffers', async () => {
     await fullCollectionsWhileMoving(64) // warm-up: code compiled, heap sized

@@ -2,7 +2,7 @@ import { type ConnectionEncrypter, serviceCapabilities } from '@libp2p/interface
 import type { TLSComponents } from '@libp2p/tls'
 
 /** libp2p's TLS 1.3 protocol id (`@libp2p/tls`'s `PROTOCOL`), offered without loading the module. */
-const TLS_PROTOCOL = '/tls/1.0.0'
+export const TLS_PROTOCOL = '/tls/1.0.0'
 
 /**
  * Our TLS encrypter (tls-encrypter.ts: `@libp2p/tls`'s handshake, TLS on the TCP socket itself where it can), offered

@@ -34,9 +34,7 @@ import {
 } from '@libp2p/interface'
 import type { TLSComponents } from '@libp2p/tls'
 import { generateCertificate, toMessageStream, toNodeDuplex, verifyPeerCertificate } from '@libp2p/tls/utils'
-
-/** libp2p's TLS 1.3 protocol id (`@libp2p/tls`'s `PROTOCOL`). */
-export const TLS_PROTOCOL = '/tls/1.0.0'
+import { TLS_PROTOCOL } from './lazy-tls.js'
 
 /** The ALPN token a peer offers when it does not negotiate its stream muxer inside the TLS handshake. */
 const NO_EARLY_MUXER = 'libp2p'
@@ -169,9 +167,4 @@ export class TlsEncrypter implements ConnectionEncrypter {
       options?.signal?.removeEventListener('abort', onAbort)
     }
   }
-}
-
-/** A `TlsEncrypter` for libp2p's `connectionEncrypters`. */
-export function tlsEncrypter(): (components: TLSComponents) => ConnectionEncrypter {
-  return (components) => new TlsEncrypter(components)
 }

@@ -16,7 +16,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { takeableSocket, tlsEncrypter } from '../src/tls-encrypter.js'
+import { lazyTls } from '../src/lazy-tls.js'
+import { takeableSocket } from '../src/tls-encrypter.js'
 
 const ECHO = '/ipfrs-test/echo/1.0.0'
 const SIZE = 6 * 1024 * 1024
@@ -49,7 +50,7 @@ describe('TLS encrypter', () => {
             : {},
         ),
       ],
-      connectionEncrypters: [which === 'ours' ? tlsEncrypter() : tls()],
+      connectionEncrypters: [which === 'ours' ? lazyTls() : tls()],
       streamMuxers: [yamux()],
       services: { identify: identify() },
       connectionGater: { denyInboundEncryptedConnection: () => refuseInbound },
