@@ -1,10 +1,10 @@
 // The data plane as a user meets it: two `ipfrs daemon`s on 127.0.0.1 (the `test` profile), a file added on A with
-// `ipfrs add`, B connected to A with `ipfrs swarm connect`, then `ipfrs cat <cid>` run on B, its stdout read and
-// sha-256 checked by this process (Bitswap A → B over TCP, then B's HTTP API → the CLI → the pipe). Baseline in the
+// `ipfrs add`, B connected to A with `ipfrs swarm connect`, then `ipfrs cat <cid>` run on B, its stdout piped into a
+// small reader process that sha-256 checks it (A → B over TCP, then B's HTTP API → the CLI → the pipe). Baseline in the
 // same run: stock Helia → stock Helia over TCP with memory blockstores (bench/lib/stock-helia.ts), the same bytes.
 // Also each daemon's RSS 5 s after it started (before any add), against a bare `node` process idling as long.
 // BENCH_DAEMON_MIB (default 128) and BENCH_DAEMON_RUNS (default 3) set the size and the runs.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -23,40 +23,80 @@ const SEED = 'daemon'
 const WARM_UP = 16 * MiB
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Hashes its stdin; at its end prints when the first and last bytes came (ms since the epoch), bytes, sha-256, CPU. */
+const READER = `
+const hash = require('node:crypto').createHash('sha256')
+const now = () => performance.timeOrigin + performance.now()
+let first = Number.NaN
+let bytes = 0
+process.stdin.on('data', (chunk) => {
+  if (bytes === 0) first = now()
+  bytes += chunk.byteLength
+  hash.update(chunk)
+})
+process.stdin.on('end', () => {
+  const end = now()
+  const { user, system } = process.cpuUsage()
+  process.stdout.write(JSON.stringify({ first, end, bytes, sha256: hash.digest('hex'), cpuSeconds: (user + system) / 1e6 }))
+})`
+
 /**
- * `ipfrs cat <cid>` on `repo` as a child process; its stdout is the stream that is timed and hashed. `cpu.cli` ends
- * as the CPU seconds the CLI used (read from /proc as its output ends, before it is reaped).
+ * `ipfrs cat <cid> | reader` on `repo`, as a user pipes it into another program: the CLI's stdout is a pipe into a
+ * separate process (READER) that hashes it. Timed from spawning the reader to its last byte; CPU is the reader's and
+ * the CLI's (bash's `times` reports its child's, as the CLI's own process is gone by then).
  */
-function catThroughCli(repo: string, cid: string, cpu = { cli: 0 }): AsyncIterable<Uint8Array> {
-  return (async function* () {
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'cat', cid], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, IPFRS_PATH: repo },
-    })
-    let stderr = ''
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString()
-    })
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
-    yield* child.stdout!
-    cpu.cli = cpuSecondsOf(child.pid!)
-    const code = await exited
-    if (code !== 0) throw new Error(`ipfrs cat exited with ${code}: ${stderr}`)
-  })()
+async function catThroughCli(repo: string, cid: string): Promise<TimedRead> {
+  const now = () => performance.timeOrigin + performance.now()
+  const start = now()
+  const reader = spawn(process.execPath, ['-e', READER], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const script = '"$0" "$1" cat "$2"; status=$?; times >&2; exit $status'
+  const cli = spawn('bash', ['-c', script, process.execPath, BIN, cid], {
+    stdio: ['ignore', reader.stdin!, 'pipe'],
+    env: { ...process.env, IPFRS_PATH: repo },
+  })
+  reader.stdin!.destroy() // the CLI holds the pipe's write end now: the reader sees its end when the CLI exits
+  let stderr = ''
+  cli.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  let out = ''
+  reader.stdout!.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  const [code] = await Promise.all([
+    new Promise<number | null>((resolve) => cli.once('close', resolve)),
+    new Promise((resolve) => reader.once('close', resolve)),
+  ])
+  if (code !== 0) throw new Error(`ipfrs cat exited with ${code}: ${stderr}`)
+  const times = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stderr)
+  if (times === null) throw new Error(`no CPU times from bash: ${stderr}`)
+  const [, um, us, sm, ss] = times.map(Number) as [number, number, number, number, number]
+  const r = JSON.parse(out) as { first: number; end: number; bytes: number; sha256: string; cpuSeconds: number }
+  return {
+    firstChunkMs: r.first - start,
+    seconds: (r.end - start) / 1000,
+    cpuSeconds: r.cpuSeconds + um * 60 + us + sm * 60 + ss,
+    bytes: r.bytes,
+    sha256: r.sha256,
+  }
 }
 
 async function main(): Promise<void> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (pnpm -s turbo run build)`)
-  const expected = await sha256Of(pseudoRandomBytes(SIZE, SEED))
+  // each run reads another file, so B never holds what it reads and nothing is deleted before a timed read (on ext4
+  // without a journal, as this machine's disk is, creating files costs 2–3 times the CPU while the inodes of files
+  // deleted in the last 30 s are skipped: `ipfrs repo gc` on B between runs made the next read pay for that)
+  const seedOf = (run: number) => `${SEED}-${run}`
+  const expected = await Promise.all(
+    Array.from({ length: RUNS }, (_, run) => sha256Of(pseudoRandomBytes(SIZE, seedOf(run)))),
+  )
   const dir = await mkdtemp(join(tmpdir(), 'ipfrs-bench-daemon-'))
   const a = join(dir, 'a')
   const b = join(dir, 'b')
-  const file = join(dir, 'file.bin')
   const warmUpFile = join(dir, 'warm-up.bin')
   const loadAtStart = loadavg()[0]!
   const rows: Row[] = []
   try {
-    await pipeline(pseudoRandomBytes(SIZE, SEED), createWriteStream(file))
     const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
     for (const repo of [a, b]) {
       cli(repo, ['init', '--profile', 'test'])
@@ -67,7 +107,12 @@ async function main(): Promise<void> {
     const rss = await Promise.all([a, b].map((r) => rssMiB(pidOf(r))))
     const rssBare = await rssMiB(bare.pid!)
     bare.kill()
-    const cid = cli(a, ['add', '-q', file])
+    const cids: string[] = []
+    for (let run = 0; run < RUNS; run++) {
+      const file = join(dir, `file-${run}.bin`)
+      await pipeline(pseudoRandomBytes(SIZE, seedOf(run)), createWriteStream(file))
+      cids.push(cli(a, ['add', '-q', file]))
+    }
     const tcp = cli(a, ['id', '-f', '<addrs>'])
       .split('\n')
       .find((x) => x.includes('/tcp/'))
@@ -76,36 +121,33 @@ async function main(): Promise<void> {
     // one untimed read of a smaller file each way first, as bench/transfer.ts does: no timed run pays for loading and
     // compiling the code on its path (a daemon is a long-lived process; the stock pair runs in this one)
     await pipeline(pseudoRandomBytes(WARM_UP, `${SEED}-warm-up`), createWriteStream(warmUpFile))
-    await timedRead(() => catThroughCli(b, cli(a, ['add', '-q', warmUpFile])))
+    await catThroughCli(b, cli(a, ['add', '-q', warmUpFile]))
     const warm = await stockPair('tcp', pseudoRandomBytes(WARM_UP, `${SEED}-warm-up`))
     await timedRead(() => warm.read()).finally(() => warm.stop())
     const ours: TimedRead[] = []
     const stock: TimedRead[] = []
     const stockTuned: TimedRead[] = []
-    let stockRoot = ''
     let peakRssB = 0
     const kinds = ['ours', 'stock', 'stock-tuned'] as const
     for (let run = 0; run < RUNS; run++) {
       // the order turns each run, so no kind always runs first or last
       for (const what of [...kinds.slice(run % 3), ...kinds.slice(0, run % 3)]) {
         if (what === 'ours') {
-          // each run reads A's file afresh: B's copy from the previous run is removed (unpinned, collected)
-          if (run > 0) cli(b, ['repo', 'gc'])
           const daemons = () => cpuSecondsOf(pidOf(a)) + cpuSecondsOf(pidOf(b))
-          const [before, cpu] = [daemons(), { cli: 0 }]
+          const before = daemons()
           const sampler = setInterval(() => {
             void rssMiB(pidOf(b)).then((r) => {
               peakRssB = Math.max(peakRssB, r)
             })
           }, 100)
-          const read = await timedRead(() => catThroughCli(b, cid, cpu)).finally(() => clearInterval(sampler))
-          // CPU of the whole path: both daemons, the CLI, and this process reading and hashing its output
-          ours.push({ ...read, cpuSeconds: read.cpuSeconds + cpu.cli + daemons() - before })
+          const read = await catThroughCli(b, cids[run]!).finally(() => clearInterval(sampler))
+          // CPU of the whole path: both daemons, the CLI, and the reader hashing its output
+          ours.push({ ...read, cpuSeconds: read.cpuSeconds + daemons() - before })
         } else {
           const stockRead = async () => {
-            const pair = await stockPair('tcp', pseudoRandomBytes(SIZE, SEED))
+            const pair = await stockPair('tcp', pseudoRandomBytes(SIZE, seedOf(run)))
             try {
-              stockRoot = pair.root.toString()
+              if (pair.root.toString() !== cids[run]) throw new Error(`ipfrs add gave ${cids[run]}, stock ${pair.root}`)
               return await timedRead(() => pair.read())
             } finally {
               await pair.stop()
@@ -119,10 +161,11 @@ async function main(): Promise<void> {
         console.error(`${what} run ${run}: ${(SIZE / MiB / last.seconds).toFixed(1)} MiB/s`)
       }
     }
-    for (const r of [...ours, ...stock, ...stockTuned]) {
-      if (r.bytes !== SIZE || r.sha256 !== expected) throw new Error(`a read returned other bytes (${r.bytes} bytes)`)
+    for (const reads of [ours, stock, stockTuned]) {
+      reads.forEach((r, run) => {
+        if (r.bytes !== SIZE || r.sha256 !== expected[run]) throw new Error(`a read returned other bytes (${r.bytes})`)
+      })
     }
-    if (stockRoot !== cid) throw new Error(`ipfrs add gave ${cid}, the stock importer ${stockRoot}`)
     const mibs = (rs: TimedRead[]) => SIZE / MiB / median(rs.map((r) => r.seconds))
     const first = (rs: TimedRead[]) => median(rs.map((r) => r.firstChunkMs))
     rows.push(
@@ -164,9 +207,9 @@ async function main(): Promise<void> {
       },
     )
     writeReport('daemon', `Through two daemons: \`ipfrs cat\` of ${SIZE / MiB} MiB, and an idle daemon's RSS`, rows, [
-      `${SIZE / MiB} MiB of pseudo-random bytes, added on A with \`ipfrs add\` (Kubo's settings: CIDv0, 256 KiB leaves), read on B with \`ipfrs cat\` (a CLI process talking to B's HTTP API); the bench reads the CLI's stdout and checks every byte's sha-256; the stock import gave the same root. Median of ${RUNS} runs, ours, the stock pair and the reference taking turns, after one untimed read of ${WARM_UP / MiB} MiB each way (the code on each path loaded and compiled first); before each of our runs after the first, \`ipfrs repo gc\` on B drops the copy it fetched.`,
-      'Time: from spawning `ipfrs cat` (CLI start-up included, as a user waits for it) or from the stock session + exporter call, to the last byte. First byte: the first chunk on the CLI’s stdout / out of the exporter.',
-      'CPU ms per MiB: CPU time (user + system, every thread) of all the processes on the path over the read, per MiB: ours both daemons, the CLI and this process reading and hashing the CLI’s output; stock this process, which holds both nodes and reads and hashes too. Unlike MiB/s it does not depend on how much of the 2 cores other work left free.',
+      `${SIZE / MiB} MiB of pseudo-random bytes, added on A with \`ipfrs add\` (Kubo's settings: CIDv0, 256 KiB leaves), read on B with \`ipfrs cat\` (a CLI process talking to B's HTTP API), its stdout a pipe into a small \`node\` process that checks every byte's sha-256, as \`ipfrs cat <cid> | sha256sum\` would; the stock import of each file gave the same root. Median of ${RUNS} runs, ours, the stock pair and the reference taking turns, after one untimed read of ${WARM_UP / MiB} MiB each way (the code on each path loaded and compiled first). Each run reads another file (A added them all first), so B never held it and nothing was deleted just before: on ext4 without a journal, as this machine's disk is, creating files costs 2–3 times the CPU while inodes freed in the last 30 s are skipped, and the \`ipfrs repo gc\` on B that earlier versions ran between runs made B's next read pay for that (~0.3 s of CPU per 128 MiB).`,
+      'Time: from spawning the reader and `ipfrs cat` (CLI start-up included, as a user waits for it) or from the stock session + exporter call, to the last byte. First byte: the first chunk the reader got / out of the exporter.',
+      'CPU ms per MiB: CPU time (user + system, every thread) of all the processes on the path over the read, per MiB: ours both daemons, the CLI and the reader hashing the CLI’s output; stock this process, which holds both nodes and reads and hashes too. Unlike MiB/s it does not depend on how much of the 2 cores other work left free.',
       `The daemons count ArrayBuffer memory in V8's heap limit (--${DAEMON_GC_FLAG}, set by \`ipfrs daemon\`: fewer full collections for the buffers blocks pass through, more memory while busy); the baseline runs with Node's defaults, as a stock Helia user's process does. The reference row runs the stock pair with the same setting, to show what the setting alone is worth. Peak RSS: daemon B's VmRSS, sampled every 100 ms during our reads.`,
       'Daemons: `ipfrs init --profile test` (127.0.0.1, ports the OS picks, no bootstrap peers), `ipfrs daemon -d`; B dials A over TCP. RSS is VmRSS 5 s after `ipfrs daemon -d` returned, before anything was added.',
       `Machine load (1-minute average) ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end (2 cores shared with other work).`,

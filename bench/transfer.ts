@@ -72,7 +72,7 @@ async function oursRun(
   size = SIZE,
   bitswapOnly = false,
 ): Promise<{ root: CID; read: TimedRead }> {
-  const base = join(dir, `ours-${bitswapOnly ? 'bitswap-' : ''}${transport}-${run}`)
+  const base = await mkdtemp(join(dir, `ours-${bitswapOnly ? 'bitswap-' : ''}${transport}-${run}-`))
   const nodes: Node[] = []
   try {
     const sender = await oursNode(join(base, 'sender'), transport, [])
@@ -96,14 +96,14 @@ async function oursRun(
       leavesOverTensorSwap[bitswapOnly ? 'bitswap' : 'ours'] += sender.tensor.serverStats?.chunksSent ?? 0
     return { root: cid, read }
   } finally {
+    // the repos stay until the bench ends (see main)
     await Promise.allSettled(nodes.map((n) => n.stop()))
-    await rm(base, { recursive: true, force: true })
   }
 }
 
 /** One transfer between two fresh stock Helia nodes, blocks in memory or (with `fs`) in blockstore-fs. */
 async function stockRun(dir: string, transport: Transport, run: number | 'warm-up', fs: boolean, size = SIZE) {
-  const base = join(dir, `stock-${fs ? 'fs' : 'mem'}-${transport}-${run}`)
+  const base = await mkdtemp(join(dir, `stock-${fs ? 'fs' : 'mem'}-${transport}-${run}-`))
   const pair = await stockPair(
     transport,
     pseudoRandomBytes(size, SEED),
@@ -113,13 +113,15 @@ async function stockRun(dir: string, transport: Transport, run: number | 'warm-u
     return { root: pair.root, read: await timedRead(() => pair.read()) }
   } finally {
     await pair.stop()
-    await rm(base, { recursive: true, force: true })
   }
 }
 
 async function main(): Promise<void> {
   const expected = await sha256Of(pseudoRandomBytes(SIZE, SEED))
   const loadAtStart = loadavg()[0]!
+  // every run's repos stay here until the end (a few GiB): on ext4 without a journal, as this machine's disk is,
+  // creating files costs 2–3 times the CPU while the inodes of files deleted in the last 30 s are skipped, so deleting
+  // one run's repos made the next run's receiver pay for it
   const dir = await mkdtemp(join(tmpdir(), 'ipfrs-bench-transfer-'))
   const rows: Row[] = []
   const notes: string[] = []
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
     }
     if (roots.size > 1) throw new Error(`the imports disagree on the root: ${[...roots].join(', ')}`)
     notes.push(
-      `${SIZE / MiB} MiB of pseudo-random bytes (incompressible), Kubo's import settings on both sides (CIDv0, 256 KiB dag-pb leaves, 174 links); every transfer's bytes were sha-256 checked and every import gave the same root CID. Median of ${RUNS} run(s) per row, each on a fresh pair of nodes, all in one process (after an untimed 4 MiB warm-up of each kind), the order of the kinds alternating between runs.`,
+      `${SIZE / MiB} MiB of pseudo-random bytes (incompressible), Kubo's import settings on both sides (CIDv0, 256 KiB dag-pb leaves, 174 links); every transfer's bytes were sha-256 checked and every import gave the same root CID. Median of ${RUNS} run(s) per row, each on a fresh pair of nodes, all in one process (after an untimed 4 MiB warm-up of each kind), the order of the kinds alternating between runs. Every run's repos stay on disk until the bench ends: on ext4 without a journal, as this machine's disk is, creating files costs 2–3 times the CPU while inodes freed in the last 30 s are skipped, and deleting each run's repos made the next receiver (ours, and stock on blockstore-fs) pay for that.`,
       'MiB/s: file size / time from the `cat` call (ours) or the session + exporter call (stock) to the last byte. First block: from that call to the first chunk of file bytes (root, one interior node, first leaf, plus any provider lookup). CPU ms per MiB: CPU time of this process (user + system, every thread: libuv’s pool, hash workers) over the read, per MiB; both nodes are in it, so it is the whole transfer’s cost, and unlike MiB/s it does not depend on how much of the 2 cores other work left free (a single-threaded baseline gains most from idle cores).',
       `Ours (the default): the receiver's \`cat\` fetches the leaves over TensorSwap from the sender, which speaks it (packages/ipfrs/src/leaf-prefetch.ts), and the root, the interior nodes and the first leaf over Bitswap; its senders (in the default and the reference rows) served ${leavesOverTensorSwap.ours} leaves over TensorSwap in the timed runs, for ${(2 * RUNS * TRANSPORTS.length * SIZE) / (256 * 1024)} leaves read (a leaf one stream stole from another while in flight is sent twice; the first leaf of each file comes over Bitswap). The Bitswap-only row turns that off (\`Routing.TensorSwapFiles\` false): ${leavesOverTensorSwap.bitswap} leaves over TensorSwap. Stock Helia speaks Bitswap only.`,
       "Ours is not like for like with the baseline: our receiver writes every fetched block into its repo on disk (blockstore-fs under the repo's block stack) and its sender reads them from disk, while the stock baseline keeps blocks in memory. The blockstore-fs stock row isolates that cost; compare ours with it for what our layers (session wrapper, peer scoring, GossipSub, DHT, AutoNAT) cost.",
