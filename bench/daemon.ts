@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises'
 import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead } from './lib/content.ts'
 import { cpuSecondsOf } from './lib/cpu.ts'
 import { BIN, cli, rssMiB } from './lib/daemon.ts'
-import { DAEMON_GC_FLAG, withDaemonGcSetting } from './lib/gc-setting.ts'
+import { DAEMON_GC_FLAGS, withDaemonGcSetting } from './lib/gc-setting.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
 
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
         'vs baseline': (mibs(ours) / mibs(stock)).toFixed(2),
       },
       {
-        what: `stock pair as above with the daemon's V8 setting (--${DAEMON_GC_FLAG}; reference, not the baseline)`,
+        what: `stock pair as above with the daemon's V8 setting (${DAEMON_GC_FLAGS}; reference, not the baseline)`,
         'MiB/s': mibs(stockTuned).toFixed(1),
         'first byte ms': first(stockTuned).toFixed(0),
         'CPU ms per MiB': cpuMsPerMiB(stockTuned, SIZE).toFixed(1),
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
       `${SIZE / MiB} MiB of pseudo-random bytes, added on A with \`ipfrs add\` (Kubo's settings: CIDv0, 256 KiB leaves), read on B with \`ipfrs cat\` (a CLI process talking to B's HTTP API), its stdout a pipe into a small \`node\` process that checks every byte's sha-256, as \`ipfrs cat <cid> | sha256sum\` would; the stock import of each file gave the same root. Median of ${RUNS} runs, ours, the stock pair and the reference taking turns, after one untimed read of ${WARM_UP / MiB} MiB each way (the code on each path loaded and compiled first). Each run reads another file (A added them all first), so B never held it and nothing was deleted just before: on ext4 without a journal, as this machine's disk is, creating files costs 2–3 times the CPU while inodes freed in the last 30 s are skipped, and the \`ipfrs repo gc\` on B that earlier versions ran between runs made B's next read pay for that (~0.3 s of CPU per 128 MiB).`,
       'Time: from spawning the reader and `ipfrs cat` (CLI start-up included, as a user waits for it) or from the stock session + exporter call, to the last byte. First byte: the first chunk the reader got / out of the exporter.',
       'CPU ms per MiB: CPU time (user + system, every thread) of all the processes on the path over the read, per MiB: ours both daemons, the CLI and the reader hashing the CLI’s output; stock this process, which holds both nodes and reads and hashes too. Unlike MiB/s it does not depend on how much of the 2 cores other work left free.',
-      `The daemons count ArrayBuffer memory in V8's heap limit (--${DAEMON_GC_FLAG}, set by \`ipfrs daemon\`: fewer full collections for the buffers blocks pass through, more memory while busy); the baseline runs with Node's defaults, as a stock Helia user's process does. The reference row runs the stock pair with the same setting, to show what the setting alone is worth. Peak RSS: daemon B's VmRSS, sampled every 100 ms during our reads.`,
+      `The daemons count ArrayBuffer memory in V8's heap limit and let the heap double before a full collection (${DAEMON_GC_FLAGS}, set by \`ipfrs daemon\`: fewer full collections for the buffers blocks pass through, more memory while busy); the baseline runs with Node's defaults, as a stock Helia user's process does. The reference row runs the stock pair with the same setting, to show what the setting alone is worth. Peak RSS: daemon B's VmRSS, sampled every 100 ms during our reads.`,
       'Daemons: `ipfrs init --profile test` (127.0.0.1, ports the OS picks, no bootstrap peers), `ipfrs daemon -d`; B dials A over TCP. RSS is VmRSS 5 s after `ipfrs daemon -d` returned, before anything was added.',
       `Machine load (1-minute average) ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end (2 cores shared with other work).`,
       'Reproduce: `pnpm -s turbo run build && node bench/run.ts daemon` (BENCH_DAEMON_MIB, BENCH_DAEMON_RUNS).',

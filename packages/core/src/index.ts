@@ -47,7 +47,12 @@ export {
   UnsupportedCodecError,
   UnsupportedHashError,
 } from './errors.js'
-export { BUFFERS_IN_HEAP_LIMIT_FLAG, countBuffersInHeapLimit } from './gc-tuning.js'
+export {
+  BUFFERS_IN_HEAP_LIMIT_FLAG,
+  countBuffersInHeapLimit,
+  HEAP_GROWING_PERCENT,
+  steadyHeapGrowth,
+} from './gc-tuning.js'
 export { cidOf, digest, hashMatches, SHA2_256, verifyBlock } from './hashing.js'
 export { InvalidPemKeyError, UnsupportedKeyFormatError } from './key-formats.js'
 export {

@@ -4,7 +4,7 @@ import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { countBuffersInHeapLimit } from '@ipfrs/core'
+import { countBuffersInHeapLimit, steadyHeapGrowth } from '@ipfrs/core'
 import type { LocalNodeApi } from '@ipfrs/node-api'
 import { API_FILE, GATEWAY_FILE, tcpAddress } from './api-address.js'
 import { gatewayHandler } from './gateway.js'
@@ -75,8 +75,10 @@ export class Daemon {
 
   /** Listens on both addresses and writes the `api` and `gateway` files; resolves once both accept requests. */
   static async start(init: DaemonInit): Promise<Daemon> {
-    // blocks move through short-lived buffers: let them die in scavenges, not in a full collection per 64 MiB
+    // blocks move through short-lived buffers: let them die in scavenges, not in a full collection per 64 MiB, and
+    // give the heap room to double before the next full collection (see @ipfrs/core's gc-tuning)
     countBuffersInHeapLimit()
+    steadyHeapGrowth()
     const metrics = init.metrics ?? new DaemonMetrics()
     metrics.watch(init.node)
     const config = init.node.config
