@@ -27,12 +27,12 @@ export const HEAP_GROWING_PERCENT = 100
 /**
  * Makes V8 start its next full collection when the heap (with ArrayBuffers, under `countBuffersInHeapLimit`) has
  * doubled since the last one (`--heap-growing-percent=100`, as Go's GOGC=100 does for Kubo), instead of the factor V8
- * picks each time: 1.1–1.3 for a daemon's small heap, and 1.1 after any collection meant to reduce memory (the
- * daemon's idle collection, V8's memory reducer). With ~35 MB of live heap and ~15 MB of headroom, a node sending a
- * file after a quiet spell, whose in-flight blocks are a few tens of MiB, started a full collection every ~20 MiB:
- * 4–8 per 128 MiB sent, each marking the whole heap, and the sender used 0.42–0.9 s of CPU per 128 MiB; with this
- * setting 0–1 and 0.21–0.31 s (two daemons, `ipfrs cat` on the other through its API, a few idle seconds before each). The price is memory while busy (up to twice the live heap before a collection); an idle
- * daemon's RSS does not change, since the idle collection still compacts what is live.
+ * picks from how its last collections went: 1.1–1.3 for a daemon's ~35 MB heap after a quiet spell (measured with
+ * `--trace-incremental-marking`), so ~15 MB of blocks in flight started a full collection. A daemon sending a file
+ * after a few idle seconds ran 4–8 of them per 128 MiB, each marking the whole heap, and used 0.42–0.9 s of CPU per
+ * 128 MiB; with this setting 0–1 and 0.21–0.31 s (two daemons, `ipfrs cat` on the other through its API). The price
+ * is memory while busy (the heap may double before a collection); an idle daemon's RSS does not change, since the
+ * idle collection still compacts what is live.
  *
  * Process-wide, like `countBuffersInHeapLimit`: `ipfrs daemon` applies both to its process.
  */
