@@ -21,6 +21,9 @@ export function countBuffersInHeapLimit(): void {
   setFlagsFromString(`--${BUFFERS_IN_HEAP_LIMIT_FLAG}`)
 }
 
+/** The V8 flag `steadyHeapGrowth` sets (`=0` turns it off again: V8 picks the factor itself). */
+export const HEAP_GROWING_FLAG = 'heap-growing-percent'
+
 /** The V8 heap growing percentage `steadyHeapGrowth` sets: the next full collection when the heap has doubled. */
 export const HEAP_GROWING_PERCENT = 100
 
@@ -37,5 +40,5 @@ export const HEAP_GROWING_PERCENT = 100
  * Process-wide, like `countBuffersInHeapLimit`: `ipfrs daemon` applies both to its process.
  */
 export function steadyHeapGrowth(): void {
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
+  setFlagsFromString(`--${HEAP_GROWING_FLAG}=${HEAP_GROWING_PERCENT}`)
 }

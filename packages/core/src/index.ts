@@ -50,6 +50,7 @@ export {
 export {
   BUFFERS_IN_HEAP_LIMIT_FLAG,
   countBuffersInHeapLimit,
+  HEAP_GROWING_FLAG,
   HEAP_GROWING_PERCENT,
   steadyHeapGrowth,
 } from './gc-tuning.js'
