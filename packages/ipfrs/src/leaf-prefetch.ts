@@ -84,7 +84,7 @@ export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | '
   }
 }
 
-/** Leaves TensorSwap has verified, kept until the exporter reads them (each once) while they fit in `max` bytes. */
+/** Leaves TensorSwap has verified and stored, kept until the exporter reads them (each once) while they fit in `max` bytes. */
 class Landed {
   readonly #leaves = new Map<string, Uint8Array>()
   readonly #max: number
@@ -182,6 +182,9 @@ async function start(init: LeafPrefetchInit, walk: Walk, owed: Waits, landed: La
   // the fetch itself skips the leaves the repo has; a read of one of those never waits (it is local)
   const key = (i: number) => (manifest.chunks[i] as CID).toString()
   for (const i of wanted) owed.hold(key(i))
+  // verified leaves whose store into the repo has begun and not ended
+  const storing = new Map<number, Uint8Array>()
+  signal.addEventListener('abort', () => storing.clear(), { once: true })
   void swap
     .fetch(root, {
       providers,
@@ -189,15 +192,24 @@ async function start(init: LeafPrefetchInit, walk: Walk, owed: Waits, landed: La
       only: wanted,
       streamsPerProvider: STREAMS_PER_PROVIDER,
       signal,
-      // a leaf kept in memory is the exporter's as soon as it is verified (its repo copy is being written meanwhile);
-      // one that did not fit, once it is in the repo
+      // a leaf goes to the exporter once it is in the repo: from memory while it fits, else read back. Not before: the
+      // exporter yields views of these bytes, not copies (`blockBuffersOwned` in unixfs-read.ts), and a caller
+      // writing into them while the repo copy was being written would change what the repo holds under the CID
       onChunk: (index, bytes) => {
-        if (landed.add(key(index), bytes)) owed.release(key(index))
+        storing.set(index, bytes)
       },
-      onProgress: (event) => owed.release(key(event.detail.index)),
+      onProgress: ({ detail: { index } }) => {
+        const bytes = storing.get(index)
+        storing.delete(index)
+        if (bytes !== undefined) landed.add(key(index), bytes)
+        owed.release(key(index))
+      },
     })
     .catch(() => undefined) // what it did not bring, Bitswap will
-    .finally(() => owed.releaseAll())
+    .finally(() => {
+      storing.clear()
+      owed.releaseAll()
+    })
 }
 
 /** The candidates that speak TensorSwap (as identify told us). */

@@ -45,6 +45,18 @@ export async function resolveEntry(
  */
 export const BLOCK_READ_AHEAD = 32
 
+/**
+ * The exporter's reads of a file's blocks, as every file read here passes them: `BLOCK_READ_AHEAD` blocks at a time,
+ * and each block used as the blockstore gives it (the patched exporter's `blockBuffersOwned`) instead of copied. The
+ * blockstores a read goes through give each `get` its own buffer, after any write of it has ended: the repo reads
+ * every block from disk into a new buffer; a block from Bitswap is stored before Helia hands it on; a leaf from
+ * TensorSwap reaches the exporter once stored (leaf-prefetch.ts). So the bytes a read yields are views of those
+ * buffers, and a caller that writes into them changes no stored block. The copy cost a memcpy and a buffer
+ * allocation per block: 128 MiB more ArrayBuffer memory per 128 MiB read, each ~64 MiB of it a full collection
+ * under V8's defaults.
+ */
+const FILE_READ = { blockReadConcurrency: BLOCK_READ_AHEAD, blockBuffersOwned: true } as const
+
 /** The bytes of the file at `<cid>[/path]`, streamed block by block. */
 export async function* catEntry(
   blockstore: ReadableStorage,
@@ -58,7 +70,7 @@ export async function* catEntry(
       offset: options.offset,
       length: options.length,
       signal: options.signal,
-      blockReadConcurrency: BLOCK_READ_AHEAD,
+      ...FILE_READ,
     })
   } catch (err) {
     throw translate(err, path)
@@ -118,7 +130,7 @@ export async function getToDisk(
       return
     }
     if (entry.type === 'object') throw new NotUnixFsError(entry.cid.toString())
-    const content = entry.content({ signal: options.signal, blockReadConcurrency: BLOCK_READ_AHEAD })
+    const content = entry.content({ signal: options.signal, ...FILE_READ })
     await pipeline(
       (async function* () {
         for await (const chunk of content) {

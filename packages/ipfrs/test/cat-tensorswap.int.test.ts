@@ -144,6 +144,48 @@ describe('cat and get between IPFRS nodes: the leaves come over TensorSwap, the 
     expect(viaTensorSwap).toBeLessThan(file.byteLength / LEAF / 2) // most came over Bitswap
   })
 
+  // a read yields views of its blocks' buffers, not copies (unixfs-read.ts): a caller writing into them must not
+  // change what any repo holds, whether the block came from disk, over TensorSwap or over Bitswap
+  it('a caller that writes into the bytes a read gives it changes no stored block', async () => {
+    const t = await tempDir()
+    const c = await onlineNode(join(t.dir, 'c'), { config: { Routing: { TensorSwapFiles: false } } })
+    try {
+      await linkTensorSwap(c, a)
+      const file = bytes(6 * MiB + 123, 'scribbled on')
+      const { cid } = await a.addBytes(file)
+      const scribble = async (node: Node) => {
+        const hash = createHash('sha256')
+        let n = 0
+        for await (const part of node.cat(cid.toString())) {
+          hash.update(part)
+          n += part.byteLength
+          part.fill(0xaa) // what a caller reusing the buffer would do
+        }
+        return { n, sha256: hash.digest('hex') }
+      }
+      const want = { n: file.byteLength, sha256: createHash('sha256').update(file).digest('hex') }
+      const [before, asked] = [sent(a), overBitswap(c)]
+      expect(await scribble(b)).toEqual(want) // leaves over TensorSwap
+      expect(sent(a) - before).toBeGreaterThan(20)
+      expect(await scribble(c)).toEqual(want) // every block over Bitswap
+      expect(overBitswap(c) - asked).toBe(26)
+      expect(await scribble(a)).toEqual(want) // from its own repo
+      // and each repo still holds the file: read again (from disk now), and a fourth node fetches it from b
+      for (const node of [a, b, c])
+        expect(Buffer.compare(await catAll(node, cid.toString()), Buffer.from(file))).toBe(0)
+      const d = await onlineNode(join(t.dir, 'd'))
+      try {
+        await linkTensorSwap(d, b)
+        expect(Buffer.compare(await catAll(d, cid.toString()), Buffer.from(file))).toBe(0)
+      } finally {
+        await d.stop()
+      }
+    } finally {
+      await c.stop()
+      await t.cleanup()
+    }
+  })
+
   it('with Routing.TensorSwapFiles off every block comes over Bitswap', async () => {
     const t = await tempDir()
     const c = await onlineNode(join(t.dir, 'c'), { config: { Routing: { TensorSwapFiles: false } } })
