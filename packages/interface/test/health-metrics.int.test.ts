@@ -83,6 +83,24 @@ describe('/health and /metrics', () => {
     expect(body.checks.dht.details.restarts).toBeGreaterThanOrEqual(1)
   })
 
+  it('counts each request in the series of its server, command and status', async () => {
+    const count = async (labels: string) => {
+      const text = await (await fetch(`${d.daemon.apiUrl}/metrics`)).text()
+      const line = text.split('\n').find((l) => l.startsWith(`ipfrs_http_request_duration_seconds_count{${labels}} `))
+      return line === undefined ? 0 : Number(line.split(' ')[1])
+    }
+    const ok = 'server="gateway",command="ipfs",status="200"'
+    const bad = 'server="gateway",command="ipfs",status="400"'
+    const [okBefore, badBefore] = [await count(ok), await count(bad)]
+    const { cid } = await d.node.addBytes(new TextEncoder().encode('counted'))
+    for (const path of [`/ipfs/${cid}`, `/ipfs/${cid}`, '/ipfs/not-a-cid']) {
+      const res = await fetch(`${d.daemon.gatewayUrl}${path}`)
+      await res.arrayBuffer()
+    }
+    expect(await count(ok)).toBe(okBefore + 2)
+    expect(await count(bad)).toBe(badBefore + 1)
+  })
+
   it('serves Prometheus text with our metrics and libp2p’s at both paths', async () => {
     await rpc(d, 'version')
     for (const path of ['/metrics', '/debug/metrics/prometheus']) {
