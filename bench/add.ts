@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
 import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
@@ -15,6 +15,7 @@ import { createNode } from 'ipfrs'
 import { importer } from 'ipfs-unixfs-importer'
 import { kuboImporterOptions } from './add-options.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
+import { removeTempDir } from './lib/temp.ts'
 
 const SIZE = Number(process.env.BENCH_ADD_MIB ?? 256) * MiB
 const RSS_SIZE = Number(process.env.BENCH_RSS_MIB ?? 1024) * MiB
@@ -88,9 +89,8 @@ async function main(): Promise<void> {
         )
         await node.stop()
       }
-      await Promise.all(
-        ['stock', 'ours', 'oursZstd'].map((k) => rm(join(dir, `${k}-${run}`), { recursive: true, force: true })),
-      )
+      // each run's repos stay until the end (3 x SIZE per run): on ext4 without a journal, creating files right after
+      // deleting as many costs 2-3 times the CPU (see transfer.ts), so deleting them here slowed the next run's adds
     }
     if (cids.size !== 1) throw new Error(`the adds disagree on the CID: ${[...cids].join(', ')}`)
     const mibs = (k: string) => SIZE / MiB / median(results[k]!)
@@ -151,11 +151,12 @@ async function main(): Promise<void> {
     writeReport('add', `Add throughput (${SIZE / MiB} MiB random file, median of ${RUNS}) and peak RSS`, rows, [
       'Kubo settings everywhere: CIDv0, 256 KiB chunks, dag-pb leaves, balanced layout of 174 links; every run gave the same root CID.',
       'The limit reads the file and hashes it once; an add also writes every block to its own file (a temp file renamed into place: 1024 file creations per 256 MiB).',
+      'Every run keeps its repos until the bench ends: on ext4 without a journal, as this machine’s disk is, creating a file skips every inode freed in the last ~30 s, so deleting one run’s repos would make the next run’s adds (ours and stock) pay for it. File creation on this machine is slow even so (perf: ~70% of creating a file’s CPU in ext4’s inode allocator, `recently_deleted` and the inode-table lookups it makes); the limit row creates no files.',
       `Load average (1, 5, 15 min) before: ${loadBefore}; after: ${load()}. The machine is shared: under load the limit and the adds swing run to run, so compare ratios, not MiB/s.`,
       `Reproduce: ./run bench add (or node bench/add.ts); BENCH_ADD_MIB, BENCH_RSS_MIB, BENCH_RUNS change the sizes.`,
     ])
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await removeTempDir(dir)
   }
 }
 

@@ -6,7 +6,7 @@
 // BENCH_DAEMON_MIB (default 128) and BENCH_DAEMON_RUNS (default 3) set the size and the runs.
 import { spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -16,6 +16,7 @@ import { BIN, cli, rssMiB } from './lib/daemon.ts'
 import { DAEMON_GC_FLAGS, withDaemonGcSetting } from './lib/gc-setting.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
+import { removeTempDir } from './lib/temp.ts'
 
 const SIZE = Number(process.env.BENCH_DAEMON_MIB ?? 128) * MiB
 const RUNS = Number(process.env.BENCH_DAEMON_RUNS ?? 3)
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
   } finally {
     for (const repo of [a, b])
       spawnSync(process.execPath, [BIN, '--repo-dir', repo, 'daemon', 'stop'], { stdio: 'ignore' })
-    await rm(dir, { recursive: true, force: true })
+    await removeTempDir(dir)
   }
 }
 

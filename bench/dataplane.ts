@@ -5,7 +5,8 @@
 // latest results; BENCH_DATAPLANE_RUNS (default 3) sets the runs of the transfer benches.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { loadavg } from 'node:os'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DAEMON_GC_FLAGS } from './lib/gc-setting.ts'
 import { RESULTS, type Row, writeReport } from './lib/report.ts'
@@ -24,16 +25,23 @@ const STEPS: Record<string, { file: string; env: Record<string, string> }> = {
 const only = process.env.BENCH_DATAPLANE_ONLY?.split(',').filter(Boolean) ?? Object.keys(STEPS)
 const reused = Object.keys(STEPS).filter((s) => !only.includes(s))
 
+// every step's temp dirs stay until the last step has run (see lib/temp.ts): one step's cleanup must not slow the next
+const tmp = await mkdtemp(join(tmpdir(), 'ipfrs-bench-dataplane-'))
+
 for (const name of only) {
   const step = STEPS[name]
   if (step === undefined) throw new Error(`unknown step ${name}; known: ${Object.keys(STEPS).join(', ')}`)
   console.error(`\n### dataplane: ${name}`)
   const r = spawnSync(process.execPath, [new URL(`./${step.file}`, import.meta.url).pathname], {
     stdio: 'inherit',
-    env: { ...process.env, ...step.env },
+    env: { ...process.env, ...step.env, TMPDIR: tmp, BENCH_KEEP_TMP: '1' },
   })
-  if (r.status !== 0) throw new Error(`bench ${name} failed (exit ${r.status})`)
+  if (r.status !== 0) {
+    await rm(tmp, { recursive: true, force: true })
+    throw new Error(`bench ${name} failed (exit ${r.status})`)
+  }
 }
+await rm(tmp, { recursive: true, force: true })
 
 type Rows = Array<Record<string, string>>
 const rowsOf = (name: string): Rows => JSON.parse(readFileSync(join(RESULTS, `${name}.json`), 'utf8')).rows
@@ -153,6 +161,7 @@ writeReport('dataplane', 'Data plane (issue 16): ours and the baseline, each pai
   `Rows from bench/results/{transfer,daemon,gateway,add,js-ipfs}.md (see each for its method, notes and date); run now: ${only.length > 0 ? only.join(', ') : "none (rebuilt from the steps' results)"}${reused.length > 0 ? `; reused from their last run: ${reused.join(', ')}` : ''}. Transfers: median of ${RUNS} runs; stock QUIC for reference: ${tRow('quic', false)['MiB/s']} MiB/s.`,
   `Machine load (1-minute average) at the end: ${loadavg()[0]!.toFixed(1)} on this machine.`,
   'The 2-core machine is shared with other work: compare ratios, not absolute numbers, and rerun when in doubt.',
+  "The steps' temp dirs (repos, ~11 GB for all steps) stay until the last step has run: on ext4 without a journal, as this machine's disk is, creating files right after a large delete costs several times the CPU in the kernel's inode allocator (perf: ~70% of a file creation's CPU in `recently_deleted`), which fell on whichever step came next.",
   ...(cpuNotes.length > 0
     ? [
         `CPU per MiB moved, ours vs the baseline (every thread of every process on the path; unlike MiB/s, it does not depend on how busy the machine is): ${cpuNotes.join('; ')}.`,

@@ -5,13 +5,14 @@
 // BENCH_GATEWAY_SECONDS (default 10) per case, BENCH_GATEWAY_CONNECTIONS (default 32).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { Agent, get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import { type Row, writeReport } from './lib/report.ts'
+import { removeTempDir } from './lib/temp.ts'
 
 const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_GATEWAY_CONNECTIONS ?? 32)
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
     await stop(plain.child)
     await stop(ours.child)
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await removeTempDir(dir)
   }
   writeReport('gateway', 'Gateway under load (GET /ipfs/<cid>)', rows, notes)
 }

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises'
 import { pseudoRandomBytes, sha256Of } from './lib/content.ts'
 import { localNode } from './lib/local-node.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
+import { removeTempDir } from './lib/temp.ts'
 
 const SIZE = Number(process.env.BENCH_JSIPFS_MIB ?? 50) * MiB
 const RUNS = Number(process.env.BENCH_JSIPFS_RUNS ?? 3)
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       }),
     )
     await ours.stop().catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await removeTempDir(dir)
   }
 }
 

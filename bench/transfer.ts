@@ -6,7 +6,7 @@
 //     transport, no HTTP gateway broker), content imported with the stock importer into the sender's helia.blockstore,
 //     read on the receiver with ipfs-unixfs-exporter over a Bitswap session. Memory blockstores (the stock setup),
 //     and also blockstore-fs on both sides, to separate the cost of a disk blockstore from the rest.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CID } from '@ipfrs/core'
@@ -15,6 +15,7 @@ import { cpuMsPerMiB, pseudoRandomBytes, sha256Of, type TimedRead, timedRead, wa
 import { DAEMON_GC_FLAGS, withDaemonGcSetting } from './lib/gc-setting.ts'
 import { MiB, median, type Row, writeReport } from './lib/report.ts'
 import { stockPair } from './lib/stock-helia.ts'
+import { removeTempDir } from './lib/temp.ts'
 import { udpReceiveBufferDrops } from './lib/udp-drops.ts'
 
 type Transport = 'tcp' | 'quic'
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
     )
     writeReport('transfer', `File transfer over loopback, ${SIZE / MiB} MiB: IPFRS vs stock Helia`, rows, notes)
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await removeTempDir(dir)
   }
 }
 
