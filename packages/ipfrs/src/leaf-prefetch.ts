@@ -84,7 +84,7 @@ export function leafPrefetch(init: LeafPrefetchInit): Pick<Blockstore, 'get' | '
   }
 }
 
-/** Leaves TensorSwap has verified and stored, kept until the exporter reads them (each once) while they fit in `max` bytes. */
+/** Leaves TensorSwap verified and stored, kept for the exporter (each read once) while they fit in `max` bytes. */
 class Landed {
   readonly #leaves = new Map<string, Uint8Array>()
   readonly #max: number

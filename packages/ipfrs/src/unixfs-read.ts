@@ -48,12 +48,12 @@ export const BLOCK_READ_AHEAD = 32
 /**
  * The exporter's reads of a file's blocks, as every file read here passes them: `BLOCK_READ_AHEAD` blocks at a time,
  * and each block used as the blockstore gives it (the patched exporter's `blockBuffersOwned`) instead of copied. The
- * blockstores a read goes through give each `get` its own buffer, after any write of it has ended: the repo reads
- * every block from disk into a new buffer; a block from Bitswap is stored before Helia hands it on; a leaf from
- * TensorSwap reaches the exporter once stored (leaf-prefetch.ts). So the bytes a read yields are views of those
- * buffers, and a caller that writes into them changes no stored block. The copy cost a memcpy and a buffer
- * allocation per block: 128 MiB more ArrayBuffer memory per 128 MiB read, each ~64 MiB of it a full collection
- * under V8's defaults.
+ * blockstores a read goes through hand out buffers that no write is still using: the repo reads every block from disk
+ * into a new buffer; a block from Bitswap is stored before Helia hands it on; a leaf from TensorSwap reaches the
+ * exporter once stored (leaf-prefetch.ts). So the bytes a read yields are views of those buffers, and a caller that
+ * writes into them changes no stored block (two reads waiting at once for the same block from Bitswap do share its
+ * buffer; see the package README). The copy cost a memcpy and a buffer allocation per block: 128 MiB more ArrayBuffer
+ * memory per 128 MiB read, each ~64 MiB of it a full collection under V8's defaults.
  */
 const FILE_READ = { blockReadConcurrency: BLOCK_READ_AHEAD, blockBuffersOwned: true } as const
 
