@@ -28,20 +28,20 @@ const reused = Object.keys(STEPS).filter((s) => !only.includes(s))
 // every step's temp dirs stay until the last step has run (see lib/temp.ts): one step's cleanup must not slow the next
 const tmp = await mkdtemp(join(tmpdir(), 'ipfrs-bench-dataplane-'))
 
-for (const name of only) {
-  const step = STEPS[name]
-  if (step === undefined) throw new Error(`unknown step ${name}; known: ${Object.keys(STEPS).join(', ')}`)
-  console.error(`\n### dataplane: ${name}`)
-  const r = spawnSync(process.execPath, [new URL(`./${step.file}`, import.meta.url).pathname], {
-    stdio: 'inherit',
-    env: { ...process.env, ...step.env, TMPDIR: tmp, BENCH_KEEP_TMP: '1' },
-  })
-  if (r.status !== 0) {
-    await rm(tmp, { recursive: true, force: true })
-    throw new Error(`bench ${name} failed (exit ${r.status})`)
+try {
+  for (const name of only) {
+    const step = STEPS[name]
+    if (step === undefined) throw new Error(`unknown step ${name}; known: ${Object.keys(STEPS).join(', ')}`)
+    console.error(`\n### dataplane: ${name}`)
+    const r = spawnSync(process.execPath, [new URL(`./${step.file}`, import.meta.url).pathname], {
+      stdio: 'inherit',
+      env: { ...process.env, ...step.env, TMPDIR: tmp, BENCH_KEEP_TMP: '1' },
+    })
+    if (r.status !== 0) throw new Error(`bench ${name} failed (exit ${r.status})`)
   }
+} finally {
+  await rm(tmp, { recursive: true, force: true })
 }
-await rm(tmp, { recursive: true, force: true })
 
 type Rows = Array<Record<string, string>>
 const rowsOf = (name: string): Rows => JSON.parse(readFileSync(join(RESULTS, `${name}.json`), 'utf8')).rows

@@ -112,14 +112,17 @@ class StatCache {
 
 /**
  * The CIDs of recent requests as parsed and as the gateway writes them (base32, or base58 for v0), by the text of
- * the request: parsing and formatting a CID on every request was ~5% of the gateway's CPU on small hot files. A text
- * that is not a CID is not kept (its request fails each time, as before).
+ * the request: parsing and formatting a CID on every request was the largest single cost of serving a small hot file
+ * (1 KiB, autocannon: 25.3k req/s without this cache, 31.4k with it). A text that is not a CID is not kept (its
+ * request fails each time, as before).
  */
 class CidCache {
   static readonly MAX_BYTES = 1024 * 1024
+  /** The CID object, its bytes and the map entry, counted on top of the two strings (2 bytes per character). */
+  static readonly ENTRY_OVERHEAD = 288
   readonly #lru = new ByteLru<{ root: CID; cid: string }>(
     CidCache.MAX_BYTES,
-    (text, { cid }) => 2 * (text.length + cid.length) + 2 * 64 + 160,
+    (text, { cid }) => 2 * (text.length + cid.length) + CidCache.ENTRY_OVERHEAD,
   )
 
   parse(text: string): { root: CID; cid: string } {

@@ -182,9 +182,8 @@ async function start(init: LeafPrefetchInit, walk: Walk, owed: Waits, landed: La
   // the fetch itself skips the leaves the repo has; a read of one of those never waits (it is local)
   const key = (i: number) => (manifest.chunks[i] as CID).toString()
   for (const i of wanted) owed.hold(key(i))
-  // verified leaves whose store into the repo has begun and not ended
+  // verified leaves whose store into the repo has begun and not ended (dropped when the fetch ends, aborted or not)
   const storing = new Map<number, Uint8Array>()
-  signal.addEventListener('abort', () => storing.clear(), { once: true })
   void swap
     .fetch(root, {
       providers,
