@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { createRequire } from 'node:module'
@@ -102,7 +101,8 @@ export class ApiClient {
     const search = query(params)
     const headers: Record<string, string> = {}
     if (this.#token != null) headers.Authorization = `Bearer ${this.#token}`
-    const boundary = `ipfrs-${randomUUID()}`
+    // Web Crypto's global, not node:crypto: only an upload needs a boundary, and importing node:crypto costs every call
+    const boundary = init.parts != null ? `ipfrs-${globalThis.crypto.randomUUID()}` : ''
     if (init.parts != null) headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`
     const req = request(`${this.url}/api/v0/${command}?${search}`, { method: 'POST', headers, signal: init.signal })
     let requestError: unknown

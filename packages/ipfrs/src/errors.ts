@@ -13,7 +13,7 @@ export function semanticDisabledError(): InvalidConfigError {
 }
 
 /** A path inside a DAG that does not exist: the class is core's, shared with the gateway. */
-export { PathNotFoundError } from '@ipfrs/core'
+export { PathNotFoundError } from '@ipfrs/core/errors'
 
 /** `cat` of something that is not a file (a directory, say). */
 export class NotAFileError extends IpfrsError {
