@@ -4,7 +4,6 @@ import type { Network } from '@ipfrs/network'
 import type { NamePublishOptions, NamePublishResult } from '@ipfrs/node-api'
 import type { Repo } from '@ipfrs/storage'
 import type { PeerId } from '@libp2p/interface'
-import { peerIdFromCID, peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { AbortOptions } from 'abort-error'
 import { Key } from 'interface-datastore'
 import { base36 } from 'multiformats/bases/base36'
@@ -18,14 +17,11 @@ export const REPUBLISH_INTERVAL_MS = 4 * 3_600_000
 export const INITIAL_REPUBLISH_DELAY_MS = 60_000
 const MAX_DEPTH = 32
 
-/** The record library, loaded when IPNS is first used (a one-shot `ipfrs add` never needs it). */
+/** The record library and libp2p's peer IDs, loaded when IPNS is first used (a one-shot `ipfrs add` never needs them). */
 async function ipnsLib() {
-  const [lib, { ipnsSelector }, { ipnsValidator }] = await Promise.all([
-    import('ipns'),
-    import('ipns/selector'),
-    import('ipns/validator'),
-  ])
-  return { ...lib, ipnsSelector, ipnsValidator }
+  const [lib, { ipnsSelector }, { ipnsValidator }, { peerIdFromCID, peerIdFromPrivateKey, peerIdFromString }] =
+    await Promise.all([import('ipns'), import('ipns/selector'), import('ipns/validator'), import('@libp2p/peer-id')])
+  return { ...lib, ipnsSelector, ipnsValidator, peerIdFromCID, peerIdFromPrivateKey, peerIdFromString }
 }
 
 async function routingKeyOf(peerId: PeerId): Promise<Uint8Array> {
@@ -121,7 +117,7 @@ export class Names {
 
   /** Signs `path` with `options.key` (default `self`) and publishes it. */
   async publish(path: string, options: NamePublishOptions = {}): Promise<NamePublishResult> {
-    const value = normalizeValue(path)
+    const value = await normalizeValue(path)
     const published: Published = {
       key: options.key ?? 'self',
       value,
@@ -133,7 +129,7 @@ export class Names {
     const online = network != null && network.peers().length > 0
     if (!online && options.allowOffline !== true)
       throw new OfflineError('IPNS record', { verb: 'publish', reason: 'pass --allow-offline to publish locally only' })
-    const peerId = peerIdFromPrivateKey(privateKey)
+    const peerId = (await ipnsLib()).peerIdFromPrivateKey(privateKey)
     await this.#sign(published, peerId, privateKey, online ? network : undefined, options)
     return { name: ipnsName(peerId), value }
   }
@@ -142,6 +138,7 @@ export class Names {
   async republish(options: AbortOptions = {}): Promise<number> {
     const network = this.#network()
     if (network == null) return 0
+    const { peerIdFromPrivateKey, peerIdFromString } = await ipnsLib()
     let count = 0
     for await (const { key, value } of this.#repo.datastore.query({ prefix: PUBLISHED }, options)) {
       const published = JSON.parse(new TextDecoder().decode(value)) as Published
@@ -186,7 +183,7 @@ export class Names {
 
   /** Stores a record someone hands us (Kubo's `routing put`), after checking it. */
   async putRecord(name: string, bytes: Uint8Array, options: AbortOptions & { allowOffline?: boolean } = {}) {
-    const routingKey = await routingKeyOf(parseName(name))
+    const routingKey = await routingKeyOf(await parseName(name))
     await validate(routingKey, bytes)
     await this.#repo.datastore.put(recordKey(routingKey), bytes)
     const network = this.#network()
@@ -198,7 +195,7 @@ export class Names {
 
   /** The newest valid record for a name (marshalled), from the DHT and the local store. */
   async getRecord(name: string, options: AbortOptions = {}): Promise<Uint8Array> {
-    const routingKey = await routingKeyOf(parseName(name))
+    const routingKey = await routingKeyOf(await parseName(name))
     const found: Uint8Array[] = []
     let invalid: unknown
     const local = await this.#local(routingKey)
@@ -257,7 +254,8 @@ export function ipnsName(peerId: PeerId): string {
 }
 
 /** A peer ID (`12D3…`, `Qm…`) or a libp2p-key CID (`k51…`, `bafz…`). */
-export function parseName(name: string): PeerId {
+export async function parseName(name: string): Promise<PeerId> {
+  const { peerIdFromCID, peerIdFromString } = await ipnsLib()
   try {
     return name.startsWith('1') || name.startsWith('Q') ? peerIdFromString(name) : peerIdFromCID(parseAnyCid(name))
   } catch {
@@ -281,10 +279,10 @@ function recordKey(routingKey: Uint8Array): Key {
   return new Key(`/local/ipns-records/${Buffer.from(routingKey).toString('base64url')}`)
 }
 
-function normalizeValue(path: string): string {
+async function normalizeValue(path: string): Promise<string> {
   try {
     if (path.startsWith('/ipns/')) {
-      parseName(path.split('/')[2] ?? '')
+      await parseName(path.split('/')[2] ?? '')
       return path
     }
     const stripped = path.replace(/^\/ipfs\//, '')

@@ -6,6 +6,7 @@ import {
   defaultRepoPath,
   type GcOptions,
   type GcResult,
+  publicKeyOfPeerId,
   Repo,
   type RepoInitOptions,
   type RepoStat,
@@ -100,10 +101,11 @@ export class Node implements LocalNodeApi {
         this.#semantic = await SemanticLayer.open(path, repo.config, (p, o) => this.cat(p, o))
       }
       if (this.#options.online === true) {
+        const { privateKey } = await repo.identity()
         const { Network } = await import('@ipfrs/network')
         const network = Network.create({
           config: repo.config,
-          privateKey: repo.identity.privateKey,
+          privateKey,
           blockstore: repo.blockstore,
           datastore: repo.datastore,
           metricsRegistry: this.#options.metricsRegistry,
@@ -113,7 +115,7 @@ export class Node implements LocalNodeApi {
         // the semantic DHT (with LSH records on kad-dht unless routing is off); stopped by semantic.stop()
         await this.#semantic?.goOnline({
           libp2p: network.libp2p,
-          privateKey: repo.identity.privateKey,
+          privateKey,
           // LSH holders: a lookup that ends once the key's replicas are settled, not after kad-dht's k = 20
           ...(repo.config.Routing.Type === 'none'
             ? {}
@@ -249,7 +251,7 @@ export class Node implements LocalNodeApi {
   }
 
   get peerId(): string {
-    return this.repo.identity.peerId
+    return this.repo.peerId
   }
 
   /** The TensorLogic knowledge base (`ipfrs logic`), persisted in the repo; online it also answers peers. */
@@ -309,11 +311,13 @@ export class Node implements LocalNodeApi {
 
   /** This node's identity; online, with the addresses peers can dial (each with `/p2p/<id>`) and its protocols. */
   id(): NodeId {
-    const { identity } = this.repo
+    const { peerId } = this.repo
     const network = this.#network
+    // an Ed25519 peer ID (every repo's own) carries its public key: no need to read the private key for it
+    const publicKey = publicKeyOfPeerId(peerId)
     return {
-      ID: identity.peerId,
-      PublicKey: Buffer.from(identity.privateKey.publicKey.raw).toString('base64'),
+      ID: peerId,
+      PublicKey: publicKey === undefined ? '' : Buffer.from(publicKey).toString('base64'),
       Addresses: network == null ? [] : network.addresses().sort(),
       AgentVersion: AGENT_VERSION,
       Protocols: network == null ? [] : network.libp2p.getProtocols().sort(),

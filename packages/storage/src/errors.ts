@@ -85,3 +85,15 @@ export class CorruptPinError extends IpfrsError {
     super(CorruptPinError.code, 'a pin record in the datastore is corrupt', options)
   }
 }
+
+/** The keystore's key is not the one the config's `Identity.PeerID` names (one of the two was replaced by hand). */
+export class IdentityMismatchError extends IpfrsError {
+  static override readonly httpStatus = 500
+  static readonly code = 'ERR_IDENTITY_MISMATCH'
+  constructor(configured: string, key: string) {
+    super(
+      IdentityMismatchError.code,
+      `the private key in keystore/self is ${key}'s, but the config's Identity.PeerID is ${configured}: restore one of them`,
+    )
+  }
+}

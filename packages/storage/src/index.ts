@@ -34,6 +34,7 @@ export {
   CorruptFrameError,
   CorruptPinError,
   DecryptionError,
+  IdentityMismatchError,
   NotPinnedError,
   PassphraseRequiredError,
   RepoExistsError,
@@ -44,7 +45,7 @@ export {
 export { type GcInit, type GcOptions, type GcResult, OrphanGarbageCollector } from './gc.js'
 export { GcLock } from './gc-lock.js'
 export { GuardedBlockstore } from './guarded-blockstore.js'
-export { createIdentity, type Identity, loadIdentity } from './keystore.js'
+export { createIdentity, type Identity, loadIdentity, publicKeyOfPeerId } from './keystore.js'
 export { LOCK_FILE, RepoLock } from './lock.js'
 export {
   InvalidKeyError,

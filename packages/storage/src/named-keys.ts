@@ -2,11 +2,10 @@ import { chmod, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import { IpfrsError } from '@ipfrs/core/errors'
 import type { KeyInfo } from '@ipfrs/node-api'
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { base36 } from 'multiformats/bases/base36'
 import type { Identity } from './keystore.js'
+import { libp2pKeys } from './libp2p-keys.js'
 
 /** The name of the node's own key (its identity), as in Kubo. */
 export const SELF = 'self'
@@ -59,32 +58,36 @@ export class InvalidKeyError extends IpfrsError {
  */
 export class NamedKeys {
   readonly #dir: string
-  readonly #self: Identity
+  readonly #selfId: string
+  readonly #self: () => Promise<Identity>
 
-  constructor(repoPath: string, self: Identity) {
+  /** `selfId`: the node's peer ID; `self`: loads its identity (when a command uses the key). */
+  constructor(repoPath: string, selfId: string, self: () => Promise<Identity>) {
     this.#dir = join(repoPath, 'keystore')
+    this.#selfId = selfId
     this.#self = self
   }
 
   /** Creates an Ed25519 key named `name`. */
   async gen(name: string): Promise<KeyInfo> {
     checkName(name, true)
-    const key = await generateKeyPair('Ed25519')
+    const key = await (await libp2pKeys()).generateKeyPair('Ed25519')
     await this.#write(name, key, false)
-    return { name, id: ipnsId(key) }
+    return { name, id: await ipnsId(key) }
   }
 
   /** Every key, `self` first, then by name. */
   async list(): Promise<KeyInfo[]> {
     const names = (await readdir(this.#dir)).filter((n) => n !== SELF && NAME.test(n)).sort()
-    const keys: KeyInfo[] = [{ name: SELF, id: peerIdFromString(this.#self.peerId).toCID().toString(base36) }]
-    for (const name of names) keys.push({ name, id: ipnsId(await this.get(name)) })
+    const { peerIdFromString } = await libp2pKeys()
+    const keys: KeyInfo[] = [{ name: SELF, id: peerIdFromString(this.#selfId).toCID().toString(base36) }]
+    for (const name of names) keys.push({ name, id: await ipnsId(await this.get(name)) })
     return keys
   }
 
   /** The private key named `name` (`self` is the identity). */
   async get(name: string): Promise<PrivateKey> {
-    if (name === SELF) return this.#self.privateKey
+    if (name === SELF) return (await this.#self()).privateKey
     checkName(name, true)
     let bytes: Uint8Array
     try {
@@ -93,7 +96,7 @@ export class NamedKeys {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyNotFoundError(name)
       throw err
     }
-    return privateKeyFromProtobuf(bytes)
+    return (await libp2pKeys()).privateKeyFromProtobuf(bytes)
   }
 
   /** Removes a key; returns what it was. */
@@ -101,7 +104,7 @@ export class NamedKeys {
     checkName(name, true)
     const key = await this.get(name)
     await rm(this.#file(name))
-    return { name, id: ipnsId(key) }
+    return { name, id: await ipnsId(key) }
   }
 
   /** Renames a key; with `force`, over an existing one. */
@@ -112,17 +115,18 @@ export class NamedKeys {
     const exists = await this.#exists(to)
     if (exists && !force) throw new KeyExistsError(to)
     await rename(this.#file(from), this.#file(to))
-    return { name: to, id: ipnsId(key), overwrite: exists }
+    return { name: to, id: await ipnsId(key), overwrite: exists }
   }
 
   /** The key's libp2p protobuf bytes (Kubo's `key export` default format). */
   async export(name: string): Promise<Uint8Array> {
-    return privateKeyToProtobuf(await this.get(name))
+    return (await libp2pKeys()).privateKeyToProtobuf(await this.get(name))
   }
 
   /** Stores protobuf key bytes under `name`. */
   async import(name: string, bytes: Uint8Array, force = false): Promise<KeyInfo> {
     checkName(name, true)
+    const { privateKeyFromProtobuf } = await libp2pKeys()
     let key: PrivateKey
     try {
       key = privateKeyFromProtobuf(bytes)
@@ -130,11 +134,12 @@ export class NamedKeys {
       throw new InvalidKeyError({ cause: err })
     }
     await this.#write(name, key, force)
-    return { name, id: ipnsId(key) }
+    return { name, id: await ipnsId(key) }
   }
 
   async #write(name: string, key: PrivateKey, force: boolean): Promise<void> {
     const file = this.#file(name)
+    const { privateKeyToProtobuf } = await libp2pKeys()
     // 'wx' fails when the file exists: two concurrent gens of one name cannot both win
     try {
       await writeFile(file, privateKeyToProtobuf(key), { mode: 0o600, flag: force ? 'w' : 'wx' })
@@ -160,8 +165,8 @@ export class NamedKeys {
 }
 
 /** A key's IPNS name as Kubo prints it: its peer ID as a CIDv1 libp2p-key in base36 (`k51…`). */
-function ipnsId(key: PrivateKey): string {
-  return peerIdFromPrivateKey(key).toCID().toString(base36)
+async function ipnsId(key: PrivateKey): Promise<string> {
+  return (await libp2pKeys()).peerIdFromPrivateKey(key).toCID().toString(base36)
 }
 
 function checkName(name: string, notSelf: boolean): void {

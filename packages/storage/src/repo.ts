@@ -11,7 +11,13 @@ import { blockKeyOfFile, isBlockTempFile, listBlockKeys, removeBlockTempFiles } 
 import { CompressionBlockstore } from './compression.js'
 import { RepoDatastore } from './datastore.js'
 import { createEncryption, EncryptedBlockstore, type KeyCheckRecord, unlockEncryption } from './encryption.js'
-import { PassphraseRequiredError, RepoExistsError, RepoLockedError, RepoNotInitializedError } from './errors.js'
+import {
+  IdentityMismatchError,
+  PassphraseRequiredError,
+  RepoExistsError,
+  RepoLockedError,
+  RepoNotInitializedError,
+} from './errors.js'
 import { RepoFsBlockstore } from './fs-blockstore.js'
 import { OrphanGarbageCollector } from './gc.js'
 import { GcLock } from './gc-lock.js'
@@ -55,7 +61,8 @@ export type { RepoStat } from '@ipfrs/node-api'
  */
 export class Repo {
   readonly path: string
-  readonly identity: Identity
+  /** The node's peer ID: the config's `Identity.PeerID` (the key's, for a config without one). */
+  readonly peerId: string
   /** The store to read and write blocks through (compressed and encrypted as configured). */
   readonly blockstore: Blockstore
   /** The files on disk: the stored (framed) bytes, one file per block. */
@@ -68,6 +75,7 @@ export class Repo {
   readonly gcLock: GcLock
   readonly gc: OrphanGarbageCollector
   #config: NodeConfig
+  #identity: Promise<Identity> | undefined
   readonly #lock: RepoLock
   /** Whether `blockstore` encrypts (as opened: a config saved since takes effect on the next open). */
   readonly #encrypted: boolean
@@ -75,7 +83,9 @@ export class Repo {
   private constructor(init: {
     path: string
     config: NodeConfig
-    identity: Identity
+    peerId: string
+    /** Already loaded (a config without a peer ID); else loaded by `identity()` on first use. */
+    identity?: Identity
     files: FsBlockstore
     blockstore: Blockstore
     datastore: LevelDatastore
@@ -85,14 +95,15 @@ export class Repo {
     this.#encrypted = init.config.Encryption.Enabled
     this.path = init.path
     this.#config = init.config
-    this.identity = init.identity
+    this.peerId = init.peerId
+    if (init.identity !== undefined) this.#identity = Promise.resolve(init.identity)
     this.files = init.files
     this.blockstore = init.blockstore
     this.datastore = init.datastore
     this.#lock = init.lock
     this.gcLock = init.gcLock
     this.pins = new Pins({ datastore: this.datastore, blockstore: this.blockstore })
-    this.keys = new NamedKeys(this.path, this.identity)
+    this.keys = new NamedKeys(this.path, this.peerId, () => this.identity())
     this.gc = new OrphanGarbageCollector({
       blockstore: this.files,
       blockKeys: () => this.blockKeys(),
@@ -115,6 +126,18 @@ export class Repo {
           },
         }),
     })
+  }
+
+  /**
+   * The node's identity (its Ed25519 private key), read from the keystore on first use: only what signs or goes
+   * online needs it. Rejects with `ERR_IDENTITY_MISMATCH` when the key is not the config's peer ID's.
+   */
+  identity(): Promise<Identity> {
+    this.#identity ??= loadIdentity(this.path).then((identity) => {
+      if (identity.peerId !== this.peerId) throw new IdentityMismatchError(this.peerId, identity.peerId)
+      return identity
+    })
+    return this.#identity
   }
 
   /** Whether `path` holds a repo. */
@@ -149,7 +172,9 @@ export class Repo {
     const lock = RepoLock.acquire(root)
     try {
       const config = validateConfig(JSON.parse(await readFile(join(root, CONFIG_FILE), 'utf8')))
-      const identity = await loadIdentity(root)
+      // the key is read when something needs it (see identity()); a config without a peer ID takes the key's now
+      const identity = config.Identity.PeerID === '' ? await loadIdentity(root) : undefined
+      const peerId = identity?.peerId ?? config.Identity.PeerID
       const files = new RepoFsBlockstore(join(root, 'blocks'), { shardingStrategy: SHARDING })
       await files.open()
       // temp files of writes cut short (kill -9, a full disk): with the lock held, nothing else is writing
@@ -178,7 +203,7 @@ export class Repo {
       }
       const gcLock = new GcLock()
       blockstore = new GuardedBlockstore(blockstore, gcLock)
-      return new Repo({ path: root, config, identity, files, blockstore, datastore, lock, gcLock })
+      return new Repo({ path: root, config, peerId, identity, files, blockstore, datastore, lock, gcLock })
     } catch (err) {
       lock.release()
       throw err

@@ -6,7 +6,9 @@ import { tempDir } from '@ipfrs/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   collectBytes,
+  IdentityMismatchError,
   LOCK_FILE,
+  publicKeyOfPeerId,
   Repo,
   RepoExistsError,
   RepoLockedError,
@@ -36,7 +38,53 @@ describe('Repo', () => {
     const { Identity } = await Repo.init(dir)
     for (let i = 0; i < 2; i++) {
       const repo = await Repo.open(dir)
-      expect(repo.identity.peerId).toBe(Identity.PeerID)
+      expect(repo.peerId).toBe(Identity.PeerID)
+      expect((await repo.identity()).peerId).toBe(Identity.PeerID)
+      await repo.close()
+    }
+  })
+
+  it("reads its key only when asked, and refuses a key that is not the config peer ID's", async () => {
+    const { Identity } = await Repo.init(dir)
+    const other = join(dir, 'other')
+    await Repo.init(other)
+    // the key of another repo put in place by hand: the peer ID still reads from the config, the key is refused
+    await writeFile(join(dir, 'keystore', 'self'), await readFile(join(other, 'keystore', 'self')))
+    const repo = await Repo.open(dir)
+    try {
+      expect(repo.peerId).toBe(Identity.PeerID)
+      const err = await repo.identity().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(IdentityMismatchError)
+      expect((err as IdentityMismatchError).code).toBe('ERR_IDENTITY_MISMATCH')
+    } finally {
+      await repo.close()
+    }
+  })
+
+  it('takes the peer ID from the key when the config has none', async () => {
+    const { Identity } = await Repo.init(dir)
+    const config = JSON.parse(await readFile(join(dir, 'config'), 'utf8'))
+    config.Identity.PeerID = ''
+    await writeFile(join(dir, 'config'), JSON.stringify(config))
+    const repo = await Repo.open(dir)
+    try {
+      expect(repo.peerId).toBe(Identity.PeerID)
+      expect((await repo.identity()).peerId).toBe(Identity.PeerID)
+    } finally {
+      await repo.close()
+    }
+  })
+
+  it('reads an Ed25519 public key out of its peer ID, as the key itself has it', async () => {
+    await Repo.init(dir)
+    const repo = await Repo.open(dir)
+    try {
+      const { privateKey, peerId } = await repo.identity()
+      expect(publicKeyOfPeerId(peerId)).toEqual(privateKey.publicKey.raw)
+      // a peer ID that hashes its key (an RSA key's, sha2-256) carries none; nor does text that is no peer ID
+      expect(publicKeyOfPeerId('QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N')).toBeUndefined()
+      expect(publicKeyOfPeerId('not a peer id')).toBeUndefined()
+    } finally {
       await repo.close()
     }
   })
