@@ -5,11 +5,12 @@
 // latest results; BENCH_DATAPLANE_RUNS (default 3) sets the runs of the transfer benches.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DAEMON_GC_FLAGS } from './lib/gc-setting.ts'
 import { RESULTS, type Row, writeReport } from './lib/report.ts'
+import { removeTempDir } from './lib/temp.ts'
 
 const RUNS = process.env.BENCH_DATAPLANE_RUNS ?? '3'
 const STEPS: Record<string, { file: string; env: Record<string, string> }> = {
@@ -40,7 +41,7 @@ try {
     if (r.status !== 0) throw new Error(`bench ${name} failed (exit ${r.status})`)
   }
 } finally {
-  await rm(tmp, { recursive: true, force: true })
+  await removeTempDir(tmp)
 }
 
 type Rows = Array<Record<string, string>>

@@ -18,10 +18,18 @@ export const INITIAL_REPUBLISH_DELAY_MS = 60_000
 const MAX_DEPTH = 32
 
 /** The record library and libp2p's peer IDs, loaded when IPNS is first used (a one-shot `ipfrs add` never needs them). */
-async function ipnsLib() {
+async function loadIpnsLib() {
   const [lib, { ipnsSelector }, { ipnsValidator }, { peerIdFromCID, peerIdFromPrivateKey, peerIdFromString }] =
     await Promise.all([import('ipns'), import('ipns/selector'), import('ipns/validator'), import('@libp2p/peer-id')])
   return { ...lib, ipnsSelector, ipnsValidator, peerIdFromCID, peerIdFromPrivateKey, peerIdFromString }
+}
+
+let ipnsLibLoading: ReturnType<typeof loadIpnsLib> | undefined
+
+/** `loadIpnsLib`'s result, loaded once per process (a resolve asks for it at every step of a name chain). */
+function ipnsLib(): ReturnType<typeof loadIpnsLib> {
+  ipnsLibLoading ??= loadIpnsLib()
+  return ipnsLibLoading
 }
 
 async function routingKeyOf(peerId: PeerId): Promise<Uint8Array> {
