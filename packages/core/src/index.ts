@@ -54,6 +54,14 @@ export {
   HEAP_GROWING_PERCENT,
   steadyHeapGrowth,
 } from './gc-tuning.js'
+export {
+  digestOffThread,
+  type HashRange,
+  MIN_OFFLOAD,
+  OFF_THREAD_HASHES,
+  transferable,
+  verifyOffThread,
+} from './hash-workers.js'
 export { cidOf, digest, hashMatches, SHA2_256, verifyBlock } from './hashing.js'
 export { InvalidPemKeyError, UnsupportedKeyFormatError } from './key-formats.js'
 export {

@@ -9,6 +9,7 @@ import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { CID } from 'multiformats/cid'
+import type { MultihashHasher } from 'multiformats/hashes/interface'
 
 /**
  * Helia's core class, loaded from the file that defines it. `helia`'s entry point also imports `@helia/http` and
@@ -80,6 +81,7 @@ export function heliaWithLibp2p(init: {
   blockstore: Blockstore
   datastore: Datastore
   libp2p: Libp2pOptions
+  hashers?: MultihashHasher[]
 }): Helia & { libp2p: Libp2p } {
   const helia = new HeliaClass({ name: 'helia', version: HELIA_VERSION, ...init, libp2p: undefined }) as Helia & {
     libp2p: Libp2p

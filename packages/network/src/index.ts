@@ -4,6 +4,7 @@
  */
 export { isPeerId, type PeerAddress, parsePeerAddress } from './addresses.js'
 export { type Announcement, BLOCKS_TOPIC, BlockAnnouncements } from './announcements.js'
+export { bitswapBlocksHashedOffThread, blockHashers, digestMessageBlocks } from './block-digests.js'
 export { type ClosestPeersDht, type ClosestPeersOptions, closestPeers } from './closest-peers.js'
 export {
   BitswapHookError,

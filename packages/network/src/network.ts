@@ -10,6 +10,7 @@ import type { Datastore } from 'interface-datastore'
 import { Counter, type Registry } from 'prom-client'
 import { dialTarget, parsePeerAddress, peerIdOf } from './addresses.js'
 import { type Announcement, BlockAnnouncements } from './announcements.js'
+import { blockHashers, digestMessageBlocks } from './block-digests.js'
 import { type ClosestPeersDht, type ClosestPeersOptions, closestPeers } from './closest-peers.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { untilDhtHasPeer } from './dht-peers.js'
@@ -86,11 +87,23 @@ export class Network {
       },
     })
     const options = libp2pOptions(init.config, { ...init, isBanned: (peer) => scores.isBanned(peer) })
-    const withNet = heliaWithLibp2p({ blockstore: init.blockstore, datastore: init.datastore, libp2p: options })
+    const withNet = heliaWithLibp2p({
+      blockstore: init.blockstore,
+      datastore: init.datastore,
+      libp2p: options,
+      hashers: blockHashers,
+    })
     // Helia waits 10 ms after each new want before sending the want list, to batch wants: a DAG read pays that at
     // every level (root, interior node, leaves) before its first bytes, and the exporter asks for a node's children
-    // in one synchronous burst anyway, so 1 ms still batches them
-    const helia = withBitswap(withNet as never, { sendWantlistDebounce: 1 } as never) as unknown as HeliaNode
+    // in one synchronous burst anyway, so 1 ms still batches them. Received blocks are hashed on a worker, once
+    // (digestBlocks, our patch's hook; block-digests.ts)
+    const helia = withBitswap(
+      withNet as never,
+      {
+        sendWantlistDebounce: 1,
+        digestBlocks: digestMessageBlocks,
+      } as never,
+    ) as unknown as HeliaNode
     network = new Network(helia, init.config, scores, init.metricsRegistry)
     return network
   }

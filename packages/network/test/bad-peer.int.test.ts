@@ -2,7 +2,7 @@ import { type CID, cidOf, encodeBlock } from '@ipfrs/core'
 import { collect, localNetwork, waitFor } from '@ipfrs/test-utils'
 import { MemoryBlockstore } from 'blockstore-core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Network } from '../src/index.js'
+import { bitswapBlocksHashedOffThread, Network } from '../src/index.js'
 
 /** A peer's store that says it has every block and serves each one with a byte flipped. */
 class CorruptingBlockstore extends MemoryBlockstore {
@@ -28,10 +28,16 @@ describe('a peer that serves corrupt blocks', () => {
     networks.length = 0
   })
 
-  it('is rejected, banned and disconnected, and the fetch completes from an honest peer', async () => {
-    const leaves = [0, 1, 2].map((i) => new TextEncoder().encode(`leaf ${i} `.repeat(200)))
+  // small blocks are hashed where they arrive; a message of 64 KiB or more goes to a hash worker (block-digests.ts)
+  it.each([
+    ['small leaves', 200],
+    ['leaves hashed on a worker thread', 30_000],
+  ])('is rejected, banned and disconnected, and the fetch completes from an honest peer (%s)', async (_, repeat) => {
+    const offThreadBefore = bitswapBlocksHashedOffThread()
+    const leaves = [0, 1, 2].map((i) => new TextEncoder().encode(`leaf ${i} `.repeat(repeat)))
     const leafCids = leaves.map((l) => cidOf(l, 0x55))
-    const root = encodeBlock({ leaves: leafCids }, 'dag-cbor')
+    // the root is asked first and the corrupting peer answers first: it is the corrupt block the receiver sees
+    const root = encodeBlock({ leaves: leafCids, padding: new Uint8Array(repeat * 4) }, 'dag-cbor')
     const all: Array<[CID, Uint8Array]> = [
       [root.cid, root.bytes],
       ...leafCids.map((c, i) => [c, leaves[i]!] as [CID, Uint8Array]),
@@ -76,6 +82,10 @@ describe('a peer that serves corrupt blocks', () => {
     await new Promise((r) => setTimeout(r, 300))
     expect(receiver.peers().some((p) => p.peer === evilId)).toBe(false)
     expect(receiver.scores.rank([evilId, honest.peerId.toString()])).toEqual([honest.peerId.toString()])
+    // the corrupt root, the honest one and the leaves went through the path this case is named for
+    const offThread = bitswapBlocksHashedOffThread() - offThreadBefore
+    if (repeat > 1000) expect(offThread).toBeGreaterThanOrEqual(all.length + 1)
+    else expect(offThread).toBe(0)
   })
 
   // Helia files a want under the base64 of the multihash without a multibase prefix; the scores looked wants up with

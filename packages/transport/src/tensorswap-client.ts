@@ -4,7 +4,7 @@
  * within credit, requested on this stream, exactly the length the manifest gives, hashing to the manifest's chunk
  * CID. Any violation drops the peer (stream reset, connection closed) and nothing of it reaches the blockstore.
  */
-import { BlockHashMismatchError } from '@ipfrs/core'
+import { BlockHashMismatchError, verifyOffThread } from '@ipfrs/core'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { BoundedSource, creditWindow, ReceiverCredit } from './flow-control.js'
@@ -18,7 +18,6 @@ import {
   MAX_CONTROL_FRAME_SIZE,
   TENSORSWAP_PROTOCOL,
 } from './frames.js'
-import { verifyOffThread } from './hash-workers.js'
 import type { TensorManifest } from './manifest.js'
 import { chunkRange, decodeManifest } from './manifest-codec.js'
 import {
