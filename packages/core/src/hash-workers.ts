@@ -15,7 +15,7 @@ import { hashMatches } from './hashing.js'
 /** Chunks smaller than this are hashed in place (a worker round trip costs about as much as hashing 64 KiB). */
 export const MIN_OFFLOAD = 64 * 1024
 /** A view's ArrayBuffer may hold this much more than the view (a frame's header) and still be transferred. */
-export const MAX_SLACK = 256
+const MAX_SLACK = 256
 /** Multihash codes the workers compute, and node:crypto's name for each. */
 export const OFF_THREAD_HASHES: ReadonlyMap<number, string> = new Map([
   [0x12, 'sha256'],
@@ -80,7 +80,10 @@ function workers(): PoolWorker[] {
   return pool
 }
 
-/** A worker that died fails its jobs (their callers hash in place instead) and is replaced on next use. */
+/**
+ * A worker that died fails its jobs and is replaced on next use. The buffers it held are gone with it: `verifyOffThread`
+ * then throws, and Bitswap's receiver aborts the stream the message came on (its blocks arrive only if asked again).
+ */
 function failAll(entry: PoolWorker, err: unknown): void {
   for (const job of entry.jobs.values()) job.reject(err)
   entry.jobs.clear()
@@ -104,7 +107,7 @@ export async function digestOffThread(buffer: ArrayBuffer, ranges: HashRange[]):
 }
 
 /** Whether a view of `buffer` of `length` bytes can go to a worker: an ArrayBuffer it (nearly) fills alone. */
-export function transferable(buffer: ArrayBufferLike, length: number): buffer is ArrayBuffer {
+function transferable(buffer: ArrayBufferLike, length: number): buffer is ArrayBuffer {
   return buffer instanceof ArrayBuffer && buffer.byteLength - length <= MAX_SLACK
 }
 

@@ -59,7 +59,6 @@ export {
   type HashRange,
   MIN_OFFLOAD,
   OFF_THREAD_HASHES,
-  transferable,
   verifyOffThread,
 } from './hash-workers.js'
 export { cidOf, digest, hashMatches, SHA2_256, verifyBlock } from './hashing.js'
