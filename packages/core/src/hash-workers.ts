@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { CID } from 'multiformats/cid'
-import { hashMatches } from './hashing.js'
+import { digestMatches, hashMatches } from './hashing.js'
 
 /** Chunks smaller than this are hashed in place (a worker round trip costs about as much as hashing 64 KiB). */
 export const MIN_OFFLOAD = 64 * 1024
@@ -131,9 +131,5 @@ export async function verifyOffThread(cid: CID, bytes: Uint8Array): Promise<{ ok
     return { ok: hashMatches(cid, bytes), bytes }
   }
   const view = new Uint8Array(back.buffer, offset, length)
-  const got = back.digests[0] as Uint8Array
-  const want = cid.multihash.digest
-  let ok = got.byteLength >= want.byteLength
-  for (let i = 0; ok && i < want.byteLength; i++) ok = got[i] === want[i]
-  return { ok, bytes: view }
+  return { ok: digestMatches(cid.multihash.digest, back.digests[0] as Uint8Array), bytes: view }
 }

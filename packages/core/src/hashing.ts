@@ -29,13 +29,16 @@ export function cidOf(bytes: Uint8Array, codec: number, hashCode: number = SHA2_
 
 /** Whether `bytes` hash to `cid`'s multihash. */
 export function hashMatches(cid: CID, bytes: Uint8Array): boolean {
-  const want = cid.multihash
-  const got = digest(bytes, want.code)
-  if (got.digest.byteLength !== want.digest.byteLength) {
-    // truncated multihashes (e.g. sha2-256 with a 20-byte digest) compare on their prefix
-    if (want.digest.byteLength > got.digest.byteLength) return false
-  }
-  for (let i = 0; i < want.digest.byteLength; i++) if (got.digest[i] !== want.digest[i]) return false
+  return digestMatches(cid.multihash.digest, digest(bytes, cid.multihash.code).digest)
+}
+
+/**
+ * Whether a computed digest `got` is the `want` of a CID's multihash: equal, or for a truncated multihash (e.g.
+ * sha2-256 with a 20-byte digest) equal on `want`'s length.
+ */
+export function digestMatches(want: Uint8Array, got: Uint8Array): boolean {
+  if (want.byteLength > got.byteLength) return false
+  for (let i = 0; i < want.byteLength; i++) if (got[i] !== want[i]) return false
   return true
 }
 
