@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { addBytes, BIN, cli, type Daemon, metric, rssMiB, startDaemon, stopDaemon } from './lib/daemon.ts'
-import { MiB, type Row, writeReport } from './lib/report.ts'
+import { MiB, median, type Row, writeReport } from './lib/report.ts'
 
 const QUICK = process.env.BENCH_SOAK_QUICK === '1'
 const num = (name: string, full: number, quick: number) => Number(process.env[name] ?? (QUICK ? quick : full))
@@ -148,7 +148,7 @@ async function transfers(a: Daemon, b: Daemon, name: string, rows: Row[]): Promi
     'RSS MiB': `${rssBefore.toFixed(0)} before; after each transfer: peak ${peak(rss.slice(0, half))} in the first half, ${peak(rss.slice(half))} in the second; ${rssIdle.toFixed(0)} after ${TRANSFER_IDLE_S} s idle`,
     'fetch stalls': `${stalls} of ${TRANSFERS}`,
     'wants asked again': Number.isNaN(retries) ? 0 : retries,
-    'median s': [...seconds].sort((x, y) => x - y)[Math.floor(seconds.length / 2)]!.toFixed(1),
+    'median s': median(seconds).toFixed(1),
   })
 }
 
